@@ -1,0 +1,1 @@
+"""Runnable Axon applications and demos."""

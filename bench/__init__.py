@@ -1,0 +1,1 @@
+"""Axon benchmarks: side-by-side measurements reported as ratios to a raw generator chain."""

@@ -1,0 +1,3 @@
+"""The Axon component library: sources, sinks, transforms, routing, framing, networking."""
+
+__all__: list[str] = []

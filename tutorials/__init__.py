@@ -1,0 +1,1 @@
+"""Axon tutorials: runnable chapters and their checkers."""
