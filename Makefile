@@ -1,0 +1,38 @@
+# The two set-up commands of the README:
+#   make demo   - bootstrap a virtual environment and run the main demo
+#   make test   - bootstrap everything the tests need and run the whole suite
+# Everything is installed from the project's own files (setup.cfg extras; Debian's graphviz).
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+EXTRAS ?= dev,graph,bench
+
+.PHONY: demo test bench system-deps clean
+
+$(VENV)/.installed-$(EXTRAS): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
+	touch $@
+
+demo: $(VENV)/.installed-$(EXTRAS)
+	$(PY) -m apps.demo
+
+# graphviz's `dot` renders the system drawings; install it when it is missing (as root)
+system-deps:
+	@command -v dot >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	  else \
+	    echo "graphviz's dot is missing: run 'sudo apt-get install graphviz'"; exit 1; \
+	  fi; }
+
+test: $(VENV)/.installed-$(EXTRAS) system-deps
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.installed-$(EXTRAS)
+	$(PY) -m bench.core
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

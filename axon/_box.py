@@ -1,0 +1,401 @@
+"""Boxes and links: where messages wait, and how a send reaches its final inbox.
+
+Design notes
+------------
+1. Delivery is collapsed at link time.  Following links from an outbox (through any
+   number of passthrough links, in whatever order they were made) ends at a set of
+   *final* inboxes; the outbox's ``push`` is then bound to the final inbox's ``deliver``.
+   For an unbounded inbox ``deliver`` is the deque's own ``append``, so a send costs one
+   C-level call.  Every link or unlink recomputes the pushes of all boxes upstream of it.
+2. Nothing is lost silently.  An outbox with no final inbox holds what is sent (up to
+   ``hold_limit``) and hands it over once linked; what overflows is counted.
+3. Bounded inboxes carry a :class:`Policy`.  Only bounded inboxes pay for a Python-level
+   ``deliver``; the ``block`` policy hands the message back to the sender, which the
+   scheduler then suspends until the receiver makes room (see ``Component``).
+4. Wake-ups are not posted per message: after each timeslice the scheduler looks at the
+   final inboxes the component can reach (its ``_wake_list``) and wakes paused owners.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from ._errors import BoxFull, LinkError
+
+if TYPE_CHECKING:
+    from ._component import Component
+
+__all__ = ["Box", "BoxSpec", "BoxStatistics", "Inbox", "Link", "LinkKind", "Outbox", "Policy"]
+
+T = TypeVar("T")
+
+#: Messages an unlinked outbox keeps for its future link before it starts counting overflow.
+DEFAULT_HOLD_LIMIT = 10_000
+
+
+class Policy(enum.Enum):
+    """What a bounded inbox does when a message arrives and it is full."""
+
+    BLOCK = "block"  #: suspend the sender until there is room (backpressure; nothing lost)
+    DROP_OLDEST = "drop_oldest"  #: discard the oldest queued message (counted)
+    KEEP_LATEST = "keep_latest"  #: keep only the newest message; older unread ones are dropped
+    ERROR = "error"  #: raise BoxFull in the sender
+
+
+@dataclass(frozen=True, slots=True)
+class BoxSpec:
+    """A box declaration with a bound: ``Inboxes = {"inbox": BoxSpec("jobs", 100, "block")}``."""
+
+    description: str
+    size: int | None = None
+    policy: Policy | str = Policy.BLOCK
+
+
+@dataclass(frozen=True, slots=True)
+class BoxStatistics:
+    """A snapshot of one box."""
+
+    name: str
+    kind: str  # "inbox" or "outbox"
+    description: str
+    depth: int  # messages waiting (held, for an outbox)
+    received: int  # messages taken out by recv / recv_all (inbox)
+    dropped: int  # messages discarded by the box's policy or hold overflow
+    size: int | None
+    policy: str | None
+    linked: bool
+
+
+class LinkKind(enum.Enum):
+    """How a link joins two boxes; derived from which kinds of box it joins."""
+
+    NORMAL = "outbox->inbox"
+    PASSTHROUGH_IN = "inbox->inbox"  # a parent's inbox forwarded to a child's inbox
+    PASSTHROUGH_OUT = "outbox->outbox"  # a child's outbox forwarded to a parent's outbox
+    FORWARD = "inbox->outbox"  # a component's inbox forwarded straight to an outbox
+
+
+class Box:
+    """A named, described box owned by one component.
+
+    Rarely-changed attributes are class-level defaults (an instance gets its own value
+    when it first changes), which keeps making a component cheap: bench/core.py measures it.
+    """
+
+    kind = "box"
+    links_out: list[Link] = []  # replaced by a list of this box's own on its first link
+    links_in: list[Link] = []
+    push: Callable[[Any], None]
+
+    def __init__(self, owner: "Component", name: str, description: str) -> None:
+        self.owner = owner
+        self.name = name
+        self.description = description
+
+    def __repr__(self) -> str:
+        owner = self.owner
+        path = owner.path if owner is not None else "?"
+        return f"<{type(self).__name__} {path}.{self.name}>"
+
+
+class Inbox(Box, Generic[T]):
+    """A queue of messages for its owner; possibly bounded with a :class:`Policy`."""
+
+    kind = "inbox"
+    size: int | None = None
+    policy = Policy.BLOCK
+    received = 0  # messages taken out by recv / recv_all
+    dropped = 0  # messages discarded by the policy
+    blocked: list[Component] = []  # senders suspended until there is room (own list once used)
+
+    def __init__(
+        self,
+        owner: "Component",
+        name: str,
+        description: str,
+        size: int | None = None,
+        policy: Policy | str = Policy.BLOCK,
+    ) -> None:
+        self.owner = owner
+        self.name = name
+        self.description = description
+        q = self.queue = deque()
+        if size is None and policy is Policy.BLOCK:
+            self.push = self.deliver = q.append
+        else:
+            self._configure(size, policy)
+
+    # -- configuration -------------------------------------------------------------------
+
+    def set_bound(self, size: int | None, policy: Policy | str = Policy.BLOCK) -> None:
+        """Bound this inbox to ``size`` messages (``None``: unbounded) with ``policy``."""
+        self._configure(size, policy)
+        relink_upstream(self)
+
+    def _configure(self, size: int | None, policy: Policy | str) -> None:
+        policy = Policy(policy)
+        if size is not None and (not isinstance(size, int) or size < 1):
+            raise ValueError(f"{self!r}: size must be a positive int or None, not {size!r}")
+        if policy is Policy.KEEP_LATEST and size not in (None, 1):
+            raise ValueError(f"{self!r}: keep_latest keeps exactly one message; size must be 1")
+        if policy is Policy.KEEP_LATEST:
+            size = 1
+        self.size = size
+        self.policy = policy
+        if size is None:
+            self.deliver = self.queue.append
+        elif policy is Policy.BLOCK:
+            self.deliver = self._deliver_block
+        elif policy is Policy.DROP_OLDEST:
+            self.deliver = self._deliver_drop_oldest
+        elif policy is Policy.KEEP_LATEST:
+            self.deliver = self._deliver_keep_latest
+        else:
+            self.deliver = self._deliver_error
+        if not self.links_out:
+            self.push = self.deliver
+
+    # -- policies ------------------------------------------------------------------------
+
+    def _deliver_block(self, msg: T) -> None:
+        if len(self.queue) < self.size:  # type: ignore[operator]
+            self.queue.append(msg)
+            return
+        sched = self.owner._scheduler
+        sender = sched.current if sched is not None else None
+        if sender is None:
+            raise BoxFull(f"{self!r} is full ({self.size} messages) and no component is sending")
+        sender._hold_for(self, msg)
+
+    def _deliver_drop_oldest(self, msg: T) -> None:
+        q = self.queue
+        if len(q) >= self.size:  # type: ignore[operator]
+            q.popleft()
+            self.dropped += 1
+        q.append(msg)
+
+    def _deliver_keep_latest(self, msg: T) -> None:
+        q = self.queue
+        if q:
+            self.dropped += len(q)
+            q.clear()
+        q.append(msg)
+
+    def _deliver_error(self, msg: T) -> None:
+        if len(self.queue) >= self.size:  # type: ignore[operator]
+            raise BoxFull(f"{self!r} is full ({self.size} messages; policy 'error')")
+        self.queue.append(msg)
+
+    # -- use from outside a timeslice --------------------------------------------------------
+
+    def has_room(self) -> bool:
+        """True when a ``block``-policy delivery would not have to wait."""
+        return self.size is None or self.policy is not Policy.BLOCK or len(self.queue) < self.size
+
+    def put(self, msg: T) -> None:
+        """Deliver ``msg`` from outside any component (tests, handles, callbacks) and wake.
+
+        Raises :class:`BoxFull` where the policy would make a component wait.
+        """
+        self.push(msg)
+        _notify_targets(self)
+
+    def statistics(self) -> BoxStatistics:
+        return BoxStatistics(
+            self.name, "inbox", self.description, len(self.queue), self.received, self.dropped,
+            self.size, self.policy.value if self.size is not None else None,
+            bool(self.links_in),
+        )
+
+
+class Outbox(Box, Generic[T]):
+    """Where a component sends; ``push`` goes straight to the linked inboxes."""
+
+    kind = "outbox"
+    targets: tuple[Inbox[Any], ...] = ()  # the final inboxes a send reaches
+    held: deque[Any] | tuple[()] = ()  # what was sent while unlinked (own deque once used)
+    overflowed = 0  # sent while unlinked beyond hold_limit: counted, not kept
+    hold_limit = DEFAULT_HOLD_LIMIT
+
+    def __init__(self, owner: "Component", name: str, description: str) -> None:
+        self.owner = owner
+        self.name = name
+        self.description = description
+        self.push = self._hold
+
+    def _hold(self, msg: T) -> None:
+        held = self.held
+        if not held:
+            if held == ():
+                held = self.held = deque()
+        if len(held) < self.hold_limit:
+            held.append(msg)  # type: ignore[union-attr]
+        else:
+            self.overflowed += 1
+
+    def statistics(self) -> BoxStatistics:
+        return BoxStatistics(
+            self.name, "outbox", self.description, len(self.held), 0, self.overflowed,
+            None, None, bool(self.targets),
+        )
+
+
+@dataclass(slots=True, eq=False)
+class Link:
+    """One link from a box to a box, made (and owned) by ``owner``."""
+
+    source: Box
+    sink: Box
+    kind: LinkKind
+    owner: "Component | None" = None
+
+    def __repr__(self) -> str:
+        return f"<Link {self.source!r} -> {self.sink!r} ({self.kind.value})>"
+
+
+# -- making and breaking links -------------------------------------------------------------
+
+
+def _kind(source: Box, sink: Box) -> LinkKind:
+    if isinstance(source, Outbox):
+        return LinkKind.NORMAL if isinstance(sink, Inbox) else LinkKind.PASSTHROUGH_OUT
+    return LinkKind.PASSTHROUGH_IN if isinstance(sink, Inbox) else LinkKind.FORWARD
+
+
+def make_link(source: Box, sink: Box, owner: "Component | None") -> Link:
+    """Join two boxes and re-collapse delivery for everything upstream."""
+    link = Link(source, sink, _kind(source, sink), owner)
+    if "links_out" not in source.__dict__:
+        source.links_out = []
+    if "links_in" not in sink.__dict__:
+        sink.links_in = []
+    source.links_out.append(link)
+    sink.links_in.append(link)
+    try:
+        relink_upstream(source)
+    except LinkError:
+        source.links_out.remove(link)
+        sink.links_in.remove(link)
+        relink_upstream(source)
+        raise
+    return link
+
+
+def break_link(link: Link) -> None:
+    """Remove a link; messages already delivered stay where they are."""
+    try:
+        link.source.links_out.remove(link)
+        link.sink.links_in.remove(link)
+    except ValueError:
+        return  # already gone
+    relink_upstream(link.source)
+
+
+def finals(box: Box, trail: tuple[Box, ...] = ()) -> list[Inbox[Any]]:
+    """The inboxes a message pushed into ``box`` ends up in (in link order, no repeats)."""
+    links = box.links_out
+    if not links:
+        return [box] if isinstance(box, Inbox) else []
+    if len(links) == 1 and not trail:
+        sink = links[0].sink
+        if isinstance(sink, Inbox) and not sink.links_out and sink is not box:
+            return [sink]
+    out: list[Inbox[Any]] = []
+    trail = trail + (box,)
+    for link in box.links_out:
+        if link.sink in trail:
+            names = " -> ".join(repr(b) for b in trail + (link.sink,))
+            raise LinkError(f"links make a cycle: {names}")
+        for f in finals(link.sink, trail):
+            if f not in out:
+                out.append(f)
+    return out
+
+
+def relink_upstream(box: Box) -> None:
+    """Recompute delivery for ``box`` and every box whose messages can flow into it."""
+    if not box.links_in:  # the common case: nothing upstream
+        targets = finals(box)
+        if isinstance(box, Outbox):
+            _bind_outbox(box, targets)
+            box.owner._rebuild_wake_list()
+        elif box.links_out:
+            _bind_forwarding_inbox(box, targets)  # type: ignore[arg-type]
+        else:
+            box.push = box.deliver  # type: ignore[attr-defined]
+        return
+    seen: dict[int, Box] = {}
+    todo = [box]
+    while todo:
+        b = todo.pop()
+        if id(b) in seen:
+            continue
+        seen[id(b)] = b
+        todo.extend(link.source for link in b.links_in)
+    owners: dict[int, Component] = {}
+    # validate everything before changing anything, so a cycle leaves no half-made state
+    resolved = [(b, finals(b)) for b in seen.values()]
+    for b, targets in resolved:
+        if isinstance(b, Outbox):
+            _bind_outbox(b, targets)
+            owners[id(b.owner)] = b.owner
+        elif b.links_out:
+            _bind_forwarding_inbox(b, targets)  # type: ignore[arg-type]
+        else:
+            b.push = b.deliver  # type: ignore[attr-defined]
+    for owner in owners.values():
+        owner._rebuild_wake_list()
+
+
+def _push_to_all(targets: tuple[Inbox[Any], ...]) -> Callable[[Any], None]:
+    delivers = tuple(t.deliver for t in targets)
+
+    def push(msg: Any) -> None:
+        for deliver in delivers:
+            deliver(msg)
+
+    return push
+
+
+def _bind_outbox(ob: Outbox[Any], targets: list[Inbox[Any]]) -> None:
+    ob.targets = tuple(targets)
+    if not targets:
+        ob.push = ob._hold
+        return
+    ob.push = targets[0].deliver if len(targets) == 1 else _push_to_all(ob.targets)
+    if ob.held:
+        held = list(ob.held)
+        ob.held.clear()  # type: ignore[union-attr]
+        _push_outside(ob, held)
+
+
+def _bind_forwarding_inbox(ib: Inbox[Any], targets: list[Inbox[Any]]) -> None:
+    if not targets:
+        ib.push = ib.deliver  # nowhere to forward to yet: keep messages here
+        return
+    ib.push = targets[0].deliver if len(targets) == 1 else _push_to_all(tuple(targets))
+    if ib.queue:
+        waiting = list(ib.queue)
+        ib.queue.clear()
+        _push_outside(ib, waiting)
+
+
+def _push_outside(box: Box, msgs: Iterable[Any]) -> None:
+    """Push messages that were waiting in ``box`` on to its final inboxes, and wake them."""
+    for msg in msgs:
+        box.push(msg)
+    _notify_targets(box)
+
+
+def _notify_targets(box: Box) -> None:
+    targets = finals(box)
+    for t in targets:
+        if t.queue:
+            owner = t.owner
+            sched = owner._scheduler
+            if sched is not None:
+                sched.wake(owner)

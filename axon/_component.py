@@ -1,0 +1,557 @@
+"""The component: a generator with named inboxes and outboxes that knows nothing of its links."""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from collections.abc import Generator, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ._box import Box, BoxSpec, Inbox, Link, Outbox, Policy, break_link, make_link
+from ._errors import AxonError, EmptyBox, LinkError
+from ._message import EndSignal, Shutdown
+
+if TYPE_CHECKING:
+    from ._scheduler import Scheduler
+
+__all__ = ["RECEIVE", "Component", "State"]
+
+BoxRef = tuple["Component", str]
+
+
+class _Receive:
+    """The type of :data:`RECEIVE`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "RECEIVE"
+
+
+#: ``batch = yield RECEIVE`` ends the timeslice and resumes with every message waiting in
+#: ``inbox`` (a list, oldest first), sleeping until there is one; at the end of the stream
+#: (``Shutdown``, or ``ProducerFinished`` once the inbox is drained) it resumes with ``None``.
+RECEIVE: Any = _Receive()
+
+
+class State(enum.Enum):
+    """Where a component is in its life, as the scheduler sees it."""
+
+    NEW = "new"  # built, not yet activated
+    RUNNABLE = "runnable"  # in the run queue
+    PAUSED = "paused"  # sleeping until a message reaches one of its inboxes
+    WAITING = "waiting"  # waiting for an awaitable it yielded
+    BLOCKED = "blocked"  # waiting for room in a bounded inbox it sent to
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+def _spec(value: str | BoxSpec) -> BoxSpec:
+    if isinstance(value, BoxSpec):
+        return value
+    if isinstance(value, str):
+        return BoxSpec(value)
+    raise TypeError(f"a box is declared as 'name': 'description' or a BoxSpec, not {value!r}")
+
+
+class Component:
+    """A unit of a system: implement ``main()`` as a generator that uses only its own boxes.
+
+    Boxes are declared as ``name -> description`` dicts; a subclass's dict replaces the
+    default (extend it with ``{**Component.Inboxes, "extra": "..."}``).  ``main()`` ends its
+    timeslice with a bare ``yield``; after ``self.pause()`` that ``yield`` sleeps until a
+    message arrives; yielding an asyncio awaitable resumes it with the result.
+    """
+
+    Inboxes: ClassVar[Mapping[str, str | BoxSpec]] = {
+        "inbox": "data to process",
+        "control": "ProducerFinished or Shutdown",
+    }
+    Outboxes: ClassVar[Mapping[str, str | BoxSpec]] = {
+        "outbox": "results",
+        "signal": "ProducerFinished or Shutdown, passed on",
+    }
+
+    _pause_on_data: ClassVar[bool] = True  # a paused component wakes on inbox data
+    _inbox_specs: ClassVar[tuple[tuple[str, BoxSpec], ...]] = ()
+    _outbox_specs: ClassVar[tuple[tuple[str, BoxSpec], ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._prepare_box_specs()
+
+    @classmethod
+    def _prepare_box_specs(cls) -> None:
+        ins = tuple((n, _spec(v)) for n, v in cls.Inboxes.items())
+        outs = tuple((n, _spec(v)) for n, v in cls.Outboxes.items())
+        both = {n for n, _ in ins} & {n for n, _ in outs}
+        if both:
+            raise TypeError(f"{cls.__name__}: box names used as inbox and outbox: {sorted(both)}")
+        cls._inbox_specs = ins
+        cls._outbox_specs = outs
+
+    # Scheduler-side state starts as class-level defaults; an instance gets its own value
+    # when it first changes.  Making a component stays cheap (bench/core.py measures it).
+    end_message: EndSignal | None = None
+    _parent: Component | None = None
+    _label: str | int | None = None
+    _children: list[Component] = []
+    _links: list[Link] = []
+    _scheduler: Scheduler | None = None
+    _state = State.NEW
+    _pause_requested = False
+    _held: deque[tuple[Inbox[Any], Any]] | None = None
+    _resume: Any = None
+    _future: Any = None
+    _send: Any = None
+    _gen: Generator[Any, Any, Any] | None = None
+    _wake_list: list[tuple[deque[Any], Component]] = []
+    _name: str | None = None
+
+    def __init__(self, *, name: str | None = None) -> None:
+        if name is not None:
+            self._name = name
+
+    # The boxes are made on first use (a link, a send, activation), not in __init__: a
+    # component that is built but never wired costs one object.  Until then the class-level
+    # empty defaults below stand in, and every slow path calls _ensure_boxes().  (Not a
+    # __getattr__ hook: that defeats CPython's attribute specialisation on every access.)
+    _inboxes: Mapping[str, Inbox[Any]] = {}
+    _outboxes: Mapping[str, Outbox[Any]] = {}
+    _pushes: Mapping[str, Any] = {}
+    _queues: tuple[deque[Any], ...] = ()
+    _pause_queues: tuple[deque[Any], ...] = ()
+    _control: deque[Any] | None = None
+    _inq: deque[Any] = deque()  # the "inbox" queue, for RECEIVE; always empty here
+
+    def _ensure_boxes(self) -> None:
+        if "_inboxes" not in self.__dict__:
+            self._make_boxes()
+
+    def _make_boxes(self) -> None:
+        ins: dict[str, Inbox[Any]] = {
+            n: Inbox(self, n, s.description, s.size, s.policy) for n, s in self._inbox_specs
+        }
+        obs: dict[str, Outbox[Any]] = {
+            n: Outbox(self, n, s.description) for n, s in self._outbox_specs
+        }
+        self._pushes = {n: ob.push for n, ob in obs.items()}
+        self._outboxes = obs
+        self._queues = tuple(ib.queue for ib in ins.values())
+        if self._pause_on_data:
+            self._pause_queues = self._queues
+        ctl = ins.get("control")
+        self._control = ctl.queue if ctl is not None else None
+        data = ins.get("inbox")
+        if data is None:  # RECEIVE then waits on nothing; keep the scheduler's path uniform
+            data = Inbox(self, "inbox", "(none declared)")
+        self._in = data
+        self._inq = data.queue
+        self._inboxes = ins
+
+    @property
+    def name(self) -> str:
+        """The component's own name (default: its class name)."""
+        return self._name or type(self).__name__
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
+
+    # -- identity --------------------------------------------------------------------------
+
+    @property
+    def path(self) -> str:
+        """The component's place in the system, e.g. ``Pipeline[2]:Parser``."""
+        if self._parent is None:
+            return self.name
+        return f"{self._parent.path}[{self._label}]:{self.name}"
+
+    @property
+    def state(self) -> State:
+        return self._state
+
+    @property
+    def done(self) -> bool:
+        """True once ``main()`` has ended (normally or by an error)."""
+        return self._state is State.FINISHED or self._state is State.FAILED
+
+    @property
+    def scheduler(self) -> "Scheduler | None":
+        return self._scheduler
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.path} {self._state.value}>"
+
+    # -- boxes ------------------------------------------------------------------------------
+
+    @property
+    def inboxes(self) -> Mapping[str, Inbox[Any]]:
+        self._ensure_boxes()
+        return self._inboxes
+
+    @property
+    def outboxes(self) -> Mapping[str, Outbox[Any]]:
+        self._ensure_boxes()
+        return self._outboxes
+
+    def add_inbox(
+        self, name: str, description: str, size: int | None = None,
+        policy: Policy | str = Policy.BLOCK,
+    ) -> Inbox[Any]:
+        """Give this instance (only) another inbox."""
+        self._ensure_boxes()
+        if name in self._inboxes or name in self._outboxes:
+            raise ValueError(f"{self.path} already has a box named {name!r}")
+        ib = self._inboxes[name] = Inbox(self, name, description, size, policy)
+        self._queues = tuple(b.queue for b in self._inboxes.values())
+        if self._pause_on_data:
+            self._pause_queues = self._queues
+        if name == "control":
+            self._control = ib.queue
+        return ib
+
+    def add_outbox(self, name: str, description: str) -> Outbox[Any]:
+        """Give this instance (only) another outbox."""
+        self._ensure_boxes()
+        if name in self._inboxes or name in self._outboxes:
+            raise ValueError(f"{self.path} already has a box named {name!r}")
+        ob = self._outboxes[name] = Outbox(self, name, description)
+        self._pushes[name] = ob.push
+        return ob
+
+    def set_bound(self, box: str, size: int | None, policy: Policy | str = Policy.BLOCK) -> None:
+        """Bound inbox ``box`` to ``size`` messages with ``policy`` (see :class:`Policy`)."""
+        self._inbox(box).set_bound(size, policy)
+
+    def _inbox(self, box: str) -> Inbox[Any]:
+        self._ensure_boxes()
+        try:
+            return self._inboxes[box]
+        except KeyError:
+            raise AxonError(
+                f"{self.path} has no inbox {box!r} (inboxes: {', '.join(self._inboxes)})"
+            ) from None
+
+    def _box(self, box: str) -> Box:
+        self._ensure_boxes()
+        found = self._inboxes.get(box)
+        if found is None:
+            found = self._outboxes.get(box)
+        if found is None:
+            raise LinkError(
+                f"{self.path} has no box {box!r} (inboxes: {', '.join(self._inboxes)}; "
+                f"outboxes: {', '.join(self._outboxes)})"
+            )
+        return found
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def send(self, msg: Any, box: str = "outbox") -> None:
+        """Send ``msg`` on outbox ``box``: straight into the linked inbox(es)."""
+        try:
+            self._pushes[box](msg)
+        except KeyError:
+            if box in self._pushes:
+                raise
+            if "_inboxes" not in self.__dict__:
+                self._make_boxes()
+                return self.send(msg, box)
+            raise AxonError(
+                f"{self.path} has no outbox {box!r} (outboxes: {', '.join(self._outboxes)})"
+            ) from None
+
+    def send_many(self, msgs: Iterable[Any], box: str = "outbox") -> None:
+        """Send every message of ``msgs`` in order (one C-level extend where possible)."""
+        self._ensure_boxes()
+        try:
+            ob = self._outboxes[box]
+        except KeyError:
+            raise AxonError(
+                f"{self.path} has no outbox {box!r} (outboxes: {', '.join(self._outboxes)})"
+            ) from None
+        targets = ob.targets
+        if len(targets) == 1 and targets[0].size is None:
+            targets[0].queue.extend(msgs)
+        else:
+            push = ob.push
+            for msg in msgs:
+                push(msg)
+
+    # -- receiving --------------------------------------------------------------------------
+
+    def recv(self, box: str = "inbox") -> Any:
+        """Take the oldest message from inbox ``box``; raises :class:`EmptyBox` if none."""
+        ib = self._inboxes[box] if box in self._inboxes else self._inbox(box)
+        try:
+            msg = ib.queue.popleft()
+        except IndexError:
+            raise EmptyBox(
+                f"{self.path}: recv() on empty inbox {box!r}; check data_ready() first"
+            ) from None
+        ib.received += 1
+        if ib.blocked:
+            self._scheduler.unblock(ib)  # type: ignore[union-attr]
+        return msg
+
+    def recv_all(self, box: str = "inbox") -> list[Any]:
+        """Take every message waiting in inbox ``box``, oldest first (possibly none)."""
+        ins = self._inboxes
+        ib = ins[box] if box in ins else self._inbox(box)
+        q = ib.queue
+        if not q:
+            return []
+        items = list(q)
+        q.clear()
+        ib.received += len(items)
+        if ib.blocked:
+            self._scheduler.unblock(ib)  # type: ignore[union-attr]
+        return items
+
+    def data_ready(self, box: str = "inbox") -> int:
+        """How many messages wait in inbox ``box``."""
+        ib = self._inboxes[box] if box in self._inboxes else self._inbox(box)
+        return len(ib.queue)
+
+    def any_ready(self) -> bool:
+        """True if any inbox holds a message."""
+        for q in self._queues:
+            if q:
+                return True
+        return False
+
+    # -- flow control -------------------------------------------------------------------------
+
+    def pause(self) -> None:
+        """Sleep at the next ``yield`` until a message reaches any inbox.
+
+        The check happens after the ``yield``, so a message that arrived earlier is never
+        missed; while an end of stream is pending (see :meth:`finished`) it does nothing.
+        """
+        if self.end_message is None:
+            self._pause_requested = True
+
+    def finished(self, *data_boxes: str) -> bool:
+        """True when the component should stop: the end-of-stream idiom.
+
+        Takes a ``ProducerFinished`` or ``Shutdown`` from ``control`` (other control
+        messages are left alone) into :attr:`end_message`.  ``Shutdown`` means stop now;
+        ``ProducerFinished`` only once ``data_boxes`` (default ``"inbox"``) are drained, so
+        data sent before the end is never lost whichever box is checked first.
+        """
+        end = self.end_message
+        if end is None:
+            ctl = self._control
+            if not ctl:
+                return False
+            for msg in ctl:
+                if isinstance(msg, EndSignal):
+                    ctl.remove(msg)
+                    end = self.end_message = msg
+                    break
+            else:
+                return False
+        if isinstance(end, Shutdown):
+            return True
+        for box in data_boxes or ("inbox",):
+            if self._inbox(box).queue:
+                return False
+        return True
+
+    # -- blocked sends (Policy.BLOCK) -----------------------------------------------------------
+
+    def _hold_for(self, inbox: Inbox[Any], msg: Any) -> None:
+        """``inbox`` is full: keep ``msg`` and everything sent after it until there is room."""
+        if self._held is None:
+            self._held = deque()
+            # shadow the methods for this instance only, so the normal path stays a plain call
+            self.send = self._send_held  # type: ignore[method-assign]
+            self.send_many = self._send_many_held  # type: ignore[method-assign]
+        self._held.append((inbox, msg))
+        self._pause_requested = True  # makes the scheduler look at _held after the yield
+        _add_blocked(inbox, self)
+
+    def _send_held(self, msg: Any, box: str = "outbox") -> None:
+        try:
+            ob = self._outboxes[box]
+        except KeyError:
+            raise AxonError(f"{self.path} has no outbox {box!r}") from None
+        if not ob.targets:
+            ob.push(msg)
+            return
+        held = self._held
+        for target in ob.targets:
+            held.append((target, msg))  # type: ignore[union-attr]
+
+    def _send_many_held(self, msgs: Iterable[Any], box: str = "outbox") -> None:
+        for msg in msgs:
+            self._send_held(msg, box)
+
+    def _flush_held(self) -> bool:
+        """Move held messages on while there is room; True when none are left."""
+        held = self._held
+        if held is None:
+            return True
+        sched = self._scheduler
+        while held:
+            target, msg = held[0]
+            if target.size is not None and target.policy is Policy.BLOCK:
+                if len(target.queue) >= target.size:
+                    _add_blocked(target, self)
+                    return False
+                target.queue.append(msg)
+            else:
+                target.deliver(msg)
+            held.popleft()
+            if sched is not None:
+                sched.wake(target.owner)
+        self._held = None
+        self.__dict__.pop("send", None)
+        self.__dict__.pop("send_many", None)
+        return True
+
+    # -- links ------------------------------------------------------------------------------------
+
+    def link(self, source: BoxRef, sink: BoxRef) -> Link:
+        """Link ``(component, box)`` to ``(component, box)``; this component owns the link.
+
+        Outbox to inbox is a normal link; inbox to inbox and outbox to outbox are
+        passthroughs (parent to child, child to parent).  One outbox may feed many inboxes,
+        and many outboxes one inbox.  Links this component made go when it finishes.
+        """
+        src = _resolve_ref(source, "source")
+        dst = _resolve_ref(sink, "sink")
+        link = make_link(src, dst, self)
+        if "_links" not in self.__dict__:
+            self._links = []
+        self._links.append(link)
+        return link
+
+    def unlink(self, link_or_source: Link | BoxRef, sink: BoxRef | None = None) -> None:
+        """Remove a link (given as the Link, or as its two ends)."""
+        if isinstance(link_or_source, Link):
+            links = [link_or_source]
+        else:
+            src = _resolve_ref(link_or_source, "source")
+            dst = _resolve_ref(sink, "sink") if sink is not None else None
+            links = [lk for lk in src.links_out if dst is None or lk.sink is dst]
+            if not links:
+                raise LinkError(f"no link from {src!r}" + (f" to {dst!r}" if dst else ""))
+        for lk in links:
+            break_link(lk)
+            if lk.owner is not None and lk in lk.owner._links:
+                lk.owner._links.remove(lk)
+
+    def _unlink_own(self) -> None:
+        links = self._links
+        if not links:
+            return
+        self._links = []
+        for lk in links:
+            break_link(lk)
+
+    def _rebuild_wake_list(self) -> None:
+        wake: list[tuple[deque[Any], Component]] = []
+        seen: set[int] = set()
+        pushes = self._pushes
+        for name, ob in self._outboxes.items():
+            pushes[name] = ob.push
+            for t in ob.targets:
+                if id(t) not in seen:  # by identity: deques compare by value
+                    seen.add(id(t))
+                    wake.append((t.queue, t.owner))
+        self._wake_list = wake
+
+    # -- children -----------------------------------------------------------------------------------
+
+    @property
+    def children(self) -> list["Component"]:
+        return list(self._children)
+
+    @property
+    def parent(self) -> "Component | None":
+        return self._parent
+
+    @property
+    def label(self) -> str | int | None:
+        """This component's name in its parent (an index in a Pipeline, a key in a Graphline)."""
+        return self._label
+
+    def add_children(self, *children: "Component") -> None:
+        """Adopt ``children`` (labelled by position); they start when this component does."""
+        for child in children:
+            self.add_child(child)
+
+    def add_child(self, child: "Component", label: str | int | None = None) -> None:
+        """Adopt one child under ``label`` (default: its position)."""
+        if not isinstance(child, Component):
+            raise TypeError(f"{self.path}: a child must be a Component, not {child!r}")
+        if child._parent is not None:
+            raise ValueError(f"{child.path} already belongs to {child._parent.path}")
+        if child is self:
+            raise ValueError(f"{self.path} cannot be its own child")
+        if "_children" not in self.__dict__:
+            self._children = []
+        child._parent = self
+        child._label = len(self._children) if label is None else label
+        self._children.append(child)
+        if self._scheduler is not None and child._state is State.NEW:
+            self._scheduler.activate(child)
+
+    def remove_child(self, child: "Component") -> None:
+        """Disown ``child`` and remove the links this component made to or from its boxes."""
+        if child._parent is not self:
+            raise ValueError(f"{child.path} is not a child of {self.path}")
+        boxes = {id(b) for b in (*child._inboxes.values(), *child._outboxes.values())}
+        for lk in list(self._links):
+            if id(lk.source) in boxes or id(lk.sink) in boxes:
+                self.unlink(lk)
+        self._children.remove(child)
+        child._parent = None
+
+    def children_done(self) -> bool:
+        return all(c.done for c in self._children)
+
+    # -- the work ------------------------------------------------------------------------------------
+
+    def _generator(self) -> Generator[Any, Any, None]:
+        """What the scheduler runs: ``main()`` (a ThreadedComponent runs a proxy)."""
+        return self.main()  # type: ignore[return-value]
+
+    def main(self) -> Generator[Any, Any, None]:
+        """The component's behaviour.  By default: wait until every child has finished."""
+        while not self.children_done():
+            self.pause()
+            yield
+
+    def keep_alive(self) -> Any:
+        """A context manager telling the scheduler that outside code may still wake us.
+
+        Use it around waits on callbacks the scheduler cannot see (it sees awaitables you
+        yield, threads and timers it runs), so an idle system is not taken for a deadlock.
+        """
+        if self._scheduler is None:
+            raise AxonError(f"{self.path} is not running")
+        return self._scheduler.keep_alive()
+
+
+def _add_blocked(inbox: Inbox[Any], sender: Component) -> None:
+    if "blocked" not in inbox.__dict__:
+        inbox.blocked = []
+    if sender not in inbox.blocked:
+        inbox.blocked.append(sender)
+
+
+def _resolve_ref(ref: Any, role: str) -> Box:
+    if isinstance(ref, Box):
+        return ref
+    try:
+        comp, name = ref
+    except (TypeError, ValueError):
+        raise LinkError(f"a link {role} is (component, box name), not {ref!r}") from None
+    if not isinstance(comp, Component):
+        raise LinkError(f"a link {role} is (component, box name), not {ref!r}")
+    return comp._box(name)
+
+
+Component._prepare_box_specs()

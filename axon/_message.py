@@ -1,0 +1,24 @@
+"""Protocol messages sent ``signal`` -> ``control``: small typed records, never magic strings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["EndSignal", "ProducerFinished", "Shutdown"]
+
+
+@dataclass(frozen=True, slots=True)
+class EndSignal:
+    """Base of the end-of-stream messages; ``reason`` is free text for logs and drawings."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProducerFinished(EndSignal):
+    """The producer has sent everything: finish once the data already sent is processed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Shutdown(EndSignal):
+    """Stop now: unprocessed input is abandoned."""

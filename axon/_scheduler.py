@@ -1,0 +1,479 @@
+"""The scheduler: runs component generators round-robin inside an asyncio event loop.
+
+Design principles
+-----------------
+1. One scheduler is one object, made when needed; nothing global is created at import.
+2. Only runnable components are visited.  Paused, waiting and blocked components sit
+   outside the run queue and cost nothing per round.
+3. No sleeping per round.  The scheduler hands the event loop a turn only every
+   ``io_slice`` seconds of continuous work (default 1 ms), so I/O stays responsive at
+   little cost, and when nothing is runnable it blocks on a future: an idle system uses
+   no CPU until a timer, socket, thread or outside caller wakes something.
+4. Wake-ups are checked once per timeslice, not per message: after a component's
+   timeslice the scheduler looks at the inboxes its outboxes reach and wakes their
+   paused owners.  A pause is re-checked after the ``yield``, so no wake-up is lost.
+5. Errors always propagate.  An exception in a component stops the system and
+   :func:`run` raises :class:`ComponentError` naming the component's place, unless an
+   ancestor (a supervisor) takes charge of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from ._box import Inbox
+from ._component import RECEIVE, Component, State
+from ._errors import ComponentError, Deadlock
+
+__all__ = ["Scheduler", "SchedulerStatistics", "run", "run_async"]
+
+_RUNNABLE = State.RUNNABLE
+_PAUSED = State.PAUSED
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulerStatistics:
+    """A snapshot of what the scheduler is doing."""
+
+    timeslices: int
+    components: int
+    runnable: int
+    paused: int
+    waiting: int
+    blocked: int
+    finished: int
+    failed: int
+
+
+class Scheduler:
+    """Runs components.  Make one, ``activate()`` systems on it, then ``run()`` it.
+
+    ``io_slice`` is how long the scheduler may run components before letting the event
+    loop poll for I/O and timers.
+    """
+
+    def __init__(self, *, io_slice: float = 0.001) -> None:
+        self.io_slice = io_slice
+        self.current: Component | None = None
+        self.timeslices = 0
+        self.finished_count = 0
+        self.failed_count = 0
+        self.services: dict[str, Any] = {}
+        self._ready: deque[Component] = deque()
+        self._live: dict[int, Component] = {}
+        self._waiting = 0
+        self._keepalives = 0
+        self._threads = 0
+        self._idle: asyncio.Future[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._error: BaseException | None = None
+        self._running = False
+        self._finish_hooks: list[Callable[[Component], None]] = []
+
+    # -- adding work -------------------------------------------------------------------------
+
+    def activate(self, component: Component) -> Component:
+        """Start ``component`` (and its children) on this scheduler; returns it."""
+        if component._state is not State.NEW:
+            raise ValueError(f"{component.path} was already started ({component._state.value})")
+        if component._scheduler is not None and component._scheduler is not self:
+            raise ValueError(f"{component.path} belongs to another scheduler")
+        component._ensure_boxes()
+        gen = component._generator()
+        if not inspect.isgenerator(gen):
+            raise TypeError(
+                f"{component.path}: main() must be a generator (use 'yield'), "
+                f"it returned {type(gen).__name__}"
+            )
+        component._scheduler = self
+        component._gen = gen
+        component._send = gen.send
+        # the hot attributes become the instance's own (faster to read than class defaults)
+        component._resume = None
+        component._pause_requested = False
+        component._held = None
+        component._wake_list = component._wake_list
+        component._state = _RUNNABLE
+        self._live[id(component)] = component
+        self._ready.append(component)
+        self._poke()
+        for child in component._children:
+            if child._state is State.NEW:
+                self.activate(child)
+        return component
+
+    def wake(self, component: Component) -> None:
+        """Make a paused component runnable (idempotent; never starts an unstarted one)."""
+        if component._state is _PAUSED and component._scheduler is self:
+            component._state = _RUNNABLE
+            self._ready.append(component)
+            self._poke()
+
+    def wake_threadsafe(self, component: Component) -> None:
+        """:meth:`wake` from another thread."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self.wake, component)
+
+    def call_threadsafe(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` on the scheduler's thread, and wake the scheduler."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._call_and_poke, fn, args)
+
+    def _call_and_poke(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        fn(*args)
+        self._poke()
+
+    def unblock(self, inbox: Inbox[Any]) -> None:
+        """``inbox`` has room again: let the senders it blocked move their messages on."""
+        senders = inbox.blocked[:]
+        inbox.blocked.clear()
+        for sender in senders:
+            if sender._flush_held() and sender._state is State.BLOCKED:
+                sender._state = _RUNNABLE
+                self._ready.append(sender)
+                self._poke()
+
+    @contextlib.contextmanager
+    def keep_alive(self) -> Iterator[None]:
+        """While held, an idle system is not a deadlock: outside code may still wake it."""
+        self._keepalives += 1
+        try:
+            yield
+        finally:
+            self._keepalives -= 1
+            self._poke()
+
+    def thread_started(self) -> None:
+        self._threads += 1
+
+    def thread_ended(self) -> None:
+        self._threads -= 1
+        self._poke()
+
+    def _poke(self) -> None:
+        idle = self._idle
+        if idle is not None and not idle.done():
+            idle.set_result(None)
+
+    # -- introspection ---------------------------------------------------------------------------
+
+    @property
+    def components(self) -> list[Component]:
+        """The live (started, unfinished) components."""
+        return list(self._live.values())
+
+    def statistics(self) -> SchedulerStatistics:
+        counts = {s: 0 for s in State}
+        for c in self._live.values():
+            counts[c._state] += 1
+        return SchedulerStatistics(
+            self.timeslices, len(self._live), counts[State.RUNNABLE], counts[State.PAUSED],
+            counts[State.WAITING], counts[State.BLOCKED], self.finished_count, self.failed_count,
+        )
+
+    def on_finish(self, hook: Callable[[Component], None]) -> None:
+        """Call ``hook(component)`` whenever a component finishes or fails."""
+        self._finish_hooks.append(hook)
+
+    # -- running ------------------------------------------------------------------------------------
+
+    def run(self, timeout: float | None = None) -> None:
+        """Run until every activated component has finished (blocking)."""
+        asyncio.run(self.run_async(timeout=timeout))
+
+    async def run_async(self, timeout: float | None = None) -> None:
+        """Run inside the current event loop until every component has finished.
+
+        Raises :class:`ComponentError` if a component fails, :class:`Deadlock` if live
+        components wait with nothing left to wake them, ``TimeoutError`` after ``timeout``;
+        in each case the rest of the system is shut down first.
+        """
+        if self._running:
+            raise RuntimeError("this scheduler is already running")
+        self._running = True
+        self._loop = asyncio.get_running_loop()
+        try:
+            if timeout is None:
+                await self._main_loop()
+            else:
+                try:
+                    async with asyncio.timeout(timeout):
+                        await self._main_loop()
+                except TimeoutError:
+                    still = ", ".join(c.path for c in self._live.values())
+                    self.shutdown()
+                    raise TimeoutError(
+                        f"system did not finish within {timeout} s (still running: {still})"
+                    ) from None
+        except BaseException:
+            self.shutdown()
+            raise
+        finally:
+            self._running = False
+            self.current = None
+        if self._error is not None:
+            self.shutdown()
+            err, self._error = self._error, None
+            raise err
+
+    async def _main_loop(self) -> None:
+        ready = self._ready
+        popleft = ready.popleft
+        append = ready.append
+        clock = time.perf_counter
+        loop = self._loop
+        assert loop is not None
+        while self._live and self._error is None:
+            if not ready:
+                if not self._waiting and not self._threads and not self._keepalives:
+                    self._raise_deadlock()
+                self._idle = loop.create_future()
+                await self._idle
+                self._idle = None
+                continue
+            deadline = clock() + self.io_slice
+            count = 0
+            while ready:
+                comp = popleft()
+                self.current = comp
+                r = comp._resume
+                try:
+                    if r is None:
+                        y = comp._send(None)
+                    elif r is RECEIVE:
+                        q = comp._inq
+                        if comp._control and comp.finished():  # Shutdown: stop now
+                            y = comp._send(None)
+                        elif q:
+                            batch = list(q)
+                            q.clear()
+                            ib = comp._in
+                            ib.received += len(batch)
+                            if ib.blocked:
+                                self.unblock(ib)
+                            y = comp._send(batch)
+                        else:
+                            # nothing for it: sleep here, without resuming it, unless
+                            # another inbox has something or an end is pending
+                            for pq in comp._pause_queues:
+                                if pq:
+                                    break
+                            else:
+                                if comp.end_message is None:
+                                    comp._state = _PAUSED
+                                    continue
+                            y = comp._send(self._empty_batch(comp))
+                    else:
+                        comp._resume = None
+                        y = r()
+                except StopIteration:
+                    if comp._wake_list:
+                        self._wake_targets(comp)
+                    self._finished(comp, State.FINISHED)
+                    continue
+                except BaseException as exc:  # noqa: BLE001 - every error is propagated
+                    self._failed(comp, exc)
+                    if self._error is not None:
+                        break
+                    continue
+                # wake the owners of inboxes this component sent to
+                for q, owner in comp._wake_list:
+                    if q and owner._state is _PAUSED:
+                        owner._state = _RUNNABLE
+                        append(owner)
+                if y is None:
+                    if r is RECEIVE:
+                        comp._resume = None
+                    if comp._pause_requested:  # also set when a send blocked
+                        comp._pause_requested = False
+                        if comp._held is not None:
+                            comp._state = State.BLOCKED
+                        else:
+                            for q in comp._pause_queues:
+                                if q:
+                                    append(comp)
+                                    break
+                            else:
+                                comp._state = _PAUSED
+                    else:
+                        append(comp)
+                elif y is RECEIVE:
+                    # back of the queue: if nothing has arrived by its next turn it is
+                    # paused then, without a resume (so a busy stage never pauses)
+                    if r is not RECEIVE:
+                        comp._resume = RECEIVE
+                    if comp._pause_requested:
+                        comp._pause_requested = False
+                        if comp._held is not None:
+                            comp._state = State.BLOCKED
+                            count += 1
+                            continue
+                    append(comp)
+                else:
+                    if r is RECEIVE:
+                        comp._resume = None
+                    comp._pause_requested = False
+                    self._await(comp, y)
+                count += 1
+                if not count & 31 and clock() > deadline:
+                    break
+            self.current = None
+            self.timeslices += count
+            if self._error is None and self._live:
+                await asyncio.sleep(0)  # let I/O, timers and callbacks in
+
+    @staticmethod
+    def _empty_batch(comp: Component) -> list[Any] | None:
+        """Resumed for RECEIVE with nothing in ``inbox``: the end of the stream, or []."""
+        if (comp._control or comp.end_message is not None) and comp.finished():
+            return None
+        return []
+
+    def _wake_targets(self, comp: Component) -> None:
+        for q, owner in comp._wake_list:
+            if q and owner._state is _PAUSED:
+                owner._state = _RUNNABLE
+                self._ready.append(owner)
+
+    def _raise_deadlock(self) -> None:
+        stuck = [f"{c.path} ({c._state.value})" for c in self._live.values()]
+        raise Deadlock(
+            "nothing can run and nothing can wake: " + ", ".join(stuck)
+            + " (a component paused without handling ProducerFinished/Shutdown?)",
+            stuck,
+        )
+
+    # -- awaitables --------------------------------------------------------------------------------
+
+    def _await(self, comp: Component, obj: Any) -> None:
+        try:
+            fut = asyncio.ensure_future(obj)
+        except TypeError:
+            gen = comp._gen
+            err = TypeError(
+                f"{comp.path} yielded {obj!r}; yield nothing (end the timeslice) "
+                "or an asyncio awaitable"
+            )
+            comp._resume = partial(gen.throw, err)  # type: ignore[union-attr]
+            self._ready.append(comp)
+            return
+        comp._state = State.WAITING
+        comp._future = fut
+        self._waiting += 1
+        fut.add_done_callback(partial(self._awaited, comp))
+
+    def _awaited(self, comp: Component, fut: asyncio.Future[Any]) -> None:
+        if comp._future is not fut:
+            return
+        comp._future = None
+        self._waiting -= 1
+        if comp.done:
+            return
+        gen = comp._gen
+        assert gen is not None
+        if fut.cancelled():
+            comp._resume = partial(gen.throw, asyncio.CancelledError())
+        else:
+            exc = fut.exception()
+            comp._resume = partial(gen.throw, exc) if exc is not None else partial(
+                gen.send, fut.result()
+            )
+        comp._state = _RUNNABLE
+        self._ready.append(comp)
+        self._poke()
+
+    # -- endings ------------------------------------------------------------------------------------
+
+    def _finished(self, comp: Component, state: State) -> None:
+        comp._state = state
+        comp._gen = None
+        comp._send = None
+        comp._resume = None
+        self._live.pop(id(comp), None)
+        if state is State.FINISHED:
+            self.finished_count += 1
+        else:
+            self.failed_count += 1
+        comp._unlink_own()
+        fut = comp._future
+        if fut is not None:
+            comp._future = None
+            self._waiting -= 1
+            fut.cancel()
+        parent = comp._parent
+        if parent is not None and parent._state is _PAUSED:
+            self.wake(parent)
+        for hook in self._finish_hooks:
+            hook(comp)
+
+    def _failed(self, comp: Component, exc: BaseException) -> None:
+        self._finished(comp, State.FAILED)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            self._error = exc
+            return
+        # an ancestor may take charge (a supervisor); otherwise the whole run fails
+        node = comp._parent
+        while node is not None:
+            handler = getattr(node, "child_failed", None)
+            if handler is not None and not node.done and handler(comp, exc):
+                return
+            node = node._parent
+        error = ComponentError(comp.path, exc, comp)
+        error.__cause__ = exc
+        self._error = error
+
+    def shutdown(self) -> None:
+        """Stop every live component now (their ``finally`` blocks run)."""
+        errors: list[BaseException] = []
+        for comp in list(self._live.values()):
+            gen = comp._gen
+            if comp.done:
+                continue
+            stop = getattr(comp, "_stop_thread", None)
+            if stop is not None:
+                stop()
+            try:
+                if gen is not None:
+                    gen.close()
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(ComponentError(comp.path, exc, comp))
+            self._finished(comp, State.FINISHED)
+        self._ready.clear()
+        if errors and self._error is None:
+            self._error = errors[0]
+        elif errors and self._error is not None:
+            for e in errors:
+                self._error.add_note(f"also, while shutting down: {e}")
+
+
+def run(*systems: Component, timeout: float | None = None) -> Scheduler:
+    """Run ``systems`` on a new scheduler until every component has finished.
+
+    Returns the scheduler (for its statistics).  Raises :class:`ComponentError` naming a
+    failed component, :class:`Deadlock`, or ``TimeoutError`` (after shutting the system down).
+    """
+    sched = Scheduler()
+    for system in systems:
+        sched.activate(system)
+    sched.run(timeout=timeout)
+    return sched
+
+
+async def run_async(*systems: Component, timeout: float | None = None) -> Scheduler:
+    """:func:`run` inside an already running asyncio event loop."""
+    sched = Scheduler()
+    for system in systems:
+        sched.activate(system)
+    await sched.run_async(timeout=timeout)
+    return sched
+

@@ -1,0 +1,270 @@
+"""Core benchmark: Axon's per-hop cost against a raw generator chain, in one process.
+
+Run: ``python -m bench.core`` (``--quick`` for a smoke run).  Prints a table and writes
+``bench/results/core.json``.  Every figure is compared with the floor measured in the same
+run, because these machines are noisy: best of ``--repeat`` runs each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable, Generator
+from pathlib import Path
+from typing import Any
+
+from axon import RECEIVE, Component, Pipeline, ProducerFinished, Scheduler, Shutdown
+
+STAGES = 10
+RESULTS = Path(__file__).parent / "results"
+
+TARGETS = {
+    "burst_ratio": 2.0,
+    "per_message_ratio": 12.0,
+    "paused_slowdown_pct": 5.0,
+    "create_us": 5.0,
+}
+
+
+# -- the floor: a raw generator chain ------------------------------------------------------
+
+
+def floor_ns_per_hop(n: int) -> float:
+    """``target.send((yield))`` through ``STAGES`` stages into a counting sink."""
+    count = [0]
+
+    def sink() -> Generator[None, Any, None]:
+        while True:
+            (yield)
+            count[0] += 1
+
+    def stage(target: Any) -> Generator[None, Any, None]:
+        send = target.send
+        while True:
+            send((yield))
+
+    g: Any = sink()
+    next(g)
+    for _ in range(STAGES):
+        g = stage(g)
+        next(g)
+    send = g.send
+    t0 = time.perf_counter()
+    for i in range(n):
+        send(i)
+    elapsed = time.perf_counter() - t0
+    assert count[0] == n, count
+    return elapsed / n / STAGES * 1e9
+
+
+# -- Axon, written as the README shows ---------------------------------------------------------
+
+
+class Source(Component):
+    """Sends ``n`` integers, ``per_slice`` per timeslice, then ProducerFinished."""
+
+    def __init__(self, n: int, per_slice: int) -> None:
+        super().__init__()
+        self.n = n
+        self.per_slice = per_slice
+        self.t_start = 0.0
+
+    def main(self) -> Generator[None, None, None]:
+        self.t_start = time.perf_counter()
+        sent = 0
+        out = self.outboxes["outbox"]
+        while sent < self.n:
+            for i in range(sent, min(sent + self.per_slice, self.n)):
+                out.push(i)
+            sent = min(sent + self.per_slice, self.n)
+            yield
+        self.send(ProducerFinished(), "signal")
+
+
+class Identity(Component):
+    """Passes every message on, one by one (the README's idiom)."""
+
+    def main(self) -> Generator[None, None, None]:
+        out = self.outboxes["outbox"]
+        while (batch := (yield RECEIVE)) is not None:
+            for msg in batch:
+                out.push(msg)
+        self.send(self.end_message, "signal")
+
+
+class SendIdentity(Component):
+    """The same with ``self.send`` per message and the finished/recv_all/pause idiom."""
+
+    def main(self) -> Generator[None, None, None]:
+        while not self.finished():
+            for msg in self.recv_all():
+                self.send(msg)
+            self.pause()
+            yield
+        self.send(self.end_message, "signal")
+
+
+class BulkIdentity(Component):
+    """Passes each batch on whole (``send_many``: one C-level extend)."""
+
+    def main(self) -> Generator[None, None, None]:
+        while (batch := (yield RECEIVE)) is not None:
+            self.send_many(batch)
+        self.send(self.end_message, "signal")
+
+
+class Counter(Component):
+    """Counts what arrives; at the end notes the time and stops the idle components."""
+
+    def __init__(self, stop: list[Component]) -> None:
+        super().__init__()
+        self.count = 0
+        self.t_end = 0.0
+        self.stop = stop
+
+    def main(self) -> Generator[None, None, None]:
+        while (batch := (yield RECEIVE)) is not None:
+            self.count += len(batch)
+        self.t_end = time.perf_counter()
+        for c in self.stop:
+            c.inboxes["control"].put(Shutdown())
+
+
+class Idle(Component):
+    """Pauses at once and never wakes (until told to stop)."""
+
+    def main(self) -> Generator[None, None, None]:
+        while not self.finished():
+            self.pause()
+            yield
+
+
+def axon_ns_per_hop(n: int, per_slice: int, stage: type[Component] = Identity,
+                    idle: int = 0) -> float:
+    """Time from the source's first timeslice to the sink's last, per message per stage."""
+    sched = Scheduler()
+    idlers = [Idle() for _ in range(idle)]
+    for c in idlers:  # activated first: they pause before the source starts
+        sched.activate(c)
+    source, counter = Source(n, per_slice), Counter(stop=idlers)
+    sched.activate(Pipeline(source, *[stage() for _ in range(STAGES)], counter))
+    sched.run()
+    assert counter.count == n, (counter.count, n)
+    return (counter.t_end - source.t_start) / n / STAGES * 1e9
+
+
+def create_us(count: int) -> float:
+    gc.collect()
+    t0 = time.perf_counter()
+    items = [Identity() for _ in range(count)]
+    elapsed = time.perf_counter() - t0
+    assert len(items) == count
+    return elapsed / count * 1e6
+
+
+def best(fn: Callable[[], float], repeat: int) -> float:
+    """Best of ``repeat`` runs, each after a full collection (earlier runs leave garbage)."""
+    results = []
+    for _ in range(repeat):
+        gc.collect()
+        results.append(fn())
+    return min(results)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--messages", type=int, default=200_000)
+    ap.add_argument("--idle", type=int, default=10_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    ap.add_argument("--output", type=Path, default=RESULTS / "core.json")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.messages, args.idle, args.repeat = 20_000, 1_000, 1
+    n = args.messages
+
+    def progress(msg: str) -> None:
+        print(f"  .. {msg}", file=sys.stderr, flush=True)
+
+    progress("floor (raw generator chain)")
+    floor = best(lambda: floor_ns_per_hop(n), args.repeat)
+    progress("axon burst (100 per timeslice)")
+    burst = best(lambda: axon_ns_per_hop(n, 100), args.repeat)
+    progress("axon burst, bulk idiom")
+    bulk = best(lambda: axon_ns_per_hop(n, 100, BulkIdentity), args.repeat)
+    progress("axon burst, self.send with finished/recv_all/pause")
+    classic = best(lambda: axon_ns_per_hop(n, 100, SendIdentity), args.repeat)
+    progress("axon per-message (1 per timeslice)")
+    per_msg = best(lambda: axon_ns_per_hop(n, 1), args.repeat)
+    progress(f"axon per-message with {args.idle} paused components beside it")
+    # interleave the two so drift in machine speed hits both alike
+    plain_runs, idle_runs = [], []
+    for _ in range(max(args.repeat, 3)):
+        gc.collect()
+        plain_runs.append(axon_ns_per_hop(n // 2, 1))
+        gc.collect()
+        idle_runs.append(axon_ns_per_hop(n // 2, 1, idle=args.idle))
+    plain, with_idle = min(plain_runs), min(idle_runs)
+    progress("component creation")
+    create = best(lambda: create_us(10_000), args.repeat)
+    floor_now = best(lambda: floor_ns_per_hop(n), args.repeat)
+    floor = min(floor, floor_now)
+
+    rows = [
+        ("raw generator chain (floor)", floor, 1.0, None),
+        ("axon burst, per-message idiom", burst, burst / floor, TARGETS["burst_ratio"]),
+        ("axon burst, bulk idiom", bulk, bulk / floor, None),
+        ("axon burst, classic self.send idiom", classic, classic / floor, None),
+        ("axon per-message", per_msg, per_msg / floor, TARGETS["per_message_ratio"]),
+    ]
+    slowdown = (with_idle / plain - 1) * 100
+    result = {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "python": sys.version.split()[0],
+        "machine": platform.processor() or platform.machine(),
+        "messages": n,
+        "stages": STAGES,
+        "floor_ns_per_hop": floor,
+        "burst_ns_per_hop": burst,
+        "burst_ratio": burst / floor,
+        "bulk_ns_per_hop": bulk,
+        "bulk_ratio": bulk / floor,
+        "classic_burst_ns_per_hop": classic,
+        "classic_burst_ratio": classic / floor,
+        "per_message_ns_per_hop": per_msg,
+        "per_message_ratio": per_msg / floor,
+        "paused_components": args.idle,
+        "paused_plain_ns_per_hop": plain,
+        "paused_with_idle_ns_per_hop": with_idle,
+        "paused_slowdown_pct": slowdown,
+        "create_us": create,
+        "targets": TARGETS,
+    }
+    result["met"] = {
+        "burst_ratio": result["burst_ratio"] <= TARGETS["burst_ratio"],
+        "per_message_ratio": result["per_message_ratio"] <= TARGETS["per_message_ratio"],
+        "paused_slowdown_pct": slowdown < TARGETS["paused_slowdown_pct"],
+        "create_us": create <= TARGETS["create_us"],
+    }
+
+    print(f"\nAxon core benchmark: {STAGES} stages, {n:,} messages, best of {args.repeat}")
+    print(f"{'workload':34} {'ns/hop':>9} {'x floor':>8} {'target':>8}")
+    for name, ns, ratio, target in rows:
+        tgt = f"<= {target:g}x" if target else ""
+        print(f"{name:34} {ns:9.1f} {ratio:8.2f} {tgt:>8}")
+    print(f"{args.idle:,} paused components beside the per-message pipeline: "
+          f"{plain:.1f} -> {with_idle:.1f} ns/hop ({slowdown:+.1f}%, target < 5%)")
+    print(f"component creation: {create:.2f} us each (target <= 5 us)")
+    print("targets met: " + ", ".join(f"{k}={'yes' if v else 'NO'}" for k, v in result["met"].items()))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {args.output}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

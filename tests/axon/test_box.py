@@ -1,0 +1,219 @@
+"""Specification of links and bounded boxes: collapsed delivery, passthrough, policies."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from axon import BoxFull, Component, LinkError, LinkKind, Pipeline, Policy, ProducerFinished, run
+
+from .parts import Collect, Identity, Source
+
+
+def test_a_link_collapses_delivery_to_one_deque_append():
+    a, b = Component(), Component()
+    a.link((a, "outbox"), (b, "inbox"))
+    assert a.outboxes["outbox"].push == b.inboxes["inbox"].queue.append
+    a.send("x")
+    assert list(b.inboxes["inbox"].queue) == ["x"]
+
+
+def test_link_kinds_follow_from_the_boxes_joined():
+    p, c, d = Component(), Component(), Component()
+    assert p.link((p, "inbox"), (c, "inbox")).kind is LinkKind.PASSTHROUGH_IN
+    assert p.link((c, "outbox"), (p, "outbox")).kind is LinkKind.PASSTHROUGH_OUT
+    assert p.link((p, "outbox"), (d, "inbox")).kind is LinkKind.NORMAL
+
+
+def test_passthrough_chains_deliver_whatever_order_they_were_built_in():
+    # outer inbox -> middle inbox -> inner inbox; inner outbox -> middle outbox -> outer
+    # outbox -> sink: six links, every construction order
+    steps = [
+        lambda o, m, i, s: o.link((o, "inbox"), (m, "inbox")),
+        lambda o, m, i, s: m.link((m, "inbox"), (i, "inbox")),
+        lambda o, m, i, s: m.link((i, "outbox"), (m, "outbox")),
+        lambda o, m, i, s: o.link((m, "outbox"), (o, "outbox")),
+        lambda o, m, i, s: s.link((o, "outbox"), (s, "inbox")),
+    ]
+    for order in itertools.permutations(steps):
+        outer, middle, inner, sink = (Component(name=n) for n in ("O", "M", "I", "S"))
+        outer.inboxes["inbox"].put("in-early")
+        inner.send("out-early")
+        for step in order:
+            step(outer, middle, inner, sink)
+        outer.inboxes["inbox"].put("in-late")
+        inner.send("out-late")
+        assert inner.recv_all() == ["in-early", "in-late"]
+        assert sink.recv_all() == ["out-early", "out-late"]
+        # collapsed: the inner outbox appends straight into the sink's deque
+        assert inner.outboxes["outbox"].push == sink.inboxes["inbox"].queue.append
+
+
+def test_removing_a_passthrough_link_shortens_the_chain():
+    outer, inner, sink = Component(), Component(), Component()
+    up = outer.link((inner, "outbox"), (outer, "outbox"))
+    sink.link((outer, "outbox"), (sink, "inbox"))
+    inner.send(1)
+    outer.unlink(up)
+    inner.send(2)  # now unlinked: held at the origin, not lost
+    assert sink.recv_all() == [1]
+    assert inner.outboxes["outbox"].statistics().depth == 1
+
+
+def test_one_outbox_feeds_several_inboxes_each_in_order():
+    src, sinks = Component(), [Component() for _ in range(3)]
+    for s in sinks:
+        src.link((src, "outbox"), (s, "inbox"))
+    for i in range(5):
+        src.send(i)
+    assert [s.recv_all() for s in sinks] == [[0, 1, 2, 3, 4]] * 3
+
+
+def test_several_outboxes_feed_one_inbox_keeping_each_links_order():
+    a, b, sink = Component(), Component(), Component()
+    sink.link((a, "outbox"), (sink, "inbox"))
+    sink.link((b, "outbox"), (sink, "inbox"))
+    for i in range(3):
+        a.send(("a", i))
+        b.send(("b", i))
+    got = sink.recv_all()
+    assert [m for m in got if m[0] == "a"] == [("a", 0), ("a", 1), ("a", 2)]
+    assert [m for m in got if m[0] == "b"] == [("b", 0), ("b", 1), ("b", 2)]
+
+
+def test_links_that_would_make_a_cycle_are_refused_and_leave_nothing_behind():
+    p = Component(name="P")
+    p.link((p, "inbox"), (p, "outbox"))
+    with pytest.raises(LinkError, match="cycle"):
+        p.link((p, "outbox"), (p, "inbox"))
+    assert len(p.outboxes["outbox"].links_out) == 0
+
+
+def test_linking_an_unknown_box_names_the_component_and_its_boxes():
+    a = Component(name="A")
+    with pytest.raises(LinkError, match="A has no box 'out'.*outboxes: outbox, signal"):
+        a.link((a, "out"), (Component(), "inbox"))
+    with pytest.raises(LinkError, match="\\(component, box name\\)"):
+        a.link(("A", "outbox"), (a, "inbox"))
+
+
+def test_unlink_by_ends_and_unknown_link_errors():
+    a, b = Component(), Component()
+    a.link((a, "outbox"), (b, "inbox"))
+    a.unlink((a, "outbox"), (b, "inbox"))
+    a.send(1)
+    assert b.recv_all() == []
+    with pytest.raises(LinkError, match="no link"):
+        a.unlink((a, "outbox"), (b, "inbox"))
+
+
+# -- bounded inboxes -----------------------------------------------------------------------
+
+
+def test_an_error_box_accepts_n_messages_and_refuses_the_next():
+    a, b = Component(), Component(name="B")
+    b.set_bound("inbox", 3, "error")
+    a.link((a, "outbox"), (b, "inbox"))
+    for i in range(3):
+        a.send(i)
+    with pytest.raises(BoxFull, match="B.inbox.*full \\(3 messages"):
+        a.send(3)
+    assert b.recv_all() == [0, 1, 2]
+
+
+def test_drop_oldest_keeps_the_newest_and_counts_the_drops():
+    a, b = Component(), Component()
+    b.set_bound("inbox", 3, Policy.DROP_OLDEST)
+    a.link((a, "outbox"), (b, "inbox"))
+    for i in range(10):
+        a.send(i)
+    assert b.recv_all() == [7, 8, 9]
+    assert b.inboxes["inbox"].statistics().dropped == 7
+
+
+def test_keep_latest_keeps_only_the_newest_message():
+    a, b = Component(), Component()
+    b.set_bound("inbox", 1, "keep_latest")
+    a.link((a, "outbox"), (b, "inbox"))
+    for i in range(5):
+        a.send(i)
+    assert b.recv_all() == [4]
+    assert b.inboxes["inbox"].dropped == 4
+    with pytest.raises(ValueError, match="exactly one"):
+        b.set_bound("inbox", 5, "keep_latest")
+
+
+def test_a_size_limit_in_the_middle_of_a_chain_has_no_effect_until_the_chain_is_cut():
+    src, middle, sink = Component(), Component(), Component()
+    middle.set_bound("inbox", 1, "error")
+    middle.link((src, "outbox"), (middle, "inbox"))
+    middle.link((middle, "inbox"), (sink, "inbox"))  # middle forwards to sink
+    for i in range(5):
+        src.send(i)
+    assert sink.recv_all() == [0, 1, 2, 3, 4]
+    middle.unlink((middle, "inbox"), (sink, "inbox"))
+    src.send(5)
+    with pytest.raises(BoxFull):
+        src.send(6)
+
+
+def test_bad_bounds_are_refused():
+    with pytest.raises(ValueError, match="positive"):
+        Component().set_bound("inbox", 0)
+    with pytest.raises(ValueError):
+        Component().set_bound("inbox", 3, "sometimes")
+
+
+class DepthWatcher(Component):
+    """A slow consumer: takes one message per timeslice and records the deepest backlog."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[object] = []
+        self.deepest = 0
+
+    def main(self):
+        while not self.finished():
+            self.deepest = max(self.deepest, self.data_ready())
+            if self.data_ready():
+                msg = self.recv()
+                self.items.append(msg)
+                self.send(msg)
+            else:
+                self.pause()
+            yield
+        self.send(self.end_message, "signal")
+
+
+def test_block_suspends_the_sender_so_the_bound_really_holds_and_nothing_is_lost():
+    watcher = DepthWatcher()
+    watcher.set_bound("inbox", 4, "block")
+    run(Pipeline(Source(range(500), per_slice=50), watcher), timeout=20)
+    assert watcher.items == list(range(500))
+    assert watcher.deepest <= 4
+
+
+def test_a_blocked_sender_keeps_its_end_of_stream_behind_its_data():
+    watcher = DepthWatcher()
+    watcher.set_bound("inbox", 2, "block")
+    sink = Collect()
+    # the source sends everything and ProducerFinished in one timeslice
+    run(Pipeline(Source(range(100), per_slice=1000), watcher, Identity(), sink), timeout=20)
+    assert sink.items == list(range(100))
+
+
+def test_a_full_block_box_refuses_a_put_from_outside_a_component():
+    b = Component(name="B")
+    b.set_bound("inbox", 1, "block")
+    b.inboxes["inbox"].put(1)
+    assert not b.inboxes["inbox"].has_room()
+    with pytest.raises(BoxFull, match="no component is sending"):
+        b.inboxes["inbox"].put(2)
+
+
+def test_producer_finished_is_an_ordinary_message_on_signal():
+    a, b = Component(), Component()
+    a.link((a, "signal"), (b, "control"))
+    a.send(ProducerFinished(), "signal")
+    assert b.recv("control") == ProducerFinished()

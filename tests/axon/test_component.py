@@ -1,0 +1,162 @@
+"""Specification of a component's own boxes: declaration, send, recv and their errors."""
+
+from __future__ import annotations
+
+import pytest
+
+from axon import AxonError, BoxSpec, Component, EmptyBox, Policy, ProducerFinished, Shutdown
+
+from .parts import Collect
+
+
+class Custom(Component):
+    Inboxes = {"inbox": "work", "control": "ends", "config": "settings"}
+    Outboxes = {"outbox": "results", "signal": "ends", "log": "what happened"}
+
+
+def test_default_boxes_are_inbox_control_outbox_signal_with_descriptions():
+    c = Component()
+    assert list(c.inboxes) == ["inbox", "control"]
+    assert list(c.outboxes) == ["outbox", "signal"]
+    assert all(box.description for box in (*c.inboxes.values(), *c.outboxes.values()))
+
+
+def test_a_subclass_dict_replaces_the_defaults_and_can_extend_them():
+    class Extended(Component):
+        Inboxes = {**Component.Inboxes, "extra": "more"}
+
+    assert list(Custom().inboxes) == ["inbox", "control", "config"]
+    assert list(Extended().inboxes) == ["inbox", "control", "extra"]
+    assert Custom().inboxes["config"].description == "settings"
+
+
+def test_a_box_name_cannot_be_both_inbox_and_outbox():
+    with pytest.raises(TypeError, match="both|inbox and outbox"):
+
+        class Bad(Component):
+            Inboxes = {"data": "in"}
+            Outboxes = {"data": "out"}
+
+
+def test_boxes_added_to_an_instance_do_not_leak_into_other_instances():
+    a, b = Custom(), Custom()
+    a.add_inbox("extra", "only for a")
+    a.add_outbox("more", "only for a")
+    assert "extra" in a.inboxes and "extra" not in b.inboxes
+    assert "more" in a.outboxes and "more" not in b.outboxes
+    assert "extra" not in Custom.Inboxes
+
+
+def test_recv_returns_messages_in_the_order_they_arrived():
+    c = Component()
+    for i in range(5):
+        c.inboxes["inbox"].put(i)
+    assert c.data_ready() == 5
+    assert [c.recv() for _ in range(5)] == [0, 1, 2, 3, 4]
+    assert c.data_ready() == 0
+
+
+def test_recv_on_an_empty_inbox_raises_a_clear_error():
+    c = Component(name="Parser")
+    with pytest.raises(EmptyBox, match="Parser: recv\\(\\) on empty inbox 'inbox'"):
+        c.recv()
+    assert isinstance(EmptyBox("x"), IndexError)
+
+
+def test_recv_all_drains_the_box_and_any_ready_sees_every_inbox():
+    c = Custom()
+    assert not c.any_ready()
+    c.inboxes["config"].put("a")
+    assert c.any_ready()
+    c.inboxes["inbox"].put(1)
+    c.inboxes["inbox"].put(2)
+    assert c.recv_all() == [1, 2]
+    assert c.recv_all() == []
+    assert c.recv_all("config") == ["a"]
+    assert not c.any_ready()
+    assert c.inboxes["inbox"].statistics().received == 2
+
+
+def test_unknown_box_names_are_errors_that_list_the_real_ones():
+    c = Custom(name="Thing")
+    with pytest.raises(AxonError, match="Thing has no outbox 'nope'.*outbox, signal, log"):
+        c.send(1, "nope")
+    with pytest.raises(AxonError, match="Thing has no inbox 'nope'.*inbox, control, config"):
+        c.recv("nope")
+    with pytest.raises(AxonError, match="no inbox 'nope'"):
+        c.data_ready("nope")
+
+
+def test_send_on_an_unlinked_outbox_holds_the_message_for_a_later_link():
+    a, b = Component(), Component()
+    a.send("early")
+    assert a.outboxes["outbox"].statistics().depth == 1
+    a.link((a, "outbox"), (b, "inbox"))
+    assert b.recv_all() == ["early"]
+    assert a.outboxes["outbox"].statistics().depth == 0
+
+
+def test_an_unlinked_outbox_counts_what_overflows_its_hold_and_keeps_the_oldest():
+    a, b = Component(), Component()
+    a.outboxes["outbox"].hold_limit = 3
+    for i in range(5):
+        a.send(i)
+    stats = a.outboxes["outbox"].statistics()
+    assert (stats.depth, stats.dropped) == (3, 2)
+    a.link((a, "outbox"), (b, "inbox"))
+    assert b.recv_all() == [0, 1, 2]
+
+
+def test_send_many_delivers_in_order():
+    a, b = Component(), Component()
+    a.link((a, "outbox"), (b, "inbox"))
+    a.send_many(range(4))
+    a.send_many(iter([4, 5]))
+    assert b.recv_all() == [0, 1, 2, 3, 4, 5]
+
+
+def test_finished_waits_for_the_inbox_to_drain_after_producer_finished():
+    c = Component()
+    c.inboxes["inbox"].put("data")
+    c.inboxes["control"].put(ProducerFinished())
+    assert not c.finished()  # control checked first, data still waiting
+    assert c.end_message == ProducerFinished()
+    assert c.recv() == "data"
+    assert c.finished()
+
+
+def test_finished_is_immediate_on_shutdown_and_leaves_other_control_messages():
+    c = Component()
+    c.inboxes["inbox"].put("data")
+    c.inboxes["control"].put("reload")
+    c.inboxes["control"].put(Shutdown("bye"))
+    assert c.finished()
+    assert c.end_message == Shutdown("bye")
+    assert c.recv("control") == "reload"
+
+
+def test_box_spec_declares_a_bounded_inbox():
+    class Bounded(Component):
+        Inboxes = {"inbox": BoxSpec("jobs", size=2, policy="error"), "control": "ends"}
+
+    ib = Bounded().inboxes["inbox"]
+    assert (ib.size, ib.policy) == (2, Policy.ERROR)
+    assert ib.statistics().policy == "error"
+
+
+def test_building_a_component_makes_no_boxes_until_they_are_used():
+    c = Collect()
+    assert "_inboxes" not in vars(c)
+    c.inboxes  # noqa: B018 - first use
+    assert "_inboxes" in vars(c)
+
+
+def test_path_names_the_place_in_the_system():
+    parent, child = Component(name="Outer"), Component(name="Parser")
+    parent.add_child(child, label=2)
+    assert child.path == "Outer[2]:Parser"
+    assert child.parent is parent and parent.children == [child]
+    with pytest.raises(ValueError, match="already belongs"):
+        Component().add_child(child)
+    parent.remove_child(child)
+    assert child.path == "Parser" and parent.children == []

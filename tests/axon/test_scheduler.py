@@ -1,0 +1,422 @@
+"""Specification of the scheduler: running, waking, awaiting, ending and failing."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from axon import (
+    RECEIVE,
+    Component,
+    ComponentError,
+    Deadlock,
+    Pipeline,
+    ProducerFinished,
+    Scheduler,
+    Shutdown,
+    State,
+    run,
+    run_async,
+)
+
+from .parts import ClassicCollect, Collect, Identity, Map, Source
+
+
+class Recorder(Component):
+    """Appends (name, step) to a shared log each timeslice, for ``steps`` timeslices."""
+
+    def __init__(self, log: list, steps: int, name: str) -> None:
+        super().__init__(name=name)
+        self.log, self.steps = log, steps
+
+    def main(self):
+        for i in range(self.steps):
+            self.log.append((self.name, i))
+            yield
+
+
+def test_components_take_turns_round_robin():
+    log: list = []
+    run(Recorder(log, 3, "a"), Recorder(log, 2, "b"), Recorder(log, 3, "c"))
+    assert log == [("a", 0), ("b", 0), ("c", 0), ("a", 1), ("b", 1), ("c", 1), ("a", 2), ("c", 2)]
+
+
+def test_run_returns_when_every_component_has_finished_and_cleans_them_up():
+    sched = run(Pipeline(Source(range(3)), Identity(), Collect()))
+    stats = sched.statistics()
+    assert stats.components == 0 and stats.finished == 4 and stats.failed == 0
+    assert sched.components == []
+
+
+def test_a_pipeline_delivers_everything_in_order():
+    sink = Collect()
+    run(Pipeline(Source(range(1000), per_slice=7), Identity(), Map(lambda x: x * 2), sink))
+    assert sink.items == [2 * i for i in range(1000)]
+
+
+def test_nothing_is_lost_at_end_of_stream_even_when_control_is_checked_first():
+    # the source sends its data and ProducerFinished in the same timeslice
+    sink = ClassicCollect()
+    run(Pipeline(Source(range(100), per_slice=1000), Map(str), sink))
+    assert sink.items == [str(i) for i in range(100)]
+
+
+def test_shutdown_stops_a_component_now_and_is_passed_on():
+    sink = Collect()
+    ident = Identity()
+    ident.inboxes["inbox"].put("never processed")
+    ident.inboxes["control"].put(Shutdown())
+    run(Pipeline(ident, sink))
+    assert sink.items == [] and sink.end_message == Shutdown()
+
+
+class Waker(Component):
+    """Counts how often it is resumed; pauses whenever its inbox is empty."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.resumes = 0
+        self.got: list = []
+
+    def main(self):
+        while not self.finished():
+            self.resumes += 1
+            self.got.extend(self.recv_all())
+            self.pause()
+            yield
+
+
+def test_a_paused_component_is_not_run_until_a_message_arrives():
+    log: list = []
+    w = Waker()
+
+    class Later(Component):
+        def main(self):
+            for i in range(5):
+                log.append(i)
+                yield
+            self.send("wake", "outbox")
+            yield
+            self.send(ProducerFinished(), "signal")
+
+    later = Later()
+    later.link((later, "outbox"), (w, "inbox"))
+    later.link((later, "signal"), (w, "control"))
+    run(later, w)
+    # ran once, slept through Later's five timeslices, woken once by "wake"; then
+    # ProducerFinished ended it
+    assert w.resumes == 2 and w.got == ["wake"]
+
+
+def test_a_sender_is_not_woken_by_its_own_send():
+    class Talker(Component):
+        def main(self):
+            self.resumes = 0
+            self.send("x")
+            while not self.finished():
+                self.resumes += 1
+                self.pause()
+                yield
+
+    class Answer(Component):
+        def main(self):
+            while (batch := (yield RECEIVE)) is not None:
+                if batch:
+                    self.send(Shutdown(), "outbox")
+                    return
+
+    talker, answer = Talker(), Answer()
+    talker.link((talker, "outbox"), (answer, "inbox"))
+    talker.link((answer, "outbox"), (talker, "control"))
+    run(talker, answer, timeout=5)
+    assert talker.resumes == 1  # slept after its send until the Shutdown came back
+
+
+def test_through_passthrough_links_only_the_final_owner_is_woken():
+    outer, inner = Waker(), Waker()
+    outer.add_child(inner)
+    outer.link((outer, "inbox"), (inner, "inbox"))
+    sched = Scheduler()
+    sched.activate(outer)
+
+    async def go():
+        with sched.keep_alive():
+            task = asyncio.ensure_future(sched.run_async())
+            await asyncio.sleep(0.01)
+            o, i = outer.resumes, inner.resumes
+            outer.inboxes["inbox"].put("m")
+            await asyncio.sleep(0.01)
+            assert (outer.resumes, inner.resumes) == (o, i + 1)
+            for c in (inner, outer):
+                c.inboxes["control"].put(Shutdown())
+        await task
+
+    asyncio.run(go())
+    assert inner.got == ["m"] and outer.got == []
+
+
+def test_wake_is_idempotent_and_never_starts_an_unstarted_component():
+    sched = Scheduler()
+    c = Waker()
+    sched.wake(c)
+    sched.wake(c)
+    assert c.state is State.NEW
+    assert list(sched._ready) == []
+
+
+def test_pause_rechecks_so_a_message_already_waiting_is_not_slept_through():
+    class PauseWithData(Component):
+        def __init__(self):
+            super().__init__()
+            self.seen: list = []
+
+        def main(self):
+            self.inboxes["inbox"].put("already here")
+            self.pause()  # asks to sleep although a message is waiting
+            yield
+            self.seen.extend(self.recv_all())
+
+    c = PauseWithData()
+    run(c, timeout=5)
+    assert c.seen == ["already here"]
+
+
+def test_awaiting_an_asyncio_awaitable_resumes_with_its_result_while_others_run():
+    log: list = []
+
+    class Sleeper(Component):
+        def main(self):
+            log.append("sleep")
+            value = yield asyncio.sleep(0.05, result="rested")
+            log.append(value)
+
+    class Busy(Component):
+        def main(self):
+            for _ in range(3):
+                log.append("busy")
+                yield asyncio.sleep(0)
+
+    run(Sleeper(), Busy(), timeout=5)
+    assert log[0] == "sleep" and log[-1] == "rested"
+    assert log.count("busy") == 3 and log.index("rested") > log.index("busy")
+
+
+def test_an_awaitable_that_fails_throws_into_the_component():
+    seen: list = []
+
+    async def broken():
+        raise KeyError("gone")
+
+    class Catcher(Component):
+        def main(self):
+            try:
+                yield broken()
+            except KeyError as exc:
+                seen.append(exc.args[0])
+
+    run(Catcher(), timeout=5)
+    assert seen == ["gone"]
+
+
+def test_yielding_something_that_is_not_awaitable_is_an_error_naming_the_component():
+    class Confused(Component):
+        def main(self):
+            yield 42
+
+    with pytest.raises(ComponentError, match="Confused raised TypeError: Confused yielded 42"):
+        run(Confused(), timeout=5)
+
+
+def test_main_must_be_a_generator():
+    class NotAGenerator(Component):
+        def main(self):
+            return None
+
+    with pytest.raises(TypeError, match="main\\(\\) must be a generator"):
+        run(NotAGenerator())
+
+
+def test_an_error_stops_the_system_and_names_the_component_and_its_place():
+    cleaned: list = []
+
+    class Parser(Component):
+        def main(self):
+            yield
+            raise ValueError("bad token")
+
+    class Forever(Component):
+        def main(self):
+            try:
+                while True:
+                    yield asyncio.sleep(10)
+            finally:
+                cleaned.append("forever closed")
+
+    with pytest.raises(ComponentError) as info:
+        run(Pipeline(Source([1], end=False), Identity(), Parser()), Forever(), timeout=5)
+    err = info.value
+    assert str(err) == "Pipeline[2]:Parser raised ValueError: bad token"
+    assert isinstance(err.__cause__, ValueError) and err.path == "Pipeline[2]:Parser"
+    assert cleaned == ["forever closed"]
+
+
+def test_a_runtime_error_in_a_component_is_an_error_too():
+    class Sub(Component):
+        def main(self):
+            yield
+            raise RuntimeError("real problem")
+
+    with pytest.raises(ComponentError, match="RuntimeError: real problem"):
+        run(Sub(), timeout=5)
+
+
+def test_an_ancestor_with_child_failed_takes_charge_of_the_error():
+    handled: list = []
+
+    class Boom(Component):
+        def main(self):
+            yield
+            raise OSError("disk")
+
+    class Guardian(Component):
+        def child_failed(self, child, exc):
+            handled.append((child.path, type(exc).__name__))
+            return True
+
+    g = Guardian(name="G")
+    g.add_child(Boom())
+    run(g, timeout=5)
+    assert handled == [("G[0]:Boom", "OSError")]
+
+
+def test_a_system_that_can_never_finish_is_reported_as_a_deadlock():
+    with pytest.raises(Deadlock, match="Pipeline\\[1\\]:Collect \\(paused\\)") as info:
+        # Identity never receives ProducerFinished: nothing will ever wake the sink
+        run(Pipeline(Source([1, 2], end=False), Collect()), timeout=5)
+    assert "Pipeline[1]:Collect (paused)" in info.value.stuck
+
+
+def test_keep_alive_means_outside_code_may_still_wake_the_system():
+    sink = Collect()
+    sched = Scheduler()
+    sched.activate(sink)
+
+    async def go():
+        with sched.keep_alive():
+            task = asyncio.ensure_future(sched.run_async())
+            await asyncio.sleep(0.02)
+            sink.inboxes["inbox"].put("late")
+            sink.inboxes["control"].put(ProducerFinished())
+            await task
+
+    asyncio.run(go())
+    assert sink.items == ["late"]
+
+
+def test_timeout_shuts_the_system_down_and_raises():
+    closed: list = []
+
+    class Slow(Component):
+        def main(self):
+            try:
+                yield asyncio.sleep(30)
+            finally:
+                closed.append(True)
+
+    t0 = time.monotonic()
+    with pytest.raises(TimeoutError, match="within 0.1 s.*Slow"):
+        run(Slow(), timeout=0.1)
+    assert closed == [True] and time.monotonic() - t0 < 10
+
+
+def test_run_async_runs_inside_a_running_event_loop():
+    async def go():
+        sink = Collect()
+        await run_async(Pipeline(Source("abc"), sink), timeout=5)
+        return sink.items
+
+    assert asyncio.run(go()) == ["a", "b", "c"]
+
+
+def test_a_busy_system_still_lets_timers_and_io_in():
+    """A component that never pauses must not starve one waiting on a timer."""
+    order: list = []
+
+    class Spinner(Component):
+        def __init__(self):
+            super().__init__()
+            self.stop = False
+            self.spins = 0
+
+        def main(self):
+            while not self.stop:
+                self.spins += 1
+                yield
+
+    spinner = Spinner()
+
+    class Timer(Component):
+        def main(self):
+            yield asyncio.sleep(0.01)
+            order.append(spinner.spins)
+            spinner.stop = True
+
+    run(spinner, Timer(), timeout=10)
+    assert order and order[0] > 0  # the timer fired while the spinner was still spinning
+
+
+def test_an_idle_system_uses_almost_no_cpu():
+    class Waiter(Component):
+        def main(self):
+            yield asyncio.sleep(1.0)
+
+    sink = Collect()
+    cpu0 = time.process_time()
+    with pytest.raises(Deadlock):  # sink waits for an end that never comes: found at once
+        run(Pipeline(Source([], end=False), Collect()))
+    run(Waiter(), Pipeline(Source([1]), sink), timeout=10)  # a 1 s idle wait
+    used = time.process_time() - cpu0
+    assert used < 0.02 + 0.01, f"{used * 1000:.1f} ms of CPU for a 1 s idle wait"
+
+
+def test_scheduler_is_an_object_with_no_global_state():
+    a, b = Scheduler(), Scheduler()
+    ca, cb = Collect(), Collect()
+    a.activate(ca)
+    b.activate(cb)
+    assert a.components == [ca] and b.components == [cb]
+    with pytest.raises(ValueError, match="already started"):
+        a.activate(ca)
+
+
+def test_a_finished_component_removes_the_links_it_made():
+    class Linker(Component):
+        def __init__(self, src, dst):
+            super().__init__()
+            self.src, self.dst = src, dst
+
+        def main(self):
+            self.link((self.src, "outbox"), (self.dst, "inbox"))
+            yield
+
+    src, dst = Component(), Component()
+    run(Linker(src, dst), timeout=5)
+    src.send("after")
+    assert dst.recv_all() == []
+    assert src.outboxes["outbox"].links_out == []
+
+
+def test_receive_resumes_with_each_batch_then_none_at_the_end():
+    batches: list = []
+
+    class Batches(Component):
+        def main(self):
+            while (batch := (yield RECEIVE)) is not None:
+                batches.append(batch)
+
+    b = Batches()
+    run(Pipeline(Source(range(6), per_slice=3), b), timeout=5)
+    assert [x for batch in batches for x in batch] == list(range(6))
+    assert b.end_message == ProducerFinished()

@@ -1,0 +1,119 @@
+"""Specification of ThreadedComponent: blocking code in a thread behind the same boxes."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from axon import ComponentError, Pipeline, ThreadedComponent, run
+
+from .parts import Collect, Source
+
+
+class Upper(ThreadedComponent):
+    """Upper-cases strings with blocking code, in its own thread."""
+
+    def main(self) -> None:
+        self.thread_name = threading.current_thread().name
+        while not self.finished():
+            for msg in self.recv_all():
+                self.send(msg.upper())
+            self.wait()
+        self.send(self.end_message, "signal")
+
+
+def test_a_threaded_component_runs_in_its_own_thread_behind_the_same_boxes():
+    up, sink = Upper(), Collect()
+    run(Pipeline(Source(["a", "b", "c"]), up, sink), timeout=10)
+    assert sink.items == ["A", "B", "C"]
+    assert up.thread_name == "Pipeline[1]:Upper"
+    assert up.thread_name != threading.current_thread().name
+
+
+def test_everything_sent_before_the_thread_ends_is_delivered_in_order():
+    class Burst(ThreadedComponent):
+        def main(self) -> None:
+            for i in range(5000):
+                self.send(i)
+            self.send(self.end_message or __import__("axon").ProducerFinished(), "signal")
+
+    sink = Collect()
+    run(Pipeline(Burst(queue_size=10), sink), timeout=20)
+    assert sink.items == list(range(5000))
+
+
+def test_the_outgoing_queue_is_bounded_so_a_fast_thread_waits():
+    seen_full: list[bool] = []
+
+    class Fast(ThreadedComponent):
+        def main(self) -> None:
+            for i in range(200):
+                self.send(i)
+                seen_full.append(self._outq.full())
+            from axon import ProducerFinished
+
+            self.send(ProducerFinished(), "signal")
+
+    sink = Collect()
+    run(Pipeline(Fast(queue_size=5), sink), timeout=20)
+    assert sink.items == list(range(200))
+    assert any(seen_full)  # the thread got ahead, found the queue full and waited
+
+
+def test_an_exception_in_the_thread_propagates_with_the_components_name():
+    class Fails(ThreadedComponent):
+        def main(self) -> None:
+            raise ZeroDivisionError("in thread")
+
+    with pytest.raises(ComponentError, match="Pipeline\\[0\\]:Fails raised ZeroDivisionError"):
+        run(Pipeline(Fails(), Collect()), timeout=10)
+
+
+def test_a_blocked_thread_is_stopped_cleanly_when_the_system_shuts_down():
+    stopped = threading.Event()
+
+    class Waits(ThreadedComponent):
+        def main(self) -> None:
+            try:
+                self.wait()  # nothing ever comes
+            finally:
+                stopped.set()
+
+    t0 = time.monotonic()
+    with pytest.raises(TimeoutError):
+        run(Waits(), timeout=0.2)
+    assert stopped.wait(5)
+    assert time.monotonic() - t0 < 5
+
+
+def test_wait_with_a_timeout_returns_false_when_nothing_came():
+    results: list[bool] = []
+
+    class Patient(ThreadedComponent):
+        def main(self) -> None:
+            results.append(self.wait(timeout=0.05))
+
+    run(Patient(), timeout=10)
+    assert results == [False]
+
+
+def test_a_bounded_inbox_in_front_of_a_thread_applies_backpressure():
+    class Slow(ThreadedComponent):
+        def main(self) -> None:
+            self.deepest = 0
+            while not self.finished():
+                self.deepest = max(self.deepest, self.data_ready())
+                if self.data_ready():
+                    self.send(self.recv())
+                    time.sleep(0.0005)
+                else:
+                    self.wait()
+            self.send(self.end_message, "signal")
+
+    slow, sink = Slow(), Collect()
+    slow.set_bound("inbox", 3, "block")
+    run(Pipeline(Source(range(300), per_slice=100), slow, sink), timeout=30)
+    assert sink.items == list(range(300))
+    assert slow.deepest <= 3

@@ -1,0 +1,1 @@
+"""Build your own mini-axon: a seven-chapter tutorial with answers and a checker."""

@@ -1,0 +1,1 @@
+"""Model answers, one file per chapter; each file contains everything before it."""
