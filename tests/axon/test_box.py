@@ -8,7 +8,7 @@ import pytest
 
 from axon import BoxFull, Component, LinkError, LinkKind, Pipeline, Policy, ProducerFinished, run
 
-from .parts import Collect, Identity, Source
+from .core_parts import Collect, Identity, Source
 
 
 def test_a_link_collapses_delivery_to_one_deque_append():

@@ -6,7 +6,7 @@ import pytest
 
 from axon import AxonError, BoxSpec, Component, EmptyBox, Policy, ProducerFinished, Shutdown
 
-from .parts import Collect
+from .core_parts import Collect
 
 
 class Custom(Component):

@@ -21,7 +21,7 @@ from axon import (
     run_async,
 )
 
-from .parts import ClassicCollect, Collect, Identity, Map, Source
+from .core_parts import ClassicCollect, Collect, Identity, Map, Source
 
 
 class Recorder(Component):

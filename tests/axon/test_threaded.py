@@ -9,7 +9,7 @@ import pytest
 
 from axon import ComponentError, Pipeline, ThreadedComponent, run
 
-from .parts import Collect, Source
+from .core_parts import Collect, Source
 
 
 class Upper(ThreadedComponent):
