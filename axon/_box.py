@@ -123,7 +123,8 @@ class Inbox(Box, Generic[T]):
         self.owner = owner
         self.name = name
         self.description = description
-        q = self.queue = deque()
+        q: deque[T] = deque()
+        self.queue = q
         if size is None and policy is Policy.BLOCK:
             self.push = self.deliver = q.append
         else:
@@ -295,31 +296,37 @@ def break_link(link: Link) -> None:
     relink_upstream(link.source)
 
 
-def finals(box: Box, trail: tuple[Box, ...] = ()) -> list[Inbox[Any]]:
-    """The inboxes a message pushed into ``box`` ends up in (in link order, no repeats)."""
+def ends(box: Box, trail: tuple[Box, ...] = ()) -> list[Box]:
+    """Where a message pushed into ``box`` stops: final inboxes, and outboxes that lead
+    nowhere yet (which hold it until they are linked).  In link order, no repeats."""
     links = box.links_out
     if not links:
-        return [box] if isinstance(box, Inbox) else []
+        return [box]
     if len(links) == 1 and not trail:
         sink = links[0].sink
         if isinstance(sink, Inbox) and not sink.links_out and sink is not box:
             return [sink]
-    out: list[Inbox[Any]] = []
+    out: list[Box] = []
     trail = trail + (box,)
-    for link in box.links_out:
+    for link in links:
         if link.sink in trail:
             names = " -> ".join(repr(b) for b in trail + (link.sink,))
             raise LinkError(f"links make a cycle: {names}")
-        for f in finals(link.sink, trail):
+        for f in ends(link.sink, trail):
             if f not in out:
                 out.append(f)
     return out
 
 
+def finals(box: Box) -> list[Inbox[Any]]:
+    """The inboxes a message pushed into ``box`` ends up in (in link order, no repeats)."""
+    return [b for b in ends(box) if isinstance(b, Inbox)]
+
+
 def relink_upstream(box: Box) -> None:
     """Recompute delivery for ``box`` and every box whose messages can flow into it."""
     if not box.links_in:  # the common case: nothing upstream
-        targets = finals(box)
+        targets = ends(box)
         if isinstance(box, Outbox):
             _bind_outbox(box, targets)
             box.owner._rebuild_wake_list()
@@ -338,7 +345,7 @@ def relink_upstream(box: Box) -> None:
         todo.extend(link.source for link in b.links_in)
     owners: dict[int, Component] = {}
     # validate everything before changing anything, so a cycle leaves no half-made state
-    resolved = [(b, finals(b)) for b in seen.values()]
+    resolved = [(b, ends(b)) for b in seen.values()]
     for b, targets in resolved:
         if isinstance(b, Outbox):
             _bind_outbox(b, targets)
@@ -351,8 +358,8 @@ def relink_upstream(box: Box) -> None:
         owner._rebuild_wake_list()
 
 
-def _push_to_all(targets: tuple[Inbox[Any], ...]) -> Callable[[Any], None]:
-    delivers = tuple(t.deliver for t in targets)
+def _push_to_all(pushes: list[Callable[[Any], None]]) -> Callable[[Any], None]:
+    delivers = tuple(pushes)
 
     def push(msg: Any) -> None:
         for deliver in delivers:
@@ -361,23 +368,38 @@ def _push_to_all(targets: tuple[Inbox[Any], ...]) -> Callable[[Any], None]:
     return push
 
 
-def _bind_outbox(ob: Outbox[Any], targets: list[Inbox[Any]]) -> None:
-    ob.targets = tuple(targets)
-    if not targets:
+def _pushes_for(box: Box, stops: list[Box]) -> tuple[list[Inbox[Any]], list[Callable[[Any], None]]]:
+    """The final inboxes among ``stops``, and the functions that deliver to every stop:
+    an inbox's ``deliver``, or the ``_hold`` of an outbox (other than ``box``) that leads
+    nowhere yet, so messages wait at the far end of a passthrough chain."""
+    inboxes = [b for b in stops if isinstance(b, Inbox) and b is not box]
+    pushes: list[Callable[[Any], None]] = []
+    for b in stops:
+        if b is box:
+            continue
+        pushes.append(b.deliver if isinstance(b, Inbox) else b._hold)  # type: ignore[attr-defined]
+    return inboxes, pushes
+
+
+def _bind_outbox(ob: Outbox[Any], stops: list[Box]) -> None:
+    inboxes, pushes = _pushes_for(ob, stops)
+    ob.targets = tuple(inboxes)
+    if not pushes:
         ob.push = ob._hold
         return
-    ob.push = targets[0].deliver if len(targets) == 1 else _push_to_all(ob.targets)
+    ob.push = pushes[0] if len(pushes) == 1 else _push_to_all(pushes)
     if ob.held:
         held = list(ob.held)
         ob.held.clear()  # type: ignore[union-attr]
         _push_outside(ob, held)
 
 
-def _bind_forwarding_inbox(ib: Inbox[Any], targets: list[Inbox[Any]]) -> None:
-    if not targets:
+def _bind_forwarding_inbox(ib: Inbox[Any], stops: list[Box]) -> None:
+    _, pushes = _pushes_for(ib, stops)
+    if not pushes:
         ib.push = ib.deliver  # nowhere to forward to yet: keep messages here
         return
-    ib.push = targets[0].deliver if len(targets) == 1 else _push_to_all(tuple(targets))
+    ib.push = pushes[0] if len(pushes) == 1 else _push_to_all(pushes)
     if ib.queue:
         waiting = list(ib.queue)
         ib.queue.clear()

@@ -1,3 +1,85 @@
-"""The Axon component library: sources, sinks, transforms, routing, framing, networking."""
+"""The Axon component library: sources, sinks, transforms, timing, routing, framing,
+codecs, networking and subprocesses; test helpers live in ``components.testing``.
 
-__all__: list[str] = []
+Every component declares its boxes with descriptions, passes ``ProducerFinished`` on only
+after the data sent before it, stops promptly on ``Shutdown``, and reports bad input per
+its ``on_error`` policy (see ``components.errors``).
+"""
+
+from .errors import BadInput, BadInputError, OnError
+from .sources import ConsoleReader, FileReader, IterableSource
+from .sinks import Collector, ConsoleEcho, FileWriter
+from .transforms import Batch, Filter, Map, Unbatch
+from .timing import Clock, Delay, Periodic, RateLimiter, SystemClock, TimerHandle
+from .routing import FanOut, KeyRouter, Merge, Router
+from .framing import LengthPrefixDecoder, LengthPrefixEncoder, LineJoiner, LineSplitter
+from .codecs import (
+    JSONDecoder,
+    JSONEncoder,
+    PickleDecoder,
+    PickleEncoder,
+    TextDecoder,
+    TextEncoder,
+)
+from .net import (
+    Connected,
+    Datagram,
+    Disconnected,
+    ProtocolFailed,
+    SocketError,
+    TCPClient,
+    TCPConnection,
+    TCPServer,
+    UDPReceiver,
+    UDPSender,
+)
+from .process import ProcessExited, Subprocess, SubprocessError
+
+__all__ = [
+    "BadInput",
+    "BadInputError",
+    "Batch",
+    "Clock",
+    "Collector",
+    "Connected",
+    "ConsoleEcho",
+    "ConsoleReader",
+    "Datagram",
+    "Delay",
+    "Disconnected",
+    "FanOut",
+    "FileReader",
+    "FileWriter",
+    "Filter",
+    "IterableSource",
+    "JSONDecoder",
+    "JSONEncoder",
+    "KeyRouter",
+    "LengthPrefixDecoder",
+    "LengthPrefixEncoder",
+    "LineJoiner",
+    "LineSplitter",
+    "Map",
+    "Merge",
+    "OnError",
+    "Periodic",
+    "PickleDecoder",
+    "PickleEncoder",
+    "ProcessExited",
+    "ProtocolFailed",
+    "RateLimiter",
+    "Router",
+    "SocketError",
+    "Subprocess",
+    "SubprocessError",
+    "SystemClock",
+    "TCPClient",
+    "TCPConnection",
+    "TCPServer",
+    "TextDecoder",
+    "TextEncoder",
+    "TimerHandle",
+    "UDPReceiver",
+    "UDPSender",
+    "Unbatch",
+]

@@ -217,3 +217,24 @@ def test_producer_finished_is_an_ordinary_message_on_signal():
     a.link((a, "signal"), (b, "control"))
     a.send(ProducerFinished(), "signal")
     assert b.recv("control") == ProducerFinished()
+
+
+def test_messages_wait_at_the_far_end_of_an_unlinked_passthrough_chain():
+    parent, child, sink = Component(name="P"), Component(name="C"), Component()
+    parent.add_child(child)
+    parent.link((child, "outbox"), (parent, "outbox"))
+    child.send("before the parent is linked")
+    assert parent.outboxes["outbox"].statistics().depth == 1  # held by the parent, not C
+    parent.remove_child(child)  # the child goes; what it sent does not
+    sink.link((parent, "outbox"), (sink, "inbox"))
+    assert sink.recv_all() == ["before the parent is linked"]
+
+
+def test_a_fan_out_branch_that_leads_nowhere_yet_holds_its_copy():
+    src, parent, a, b = Component(), Component(), Component(), Component()
+    src.link((src, "outbox"), (a, "inbox"))
+    src.link((src, "outbox"), (parent, "outbox"))  # a dead end for now
+    src.send(1)
+    assert a.recv_all() == [1]
+    b.link((parent, "outbox"), (b, "inbox"))
+    assert b.recv_all() == [1]

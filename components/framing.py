@@ -1,0 +1,265 @@
+"""Framing: byte streams <-> messages (lines; length-prefixed frames).
+
+A byte stream arrives in chunks split anywhere (TCP, pipes, files); a splitter carries a
+partial line or frame across chunks, so any split of the same stream gives the same
+messages (a property test holds each framer to this).  Lines and frames are ``bytes``:
+decode them explicitly (``TextDecoder``, ``JSONDecoder``...).  Limits protect memory: a
+line longer than ``max_line`` or a frame larger than ``max_size`` is refused (reported per
+``on_error``) and skipped, and the stream goes on.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import Any
+
+from axon import Outbox
+
+from ._stage import Stage
+from .errors import OnError
+
+__all__ = ["LengthPrefixDecoder", "LengthPrefixEncoder", "LineJoiner", "LineSplitter"]
+
+_BYTES = (bytes, bytearray)
+
+
+class LineSplitter(Stage):
+    """Splits a byte stream into lines (``bytes`` without the separator).
+
+    ``separator`` is one byte (default ``b"\\n"``); ``strip_cr=True`` also removes a
+    ``b"\\r"`` before it (CRLF protocols).  A line longer than ``max_line`` bytes is
+    refused once and skipped up to its end.  At ``ProducerFinished`` a trailing line with
+    no separator is sent if ``keep_partial`` (the default), else it is bad input.
+
+    >>> run_component(LineSplitter(), inbox=[b"ab\\nc", b"d\\n"], control=[ProducerFinished()])
+    ... # {"outbox": [b"ab", b"cd"], ...}  # doctest: +SKIP
+    """
+
+    Inboxes = {"inbox": "bytes chunks of a stream", "control": "ProducerFinished or Shutdown"}
+    Outboxes = {
+        "outbox": "lines, as bytes without the separator",
+        "signal": "the end of stream, after the last (partial) line",
+        "error": "BadInput records: non-bytes input, oversized lines (on_error='send')",
+    }
+
+    def __init__(self, *, max_line: int = 64 * 1024, separator: bytes = b"\n",
+                 strip_cr: bool = False, keep_partial: bool = True,
+                 on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
+        super().__init__(on_error=on_error, name=name)
+        if len(separator) != 1:
+            raise ValueError("LineSplitter: separator must be one byte (use strip_cr for CRLF)")
+        if max_line < 1:
+            raise ValueError(f"LineSplitter: max_line must be >= 1, not {max_line}")
+        self.max_line = max_line
+        self.separator = bytes(separator)
+        self.strip_cr = strip_cr
+        self.keep_partial = keep_partial
+        self._buf = bytearray()
+        self._skipping = False  # inside an oversized line: drop bytes up to its separator
+
+    def _too_long(self, head: bytes) -> None:
+        self.reject(f"line longer than {self.max_line} bytes (max_line); skipped", head[:80])
+
+    def process(self, batch: list[Any], out: Outbox[Any]) -> None:
+        sep = self.separator
+        max_line = self.max_line
+        buf = self._buf
+        push = out.push
+        for chunk in batch:
+            if type(chunk) is not bytes:
+                if not isinstance(chunk, _BYTES):
+                    self.reject(f"expected bytes, got {type(chunk).__name__}", chunk)
+                    continue
+                chunk = bytes(chunk)
+            if sep not in chunk:  # no line ends here: it all belongs to the current line
+                if not self._skipping:
+                    buf += chunk
+                    if len(buf) > max_line:
+                        self._too_long(bytes(buf))
+                        buf.clear()
+                        self._skipping = True
+                continue
+            lines = chunk.split(sep)
+            longest = len(chunk) + len(buf)  # no line can be longer than this
+            if self._skipping:
+                self._skipping = False
+                del lines[0]  # the end of a line already refused
+            elif buf:
+                buf += lines[0]
+                lines[0] = bytes(buf)
+                buf.clear()
+            tail = lines.pop()
+            if longest > max_line:
+                for i, line in enumerate(lines):
+                    if len(line) > max_line:
+                        self._too_long(line)
+                        lines[i] = None
+            if self.strip_cr:
+                lines = [ln[:-1] if ln is not None and ln.endswith(b"\r") else ln for ln in lines]
+            for line in lines:
+                if line is not None:
+                    push(line)
+            if len(tail) > max_line:
+                self._too_long(tail)
+                self._skipping = True
+            else:
+                buf += tail
+
+    def flush(self, out: Outbox[Any]) -> None:
+        buf = self._buf
+        if not buf:
+            return
+        line = bytes(buf)
+        buf.clear()
+        if self.strip_cr and line.endswith(b"\r"):
+            line = line[:-1]
+        if self.keep_partial:
+            out.push(line)
+        else:
+            self.reject(f"stream ended inside a line ({len(line)} bytes, no separator)", line)
+
+
+class LineJoiner(Stage):
+    """Turns ``bytes`` lines into a byte stream: each line followed by ``separator``.
+
+    Each batch of lines becomes one chunk (fewer, larger writes downstream).  ``str`` is
+    bad input: put a ``TextEncoder`` in front.
+
+    >>> run_component(LineJoiner(), inbox=[b"a", b"b"], control=[ProducerFinished()])
+    ... # {"outbox": [b"a\\nb\\n"], ...}  # doctest: +SKIP
+    """
+
+    Inboxes = {"inbox": "lines, as bytes", "control": "ProducerFinished or Shutdown"}
+    Outboxes = {
+        "outbox": "bytes chunks: the lines, each ending with the separator",
+        "signal": "the end of stream, passed on",
+        "error": "BadInput records for non-bytes lines (on_error='send')",
+    }
+
+    def __init__(self, *, separator: bytes = b"\n", on_error: OnError | str = OnError.RAISE,
+                 name: str | None = None) -> None:
+        super().__init__(on_error=on_error, name=name)
+        self.separator = bytes(separator)
+
+    def process(self, batch: list[Any], out: Outbox[Any]) -> None:
+        sep = self.separator
+        for line in batch:
+            if not isinstance(line, _BYTES):
+                batch = [ln for ln in batch if self._check(ln)]
+                break
+        if batch:
+            batch.append(b"")
+            out.push(sep.join(batch))
+
+    def _check(self, line: Any) -> bool:
+        if isinstance(line, _BYTES):
+            return True
+        self.reject(f"expected bytes, got {type(line).__name__} (put a TextEncoder in front)",
+                    line)
+        return False
+
+
+_HEADER = struct.Struct("!I")
+
+
+class LengthPrefixEncoder(Stage):
+    """Frames each ``bytes`` payload as a 4-byte big-endian length followed by the payload.
+
+    A payload larger than ``max_size`` is refused (the peer's decoder would refuse it).
+
+    >>> Pipeline(JSONEncoder(), LengthPrefixEncoder(), TCPClient("127.0.0.1", 9000))
+    ... # doctest: +SKIP
+    """
+
+    Inboxes = {"inbox": "payloads, as bytes", "control": "ProducerFinished or Shutdown"}
+    Outboxes = {
+        "outbox": "frames: length header + payload",
+        "signal": "the end of stream, passed on",
+        "error": "BadInput records: non-bytes or oversized payloads (on_error='send')",
+    }
+
+    def __init__(self, *, max_size: int = 16 * 1024 * 1024,
+                 on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
+        super().__init__(on_error=on_error, name=name)
+        if not 0 < max_size < 2**32:
+            raise ValueError(f"LengthPrefixEncoder: max_size must be in 1..2**32-1, not {max_size}")
+        self.max_size = max_size
+
+    def process(self, batch: list[Any], out: Outbox[Any]) -> None:
+        pack = _HEADER.pack
+        for payload in batch:
+            if not isinstance(payload, _BYTES):
+                self.reject(f"expected bytes, got {type(payload).__name__}", payload)
+            elif len(payload) > self.max_size:
+                self.reject(f"payload of {len(payload)} bytes exceeds max_size "
+                            f"{self.max_size}", payload[:80])
+            else:
+                out.push(pack(len(payload)) + payload)
+
+
+class LengthPrefixDecoder(Stage):
+    """Splits a byte stream of length-prefixed frames (see ``LengthPrefixEncoder``).
+
+    A header announcing more than ``max_size`` bytes (an oversized frame, or garbage read
+    as a header) is refused and the bytes it announces are skipped.  At
+    ``ProducerFinished`` a partial frame left over is bad input.
+
+    >>> Pipeline(TCPClient("127.0.0.1", 9000), LengthPrefixDecoder(), JSONDecoder())
+    ... # doctest: +SKIP
+    """
+
+    Inboxes = {"inbox": "bytes chunks of a framed stream", "control": "ProducerFinished or Shutdown"}
+    Outboxes = {
+        "outbox": "payloads, as bytes",
+        "signal": "the end of stream, passed on",
+        "error": "BadInput records: oversized or truncated frames, non-bytes (on_error='send')",
+    }
+
+    def __init__(self, *, max_size: int = 16 * 1024 * 1024,
+                 on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
+        super().__init__(on_error=on_error, name=name)
+        if max_size < 1:
+            raise ValueError(f"LengthPrefixDecoder: max_size must be >= 1, not {max_size}")
+        self.max_size = max_size
+        self._buf = bytearray()
+        self._skip = 0  # payload bytes of a refused frame still to drop
+
+    def process(self, batch: list[Any], out: Outbox[Any]) -> None:
+        buf = self._buf
+        push = out.push
+        unpack = _HEADER.unpack_from
+        max_size = self.max_size
+        for chunk in batch:
+            if not isinstance(chunk, _BYTES):
+                self.reject(f"expected bytes, got {type(chunk).__name__}", chunk)
+                continue
+            buf += chunk
+            pos = 0
+            end = len(buf)
+            while True:
+                if self._skip:
+                    n = min(self._skip, end - pos)
+                    self._skip -= n
+                    pos += n
+                    if self._skip:
+                        break
+                if end - pos < 4:
+                    break
+                (size,) = unpack(buf, pos)
+                if size > max_size:
+                    self.reject(f"frame header announces {size} bytes, more than max_size "
+                                f"{max_size}; frame refused", bytes(buf[pos:pos + 4]))
+                    pos += 4
+                    self._skip = size
+                    continue
+                if end - pos - 4 < size:
+                    break
+                push(bytes(buf[pos + 4:pos + 4 + size]))
+                pos += 4 + size
+            del buf[:pos]
+
+    def flush(self, out: Outbox[Any]) -> None:
+        if self._buf:
+            left = len(self._buf)
+            self._buf.clear()
+            self.reject(f"stream ended inside a frame ({left} bytes left over)")

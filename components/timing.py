@@ -1,0 +1,271 @@
+"""Timer-driven components: delay, rate limiter, periodic clock; and the clocks they run on.
+
+Timers never busy-wait: a component asks its clock for a callback at its next deadline
+(``call_later``), pauses, and is woken either by that callback or by a message.  While a
+timer is set the component holds the scheduler's ``keep_alive()``, so a system waiting only
+on a timer is idle, not deadlocked.  Every component takes ``clock=``: the default
+:class:`SystemClock` is asyncio's loop clock; ``components.testing.FakeClock`` makes tests
+instant and deterministic.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable, Generator
+from typing import Any, Protocol
+
+from axon import Component, ProducerFinished, Shutdown
+
+from ._stage import Stage
+from .errors import OnError
+
+__all__ = ["Clock", "Delay", "Periodic", "RateLimiter", "SystemClock", "TimerHandle"]
+
+
+class TimerHandle(Protocol):
+    """What ``Clock.call_later`` returns."""
+
+    def cancel(self) -> None: ...
+
+
+class Clock(Protocol):
+    """A source of time and timers (``SystemClock``, or ``testing.FakeClock`` in tests)."""
+
+    def now(self) -> float:
+        """Seconds on a monotonic scale."""
+        ...
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
+        """Call ``callback()`` once, ``delay`` seconds from now."""
+        ...
+
+    def sleep(self, delay: float) -> Any:
+        """An awaitable that completes ``delay`` seconds from now (``yield clock.sleep(d)``)."""
+        ...
+
+
+class SystemClock:
+    """Real time: the running asyncio loop's monotonic clock and timers."""
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def call_later(self, delay: float, callback: Callable[[], None]) -> TimerHandle:
+        return asyncio.get_running_loop().call_later(delay, callback)
+
+    def sleep(self, delay: float) -> Any:
+        return asyncio.sleep(delay)
+
+
+class Alarm:
+    """One resettable timer that wakes ``component``; holds ``keep_alive`` while it is set."""
+
+    def __init__(self, component: Component, clock: Clock) -> None:
+        self.component = component
+        self.clock = clock
+        self.deadline: float | None = None
+        self._handle: TimerHandle | None = None
+        self._hold: Any = None
+
+    def set_at(self, deadline: float) -> None:
+        """Wake the component at ``deadline`` (replacing any earlier setting)."""
+        if self._handle is not None and self.deadline == deadline:
+            return
+        self.cancel()
+        self.deadline = deadline
+        sched = self.component.scheduler
+        assert sched is not None, "an Alarm is set from a running component"
+        self._hold = sched.keep_alive()
+        self._hold.__enter__()
+        self._handle = self.clock.call_later(max(0.0, deadline - self.clock.now()), self._ring)
+
+    def _ring(self) -> None:
+        self._handle = None
+        self._release()
+        sched = self.component.scheduler
+        if sched is not None:
+            sched.wake(self.component)
+
+    def _release(self) -> None:
+        hold, self._hold = self._hold, None
+        if hold is not None:
+            hold.__exit__(None, None, None)
+
+    def cancel(self) -> None:
+        """Unset the alarm (idempotent)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+        self.deadline = None
+        self._release()
+
+
+class _Timed(Stage):
+    """Base of the timer-driven stages: a clock, an alarm, and the pause/wake loop."""
+
+    def __init__(self, *, clock: Clock | None = None, on_error: OnError | str = OnError.RAISE,
+                 name: str | None = None) -> None:
+        super().__init__(on_error=on_error, name=name)
+        self.clock: Clock = clock if clock is not None else SystemClock()
+
+
+class Delay(_Timed):
+    """Passes each message on ``seconds`` after it arrived, in order.
+
+    At ``ProducerFinished`` the messages still delayed are sent at their time, then the end
+    is passed on; ``Shutdown`` drops them at once.
+
+    >>> Pipeline(IterableSource(["a", "b"]), Delay(0.5), ConsoleEcho())  # doctest: +SKIP
+    """
+
+    Inboxes = {"inbox": "messages to delay", "control": "ProducerFinished or Shutdown"}
+    Outboxes = {
+        "outbox": "the same messages, each `seconds` later",
+        "signal": "the end of stream, once every delayed message is out",
+        "error": "BadInput records (stray control messages) when on_error='send'",
+    }
+
+    def __init__(self, seconds: float, *, clock: Clock | None = None,
+                 on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
+        super().__init__(clock=clock, on_error=on_error, name=name)
+        if seconds < 0:
+            raise ValueError(f"Delay: seconds must be >= 0, not {seconds}")
+        self.seconds = seconds
+
+    def main(self) -> Generator[Any, Any, None]:
+        clock = self.clock
+        alarm = Alarm(self, clock)
+        pending: deque[tuple[float, Any]] = deque()
+        end = None
+        try:
+            while True:
+                end = self.take_control(end)
+                if isinstance(end, Shutdown):
+                    break
+                now = clock.now()
+                for msg in self.recv_all():
+                    pending.append((now + self.seconds, msg))
+                out = self.outboxes["outbox"]
+                while pending and pending[0][0] <= now:
+                    out.push(pending.popleft()[1])
+                if pending:
+                    alarm.set_at(pending[0][0])
+                elif end is not None:
+                    break
+                self.pause()
+                yield
+        finally:
+            alarm.cancel()
+        self.send(end, "signal")
+
+
+class RateLimiter(_Timed):
+    """Passes messages on at most ``rate`` per second, queueing the rest (none dropped).
+
+    Up to ``burst`` messages may go at once after a quiet spell (a token bucket).  At
+    ``ProducerFinished`` the queue is sent at the rate, then the end is passed on;
+    ``Shutdown`` drops the queue.
+
+    >>> Pipeline(IterableSource(range(100)), RateLimiter(10), ConsoleEcho())  # doctest: +SKIP
+    """
+
+    Inboxes = {"inbox": "messages to pass on", "control": "ProducerFinished or Shutdown"}
+    Outboxes = {
+        "outbox": "the same messages, at most `rate` per second",
+        "signal": "the end of stream, once the queue is empty",
+        "error": "BadInput records (stray control messages) when on_error='send'",
+    }
+
+    def __init__(self, rate: float, *, burst: int = 1, clock: Clock | None = None,
+                 on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
+        super().__init__(clock=clock, on_error=on_error, name=name)
+        if rate <= 0:
+            raise ValueError(f"RateLimiter: rate must be > 0, not {rate}")
+        if burst < 1:
+            raise ValueError(f"RateLimiter: burst must be >= 1, not {burst}")
+        self.rate = rate
+        self.burst = burst
+
+    def main(self) -> Generator[Any, Any, None]:
+        clock = self.clock
+        alarm = Alarm(self, clock)
+        interval = 1.0 / self.rate
+        tolerance = (self.burst - 1) * interval
+        queue: deque[Any] = deque()
+        # GCRA: a message may go when now >= tat - tolerance ("theoretical arrival time");
+        # exact comparisons, so an alarm set for the moment a message may go always sends it
+        tat = clock.now()
+        end = None
+        try:
+            while True:
+                end = self.take_control(end)
+                if isinstance(end, Shutdown):
+                    break
+                queue.extend(self.recv_all())
+                now = clock.now()
+                out = self.outboxes["outbox"]
+                while queue and now >= tat - tolerance:
+                    out.push(queue.popleft())
+                    tat = max(tat, now) + interval
+                if queue:
+                    alarm.set_at(tat - tolerance)
+                elif end is not None:
+                    break
+                self.pause()
+                yield
+        finally:
+            alarm.cancel()
+        self.send(end, "signal")
+
+
+class Periodic(_Timed):
+    """Sends a tick every ``interval`` seconds: 0, 1, 2, ... (``count`` ticks, or forever).
+
+    Ticks are due at ``start + k * interval`` (no drift).  A tick that comes more than an
+    interval late is sent once and the schedule restarts from it (no burst of catch-up ticks).  Ends after ``count`` ticks, or at ``ProducerFinished``/``Shutdown``.
+
+    >>> Pipeline(Periodic(1.0, count=3), ConsoleEcho())  # doctest: +SKIP
+    """
+
+    Inboxes = {"inbox": "(unused: a source; anything sent here is bad input)", "control": "ProducerFinished or Shutdown: stop ticking"}
+    Outboxes = {
+        "outbox": "tick numbers 0, 1, 2, ...",
+        "signal": "ProducerFinished after the last tick (or the end that stopped it)",
+        "error": "BadInput records (stray control messages) when on_error='send'",
+    }
+
+    def __init__(self, interval: float, *, count: int | None = None, clock: Clock | None = None,
+                 on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
+        super().__init__(clock=clock, on_error=on_error, name=name)
+        if interval <= 0:
+            raise ValueError(f"Periodic: interval must be > 0, not {interval}")
+        self.interval = interval
+        self.count = count
+
+    def main(self) -> Generator[Any, Any, None]:
+        clock = self.clock
+        alarm = Alarm(self, clock)
+        start = clock.now()
+        tick = 0
+        end = None
+        try:
+            while self.count is None or tick < self.count:
+                self.refuse_input()
+                end = self.take_control(end)
+                if end is not None:
+                    break
+                due = start + (tick + 1) * self.interval
+                now = clock.now()
+                if now >= due:
+                    self.send(tick)
+                    tick += 1
+                    if now >= start + (tick + 1) * self.interval:  # fell behind: re-align
+                        start = now - tick * self.interval
+                    continue
+                alarm.set_at(due)
+                self.pause()
+                yield
+        finally:
+            alarm.cancel()
+        self.send(end if end is not None else ProducerFinished(), "signal")

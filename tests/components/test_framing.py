@@ -1,0 +1,113 @@
+"""Framers: any split of a byte stream into chunks gives the same frames (and errors)."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from axon import ProducerFinished
+from components import LengthPrefixDecoder, LengthPrefixEncoder, LineJoiner, LineSplitter
+from components.testing import run_component
+
+PF = ProducerFinished()
+
+
+def split_at(data: bytes, cuts: list[int]) -> list[bytes]:
+    points = sorted({c % (len(data) + 1) for c in cuts})
+    bounds = [0, *points, len(data)]
+    return [data[a:b] for a, b in zip(bounds, bounds[1:])]
+
+
+def lines_of(chunks: list[bytes], **options) -> tuple[list[bytes], list[str]]:
+    out = run_component(LineSplitter(on_error="send", **options), inbox=chunks, control=[PF])
+    return out["outbox"], [e.problem for e in out["error"]]
+
+
+def frames_of(chunks: list[bytes], max_size: int) -> tuple[list[bytes], list[str]]:
+    out = run_component(LengthPrefixDecoder(max_size=max_size, on_error="send"), inbox=chunks,
+                        control=[PF])
+    return out["outbox"], [e.problem for e in out["error"]]
+
+
+stream = st.lists(st.sampled_from([b"a", b"bc", b"\n", b"\r\n", b"xyz" * 7, b"\xff"]),
+                  max_size=40).map(b"".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(stream, st.lists(st.integers(min_value=0), max_size=12), st.integers(1, 30),
+       st.booleans())
+def test_any_split_of_a_stream_gives_the_same_lines_and_errors(data, cuts, max_line, strip_cr):
+    whole = lines_of([data], max_line=max_line, strip_cr=strip_cr)
+    assert lines_of(split_at(data, cuts), max_line=max_line, strip_cr=strip_cr) == whole
+    assert lines_of([bytes([b]) for b in data], max_line=max_line, strip_cr=strip_cr) == whole
+
+
+@settings(max_examples=150, deadline=None)
+@given(stream)
+def test_lines_are_what_bytes_split_gives_when_no_limit_applies(data):
+    expected = data.split(b"\n")
+    if expected[-1] == b"":
+        expected.pop()
+    assert lines_of([data], max_line=10_000) == (expected, [])
+
+
+payloads = st.lists(st.binary(max_size=40), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(payloads, st.lists(st.integers(min_value=0), max_size=12), st.integers(1, 40))
+def test_any_split_of_a_frame_stream_gives_the_same_frames_and_refusals(items, cuts, max_size):
+    framed = b"".join(len(p).to_bytes(4, "big") + p for p in items)
+    whole = frames_of([framed], max_size)
+    assert whole[0] == [p for p in items if len(p) <= max_size]
+    assert len(whole[1]) == sum(len(p) > max_size for p in items)
+    assert frames_of(split_at(framed, cuts), max_size) == whole
+
+
+def test_a_partial_line_is_carried_across_chunks():
+    assert lines_of([b"he", b"llo\nwor", b"ld\n"]) == ([b"hello", b"world"], [])
+
+
+def test_a_trailing_line_without_separator_is_sent_at_the_end_or_refused():
+    assert lines_of([b"a\nlast"]) == ([b"a", b"last"], [])
+    lines, errors = lines_of([b"a\nlast"], keep_partial=False)
+    assert lines == [b"a"] and "stream ended inside a line" in errors[0]
+
+
+def test_an_oversized_line_is_refused_once_and_the_next_line_still_arrives():
+    lines, errors = lines_of([b"0123", b"456789", b"abc", b"\nok\n"], max_line=5)
+    assert lines == [b"ok"]
+    assert errors == ["line longer than 5 bytes (max_line); skipped"]
+
+
+def test_crlf_lines_with_strip_cr():
+    assert lines_of([b"a\r\nb\r", b"\n"], strip_cr=True) == ([b"a", b"b"], [])
+
+
+def test_non_bytes_chunks_are_bad_input_never_decoded_implicitly():
+    lines, errors = lines_of(["text\n", b"ok\n"])
+    assert lines == [b"ok"] and errors == ["expected bytes, got str"]
+
+
+def test_a_garbage_frame_header_is_refused_naming_the_size():
+    frames, errors = frames_of([b"GARBAGE!"], max_size=1000)
+    assert frames == []
+    size = int.from_bytes(b"GARB", "big")
+    assert errors[0].startswith(f"frame header announces {size} bytes, more than max_size")
+
+
+def test_a_stream_ending_inside_a_frame_is_reported():
+    frames, errors = frames_of([b"\x00\x00\x00\x05ab"], max_size=100)
+    assert frames == [] and errors == ["stream ended inside a frame (6 bytes left over)"]
+
+
+def test_encoder_and_decoder_round_trip():
+    items = [b"", b"x", bytes(range(256))]
+    framed = run_component(LengthPrefixEncoder(), inbox=items, control=[PF])["outbox"]
+    assert frames_of(framed, 1000) == (items, [])
+
+
+def test_joiner_makes_one_chunk_per_batch_that_the_splitter_undoes():
+    out = run_component(LineJoiner(), inbox=[b"a", b"b", b"c"], control=[PF])
+    assert out["outbox"] == [b"a\nb\nc\n"]
+    assert lines_of(out["outbox"]) == ([b"a", b"b", b"c"], [])

@@ -1,0 +1,259 @@
+"""TCP and UDP on loopback (127.0.0.1 only): the connected-server pattern end to end."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import pytest
+
+from axon import Component, ComponentError, Pipeline, ProducerFinished, Scheduler, Shutdown
+from components import (
+    Collector,
+    Connected,
+    Datagram,
+    Disconnected,
+    IterableSource,
+    LengthPrefixDecoder,
+    LengthPrefixEncoder,
+    LineJoiner,
+    LineSplitter,
+    Map,
+    ProtocolFailed,
+    TCPClient,
+    TCPServer,
+    TextDecoder,
+    TextEncoder,
+    UDPReceiver,
+    UDPSender,
+)
+
+HOST = "127.0.0.1"
+
+
+def line_echo() -> Component:
+    """Echoes lines of UTF-8 text; garbage (undecodable bytes) fails the protocol."""
+    return Pipeline(LineSplitter(max_line=200), TextDecoder(), TextEncoder(), LineJoiner())
+
+
+def frame_echo() -> Component:
+    return Pipeline(LengthPrefixDecoder(max_size=1000), LengthPrefixEncoder())
+
+
+class EventLog(Component):
+    """Keeps the server's events."""
+
+    Inboxes = {"inbox": "events", "control": "end"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[Any] = []
+
+    def main(self):  # type: ignore[override]
+        while not self.finished():
+            self.events.extend(self.recv_all())
+            self.pause()
+            yield
+
+
+def serving(protocol: Callable[[], Component],
+            body: Callable[[int, TCPServer, EventLog], Coroutine[Any, Any, None]]) -> EventLog:
+    """Run a server and ``body(port, server, log)`` against it; then shut the server down."""
+    server = TCPServer(protocol, host=HOST, port=0)
+    log = EventLog()
+
+    async def main() -> None:
+        sched = Scheduler()
+        log.link((server, "events"), (log, "inbox"))
+        log.link((server, "signal"), (log, "control"))
+        sched.activate(server)
+        sched.activate(log)
+        task = asyncio.ensure_future(sched.run_async(timeout=60))
+        while not server.address:
+            await asyncio.sleep(0.005)
+            if task.done():
+                task.result()
+        try:
+            await body(server.address[1], server, log)
+        finally:
+            server.inboxes["control"].put(Shutdown())
+            await task
+
+    asyncio.run(main())
+    return log
+
+
+async def talk(port: int, payload: bytes, *, read: bool = True) -> bytes:
+    """Send ``payload``, half-close, read everything until the server closes."""
+    reader, writer = await asyncio.open_connection(HOST, port)
+    writer.write(payload)
+    await writer.drain()
+    writer.write_eof()
+    data = await reader.read() if read else b""
+    writer.close()
+    return data
+
+
+def test_echo_server_serves_200_concurrent_clients_1000_lines_each_in_order():
+    async def client(port: int, i: int) -> None:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        expected = [f"client {i} line {k}".encode() for k in range(1000)]
+
+        async def send() -> None:
+            for k in range(0, 1000, 50):
+                writer.write(b"".join(line + b"\n" for line in expected[k:k + 50]))
+                await writer.drain()
+            writer.write_eof()
+
+        sender = asyncio.ensure_future(send())
+        got = await reader.read()
+        await sender
+        writer.close()
+        assert got.split(b"\n")[:-1] == expected
+
+    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+        await asyncio.gather(*(client(port, i) for i in range(200)))
+
+    log = serving(line_echo, body)
+    assert sum(isinstance(e, Connected) for e in log.events) == 200
+    ends = [e for e in log.events if isinstance(e, Disconnected)]
+    assert len(ends) == 200 and all(e.error is None for e in ends)
+
+
+def test_a_client_vanishing_mid_line_leaves_the_server_serving_others():
+    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+        _, writer = await asyncio.open_connection(HOST, port)
+        writer.write(b"complete line\nhalf a li")
+        await writer.drain()
+        writer.transport.abort()  # gone without a goodbye (RST)
+        assert await talk(port, b"still here\n") == b"still here\n"
+
+    log = serving(line_echo, body)
+    assert sum(isinstance(e, Disconnected) for e in log.events) == 2
+    assert not any(isinstance(e, ProtocolFailed) for e in log.events)
+
+
+def test_garbage_bytes_fail_only_their_own_connection():
+    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+        good = asyncio.ensure_future(talk(port, b"".join(b"line %d\n" % i for i in range(100))))
+        assert await talk(port, b"\xff\xfe\x00garbage\n") == b""  # closed on us
+        assert (await good).count(b"\n") == 100
+        assert await talk(port, b"after\n") == b"after\n"
+
+    log = serving(line_echo, body)
+    (failed,) = [e for e in log.events if isinstance(e, ProtocolFailed)]
+    assert "TextDecoder" in failed.component and "utf-8" in str(failed.error)
+
+
+def test_an_oversized_frame_is_refused_while_other_clients_keep_being_served():
+    def frame(payload: bytes) -> bytes:
+        return len(payload).to_bytes(4, "big") + payload
+
+    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+        reader, writer = await asyncio.open_connection(HOST, port)  # a long-lived client
+        writer.write(frame(b"first"))
+        assert await reader.readexactly(9) == frame(b"first")
+        assert await talk(port, frame(b"x" * 5000)) == b""  # refused: connection closed
+        writer.write(frame(b"second"))
+        assert await reader.readexactly(10) == frame(b"second")
+        writer.write_eof()
+        assert await reader.read() == b""
+        writer.close()
+
+    log = serving(frame_echo, body)
+    (failed,) = [e for e in log.events if isinstance(e, ProtocolFailed)]
+    assert "max_size 1000" in str(failed.error)
+
+
+def test_a_half_closed_client_still_receives_the_whole_reply():
+    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+        payload = b"".join(b"%d\n" % i for i in range(5000))
+        assert await talk(port, payload) == payload
+
+    serving(line_echo, body)
+
+
+def test_the_server_protocol_finishing_first_half_closes_the_connection():
+    def greeter() -> Component:
+        return Pipeline(IterableSource([b"hello\n"]))
+
+    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        assert await reader.read() == b"hello\n"  # then EOF: the server's side is closed
+        writer.close()
+
+    serving(greeter, body)
+
+
+def test_tcp_client_talks_to_the_server_and_ends_with_producer_finished():
+    got = Collector()
+
+    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+        client = Pipeline(
+            IterableSource([b"one\n", b"two\n"]), TCPClient(HOST, port), LineSplitter(), got)
+        sched = Scheduler()
+        sched.activate(client)
+        await sched.run_async(timeout=30)
+
+    serving(line_echo, body)
+    assert got.items == [b"one", b"two"]
+
+
+def test_tcp_client_connection_refused_raises_naming_the_component():
+    import socket
+
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port = s.getsockname()[1]  # bound, not listening: refused
+        client = TCPClient(HOST, port)
+        with pytest.raises(ComponentError, match="TCPClient") as info:
+            from axon import run
+
+            run(client, timeout=10)
+    assert isinstance(info.value.error, ConnectionRefusedError)
+
+
+def test_server_producer_finished_stops_accepting_and_ends_after_its_connections():
+    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        writer.write(b"before\n")
+        assert await reader.readline() == b"before\n"
+        server.inboxes["control"].put(ProducerFinished())
+        await asyncio.sleep(0.05)
+        with pytest.raises(OSError):
+            await talk(port, b"new\n")
+        writer.write(b"after\n")  # the existing connection is still served
+        assert await reader.readline() == b"after\n"
+        writer.write_eof()
+        assert await reader.read() == b""
+        writer.close()
+        while not server.done:
+            await asyncio.sleep(0.005)
+
+    log = serving(line_echo, body)
+    assert sum(isinstance(e, Disconnected) for e in log.events) == 1
+
+
+def test_udp_round_trip():
+    received = Collector()
+    receiver = UDPReceiver(host=HOST, port=0)
+
+    async def main() -> None:
+        sched = Scheduler()
+        sched.activate(Pipeline(receiver, Map(lambda d: d.data), received))
+        task = asyncio.ensure_future(sched.run_async(timeout=30))
+        while not receiver.address:
+            await asyncio.sleep(0.005)
+        sender = Pipeline(
+            IterableSource([b"ping", Datagram(b"pong", receiver.address)]),
+            UDPSender(remote=receiver.address),
+        )
+        sched.activate(sender)
+        while len(received.items) < 2:
+            await asyncio.sleep(0.005)
+        receiver.inboxes["control"].put(ProducerFinished())
+        await task
+
+    asyncio.run(main())
+    assert received.items == [b"ping", b"pong"]

@@ -1,0 +1,123 @@
+"""Timer-driven components on a FakeClock: instant, deterministic, no busy waiting."""
+
+from __future__ import annotations
+
+from axon import ProducerFinished, Shutdown
+from components import Batch, Delay, Periodic, RateLimiter
+from components.testing import FakeClock, Harness, run_component
+
+PF = ProducerFinished()
+
+
+def test_delay_sends_each_message_its_delay_after_arrival():
+    clock = FakeClock()
+    with Harness(Delay(1.0, clock=clock), clock=clock) as h:
+        h.feed("inbox", "a")
+        h.run_until_idle()
+        h.advance(0.5)
+        h.feed("inbox", "b")
+        h.run_until_idle()
+        assert h.take() == []
+        h.advance(0.5)
+        assert h.take() == ["a"]
+        h.advance(0.5)
+        assert h.take() == ["b"]
+
+
+def test_delay_holds_producer_finished_until_the_last_delayed_message_is_out():
+    clock = FakeClock()
+    with Harness(Delay(2.0, clock=clock), clock=clock) as h:
+        h.feed("inbox", 1)
+        h.feed("control", PF)
+        h.run_until_idle()
+        assert h.outputs["signal"] == [] and not h.finished
+        h.advance(2.0)
+        assert h.outputs["outbox"] == [1] and h.outputs["signal"] == [PF]
+
+
+def test_an_idle_delay_sets_no_timer_and_does_not_spin():
+    clock = FakeClock()
+    with Harness(Delay(1.0, clock=clock), clock=clock) as h:
+        h.run_until_idle()
+        before = h.scheduler.statistics().timeslices
+        h.run_until_idle()
+        assert h.scheduler.statistics().timeslices == before
+        assert clock.next_deadline() is None
+
+
+def test_rate_limiter_spaces_messages_at_its_rate():
+    clock = FakeClock()
+    with Harness(RateLimiter(2, clock=clock), clock=clock) as h:  # one per 0.5 s
+        h.feed("inbox", *range(4))
+        h.run_until_idle()
+        assert h.take() == [0]
+        h.advance(0.5)
+        assert h.take() == [1]
+        h.advance(0.25)
+        assert h.take() == []
+        h.advance(0.25)
+        assert h.take() == [2]
+
+
+def test_rate_limiter_allows_a_burst_after_a_quiet_spell():
+    clock = FakeClock()
+    with Harness(RateLimiter(1, burst=3, clock=clock), clock=clock) as h:
+        h.advance(10)
+        h.feed("inbox", *range(5))
+        h.run_until_idle()
+        assert h.take() == [0, 1, 2]
+        h.advance(1)
+        assert h.take() == [3]
+
+
+def test_rate_limiter_shutdown_drops_the_queue_at_once():
+    clock = FakeClock()
+    with Harness(RateLimiter(1, clock=clock), clock=clock) as h:
+        h.feed("inbox", *range(100))
+        h.run_until_idle()
+        h.feed("control", Shutdown())
+        h.run_until_idle()
+        assert h.finished and h.outputs["outbox"] == [0]
+        assert clock.next_deadline() is None  # its timer was cancelled
+
+
+def test_periodic_ticks_without_drift_and_stops_after_count():
+    clock = FakeClock()
+    out = run_component(Periodic(0.25, count=4, clock=clock), clock=clock)
+    assert out["outbox"] == [0, 1, 2, 3] and out["signal"] == [PF]
+    assert clock.now() == 1.0
+
+
+def test_periodic_sends_one_late_tick_not_a_burst():
+    clock = FakeClock()
+    with Harness(Periodic(1.0, clock=clock), clock=clock) as h:
+        h.run_until_idle()
+        clock.advance(5.5)  # as if the system had stalled (timers fire late, in order)
+        h.run_until_idle()
+        assert h.take() == [0]
+        h.advance(1.0)
+        assert h.take() == [1]
+
+
+def test_batch_by_time_sends_what_arrived_within_the_interval():
+    clock = FakeClock()
+    with Harness(Batch(interval=1.0, clock=clock), clock=clock) as h:
+        h.feed("inbox", 1, 2)
+        h.run_until_idle()
+        h.advance(0.9)
+        h.feed("inbox", 3)
+        h.run_until_idle()
+        assert h.take() == []
+        h.advance(0.1)
+        assert h.take() == [[1, 2, 3]]
+        h.feed("inbox", 4)
+        h.feed("control", PF)
+        h.run_until_idle()
+        assert h.take() == [[4]] and h.finished
+
+
+def test_batch_by_count_or_time_whichever_first():
+    clock = FakeClock()
+    out = run_component(Batch(2, interval=5.0, clock=clock), clock=clock,
+                        inbox=[1, 2, 3], control=[PF])
+    assert out["outbox"] == [[1, 2], [3]]
