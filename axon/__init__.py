@@ -4,39 +4,73 @@ A component is a generator (``main()``) that talks only to its own boxes; links 
 delivery so that a send is one deque append; compositions snap components together.
 """
 
+from ._backplane import Backplane, PublishTo, SubscribeTo
 from ._box import BoxSpec, BoxStatistics, Inbox, Link, LinkKind, Outbox, Policy
+from ._carousel import Carousel
 from ._component import RECEIVE, Component, State
+from ._draw import draw, to_dot
 from ._errors import AxonError, BoxFull, ComponentError, Deadlock, EmptyBox, LinkError
+from ._graphline import Graphline
+from ._handle import Handle
+from ._inspect import BoxInfo, ComponentInfo, LinkInfo, Profiler, Snapshot, snapshot
+from ._instrument import Instrument
+from ._introspector import Introspector
 from ._message import EndSignal, ProducerFinished, Shutdown
 from ._pipeline import Pipeline
 from ._scheduler import Scheduler, SchedulerStatistics, run, run_async
+from ._seq import Seq
+from ._services import ServiceError, ServiceRegistry
+from ._supervisor import ChildFailed, RestartsExhausted, Strategy, Supervisor
 from ._threaded import ThreadedComponent, ThreadStopped
 
 __all__ = [
     "RECEIVE",
     "AxonError",
+    "Backplane",
     "BoxFull",
+    "BoxInfo",
     "BoxSpec",
     "BoxStatistics",
+    "Carousel",
+    "ChildFailed",
     "Component",
     "ComponentError",
+    "ComponentInfo",
     "Deadlock",
     "EmptyBox",
     "EndSignal",
+    "Graphline",
+    "Handle",
     "Inbox",
+    "Instrument",
+    "Introspector",
     "Link",
     "LinkError",
+    "LinkInfo",
     "LinkKind",
     "Outbox",
     "Pipeline",
     "Policy",
     "ProducerFinished",
+    "Profiler",
+    "PublishTo",
+    "RestartsExhausted",
     "Scheduler",
     "SchedulerStatistics",
+    "Seq",
+    "ServiceError",
+    "ServiceRegistry",
     "Shutdown",
+    "Snapshot",
     "State",
+    "Strategy",
+    "SubscribeTo",
+    "Supervisor",
     "ThreadStopped",
     "ThreadedComponent",
+    "draw",
     "run",
     "run_async",
+    "snapshot",
+    "to_dot",
 ]

@@ -110,7 +110,7 @@ class Inbox(Box, Generic[T]):
     policy = Policy.BLOCK
     received = 0  # messages taken out by recv / recv_all
     dropped = 0  # messages discarded by the policy
-    blocked: list[Component] = []  # senders suspended until there is room (own list once used)
+    blocked: list[Component]  # senders suspended until there is room
 
     def __init__(
         self,
@@ -123,6 +123,9 @@ class Inbox(Box, Generic[T]):
         self.owner = owner
         self.name = name
         self.description = description
+        # read on every RECEIVE: own attributes (class-level fallbacks are slower to read)
+        self.received = 0
+        self.blocked = []
         q: deque[T] = deque()
         self.queue = q
         if size is None and policy is Policy.BLOCK:
@@ -221,6 +224,9 @@ class Outbox(Box, Generic[T]):
     held: deque[Any] | tuple[()] = ()  # what was sent while unlinked (own deque once used)
     overflowed = 0  # sent while unlinked beyond hold_limit: counted, not kept
     hold_limit = DEFAULT_HOLD_LIMIT
+    fans_out = False  # every link goes straight to a final inbox, through _fan (a list)
+    _fan: list[Callable[[Any], None]] | None = None
+    _target_ids: set[int] | None = None
 
     def __init__(self, owner: "Component", name: str, description: str) -> None:
         self.owner = owner
@@ -276,6 +282,10 @@ def make_link(source: Box, sink: Box, owner: "Component | None") -> Link:
         sink.links_in = []
     source.links_out.append(link)
     sink.links_in.append(link)
+    if (isinstance(source, Outbox) and source.fans_out and not source.links_in
+            and isinstance(sink, Inbox) and not sink.links_out):
+        _add_fan_out_target(source, sink)  # O(1): one more inbox for a plain fan-out
+        return link
     try:
         relink_upstream(source)
     except LinkError:
@@ -307,13 +317,15 @@ def ends(box: Box, trail: tuple[Box, ...] = ()) -> list[Box]:
         if isinstance(sink, Inbox) and not sink.links_out and sink is not box:
             return [sink]
     out: list[Box] = []
+    seen: set[int] = set()
     trail = trail + (box,)
     for link in links:
         if link.sink in trail:
             names = " -> ".join(repr(b) for b in trail + (link.sink,))
             raise LinkError(f"links make a cycle: {names}")
         for f in ends(link.sink, trail):
-            if f not in out:
+            if id(f) not in seen:
+                seen.add(id(f))
                 out.append(f)
     return out
 
@@ -358,9 +370,7 @@ def relink_upstream(box: Box) -> None:
         owner._rebuild_wake_list()
 
 
-def _push_to_all(pushes: list[Callable[[Any], None]]) -> Callable[[Any], None]:
-    delivers = tuple(pushes)
-
+def _push_to_all(delivers: list[Callable[[Any], None]]) -> Callable[[Any], None]:
     def push(msg: Any) -> None:
         for deliver in delivers:
             deliver(msg)
@@ -381,13 +391,39 @@ def _pushes_for(box: Box, stops: list[Box]) -> tuple[list[Inbox[Any]], list[Call
     return inboxes, pushes
 
 
+def _add_fan_out_target(ob: Outbox[Any], sink: Inbox[Any]) -> None:
+    """Add one more final inbox to an outbox whose links all go straight to inboxes."""
+    ids = ob._target_ids
+    if ids is None or len(ids) != len(ob.targets):
+        ids = ob._target_ids = {id(t) for t in ob.targets}
+    if id(sink) in ids:
+        return
+    ids.add(id(sink))
+    ob.targets = ob.targets + (sink,)
+    if ob._fan is None:
+        ob._fan = [t.deliver for t in ob.targets]
+        ob.push = ob.owner._pushes[ob.name] = _push_to_all(ob._fan)
+    else:
+        ob._fan.append(sink.deliver)  # the push closure iterates this very list
+    ob.owner._add_wake_target(sink)
+
+
 def _bind_outbox(ob: Outbox[Any], stops: list[Box]) -> None:
     inboxes, pushes = _pushes_for(ob, stops)
     ob.targets = tuple(inboxes)
+    ob._target_ids = None
+    ob.fans_out = not ob.links_in and all(
+        isinstance(lk.sink, Inbox) and not lk.sink.links_out for lk in ob.links_out
+    )
+    ob._fan = None
     if not pushes:
         ob.push = ob._hold
         return
-    ob.push = pushes[0] if len(pushes) == 1 else _push_to_all(pushes)
+    if len(pushes) == 1:
+        ob.push = pushes[0]
+    else:
+        ob._fan = pushes if ob.fans_out else None
+        ob.push = _push_to_all(pushes)
     if ob.held:
         held = list(ob.held)
         ob.held.clear()  # type: ignore[union-attr]

@@ -14,7 +14,7 @@ from ._message import EndSignal, Shutdown
 if TYPE_CHECKING:
     from ._scheduler import Scheduler
 
-__all__ = ["RECEIVE", "Component", "State"]
+__all__ = ["RECEIVE", "Component", "State", "Task"]
 
 BoxRef = tuple["Component", str]
 
@@ -44,6 +44,33 @@ class State(enum.Enum):
     BLOCKED = "blocked"  # waiting for room in a bounded inbox it sent to
     FINISHED = "finished"
     FAILED = "failed"
+
+
+class Task:
+    """The scheduler's record of one component: the state its loop reads every timeslice.
+
+    One small class with slots, whatever the component's class: attribute access at the
+    scheduler's hot sites stays monomorphic, which CPython specialises (bench/core.py).
+    """
+
+    __slots__ = ("comp", "send", "resume", "state", "pause", "held", "wake", "inq", "inbox",
+                 "control", "pause_queues")
+
+    def __init__(self, comp: Component) -> None:
+        self.comp = comp
+        self.send: Any = None  # the generator's send (possibly instrumented)
+        self.resume: Any = None  # None, RECEIVE, or a callable giving the next resume
+        self.state = State.NEW
+        self.pause = False  # pause() was called (or a send blocked) this timeslice
+        self.held: deque[tuple[Inbox[Any], Any]] | None = None  # blocked sends, in order
+        self.wake: list[tuple[deque[Any], Task]] = []  # inboxes its outboxes reach
+        self.inq: deque[Any] = deque()  # the "inbox" queue, for RECEIVE
+        self.inbox: Inbox[Any] | None = None
+        self.control: deque[Any] | None = None
+        self.pause_queues: tuple[deque[Any], ...] = ()  # what wakes it after pause()
+
+    def __repr__(self) -> str:
+        return f"<Task {self.comp.path} {self.state.value}>"
 
 
 def _spec(value: str | BoxSpec) -> BoxSpec:
@@ -98,14 +125,9 @@ class Component:
     _children: list[Component] = []
     _links: list[Link] = []
     _scheduler: Scheduler | None = None
-    _state = State.NEW
-    _pause_requested = False
-    _held: deque[tuple[Inbox[Any], Any]] | None = None
-    _resume: Any = None
+    _task: Task | None = None  # the scheduler's record, made with the boxes
     _future: Any = None
-    _send: Any = None
     _gen: Generator[Any, Any, Any] | None = None
-    _wake_list: list[tuple[deque[Any], Component]] = []
     _name: str | None = None
 
     def __init__(self, *, name: str | None = None) -> None:
@@ -116,13 +138,11 @@ class Component:
     # component that is built but never wired costs one object.  Until then the class-level
     # empty defaults below stand in, and every slow path calls _ensure_boxes().  (Not a
     # __getattr__ hook: that defeats CPython's attribute specialisation on every access.)
-    _inboxes: Mapping[str, Inbox[Any]] = {}
-    _outboxes: Mapping[str, Outbox[Any]] = {}
-    _pushes: Mapping[str, Any] = {}
+    _inboxes: dict[str, Inbox[Any]] = {}  # never written: _make_boxes gives each its own
+    _outboxes: dict[str, Outbox[Any]] = {}
+    _pushes: dict[str, Any] = {}
     _queues: tuple[deque[Any], ...] = ()
-    _pause_queues: tuple[deque[Any], ...] = ()
     _control: deque[Any] | None = None
-    _inq: deque[Any] = deque()  # the "inbox" queue, for RECEIVE; always empty here
 
     def _ensure_boxes(self) -> None:
         if "_inboxes" not in self.__dict__:
@@ -138,16 +158,78 @@ class Component:
         self._pushes = {n: ob.push for n, ob in obs.items()}
         self._outboxes = obs
         self._queues = tuple(ib.queue for ib in ins.values())
-        if self._pause_on_data:
-            self._pause_queues = self._queues
         ctl = ins.get("control")
         self._control = ctl.queue if ctl is not None else None
         data = ins.get("inbox")
         if data is None:  # RECEIVE then waits on nothing; keep the scheduler's path uniform
             data = Inbox(self, "inbox", "(none declared)")
-        self._in = data
-        self._inq = data.queue
+        task = self._task = Task(self)
+        task.inbox = data
+        task.inq = data.queue
+        task.control = self._control
+        task.pause_queues = self._queues if self._pause_on_data else ()
         self._inboxes = ins
+
+    # The scheduler's per-component state lives in the Task; these names read it.
+    @property
+    def _state(self) -> State:
+        t = self._task
+        return t.state if t is not None else State.NEW
+
+    @_state.setter
+    def _state(self, value: State) -> None:
+        self._ensure_boxes()
+        self._task.state = value  # type: ignore[union-attr]
+
+    @property
+    def _send(self) -> Any:
+        t = self._task
+        return t.send if t is not None else None
+
+    @_send.setter
+    def _send(self, value: Any) -> None:
+        self._ensure_boxes()
+        self._task.send = value  # type: ignore[union-attr]
+
+    @property
+    def _resume(self) -> Any:
+        t = self._task
+        return t.resume if t is not None else None
+
+    @_resume.setter
+    def _resume(self, value: Any) -> None:
+        self._ensure_boxes()
+        self._task.resume = value  # type: ignore[union-attr]
+
+    @property
+    def _pause_requested(self) -> bool:
+        t = self._task
+        return t.pause if t is not None else False
+
+    @_pause_requested.setter
+    def _pause_requested(self, value: bool) -> None:
+        self._ensure_boxes()
+        self._task.pause = value  # type: ignore[union-attr]
+
+    @property
+    def _held(self) -> deque[tuple[Inbox[Any], Any]] | None:
+        t = self._task
+        return t.held if t is not None else None
+
+    @_held.setter
+    def _held(self, value: deque[tuple[Inbox[Any], Any]] | None) -> None:
+        self._ensure_boxes()
+        self._task.held = value  # type: ignore[union-attr]
+
+    @property
+    def _pause_queues(self) -> tuple[deque[Any], ...]:
+        t = self._task
+        return t.pause_queues if t is not None else ()
+
+    @_pause_queues.setter
+    def _pause_queues(self, value: tuple[deque[Any], ...]) -> None:
+        self._ensure_boxes()
+        self._task.pause_queues = value  # type: ignore[union-attr]
 
     @property
     def name(self) -> str:
@@ -205,10 +287,14 @@ class Component:
             raise ValueError(f"{self.path} already has a box named {name!r}")
         ib = self._inboxes[name] = Inbox(self, name, description, size, policy)
         self._queues = tuple(b.queue for b in self._inboxes.values())
+        task = self._task
+        assert task is not None
         if self._pause_on_data:
-            self._pause_queues = self._queues
+            task.pause_queues = self._queues
         if name == "control":
-            self._control = ib.queue
+            self._control = task.control = ib.queue
+        if name == "inbox":
+            task.inbox, task.inq = ib, ib.queue
         return ib
 
     def add_outbox(self, name: str, description: str) -> Outbox[Any]:
@@ -235,7 +321,7 @@ class Component:
 
     def _box(self, box: str) -> Box:
         self._ensure_boxes()
-        found = self._inboxes.get(box)
+        found: Box | None = self._inboxes.get(box)
         if found is None:
             found = self._outboxes.get(box)
         if found is None:
@@ -328,8 +414,19 @@ class Component:
         The check happens after the ``yield``, so a message that arrived earlier is never
         missed; while an end of stream is pending (see :meth:`finished`) it does nothing.
         """
-        if self.end_message is None:
-            self._pause_requested = True
+        t = self._task
+        if t is not None and self.end_message is None:
+            t.pause = True
+
+    def wake_on(self, *boxes: str) -> None:
+        """After :meth:`pause`, stay asleep while only other inboxes hold messages.
+
+        For compositions whose own inboxes hold messages meant for a child that is not
+        there yet: without it a waiting message keeps them runnable every round (busy
+        waiting).  A new delivery or a finishing child still wakes them once; they pause
+        again.  Call it after any ``add_inbox``; with no names no inbox counts.
+        """
+        self._pause_queues = tuple(self._inbox(b).queue for b in boxes)
 
     def finished(self, *data_boxes: str) -> bool:
         """True when the component should stop: the end-of-stream idiom.
@@ -425,6 +522,9 @@ class Component:
         if "_links" not in self.__dict__:
             self._links = []
         self._links.append(link)
+        sched = self._scheduler
+        if sched is not None and sched._link_hooks:
+            sched._link_changed(link, True)
         return link
 
     def unlink(self, link_or_source: Link | BoxRef, sink: BoxRef | None = None) -> None:
@@ -441,6 +541,9 @@ class Component:
             break_link(lk)
             if lk.owner is not None and lk in lk.owner._links:
                 lk.owner._links.remove(lk)
+            sched = self._scheduler
+            if sched is not None and sched._link_hooks:
+                sched._link_changed(lk, False)
 
     def _unlink_own(self) -> None:
         links = self._links
@@ -449,9 +552,26 @@ class Component:
         self._links = []
         for lk in links:
             break_link(lk)
+        sched = self._scheduler
+        if sched is not None and sched._link_hooks:
+            for lk in links:
+                sched._link_changed(lk, False)
+
+    def _add_wake_target(self, inbox: Inbox[Any]) -> None:
+        task = self._task
+        assert task is not None
+        inbox.owner._ensure_boxes()
+        ids = self.__dict__.get("_wake_ids")
+        if ids is None or len(ids) != len(task.wake):
+            ids = self._wake_ids = {id(q) for q, _ in task.wake}
+        if id(inbox.queue) not in ids:
+            ids.add(id(inbox.queue))
+            task.wake.append((inbox.queue, inbox.owner._task))  # type: ignore[arg-type]
 
     def _rebuild_wake_list(self) -> None:
-        wake: list[tuple[deque[Any], Component]] = []
+        task = self._task
+        assert task is not None
+        wake: list[tuple[deque[Any], Task]] = []
         seen: set[int] = set()
         pushes = self._pushes
         for name, ob in self._outboxes.items():
@@ -459,8 +579,9 @@ class Component:
             for t in ob.targets:
                 if id(t) not in seen:  # by identity: deques compare by value
                     seen.add(id(t))
-                    wake.append((t.queue, t.owner))
-        self._wake_list = wake
+                    t.owner._ensure_boxes()
+                    wake.append((t.queue, t.owner._task))
+        task.wake = wake
 
     # -- children -----------------------------------------------------------------------------------
 
@@ -524,6 +645,12 @@ class Component:
             self.pause()
             yield
 
+    def on_activate(self, scheduler: "Scheduler") -> None:
+        """Called as ``scheduler`` starts this component, before its first timeslice.
+
+        The place to register services (see ``Backplane``); raising stops the activation.
+        """
+
     def keep_alive(self) -> Any:
         """A context manager telling the scheduler that outside code may still wake us.
 
@@ -536,8 +663,6 @@ class Component:
 
 
 def _add_blocked(inbox: Inbox[Any], sender: Component) -> None:
-    if "blocked" not in inbox.__dict__:
-        inbox.blocked = []
     if sender not in inbox.blocked:
         inbox.blocked.append(sender)
 

@@ -29,9 +29,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ._box import Inbox
-from ._component import RECEIVE, Component, State
+from ._box import Inbox, Link
+from ._component import RECEIVE, Component, State, Task
 from ._errors import ComponentError, Deadlock
+from ._instrument import Instrument, SliceHooks, overrides
+from ._services import ServiceRegistry
 
 __all__ = ["Scheduler", "SchedulerStatistics", "run", "run_async"]
 
@@ -62,12 +64,12 @@ class Scheduler:
 
     def __init__(self, *, io_slice: float = 0.001) -> None:
         self.io_slice = io_slice
-        self.current: Component | None = None
+        self._current: Task | None = None  # the task in its timeslice
         self.timeslices = 0
         self.finished_count = 0
         self.failed_count = 0
-        self.services: dict[str, Any] = {}
-        self._ready: deque[Component] = deque()
+        self.services = ServiceRegistry()
+        self._ready: deque[Task] = deque()
         self._live: dict[int, Component] = {}
         self._waiting = 0
         self._keepalives = 0
@@ -77,6 +79,10 @@ class Scheduler:
         self._error: BaseException | None = None
         self._running = False
         self._finish_hooks: list[Callable[[Component], None]] = []
+        self._instruments: list[Instrument] = []
+        self._start_hooks: list[Callable[[Component], None]] = []
+        self._link_hooks: list[Callable[[Link, bool], None]] = []
+        self._slice_hooks: SliceHooks | None = None  # None: no timeslice hooks, no wrapping
 
     # -- adding work -------------------------------------------------------------------------
 
@@ -87,6 +93,7 @@ class Scheduler:
         if component._scheduler is not None and component._scheduler is not self:
             raise ValueError(f"{component.path} belongs to another scheduler")
         component._ensure_boxes()
+        component.on_activate(self)
         gen = component._generator()
         if not inspect.isgenerator(gen):
             raise TypeError(
@@ -96,25 +103,36 @@ class Scheduler:
         component._scheduler = self
         component._gen = gen
         component._send = gen.send
-        # the hot attributes become the instance's own (faster to read than class defaults)
-        component._resume = None
-        component._pause_requested = False
-        component._held = None
-        component._wake_list = component._wake_list
-        component._state = _RUNNABLE
+        if self._slice_hooks is not None:
+            component._send = self._slice_hooks.wrap_send(component, gen.send)
+        task = component._task
+        assert task is not None
+        task.resume = None
+        task.pause = False
+        task.held = None
+        task.state = _RUNNABLE
         self._live[id(component)] = component
-        self._ready.append(component)
+        self._ready.append(task)
         self._poke()
+        for hook in self._start_hooks:
+            hook(component)
         for child in component._children:
             if child._state is State.NEW:
                 self.activate(child)
         return component
 
+    @property
+    def current(self) -> Component | None:
+        """The component in its timeslice (None between timeslices)."""
+        t = self._current
+        return t.comp if t is not None else None
+
     def wake(self, component: Component) -> None:
         """Make a paused component runnable (idempotent; never starts an unstarted one)."""
-        if component._state is _PAUSED and component._scheduler is self:
-            component._state = _RUNNABLE
-            self._ready.append(component)
+        t = component._task
+        if t is not None and t.state is _PAUSED and component._scheduler is self:
+            t.state = _RUNNABLE
+            self._ready.append(t)
             self._poke()
 
     def wake_threadsafe(self, component: Component) -> None:
@@ -138,9 +156,10 @@ class Scheduler:
         senders = inbox.blocked[:]
         inbox.blocked.clear()
         for sender in senders:
-            if sender._flush_held() and sender._state is State.BLOCKED:
-                sender._state = _RUNNABLE
-                self._ready.append(sender)
+            t = sender._task
+            if sender._flush_held() and t is not None and t.state is State.BLOCKED:
+                t.state = _RUNNABLE
+                self._ready.append(t)
                 self._poke()
 
     @contextlib.contextmanager
@@ -185,6 +204,46 @@ class Scheduler:
         """Call ``hook(component)`` whenever a component finishes or fails."""
         self._finish_hooks.append(hook)
 
+    # -- instruments (axon/_instrument.py; nothing here runs per timeslice unless used) ---------
+
+    def add_instrument(self, instrument: Instrument) -> None:
+        """Call the hooks ``instrument`` overrides from now on (see :class:`Instrument`)."""
+        self._instruments.append(instrument)
+        if overrides(instrument, "component_finished"):
+            self._finish_hooks.append(instrument.component_finished)
+        self._rebind_instruments()
+
+    def remove_instrument(self, instrument: Instrument) -> None:
+        """Stop calling ``instrument``'s hooks."""
+        self._instruments.remove(instrument)
+        if overrides(instrument, "component_finished"):
+            self._finish_hooks.remove(instrument.component_finished)
+        self._rebind_instruments()
+
+    def _rebind_instruments(self) -> None:
+        ins = self._instruments
+        self._start_hooks = [i.component_started for i in ins if overrides(i, "component_started")]
+        self._link_hooks = [i._link_changed for i in ins if overrides(i, "link_added")
+                            or overrides(i, "link_removed")]
+        before = [i.before_timeslice for i in ins if overrides(i, "before_timeslice")]
+        after = [i.after_timeslice for i in ins if overrides(i, "after_timeslice")]
+        if before or after:
+            if self._slice_hooks is None:
+                self._slice_hooks = SliceHooks()
+                for comp in self._live.values():
+                    if comp._send is not None:
+                        comp._send = self._slice_hooks.wrap_send(comp, comp._send)
+            self._slice_hooks.before[:] = before
+            self._slice_hooks.after[:] = after
+        elif self._slice_hooks is not None:
+            self._slice_hooks = None
+            for comp in self._live.values():
+                comp._send = getattr(comp._send, "unwrapped", comp._send)
+
+    def _link_changed(self, link: Link, added: bool) -> None:
+        for hook in self._link_hooks:
+            hook(link, added)
+
     # -- running ------------------------------------------------------------------------------------
 
     def run(self, timeout: float | None = None) -> None:
@@ -220,7 +279,7 @@ class Scheduler:
             raise
         finally:
             self._running = False
-            self.current = None
+            self._current = None
         if self._error is not None:
             self.shutdown()
             err, self._error = self._error, None
@@ -244,90 +303,93 @@ class Scheduler:
             deadline = clock() + self.io_slice
             count = 0
             while ready:
-                comp = popleft()
-                self.current = comp
-                r = comp._resume
+                t = popleft()
+                self._current = t
+                r = t.resume
                 try:
                     if r is None:
-                        y = comp._send(None)
+                        y = t.send(None)
                     elif r is RECEIVE:
-                        q = comp._inq
-                        if comp._control and comp.finished():  # Shutdown: stop now
-                            y = comp._send(None)
+                        q = t.inq
+                        if t.control and t.comp.finished():  # Shutdown: stop now
+                            y = t.send(None)
                         elif q:
-                            batch = list(q)
-                            q.clear()
-                            ib = comp._in
-                            ib.received += len(batch)
+                            ib = t.inbox
+                            if len(q) == 1:
+                                batch = [q.popleft()]
+                                ib.received += 1
+                            else:
+                                batch = list(q)
+                                q.clear()
+                                ib.received += len(batch)
                             if ib.blocked:
                                 self.unblock(ib)
-                            y = comp._send(batch)
+                            y = t.send(batch)
                         else:
                             # nothing for it: sleep here, without resuming it, unless
                             # another inbox has something or an end is pending
-                            for pq in comp._pause_queues:
+                            for pq in t.pause_queues:
                                 if pq:
                                     break
                             else:
-                                if comp.end_message is None:
-                                    comp._state = _PAUSED
+                                if t.comp.end_message is None:
+                                    t.state = _PAUSED
                                     continue
-                            y = comp._send(self._empty_batch(comp))
+                            y = t.send(self._empty_batch(t.comp))
                     else:
-                        comp._resume = None
+                        t.resume = None
                         y = r()
                 except StopIteration:
-                    if comp._wake_list:
-                        self._wake_targets(comp)
-                    self._finished(comp, State.FINISHED)
+                    self._wake_targets(t)
+                    self._finished(t.comp, State.FINISHED)
                     continue
                 except BaseException as exc:  # noqa: BLE001 - every error is propagated
-                    self._failed(comp, exc)
+                    self._failed(t.comp, exc)
                     if self._error is not None:
                         break
                     continue
                 # wake the owners of inboxes this component sent to
-                for q, owner in comp._wake_list:
-                    if q and owner._state is _PAUSED:
-                        owner._state = _RUNNABLE
+                for q, owner in t.wake:
+                    if q and owner.state is _PAUSED:
+                        owner.state = _RUNNABLE
                         append(owner)
-                if y is None:
-                    if r is RECEIVE:
-                        comp._resume = None
-                    if comp._pause_requested:  # also set when a send blocked
-                        comp._pause_requested = False
-                        if comp._held is not None:
-                            comp._state = State.BLOCKED
-                        else:
-                            for q in comp._pause_queues:
-                                if q:
-                                    append(comp)
-                                    break
-                            else:
-                                comp._state = _PAUSED
-                    else:
-                        append(comp)
-                elif y is RECEIVE:
+                if y is RECEIVE:
                     # back of the queue: if nothing has arrived by its next turn it is
                     # paused then, without a resume (so a busy stage never pauses)
                     if r is not RECEIVE:
-                        comp._resume = RECEIVE
-                    if comp._pause_requested:
-                        comp._pause_requested = False
-                        if comp._held is not None:
-                            comp._state = State.BLOCKED
+                        t.resume = RECEIVE
+                    if t.pause:
+                        t.pause = False
+                        if t.held is not None:
+                            t.state = State.BLOCKED
                             count += 1
                             continue
-                    append(comp)
+                    append(t)
+                elif y is None:
+                    if r is RECEIVE:
+                        t.resume = None
+                    if t.pause:  # also set when a send blocked
+                        t.pause = False
+                        if t.held is not None:
+                            t.state = State.BLOCKED
+                        else:
+                            for q in t.pause_queues:
+                                if q:
+                                    append(t)
+                                    break
+                            else:
+                                t.state = _PAUSED
+                    else:
+                        append(t)
                 else:
                     if r is RECEIVE:
-                        comp._resume = None
-                    comp._pause_requested = False
-                    self._await(comp, y)
+                        t.resume = None
+                    t.pause = False
+                    self._await(t.comp, y)
                 count += 1
                 if not count & 31 and clock() > deadline:
                     break
-            self.current = None
+            self._current = None
             self.timeslices += count
             if self._error is None and self._live:
                 await asyncio.sleep(0)  # let I/O, timers and callbacks in
@@ -339,10 +401,10 @@ class Scheduler:
             return None
         return []
 
-    def _wake_targets(self, comp: Component) -> None:
-        for q, owner in comp._wake_list:
-            if q and owner._state is _PAUSED:
-                owner._state = _RUNNABLE
+    def _wake_targets(self, task: Task) -> None:
+        for q, owner in task.wake:
+            if q and owner.state is _PAUSED:
+                owner.state = _RUNNABLE
                 self._ready.append(owner)
 
     def _raise_deadlock(self) -> None:
@@ -365,7 +427,7 @@ class Scheduler:
                 "or an asyncio awaitable"
             )
             comp._resume = partial(gen.throw, err)  # type: ignore[union-attr]
-            self._ready.append(comp)
+            self._ready.append(comp._task)  # type: ignore[arg-type]
             return
         comp._state = State.WAITING
         comp._future = fut
@@ -388,8 +450,10 @@ class Scheduler:
             comp._resume = partial(gen.throw, exc) if exc is not None else partial(
                 gen.send, fut.result()
             )
+        if self._slice_hooks is not None:
+            comp._resume = self._slice_hooks.wrap_resume(comp, comp._resume)
         comp._state = _RUNNABLE
-        self._ready.append(comp)
+        self._ready.append(comp._task)  # type: ignore[arg-type]
         self._poke()
 
     # -- endings ------------------------------------------------------------------------------------
@@ -431,6 +495,32 @@ class Scheduler:
         error = ComponentError(comp.path, exc, comp)
         error.__cause__ = exc
         self._error = error
+
+    def stop(self, component: Component) -> None:
+        """Stop ``component`` and its descendants now: ``finally`` blocks run, links go.
+
+        For compositions that replace or restart children (Carousel, Supervisor).  A
+        component cannot stop itself or an ancestor while it runs: return from ``main()``.
+        """
+        for child in component._children:
+            self.stop(child)
+        if component.done or component._scheduler is not self:
+            return
+        if component is self.current:
+            raise RuntimeError(f"{component.path} cannot stop itself; return from main()")
+        with contextlib.suppress(ValueError):
+            self._ready.remove(component._task)  # type: ignore[arg-type]
+        stop_thread = getattr(component, "_stop_thread", None)
+        if stop_thread is not None:
+            stop_thread()
+        gen = component._gen
+        try:
+            if gen is not None:
+                gen.close()
+        except BaseException as exc:  # noqa: BLE001 - an error in a finally block propagates
+            self._failed(component, exc)
+            return
+        self._finished(component, State.FINISHED)
 
     def shutdown(self) -> None:
         """Stop every live component now (their ``finally`` blocks run)."""

@@ -13,6 +13,7 @@ import json
 import platform
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,67 @@ def floor_ns_per_hop(n: int) -> float:
     return elapsed / n / STAGES * 1e9
 
 
+# -- structural references for one message per timeslice ------------------------------------
+
+
+def round_robin_ns_per_hop(n: int, pause_wake: bool) -> float:
+    """The least any round-robin scheduler of generators can cost per hop, one message per
+    timeslice: twelve generators (source, 10 stages, sink) over plain deques.  With
+    ``pause_wake`` an empty stage sleeps and the sender wakes it (what makes paused
+    components free); without, every stage runs every round (what a busy system costs)."""
+    queues: list[deque[int]] = [deque() for _ in range(STAGES + 2)]
+    done = [0]
+
+    def source(out: Any) -> Generator[None, None, None]:
+        for i in range(n):
+            out(i)
+            yield
+
+    def stage(inq: deque[int], out: Any) -> Generator[None, None, None]:
+        pop = inq.popleft
+        while True:
+            while inq:
+                out(pop())
+            yield
+
+    def sink(inq: deque[int]) -> Generator[None, None, None]:
+        while done[0] < n:
+            while inq:
+                inq.popleft()
+                done[0] += 1
+            yield
+
+    gens = [source(queues[1].append)]
+    gens += [stage(queues[i], queues[i + 1].append) for i in range(1, STAGES + 1)]
+    gens.append(sink(queues[STAGES + 1]))
+    inq = [queues[i] for i in range(STAGES + 2)]
+    awake = [True] * len(gens)
+    ready = deque(range(len(gens)))
+    pop, push = ready.popleft, ready.append
+    last = len(gens) - 1
+    t0 = time.perf_counter()
+    while ready:
+        i = pop()
+        try:
+            next(gens[i])
+        except StopIteration:
+            if i == last:
+                break
+            continue
+        if pause_wake:
+            nxt = i + 1
+            if nxt <= last and not awake[nxt] and inq[nxt]:
+                awake[nxt] = True
+                push(nxt)
+            if i and not inq[i]:
+                awake[i] = False
+                continue
+        push(i)
+    elapsed = time.perf_counter() - t0
+    assert done[0] == n
+    return elapsed / n / STAGES * 1e9
+
+
 # -- Axon, written as the README shows ---------------------------------------------------------
 
 
@@ -75,12 +137,11 @@ class Source(Component):
 
     def main(self) -> Generator[None, None, None]:
         self.t_start = time.perf_counter()
-        sent = 0
         out = self.outboxes["outbox"]
-        while sent < self.n:
-            for i in range(sent, min(sent + self.per_slice, self.n)):
+        n, k = self.n, self.per_slice
+        for start in range(0, n, k):
+            for i in range(start, min(start + k, n)):
                 out.push(i)
-            sent = min(sent + self.per_slice, self.n)
             yield
         self.send(ProducerFinished(), "signal")
 
@@ -91,8 +152,9 @@ class Identity(Component):
     def main(self) -> Generator[None, None, None]:
         out = self.outboxes["outbox"]
         while (batch := (yield RECEIVE)) is not None:
+            push = out.push  # read per batch: a relink re-binds it
             for msg in batch:
-                out.push(msg)
+                push(msg)
         self.send(self.end_message, "signal")
 
 
@@ -158,11 +220,22 @@ def axon_ns_per_hop(n: int, per_slice: int, stage: type[Component] = Identity,
 
 
 def create_us(count: int) -> float:
+    """Constructing components (their boxes are made on first use)."""
     gc.collect()
     t0 = time.perf_counter()
     items = [Identity() for _ in range(count)]
     elapsed = time.perf_counter() - t0
     assert len(items) == count
+    return elapsed / count * 1e6
+
+
+def create_wire_us(count: int) -> float:
+    """Constructing, wiring into one Pipeline (boxes and two links each) and activating."""
+    gc.collect()
+    t0 = time.perf_counter()
+    system = Pipeline(*[Identity() for _ in range(count)])
+    Scheduler().activate(system)
+    elapsed = time.perf_counter() - t0
     return elapsed / count * 1e6
 
 
@@ -211,6 +284,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     plain, with_idle = min(plain_runs), min(idle_runs)
     progress("component creation")
     create = best(lambda: create_us(10_000), args.repeat)
+    create_wired = best(lambda: create_wire_us(10_000), args.repeat)
+    progress("structural references: bare round-robin of generators")
+    rr_busy = best(lambda: round_robin_ns_per_hop(n, False), args.repeat)
+    rr_pause = best(lambda: round_robin_ns_per_hop(n, True), args.repeat)
     floor_now = best(lambda: floor_ns_per_hop(n), args.repeat)
     floor = min(floor, floor_now)
 
@@ -220,6 +297,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ("axon burst, bulk idiom", bulk, bulk / floor, None),
         ("axon burst, classic self.send idiom", classic, classic / floor, None),
         ("axon per-message", per_msg, per_msg / floor, TARGETS["per_message_ratio"]),
+        ("  ref: bare round-robin, no pausing", rr_busy, rr_busy / floor, None),
+        ("  ref: bare round-robin, pause/wake", rr_pause, rr_pause / floor, None),
     ]
     slowdown = (with_idle / plain - 1) * 100
     result = {
@@ -242,6 +321,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "paused_with_idle_ns_per_hop": with_idle,
         "paused_slowdown_pct": slowdown,
         "create_us": create,
+        "create_wire_activate_us": create_wired,
+        "round_robin_busy_ns_per_hop": rr_busy,
+        "round_robin_busy_ratio": rr_busy / floor,
+        "round_robin_pause_wake_ns_per_hop": rr_pause,
+        "round_robin_pause_wake_ratio": rr_pause / floor,
+        "per_message_vs_round_robin_pause_wake": per_msg / rr_pause,
         "targets": TARGETS,
     }
     result["met"] = {
@@ -258,7 +343,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"{name:34} {ns:9.1f} {ratio:8.2f} {tgt:>8}")
     print(f"{args.idle:,} paused components beside the per-message pipeline: "
           f"{plain:.1f} -> {with_idle:.1f} ns/hop ({slowdown:+.1f}%, target < 5%)")
-    print(f"component creation: {create:.2f} us each (target <= 5 us)")
+    print(f"component creation: {create:.2f} us each (target <= 5 us); with boxes, two "
+          f"links and activation: {create_wired:.2f} us")
+    print(f"per-message is {per_msg / rr_pause:.1f}x a bare pause/wake round-robin of "
+          "generators (the structural cost of one message per timeslice)")
     print("targets met: " + ", ".join(f"{k}={'yes' if v else 'NO'}" for k, v in result["met"].items()))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")

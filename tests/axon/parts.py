@@ -1,36 +1,36 @@
-"""Small components the core tests are built from."""
+"""Small components shared by the composition tests."""
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator
 from typing import Any
 
-from axon import RECEIVE, Component, ProducerFinished
+from axon import RECEIVE, Component, ProducerFinished, Shutdown
 
 
-class Source(Component):
-    """Sends each item of ``items``, ``per_slice`` per timeslice, then ProducerFinished."""
+class Count(Component):
+    """Sends 0..n-1, one per timeslice (``per_slice`` at a time), then ProducerFinished."""
 
-    def __init__(self, items: Iterable[Any], per_slice: int = 1, end: bool = True) -> None:
-        super().__init__()
-        self.items = list(items)
-        self.per_slice = per_slice
-        self.end = end
+    def __init__(self, n: int, per_slice: int = 1, start: int = 0, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.n, self.per_slice, self.start = n, per_slice, start
 
-    def main(self) -> Generator[None, None, None]:
-        for i, item in enumerate(self.items, 1):
-            self.send(item)
-            if i % self.per_slice == 0:
-                yield
-        if self.end:
-            self.send(ProducerFinished(), "signal")
+    def main(self) -> Generator[None, Any, None]:
+        i = self.start
+        end = self.start + self.n
+        while i < end:
+            for _ in range(min(self.per_slice, end - i)):
+                self.send(i)
+                i += 1
+            yield
+        self.send(ProducerFinished("count"), "signal")
 
 
 class Collect(Component):
-    """Keeps everything that reaches its inbox; ends on ProducerFinished/Shutdown."""
+    """Keeps everything it receives in ``items`` and the end in ``end``."""
 
-    def __init__(self, log: list[Any] | None = None) -> None:
-        super().__init__()
+    def __init__(self, name: str | None = None, log: list[Any] | None = None) -> None:
+        super().__init__(name=name)
         self.items: list[Any] = []
         self.log = log
 
@@ -39,44 +39,59 @@ class Collect(Component):
             self.items.extend(batch)
             if self.log is not None:
                 self.log.extend((self.name, x) for x in batch)
-
-
-class ClassicCollect(Component):
-    """Collect written with finished()/recv_all()/pause(), checking control FIRST."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: list[Any] = []
-
-    def main(self) -> Generator[None, None, None]:
-        while not self.finished():
-            self.items.extend(self.recv_all())
-            self.pause()
-            yield
-
-
-class Identity(Component):
-    """Passes everything on, then the end of stream."""
-
-    def main(self) -> Generator[Any, Any, None]:
-        out = self.outboxes["outbox"]
-        while (batch := (yield RECEIVE)) is not None:
-            for msg in batch:
-                out.push(msg)
         self.send(self.end_message, "signal")
+
+    @property
+    def end(self) -> Any:
+        return self.end_message
 
 
 class Map(Component):
-    """Applies ``fn`` to each message (classic idiom, self.send)."""
+    """Applies ``fn`` to each message; passes the end on."""
 
-    def __init__(self, fn: Any) -> None:
-        super().__init__()
+    def __init__(self, fn: Callable[[Any], Any], name: str | None = None) -> None:
+        super().__init__(name=name)
         self.fn = fn
 
-    def main(self) -> Generator[None, None, None]:
+    def main(self) -> Generator[Any, Any, None]:
+        fn = self.fn
+        out = self.outboxes["outbox"]
+        while (batch := (yield RECEIVE)) is not None:
+            for x in batch:
+                out.push(fn(x))
+        self.send(self.end_message, "signal")
+
+
+class Echo(Map):
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(lambda x: x, name=name)
+
+
+class Fail(Component):
+    """Passes messages on; raises ``error`` on the message ``at``."""
+
+    def __init__(self, at: Any, error: type[Exception] = ValueError, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.at, self.error = at, error
+
+    def main(self) -> Generator[Any, Any, None]:
+        while (batch := (yield RECEIVE)) is not None:
+            for x in batch:
+                if x == self.at:
+                    raise self.error(f"bad message {x!r}")
+                self.send(x)
+        self.send(self.end_message, "signal")
+
+
+class Forever(Component):
+    """Waits for Shutdown (or ProducerFinished) and records the timeslices it saw."""
+
+    def main(self) -> Generator[None, Any, None]:
         while not self.finished():
-            for msg in self.recv_all():
-                self.send(self.fn(msg))
+            self.recv_all()
             self.pause()
             yield
         self.send(self.end_message, "signal")
+
+
+__all__ = ["Collect", "Count", "Echo", "Fail", "Forever", "Map", "ProducerFinished", "Shutdown"]

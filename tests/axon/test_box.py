@@ -238,3 +238,14 @@ def test_a_fan_out_branch_that_leads_nowhere_yet_holds_its_copy():
     assert a.recv_all() == [1]
     b.link((parent, "outbox"), (b, "inbox"))
     assert b.recv_all() == [1]
+
+
+def test_a_wide_fan_out_delivers_to_every_inbox_and_survives_an_unlink():
+    src, sinks = Component(), [Component() for _ in range(2000)]
+    links = [src.link((src, "outbox"), (s, "inbox")) for s in sinks]
+    src.send("a")
+    src.unlink(links[7])
+    src.send("b")
+    got = [s.recv_all() for s in sinks]
+    assert got[7] == ["a"]
+    assert all(g == ["a", "b"] for i, g in enumerate(got) if i != 7)

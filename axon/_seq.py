@@ -1,0 +1,111 @@
+"""Seq: components run one after another, each given the sequence's boxes in turn."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Generator
+from typing import Any
+
+from ._component import Component
+from ._handover import hand_over
+from ._message import EndSignal, ProducerFinished, Shutdown
+
+__all__ = ["Seq"]
+
+
+class Seq(Component):
+    """Runs ``components`` one at a time, in order, each in the sequence's place.
+
+    The running component gets the sequence's ``inbox`` and sends on its ``outbox``;
+    messages it leaves unread pass to the next one.  Its ``signal`` does not leave the
+    sequence (it would end what is downstream).  On ``control``: ``ProducerFinished`` is
+    given to the running component and to each later one as it starts (the input has
+    ended for all of them); ``Shutdown`` stops the running one and skips the rest.  After
+    the last, the sequence sends ``ProducerFinished`` on its ``signal`` (``Shutdown`` if
+    it was shut down).
+    """
+
+    Inboxes = {
+        "inbox": "passed to the running component",
+        "control": "ProducerFinished (passed to each in turn) or Shutdown (skip the rest)",
+        "child_signal": "the running component's signal (taken and dropped)",
+    }
+    Outboxes = {
+        "outbox": "the running component's outbox",
+        "signal": "ProducerFinished after the last component (Shutdown if shut down)",
+        "child_control": "to the running component's control",
+    }
+
+    def __init__(self, *components: Component, name: str | None = None) -> None:
+        super().__init__(name=name)
+        for c in components:
+            if not isinstance(c, Component):
+                raise TypeError(f"{self.name}: {c!r} is not a Component")
+        self.pending: deque[Component] = deque(components)
+        self._started = 0
+        self.wake_on("control")  # a finishing child wakes us too
+
+    def _start(self, child: Component, previous: Component | None) -> None:
+        self.add_child(child, self._started)
+        self._started += 1
+        if previous is not None:
+            hand_over(previous, child)
+        wire(self, child)
+
+    def main(self) -> Generator[None, Any, None]:
+        ending: EndSignal | None = None
+        current: Component | None = None
+        while True:
+            ending = take_control(self, current, ending)
+            self.recv_all("child_signal")
+            if current is None or current.done:
+                nxt = None if isinstance(ending, Shutdown) or not self.pending else self.pending.popleft()
+                if current is not None:
+                    self.remove_child(current)
+                if nxt is None:
+                    break
+                self._start(nxt, current)
+                current = nxt
+                if ending is not None:
+                    tell(self, current, ending)
+            self.pause()
+            yield
+        self.send(ending if isinstance(ending, Shutdown) else ProducerFinished("seq"), "signal")
+
+
+def wire(parent: Component, child: Component) -> None:
+    """Give ``child`` ``parent``'s inbox and outbox; its control/signal go to parent's
+    ``child_control`` / ``child_signal``."""
+    cin, cout = child.inboxes, child.outboxes
+    if "inbox" in cin:
+        parent.link((parent, "inbox"), (child, "inbox"))
+    if "control" in cin:
+        parent.link((parent, "child_control"), (child, "control"))
+    if "outbox" in cout:
+        parent.link((child, "outbox"), (parent, "outbox"))
+    if "signal" in cout:
+        parent.link((child, "signal"), (parent, "child_signal"))
+
+
+def tell(parent: Component, child: Component, msg: Any) -> None:
+    """Send ``msg`` to ``child``'s control (if it has one) through ``parent``'s child_control."""
+    if "control" in child.inboxes and not child.done:
+        parent.send(msg, "child_control")
+
+
+def take_control(
+    parent: Component, current: Component | None, ending: EndSignal | None,
+    pass_finished: bool = True,
+) -> EndSignal | None:
+    """Read ``parent``'s control: pass messages to the running child, remember the end.
+
+    Shutdown wins over ProducerFinished; with ``pass_finished`` False, ProducerFinished is
+    remembered but not passed on (the caller decides when).
+    """
+    for msg in parent.recv_all("control"):
+        is_end = isinstance(msg, EndSignal)
+        if is_end and not isinstance(ending, Shutdown):
+            ending = msg
+        if current is not None and (pass_finished or not is_end or isinstance(msg, Shutdown)):
+            tell(parent, current, msg)
+    return ending

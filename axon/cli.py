@@ -1,0 +1,176 @@
+"""The ``axon`` command: run or draw a system that a script defines.
+
+    axon run path/to/script.py[:name] [--stats] [--timeout S]
+    axon graph path/to/script.py[:name] -o system.svg
+
+The script is run as a module named ``__axon__`` (so its ``if __name__ == "__main__":``
+block does not run), then ``name`` (default ``system``) is taken from it: a Component, or
+a function that takes no arguments and returns one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import runpy
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ._component import Component
+from ._inspect import Profiler, snapshot
+from ._scheduler import Scheduler
+
+__all__ = ["CliError", "load_system", "main"]
+
+DEFAULT_NAME = "system"
+
+
+class CliError(Exception):
+    """A problem with what the command was asked to do (printed without a traceback)."""
+
+
+def load_system(spec: str) -> Component:
+    """The system named by ``path/to/script.py[:name]``."""
+    path_text, _, name = spec.partition(":")
+    if len(path_text) == 1 and name and name[0] in "\\/":  # a Windows drive letter
+        drive, _, name = spec[2:].partition(":")
+        path_text = spec[:2] + drive
+    path = Path(path_text)
+    if not path.exists():
+        raise CliError(f"no such file: {path}")
+    if path.is_dir():
+        raise CliError(f"{path} is a directory; give a Python script")
+    sys.path.insert(0, str(path.resolve().parent))
+    try:
+        namespace = runpy.run_path(str(path), run_name="__axon__")
+    finally:
+        sys.path.pop(0)
+    explicit = bool(name)
+    name = name or DEFAULT_NAME
+    if name not in namespace:
+        candidates = sorted(
+            k for k, v in namespace.items() if not k.startswith("_") and _system_like(v)
+        )
+        found = f"; it defines: {', '.join(candidates)}" if candidates else ""
+        if explicit:
+            raise CliError(f"{path} has no {name!r}{found}")
+        raise CliError(
+            f"{path} defines no system: add `system = ...` (a Component, or a function "
+            f"returning one), or name one with {path}:NAME{found}"
+        )
+    value = namespace[name]
+    if isinstance(value, Component):
+        return value
+    if isinstance(value, type) and not issubclass(value, Component):
+        raise CliError(f"{path}:{name} is the class {value.__name__}, not a Component")
+    if callable(value):
+        try:
+            system = value()
+        except TypeError as exc:
+            raise CliError(f"{path}:{name} could not be called with no arguments: {exc}") from exc
+        if not isinstance(system, Component):
+            raise CliError(f"{path}:{name}() returned {type(system).__name__}, not a Component")
+        return system
+    raise CliError(f"{path}:{name} is of type {type(value).__name__}, not a Component or a factory")
+
+
+def _system_like(value: Any) -> bool:
+    """A component, or a function or component class the script itself defines."""
+    if isinstance(value, Component):
+        return True
+    if getattr(value, "__module__", None) != "__axon__":
+        return False
+    return (isinstance(value, type) and issubclass(value, Component)) or callable(value)
+
+
+def _stats_table(system: Component, profiler: Profiler, elapsed: float) -> str:
+    snap = snapshot(system)
+    rows = [("component", "state", "in", "out", "dropped", "slices", "ms")]
+    for info, comp in zip(snap.components, _all(system)):
+        sent = profiler.sent.get(comp, info.sent)
+        rows.append((
+            "  " * info.depth + (f"[{info.label}] " if info.label is not None else "") + info.name,
+            info.state, str(info.received), "-" if sent is None else str(sent), str(info.dropped),
+            str(profiler.timeslices.get(comp, 0)),
+            f"{profiler.seconds.get(comp, 0.0) * 1000:.2f}",
+        ))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in
+                       enumerate(zip(r, widths))) for r in rows]
+    lines.append(f"total {elapsed * 1000:.1f} ms")
+    return "\n".join(lines)
+
+
+def _all(root: Component) -> list[Component]:
+    out: list[Component] = []
+    todo = [root]
+    while todo:
+        c = todo.pop()
+        out.append(c)
+        todo.extend(reversed(c.children))
+    return out
+
+
+def _run(args: argparse.Namespace) -> int:
+    system = load_system(args.script)
+    sched = Scheduler()
+    profiler = Profiler() if args.stats else None
+    if profiler is not None:
+        sched.add_instrument(profiler)
+    sched.activate(system)
+    t0 = time.perf_counter()
+    try:
+        sched.run(timeout=args.timeout)
+    finally:
+        if profiler is not None:
+            print(_stats_table(system, profiler, time.perf_counter() - t0), file=sys.stderr)
+    return 0
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from ._draw import draw
+
+    system = load_system(args.script)
+    try:
+        import graphviz  # noqa: F401
+    except ImportError:
+        raise CliError("drawing needs the graphviz package: pip install graphviz") from None
+    try:
+        out = draw(system, args.output, format=args.format, title=args.title)
+    except Exception as exc:
+        if type(exc).__name__ == "ExecutableNotFound":
+            raise CliError("drawing needs Graphviz's `dot` program: apt-get install graphviz") from None
+        raise
+    print(out)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="axon", description="Run or draw an Axon system.")
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run the system a script defines")
+    r.add_argument("script", help="path/to/script.py[:name] (default name: system)")
+    r.add_argument("--stats", action="store_true",
+                   help="print per-component message counts and time at exit (to stderr)")
+    r.add_argument("--timeout", type=float, default=None, help="give up after S seconds")
+    r.set_defaults(func=_run)
+    g = sub.add_parser("graph", help="draw the system a script defines, without running it")
+    g.add_argument("script", help="path/to/script.py[:name] (default name: system)")
+    g.add_argument("-o", "--output", default="system.svg",
+                   help="output file; .svg, .png, .pdf or .dot (default system.svg)")
+    g.add_argument("--format", default=None, help="output format (default: from -o's suffix)")
+    g.add_argument("--title", default=None, help="a title above the drawing")
+    g.set_defaults(func=_graph)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``axon`` console script; returns the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"axon: error: {exc}", file=sys.stderr)
+        return 2

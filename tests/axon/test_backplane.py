@@ -1,0 +1,120 @@
+"""Backplane: named publish/subscribe inside one scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from axon import (
+    Backplane, Component, ComponentError, Pipeline, Policy, ProducerFinished, PublishTo,
+    Scheduler, ServiceError, Shutdown, SubscribeTo, run,
+)
+from tests.axon.parts import Collect, Count
+
+
+def test_every_subscriber_gets_every_message_in_order() -> None:
+    subs = [Collect(f"s{i}") for i in range(5)]
+    run(Pipeline(Count(100, per_slice=7), PublishTo("news", end_backplane=True)),
+        *[Pipeline(SubscribeTo("news"), s) for s in subs], Backplane("news"), timeout=10)
+    for s in subs:
+        assert s.items == list(range(100))
+        assert isinstance(s.end, ProducerFinished)
+
+
+def test_the_backplanes_own_inbox_publishes_and_its_control_ends_it() -> None:
+    s = Collect()
+    run(Pipeline(Count(5), Backplane("direct")), Pipeline(SubscribeTo("direct"), s), timeout=10)
+    assert s.items == [0, 1, 2, 3, 4] and isinstance(s.end, ProducerFinished)
+
+
+def test_subscribers_join_and_leave_under_traffic() -> None:
+    """Late joiners get a gapless run up to the end; leavers a gapless run from the start."""
+    late = [Collect(f"late{i}") for i in range(3)]
+    early = [Collect(f"early{i}") for i in range(3)]
+    early_subs = [SubscribeTo("t") for _ in early]
+
+    class Director(Component):
+        def main(self) -> Generator[None, Any, None]:
+            for step in range(60):
+                if step in (10, 20, 30):
+                    i = (step // 10) - 1
+                    self.add_child(Pipeline(SubscribeTo("t"), late[i]))
+                    early_subs[i].inboxes["control"].put(Shutdown("leave"))
+                yield
+
+    bp = Backplane("t")
+    run(bp, Pipeline(Count(300), PublishTo("t", end_backplane=True)),
+        *[Pipeline(sub, c) for sub, c in zip(early_subs, early)], Director(), timeout=10)
+    for c in late:
+        assert c.items, c.name
+        assert c.items == list(range(c.items[0], 300))
+        assert isinstance(c.end, ProducerFinished)
+    for c in early:
+        assert c.items == list(range(len(c.items)))
+        assert 0 < len(c.items) < 300
+        assert isinstance(c.end, Shutdown)
+    starts = [c.items[0] for c in late]
+    assert starts == sorted(starts) and len(set(starts)) == 3
+    assert bp.subscribers == []
+
+
+def test_a_slow_subscriber_does_not_stall_the_others() -> None:
+    fast, slow = Collect("fast"), Collect("slow")
+    slow.set_bound("inbox", 2, Policy.DROP_OLDEST)
+
+    run(Pipeline(Count(50, per_slice=50), PublishTo("s", end_backplane=True)), Backplane("s"),
+        Pipeline(SubscribeTo("s"), fast), Pipeline(SubscribeTo("s"), slow), timeout=10)
+    assert fast.items == list(range(50))
+    assert slow.items[-2:] == [48, 49]
+    assert slow.inboxes["inbox"].dropped == 48
+
+
+def test_a_blocking_subscriber_holds_the_publisher_and_nothing_is_lost() -> None:
+    fast, slow = Collect("fast"), Collect("slow")
+    slow.set_bound("inbox", 3, Policy.BLOCK)
+    run(Pipeline(Count(40, per_slice=40), PublishTo("b", end_backplane=True)), Backplane("b"),
+        Pipeline(SubscribeTo("b"), fast), Pipeline(SubscribeTo("b"), slow), timeout=10)
+    assert fast.items == list(range(40)) and slow.items == list(range(40))
+
+
+def test_messages_published_with_no_subscriber_are_counted_as_unheard() -> None:
+    bp = Backplane("empty")
+    run(Pipeline(Count(5), PublishTo("empty", end_backplane=True)), bp, timeout=10)
+    assert bp.unheard == 5
+
+
+def test_the_registry_belongs_to_the_scheduler_not_the_process() -> None:
+    a, b = Scheduler(), Scheduler()
+    ca, cb = Collect("a"), Collect("b")
+    a.activate(Backplane("same"))
+    b.activate(Backplane("same"))
+    a.activate(Pipeline(Count(3), PublishTo("same", end_backplane=True)))
+    b.activate(Pipeline(Count(2, start=10), PublishTo("same", end_backplane=True)))
+    a.activate(Pipeline(SubscribeTo("same"), ca))
+    b.activate(Pipeline(SubscribeTo("same"), cb))
+    a.run(timeout=10)
+    b.run(timeout=10)
+    assert ca.items == [0, 1, 2] and cb.items == [10, 11]
+
+
+def test_a_second_backplane_of_the_same_name_is_refused() -> None:
+    s = Scheduler()
+    s.activate(Backplane("dup"))
+    with pytest.raises(ServiceError, match="'backplane:dup' is already registered"):
+        s.activate(Backplane("dup"))
+
+
+def test_an_unknown_backplane_is_an_error_naming_it() -> None:
+    with pytest.raises(ComponentError, match="no backplane named 'nowhere'"):
+        run(Pipeline(Count(1), PublishTo("nowhere")), timeout=10)
+
+
+def test_shutdown_ends_the_backplane_and_every_subscriber() -> None:
+    subs = [Collect(f"s{i}") for i in range(3)]
+    bp = Backplane("stop")
+    bp.inboxes["control"].put(Shutdown("closing"))
+    sched = run(bp, *[Pipeline(SubscribeTo("stop"), s) for s in subs], timeout=10)
+    assert all(s.end == Shutdown("closing") for s in subs)
+    assert "backplane:stop" not in sched.services

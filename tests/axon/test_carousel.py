@@ -1,0 +1,92 @@
+"""Carousel: a new child per message on ``next``, each replacing the last."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from axon import (
+    Carousel, Component, ComponentError, Graphline, Pipeline, ProducerFinished, Shutdown, run,
+)
+from tests.axon.parts import Collect, Count, Echo, Forever
+
+
+def with_next(carousel: Carousel) -> Graphline:
+    """The carousel with its ``next`` as the graphline's inbox."""
+    return Graphline({("self", "inbox"): ("C", "next"), ("self", "control"): ("C", "control"),
+                      ("C", "outbox"): ("self", "outbox"), ("C", "signal"): ("self", "signal")},
+                     C=carousel)
+
+
+def test_each_next_message_makes_a_child_and_outputs_never_interleave() -> None:
+    c = Collect()
+    car = Carousel(lambda n: Count(3, start=10 * n))
+    run(Pipeline(Count(4, per_slice=4), with_next(car), c), timeout=10)
+    assert c.items == [0, 1, 2, 10, 11, 12, 20, 21, 22, 30, 31, 32]
+    assert isinstance(c.end, ProducerFinished)
+    assert car.made == 4
+
+
+def test_a_running_child_is_asked_to_finish_when_the_next_arrives() -> None:
+    made: list[Component] = []
+
+    def factory(msg: Any) -> Component:
+        made.append(Forever())
+        return made[-1]
+
+    car = Carousel(factory)
+    for i in range(3):
+        car.inboxes["next"].put(i)
+    car.inboxes["control"].put(ProducerFinished())
+    run(car, timeout=10)
+    assert len(made) == 3
+    assert all(isinstance(m.end_message, ProducerFinished) for m in made)
+
+
+def test_the_inbox_goes_to_the_current_child_and_waits_while_switching() -> None:
+    class Feed(Component):
+        Outboxes = {"outbox": "data", "next": "children", "signal": "end"}
+
+        def main(self) -> Generator[None, Any, None]:
+            self.send("a", "next")
+            self.send(1)
+            self.send(2)
+            yield
+            self.send("b", "next")
+            self.send(3)
+            yield
+            self.send(ProducerFinished(), "signal")
+
+    c = Collect()
+    car = Carousel(lambda tag: Echo(name=f"Echo{tag}"))
+    g = Graphline({("F", "outbox"): ("C", "inbox"), ("F", "next"): ("C", "next"),
+                   ("F", "signal"): ("C", "control"), ("C", "outbox"): ("K", "inbox"),
+                   ("C", "signal"): ("K", "control")}, F=Feed(), C=car, K=c)
+    run(g, timeout=10)
+    assert c.items == [1, 2, 3]
+
+
+def test_shutdown_ends_the_running_child_and_the_carousel() -> None:
+    child = Forever()
+    car = Carousel(lambda _: child)
+    car.inboxes["next"].put("go")
+    after = Collect()
+
+    class Stopper(Component):
+        def main(self) -> Generator[None, Any, None]:
+            yield
+            yield
+            car.inboxes["control"].put(Shutdown())
+
+    run(Pipeline(car, after), Stopper(), timeout=10)
+    assert isinstance(child.end_message, Shutdown)
+    assert isinstance(after.end, Shutdown)
+
+
+def test_a_factory_returning_a_non_component_fails_naming_the_carousel() -> None:
+    car = Carousel(lambda msg: "oops")
+    car.inboxes["next"].put(1)
+    with pytest.raises(ComponentError, match=r"Carousel.*returned 'oops'"):
+        run(car, timeout=10)

@@ -1,0 +1,80 @@
+"""The ``axon`` command, run as a subprocess."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SCRIPT = '''
+from axon import Pipeline
+from tests.axon.parts import Collect, Count, Echo
+
+def system():
+    return Pipeline(Count(100, per_slice=10), Echo(), Collect(name="Sink"))
+
+other = Pipeline(Count(3), Collect())
+number = 3
+if __name__ == "__main__":
+    raise SystemExit("the script's main block must not run")
+'''
+
+
+def axon(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin:/usr/local/bin"}
+    return subprocess.run([sys.executable, "-m", "axon", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=60)
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> Path:
+    path = tmp_path / "demo.py"
+    path.write_text(SCRIPT)
+    return path
+
+
+def test_run_runs_the_system_and_stats_prints_counts(script: Path) -> None:
+    r = axon("run", str(script), "--stats")
+    assert r.returncode == 0, r.stderr
+    sink = next(line for line in r.stderr.splitlines() if "Sink" in line)
+    assert sink.split()[2:4] == ["finished", "100"]
+    assert "total" in r.stderr
+
+
+def test_run_takes_a_named_system(script: Path) -> None:
+    r = axon("run", f"{script}:other")
+    assert r.returncode == 0, r.stderr
+
+
+def test_helpful_errors(script: Path, tmp_path: Path) -> None:
+    r = axon("run", str(tmp_path / "missing.py"))
+    assert r.returncode == 2 and "no such file" in r.stderr
+    r = axon("run", f"{script}:nope")
+    assert r.returncode == 2 and "has no 'nope'" in r.stderr and "other" in r.stderr
+    r = axon("run", f"{script}:number")
+    assert r.returncode == 2 and "not a Component" in r.stderr
+    empty = tmp_path / "empty.py"
+    empty.write_text("x = 1\n")
+    r = axon("run", str(empty))
+    assert r.returncode == 2 and "defines no system" in r.stderr
+
+
+def test_a_failing_system_exits_non_zero_naming_the_component(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("from axon import Pipeline\nfrom tests.axon.parts import Count, Fail\n"
+                   "system = Pipeline(Count(3), Fail(at=1))\n")
+    r = axon("run", str(bad))
+    assert r.returncode != 0 and "Pipeline[1]:Fail raised ValueError" in r.stderr
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_graph_draws_without_running(script: Path, tmp_path: Path) -> None:
+    out = tmp_path / "system.svg"
+    r = axon("graph", str(script), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert "<svg" in out.read_text() and "Sink" in out.read_text()

@@ -1,0 +1,62 @@
+"""Drawings: DOT content, and a PNG rendered by Graphviz's dot."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from axon import Graphline, Pipeline, draw, snapshot, to_dot
+from tests.axon.parts import Collect, Count, Echo, Map
+
+graphviz = pytest.importorskip("graphviz")
+
+
+def system() -> Pipeline:
+    inner = Pipeline(Map(lambda x: x * 10, name="Times10"), Echo(), name="Inner")
+    g = Graphline({("self", "inbox"): ("A", "inbox"), ("A", "outbox"): ("B", "inbox"),
+                   ("A", "signal"): ("B", "control"), ("B", "outbox"): ("self", "outbox"),
+                   ("B", "signal"): ("self", "signal")},
+                  A=Map(lambda x: x + 1, name="Inc"), B=inner, name="Graph")
+    return Pipeline(Count(5), g, Collect())
+
+
+def test_components_are_nodes_compositions_clusters_and_boxes_ports() -> None:
+    src = to_dot(system()).source
+    assert src.count("subgraph cluster_") == 3  # Pipeline, Graph, Inner
+    for name in ("[0] Count", "[A] Inc", "[0] Times10", "[1] Echo", "[2] Collect"):
+        assert f"<b>{name}</b>" in src
+    assert 'port="i_inbox"' in src and 'port="o_signal"' in src
+    assert "rankdir=LR" in src
+
+
+def test_links_are_edges_between_ports_and_control_links_are_dashed() -> None:
+    snap = snapshot(system())
+    src = to_dot(snap).source
+    count = snap.component("Pipeline[0]:Count")
+    assert f"{count.id}:o_outbox:e ->" in src
+    edges = [line for line in src.splitlines() if "->" in line]
+    assert len(edges) == len(snap.links)
+    assert sum("dashed" in e for e in edges) == sum(
+        "control" in lk.sink or "signal" in lk.source for lk in snap.links)
+
+
+def test_edges_are_labelled_with_counts_once_messages_flowed() -> None:
+    sink = Collect()
+    p = Pipeline(Count(3), Echo(), sink)
+    # deliver by hand, without running: three messages reach Echo's inbox
+    for i in range(3):
+        p.children[0].send(i)
+    src = to_dot(p).source
+    assert 'label=3' in src
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_a_png_and_an_svg_are_rendered(tmp_path: Path) -> None:
+    png = draw(system(), tmp_path / "system.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = draw(system(), tmp_path / "system.svg", title="A graphline")
+    assert "<svg" in svg.read_text() and "A graphline" in svg.read_text()
+    dot = draw(system(), tmp_path / "system.dot")
+    assert dot.read_text().startswith("digraph")

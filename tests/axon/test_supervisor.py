@@ -1,0 +1,155 @@
+"""Supervisor: restarts failed children from factories; escalates when restarts run out."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from axon import (
+    ChildFailed, Component, ComponentError, Graphline, Pipeline, ProducerFinished,
+    RestartsExhausted, Supervisor, run,
+)
+from tests.axon.parts import Collect, Count, Echo, Fail, Forever
+
+
+def failing_then(n_failures: int, at: int, then: type[Component] = Echo) -> Any:
+    """A factory whose first ``n_failures`` products fail on message ``at``."""
+    made = [0]
+
+    def factory() -> Component:
+        made[0] += 1
+        return Fail(at=at) if made[0] <= n_failures else then()
+
+    factory.made = made  # type: ignore[attr-defined]
+    return factory
+
+
+def supervised(sup: Supervisor, n: int, failures: Collect | None = None) -> tuple[Graphline, Collect]:
+    out = Collect(name="out")
+    links = {("src", "outbox"): ("sup", "inbox"), ("src", "signal"): ("sup", "control"),
+             ("sup", "outbox"): ("out", "inbox"), ("sup", "signal"): ("out", "control")}
+    kids: dict[str, Component] = {"src": Count(n), "sup": sup, "out": out}
+    return Graphline(links, **kids), out
+
+
+def test_a_failed_child_is_restarted_and_the_stream_carries_on() -> None:
+    sup = Supervisor([failing_then(1, at=3)], max_restarts=3, within=3600)
+    g, out = supervised(sup, 8)
+    run(g, timeout=10)
+    assert out.items == [0, 1, 2, 4, 5, 6, 7]  # only the message it failed on is lost
+    assert isinstance(out.end, ProducerFinished)
+    assert sup.restarts == 1 and sup.restarts_by_child == {"0": 1}
+
+
+def test_each_failure_is_reported_on_the_failures_outbox() -> None:
+    made = [0]
+
+    def worker() -> Component:  # the first fails on message 1, the second on 2
+        made[0] += 1
+        return Fail(at=made[0]) if made[0] <= 2 else Echo()
+
+    sup = Supervisor({"worker": worker}, max_restarts=5, within=3600)
+    reports: list[ChildFailed] = []
+
+    class Log(Component):
+        Inboxes = {"inbox": "failures", "control": "unused"}
+
+        def main(self) -> Generator[None, Any, None]:
+            sched = self.scheduler
+            assert sched is not None
+            sched.on_finish(lambda c: sched.wake(self) if c is sup else None)
+            while not sup.done:
+                reports.extend(self.recv_all())
+                self.pause()
+                yield
+            reports.extend(self.recv_all())
+
+    g, out = supervised(sup, 4)
+    log = Log()
+    log.link((sup, "failures"), (log, "inbox"))
+    run(g, log, timeout=10)
+    assert [(r.label, r.restarts, type(r.error)) for r in reports] == [
+        ("worker", 1, ValueError), ("worker", 2, ValueError)]
+    assert "Fail" in reports[0].path
+
+
+def test_restarts_run_out_and_the_supervisor_escalates_naming_the_child() -> None:
+    sup = Supervisor({"parser": failing_then(10, at=0)}, max_restarts=2, within=3600)
+
+    class Refill(Component):
+        """Keeps sending 0, which every child fails on."""
+
+        def main(self) -> Generator[None, Any, None]:
+            while not sup.done:
+                self.send(0)
+                yield
+
+    g = Graphline({("src", "outbox"): ("sup", "inbox")}, src=Refill(), sup=sup)
+    with pytest.raises(ComponentError) as info:
+        run(g, timeout=10)
+    err = info.value.error
+    assert isinstance(err, RestartsExhausted)
+    assert "'parser'" in str(err) and "more than 2 restarts" in str(err)
+    assert isinstance(err.__cause__, ValueError)
+    assert sup.restarts == 2
+
+
+def test_one_for_all_restarts_every_child() -> None:
+    made: list[str] = []
+
+    def steady() -> Component:
+        made.append("steady")
+        return Echo()
+
+    def flaky() -> Component:
+        made.append("flaky")
+        return Fail(at=2) if made.count("flaky") == 1 else Echo()
+
+    sup = Supervisor({"a": steady, "b": flaky}, strategy="one_for_all", max_restarts=3,
+                     within=3600)
+    g, out = supervised(sup, 5)
+    run(g, timeout=10)
+    assert made == ["steady", "flaky", "steady", "flaky"]
+    assert out.items == [0, 1, 3, 4]
+    assert sup.restarts == 1
+
+
+def test_a_failure_deep_inside_a_child_restarts_that_whole_child() -> None:
+    made = [0]
+
+    def factory() -> Component:
+        made[0] += 1
+        return Pipeline(Echo(), Fail(at=1) if made[0] == 1 else Echo(), Forever())
+
+    sup = Supervisor([factory], max_restarts=1, within=3600)
+    g, _ = supervised(sup, 3)
+    run(g, timeout=10)
+    assert made[0] == 2 and sup.restarts == 1
+
+
+def test_an_escalation_is_handled_by_an_enclosing_supervisor() -> None:
+    inner_made = [0]
+
+    def inner() -> Component:
+        inner_made[0] += 1
+        return Supervisor([failing_then(5, at=0) if inner_made[0] == 1 else Echo],
+                          max_restarts=0, within=3600)
+
+    outer = Supervisor({"inner": inner}, max_restarts=1, within=3600)
+    g, out = supervised(outer, 3)
+    run(g, timeout=10)
+    assert out.items[-1:] == [2] and set(out.items) <= {1, 2}  # the failed child took 0 (and 1)
+    assert isinstance(out.end, ProducerFinished)
+    assert outer.restarts == 1 and inner_made[0] == 2
+
+
+def test_factories_must_be_callables_making_components() -> None:
+    with pytest.raises(TypeError, match="must be a factory"):
+        Supervisor([Echo()])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="returned 3"):
+        Supervisor([lambda: 3])  # type: ignore[list-item,return-value]
+    with pytest.raises(ComponentError):  # without a supervisor, errors propagate
+        run(Pipeline(Count(3), Fail(at=1), Collect()), timeout=10)
+    assert Forever  # (used above)
