@@ -224,7 +224,7 @@ class Outbox(Box, Generic[T]):
     held: deque[Any] | tuple[()] = ()  # what was sent while unlinked (own deque once used)
     overflowed = 0  # sent while unlinked beyond hold_limit: counted, not kept
     hold_limit = DEFAULT_HOLD_LIMIT
-    fans_out = False  # every link goes straight to a final inbox, through _fan (a list)
+    fans_out = True  # every link (if any) goes straight to a final inbox
     _fan: list[Callable[[Any], None]] | None = None
     _target_ids: set[int] | None = None
 
@@ -303,7 +303,14 @@ def break_link(link: Link) -> None:
         link.sink.links_in.remove(link)
     except ValueError:
         return  # already gone
-    relink_upstream(link.source)
+    src = link.source
+    if isinstance(src, Outbox) and src.owner.done and not src.links_in:
+        # a finished component sends nothing more: no delivery to recompute (this is
+        # most of tearing a finished system down)
+        if not src.links_out:
+            src.targets = ()
+        return
+    relink_upstream(src)
 
 
 def ends(box: Box, trail: tuple[Box, ...] = ()) -> list[Box]:
@@ -392,7 +399,8 @@ def _pushes_for(box: Box, stops: list[Box]) -> tuple[list[Inbox[Any]], list[Call
 
 
 def _add_fan_out_target(ob: Outbox[Any], sink: Inbox[Any]) -> None:
-    """Add one more final inbox to an outbox whose links all go straight to inboxes."""
+    """Add one more final inbox to an outbox whose links all go straight to inboxes: the
+    common case (every Pipeline link, every Backplane subscriber) without a relink."""
     ids = ob._target_ids
     if ids is None or len(ids) != len(ob.targets):
         ids = ob._target_ids = {id(t) for t in ob.targets}
@@ -400,12 +408,20 @@ def _add_fan_out_target(ob: Outbox[Any], sink: Inbox[Any]) -> None:
         return
     ids.add(id(sink))
     ob.targets = ob.targets + (sink,)
-    if ob._fan is None:
+    if len(ob.targets) == 1:
+        ob.push = sink.deliver
+    elif ob._fan is None:
         ob._fan = [t.deliver for t in ob.targets]
-        ob.push = ob.owner._pushes[ob.name] = _push_to_all(ob._fan)
+        ob.push = _push_to_all(ob._fan)
     else:
         ob._fan.append(sink.deliver)  # the push closure iterates this very list
-    ob.owner._add_wake_target(sink)
+    owner = ob.owner
+    owner._pushes[ob.name] = ob.push
+    owner._add_wake_target(sink)
+    if ob.held:
+        held = list(ob.held)
+        ob.held.clear()  # type: ignore[union-attr]
+        _push_outside(ob, held)
 
 
 def _bind_outbox(ob: Outbox[Any], stops: list[Box]) -> None:

@@ -25,7 +25,8 @@ from ._message import ProducerFinished, Shutdown
 __all__ = ["Graphline", "Linkages", "check_linkages"]
 
 #: ``{(child label, box): (child label, box)}``; the label ``"self"`` is the composition.
-Linkages = Mapping[tuple[str, str], tuple[str, str]]
+#: A value may also be a list of ``(label, box)`` pairs: that source fans out to each.
+Linkages = Mapping[tuple[str, str], "tuple[str, str] | list[tuple[str, str]]"]
 
 SELF = "self"
 
@@ -34,13 +35,24 @@ def _describe(end: Any) -> str:
     return f"({end[0]!r}, {end[1]!r})" if isinstance(end, tuple) and len(end) == 2 else repr(end)
 
 
+def linkage_pairs(linkages: Linkages) -> list[tuple[Any, Any]]:
+    """Every (source, sink) of ``linkages``, a fan-out value giving one pair per sink."""
+    pairs: list[tuple[Any, Any]] = []
+    for source, sink in linkages.items():
+        if isinstance(sink, list):
+            pairs.extend((source, s) for s in sink)
+        else:
+            pairs.append((source, sink))
+    return pairs
+
+
 def check_linkages(owner: Component, linkages: Linkages, children: Mapping[str, Component]) -> None:
     """Raise :class:`LinkError` naming the first bad linkage: unknown label or box, wrong side.
 
     A source must be a child's outbox or the owner's inbox; a sink a child's inbox or the
     owner's outbox.
     """
-    for source, sink in linkages.items():
+    for source, sink in linkage_pairs(linkages):
         where = f"{owner.name} linkage {_describe(source)} -> {_describe(sink)}"
         for end, role in ((source, "source"), (sink, "sink")):
             if not (isinstance(end, tuple) and len(end) == 2 and all(isinstance(x, str) for x in end)):
@@ -77,7 +89,7 @@ def make_linkages(
     only: str | None = None,
 ) -> None:
     """Make the links of ``linkages`` (owned by ``owner``); with ``only``, those touching it."""
-    for (a, abox), (b, bbox) in linkages.items():
+    for (a, abox), (b, bbox) in linkage_pairs(linkages):
         if only is not None and only not in (a, b):
             continue
         src = owner if a == SELF else children[a]
@@ -129,12 +141,12 @@ class Graphline(Component):
         for box, desc in (outboxes or {}).items():
             self.add_outbox(box, desc)
         check_linkages(self, linkages, children)
-        self.linkages: dict[tuple[str, str], tuple[str, str]] = linkages
+        self.linkages = linkages
         for label, child in children.items():
             self.add_child(child, label)
         make_linkages(self, linkages, children)
         sources = set(linkages)
-        sinks = set(linkages.values())
+        sinks = {sink for _, sink in linkage_pairs(linkages)}
         if (SELF, "control") not in sources:
             for label, child in children.items():
                 if (label, "control") not in sinks and "control" in child.inboxes:

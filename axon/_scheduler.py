@@ -475,8 +475,10 @@ class Scheduler:
             self._waiting -= 1
             fut.cancel()
         parent = comp._parent
-        if parent is not None and parent._state is _PAUSED:
-            self.wake(parent)
+        if parent is not None:
+            parent._unfinished -= 1
+            if parent._state is _PAUSED:
+                self.wake(parent)
         for hook in self._finish_hooks:
             hook(comp)
 

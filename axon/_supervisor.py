@@ -25,7 +25,7 @@ from typing import Any
 
 from ._component import Component
 from ._errors import AxonError
-from ._graphline import SELF, Linkages, check_linkages, make_linkages
+from ._graphline import SELF, Linkages, check_linkages, linkage_pairs, make_linkages
 from ._handover import hand_over
 
 __all__ = ["ChildFailed", "RestartsExhausted", "Strategy", "Supervisor"]
@@ -181,7 +181,7 @@ class Supervisor(Component):
         """Giving up: put what our children left unread back in our own inboxes, so an
         enclosing supervisor hands it to our replacement."""
         current = self._current()
-        for (src, box), (dst, cbox) in self.linkages.items():
+        for (src, box), (dst, cbox) in linkage_pairs(self.linkages):
             if src == SELF and dst in current:
                 q = current[dst].inboxes[cbox].queue
                 self.inboxes[box].queue.extend(q)

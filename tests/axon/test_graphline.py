@@ -125,3 +125,24 @@ def test_an_unlinked_own_inbox_keeps_its_messages_without_busy_waiting() -> None
     sched = run(g, timeout=10)
     assert g.inboxes["inbox"].statistics().depth == 1
     assert sched.timeslices < 20
+
+
+def test_a_linkage_may_fan_one_source_out_to_several_sinks():
+    a, b = Collect(name="A"), Collect(name="B")
+    g = Graphline(
+        SRC=Count(3),
+        A=a,
+        B=b,
+        linkages={
+            ("SRC", "outbox"): [("A", "inbox"), ("B", "inbox")],
+            ("SRC", "signal"): [("A", "control"), ("B", "control")],
+        },
+    )
+    run(g, timeout=10)
+    assert a.items == b.items == [0, 1, 2]
+
+
+def test_a_bad_sink_in_a_fan_out_list_is_named():
+    with pytest.raises(LinkError, match="no child named 'C'"):
+        Graphline(SRC=Count(1), A=Collect(),
+                  linkages={("SRC", "outbox"): [("A", "inbox"), ("C", "inbox")]})
