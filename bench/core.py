@@ -152,9 +152,8 @@ class Identity(Component):
     def main(self) -> Generator[None, None, None]:
         out = self.outboxes["outbox"]
         while (batch := (yield RECEIVE)) is not None:
-            push = out.push  # read per batch: a relink re-binds it
             for msg in batch:
-                push(msg)
+                out.push(msg)
         self.send(self.end_message, "signal")
 
 

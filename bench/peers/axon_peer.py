@@ -1,7 +1,8 @@
 """Axon (this project), written the way its API contract shows.
 
-``Pipeline`` for pipelines; ``run`` for whole systems; end of stream by ``ProducerFinished``
-on ``signal`` and ``finished()``. Fan-out links one outbox to every subscriber's inbox. The
+``Pipeline`` for pipelines; ``run`` for whole systems; stages in the README's idiom
+(``yield RECEIVE``, ``out.push``); end of stream by ``ProducerFinished`` on ``signal``.
+Fan-out links one outbox to every subscriber's inbox. The
 idle components of the ``many`` workload are activated on a ``Scheduler`` one by one (that
 is the creation cost); once the stream has ended the sink notes the time and stops them
 with ``Scheduler.stop``.
@@ -9,7 +10,7 @@ with ``Scheduler.stop``.
 
 from time import perf_counter
 
-from axon import Component, Pipeline, ProducerFinished, Scheduler, run
+from axon import RECEIVE, Component, Pipeline, ProducerFinished, Scheduler, run
 
 from bench.peers import Run
 
@@ -46,12 +47,13 @@ class Source(Component):
 
 
 class Identity(Component):
+    """The README's idiom: ``yield RECEIVE`` for each batch, ``out.push`` per message."""
+
     def main(self):
-        while not self.finished():
-            for msg in self.recv_all():
-                self.send(msg)
-            self.pause()
-            yield
+        out = self.outboxes["outbox"]
+        while (batch := (yield RECEIVE)) is not None:
+            for msg in batch:
+                out.push(msg)
         self.send(self.end_message, "signal")
 
 
@@ -64,14 +66,11 @@ class Sink(Component):
         self.ended = None
 
     def main(self):
-        while not self.finished():
-            batch = self.recv_all()
+        while (batch := (yield RECEIVE)) is not None:
             if self.items:
                 self.count += sum(map(len, batch))
             else:
                 self.count += len(batch)
-            self.pause()
-            yield
         self.ended = perf_counter()
         for comp in self.then:
             comp.scheduler.stop(comp)
