@@ -82,19 +82,22 @@ class LinkKind(enum.Enum):
 class Box:
     """A named, described box owned by one component.
 
-    Rarely-changed attributes are class-level defaults (an instance gets its own value
-    when it first changes), which keeps making a component cheap: bench/core.py measures it.
+    Slots, not a ``__dict__``: the scheduler reads boxes on every timeslice, and slot
+    access stays fast whatever order attributes were set in (bench/core.py measured a
+    dict-based box at about a tenth of the per-message cost).
     """
 
+    __slots__ = ("owner", "name", "description", "links_out", "links_in", "push")
+
     kind = "box"
-    links_out: list[Link] = []  # replaced by a list of this box's own on its first link
-    links_in: list[Link] = []
-    push: Callable[[Any], None]
 
     def __init__(self, owner: "Component", name: str, description: str) -> None:
         self.owner = owner
         self.name = name
         self.description = description
+        self.links_out: list[Link] = _NO_LINKS  # a list of its own from the first link
+        self.links_in: list[Link] = _NO_LINKS
+        self.push: Callable[[Any], None]
 
     def __repr__(self) -> str:
         owner = self.owner
@@ -102,15 +105,15 @@ class Box:
         return f"<{type(self).__name__} {path}.{self.name}>"
 
 
+_NO_LINKS: list[Link] = []  # shared, never appended to: see make_link
+
+
 class Inbox(Box, Generic[T]):
     """A queue of messages for its owner; possibly bounded with a :class:`Policy`."""
 
+    __slots__ = ("queue", "size", "policy", "deliver", "_received", "dropped", "blocked")
+
     kind = "inbox"
-    size: int | None = None
-    policy = Policy.BLOCK
-    received = 0  # messages taken out by recv / recv_all
-    dropped = 0  # messages discarded by the policy
-    blocked: list[Component]  # senders suspended until there is room
 
     def __init__(
         self,
@@ -120,18 +123,34 @@ class Inbox(Box, Generic[T]):
         size: int | None = None,
         policy: Policy | str = Policy.BLOCK,
     ) -> None:
-        self.owner = owner
-        self.name = name
-        self.description = description
-        # read on every RECEIVE: own attributes (class-level fallbacks are slower to read)
-        self.received = 0
-        self.blocked = []
+        Box.__init__(self, owner, name, description)
+        self._received = 0
+        self.dropped = 0  # messages discarded by the policy
+        self.blocked: list[Component] = []  # senders suspended until there is room
         q: deque[T] = deque()
         self.queue = q
+        self.size: int | None = None
+        self.policy = Policy.BLOCK
         if size is None and policy is Policy.BLOCK:
             self.push = self.deliver = q.append
         else:
             self._configure(size, policy)
+
+    @property
+    def received(self) -> int:
+        """Messages taken out (recv, recv_all, and RECEIVE batches, which the scheduler
+        counts on the owner's task, where it is cheapest)."""
+        n = self._received
+        t = self.owner._task
+        if t is not None and t.inbox is self:
+            n += t.received
+        return n
+
+    @received.setter
+    def received(self, value: int) -> None:
+        t = self.owner._task
+        extra = t.received if t is not None and t.inbox is self else 0
+        self._received = value - extra
 
     # -- configuration -------------------------------------------------------------------
 
@@ -219,19 +238,20 @@ class Inbox(Box, Generic[T]):
 class Outbox(Box, Generic[T]):
     """Where a component sends; ``push`` goes straight to the linked inboxes."""
 
+    __slots__ = ("targets", "held", "overflowed", "hold_limit", "fans_out", "_fan",
+                 "_target_ids")
+
     kind = "outbox"
-    targets: tuple[Inbox[Any], ...] = ()  # the final inboxes a send reaches
-    held: deque[Any] | tuple[()] = ()  # what was sent while unlinked (own deque once used)
-    overflowed = 0  # sent while unlinked beyond hold_limit: counted, not kept
-    hold_limit = DEFAULT_HOLD_LIMIT
-    fans_out = True  # every link (if any) goes straight to a final inbox
-    _fan: list[Callable[[Any], None]] | None = None
-    _target_ids: set[int] | None = None
 
     def __init__(self, owner: "Component", name: str, description: str) -> None:
-        self.owner = owner
-        self.name = name
-        self.description = description
+        Box.__init__(self, owner, name, description)
+        self.targets: tuple[Inbox[Any], ...] = ()  # the final inboxes a send reaches
+        self.held: deque[Any] | tuple[()] = ()  # sent while unlinked (a deque once used)
+        self.overflowed = 0  # sent while unlinked beyond hold_limit: counted, not kept
+        self.hold_limit = DEFAULT_HOLD_LIMIT
+        self.fans_out = True  # every link (if any) goes straight to a final inbox
+        self._fan: list[Callable[[Any], None]] | None = None
+        self._target_ids: set[int] | None = None
         self.push = self._hold
 
     def _hold(self, msg: T) -> None:
@@ -276,9 +296,9 @@ def _kind(source: Box, sink: Box) -> LinkKind:
 def make_link(source: Box, sink: Box, owner: "Component | None") -> Link:
     """Join two boxes and re-collapse delivery for everything upstream."""
     link = Link(source, sink, _kind(source, sink), owner)
-    if "links_out" not in source.__dict__:
+    if source.links_out is _NO_LINKS:
         source.links_out = []
-    if "links_in" not in sink.__dict__:
+    if sink.links_in is _NO_LINKS:
         sink.links_in = []
     source.links_out.append(link)
     sink.links_in.append(link)

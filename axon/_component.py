@@ -54,7 +54,7 @@ class Task:
     """
 
     __slots__ = ("comp", "send", "resume", "state", "pause", "held", "wake", "inq", "inbox",
-                 "control", "pause_queues")
+                 "control", "pause_queues", "wake_queues", "received")
 
     def __init__(self, comp: Component) -> None:
         self.comp = comp
@@ -63,11 +63,13 @@ class Task:
         self.state = State.NEW
         self.pause = False  # pause() was called (or a send blocked) this timeslice
         self.held: deque[tuple[Inbox[Any], Any]] | None = None  # blocked sends, in order
-        self.wake: list[tuple[deque[Any], Task]] = []  # inboxes its outboxes reach
+        self.wake: list[Task] = []  # owners of the inboxes its outboxes reach
         self.inq: deque[Any] = deque()  # the "inbox" queue, for RECEIVE
         self.inbox: Inbox[Any] | None = None
         self.control: deque[Any] | None = None
-        self.pause_queues: tuple[deque[Any], ...] = ()  # what wakes it after pause()
+        self.pause_queues: tuple[deque[Any], ...] = ()  # what keeps it awake at a pause
+        self.wake_queues: tuple[deque[Any], ...] = ()  # what wakes it once paused
+        self.received = 0  # messages RECEIVE took from ``inbox`` (Inbox.received adds it)
 
     def __repr__(self) -> str:
         return f"<Task {self.comp.path} {self.state.value}>"
@@ -169,6 +171,7 @@ class Component:
         task.inq = data.queue
         task.control = self._control
         task.pause_queues = self._queues if self._pause_on_data else ()
+        task.wake_queues = self._queues
         self._inboxes = ins
 
     # The scheduler's per-component state lives in the Task; these names read it.
@@ -231,6 +234,7 @@ class Component:
     def _pause_queues(self, value: tuple[deque[Any], ...]) -> None:
         self._ensure_boxes()
         self._task.pause_queues = value  # type: ignore[union-attr]
+        self._task.wake_queues = value  # type: ignore[union-attr]
 
     @property
     def name(self) -> str:
@@ -292,6 +296,7 @@ class Component:
         assert task is not None
         if self._pause_on_data:
             task.pause_queues = self._queues
+        task.wake_queues = self._queues
         if name == "control":
             self._control = task.control = ib.queue
         if name == "inbox":
@@ -562,26 +567,28 @@ class Component:
         task = self._task
         assert task is not None
         inbox.owner._ensure_boxes()
+        owner = inbox.owner._task
         ids = self.__dict__.get("_wake_ids")
         if ids is None or len(ids) != len(task.wake):
-            ids = self._wake_ids = {id(q) for q, _ in task.wake}
-        if id(inbox.queue) not in ids:
-            ids.add(id(inbox.queue))
-            task.wake.append((inbox.queue, inbox.owner._task))  # type: ignore[arg-type]
+            ids = self._wake_ids = {id(o) for o in task.wake}
+        if id(owner) not in ids:
+            ids.add(id(owner))
+            task.wake.append(owner)  # type: ignore[arg-type]
 
     def _rebuild_wake_list(self) -> None:
         task = self._task
         assert task is not None
-        wake: list[tuple[deque[Any], Task]] = []
+        wake: list[Task] = []
         seen: set[int] = set()
         pushes = self._pushes
         for name, ob in self._outboxes.items():
             pushes[name] = ob.push
             for t in ob.targets:
-                if id(t) not in seen:  # by identity: deques compare by value
-                    seen.add(id(t))
-                    t.owner._ensure_boxes()
-                    wake.append((t.queue, t.owner._task))
+                t.owner._ensure_boxes()
+                owner = t.owner._task
+                if id(owner) not in seen:
+                    seen.add(id(owner))
+                    wake.append(owner)  # type: ignore[arg-type]
         task.wake = wake
 
     # -- children -----------------------------------------------------------------------------------

@@ -155,6 +155,7 @@ def draw(target: Snapshot | Component | Scheduler, path: str | Path, *,
     path = Path(path)
     fmt = (format or path.suffix.lstrip(".") or "svg").lower()
     dot = to_dot(target, title=title)
+    path.parent.mkdir(parents=True, exist_ok=True)
     if fmt in ("dot", "gv"):
         path.write_text(dot.source)
     else:

@@ -302,6 +302,7 @@ class Scheduler:
                 continue
             deadline = clock() + self.io_slice
             count = 0
+            left = 32  # timeslices until the clock is next read
             while ready:
                 t = popleft()
                 self._current = t
@@ -314,16 +315,15 @@ class Scheduler:
                         if t.control and t.comp.finished():  # Shutdown: stop now
                             y = t.send(None)
                         elif q:
-                            ib = t.inbox
                             if len(q) == 1:
                                 batch = [q.popleft()]
-                                ib.received += 1
+                                t.received += 1
                             else:
                                 batch = list(q)
                                 q.clear()
-                                ib.received += len(batch)
-                            if ib.blocked:
-                                self.unblock(ib)
+                                t.received += len(batch)
+                            if t.inbox.blocked:  # type: ignore[union-attr]
+                                self.unblock(t.inbox)  # type: ignore[arg-type]
                             y = t.send(batch)
                         else:
                             # nothing for it: sleep here, without resuming it, unless
@@ -349,10 +349,13 @@ class Scheduler:
                         break
                     continue
                 # wake the owners of inboxes this component sent to
-                for q, owner in t.wake:
-                    if q and owner.state is _PAUSED:
-                        owner.state = _RUNNABLE
-                        append(owner)
+                for owner in t.wake:
+                    if owner.state is _PAUSED:
+                        for q in owner.wake_queues:
+                            if q:
+                                owner.state = _RUNNABLE
+                                append(owner)
+                                break
                 if y is RECEIVE:
                     # back of the queue: if nothing has arrived by its next turn it is
                     # paused then, without a resume (so a busy stage never pauses)
@@ -386,11 +389,14 @@ class Scheduler:
                         t.resume = None
                     t.pause = False
                     self._await(t.comp, y)
-                count += 1
-                if not count & 31 and clock() > deadline:
-                    break
+                left -= 1
+                if left == 0:  # (a countdown: cheaper per timeslice than count & 31)
+                    count += 32
+                    left = 32
+                    if clock() > deadline:
+                        break
             self._current = None
-            self.timeslices += count
+            self.timeslices += count + 32 - left
             if self._error is None and self._live:
                 await asyncio.sleep(0)  # let I/O, timers and callbacks in
 
@@ -402,10 +408,13 @@ class Scheduler:
         return []
 
     def _wake_targets(self, task: Task) -> None:
-        for q, owner in task.wake:
-            if q and owner.state is _PAUSED:
-                owner.state = _RUNNABLE
-                self._ready.append(owner)
+        for owner in task.wake:
+            if owner.state is _PAUSED:
+                for q in owner.wake_queues:
+                    if q:
+                        owner.state = _RUNNABLE
+                        self._ready.append(owner)
+                        break
 
     def _raise_deadlock(self) -> None:
         stuck = [f"{c.path} ({c._state.value})" for c in self._live.values()]

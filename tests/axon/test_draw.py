@@ -60,3 +60,11 @@ def test_a_png_and_an_svg_are_rendered(tmp_path: Path) -> None:
     assert "<svg" in svg.read_text() and "A graphline" in svg.read_text()
     dot = draw(system(), tmp_path / "system.dot")
     assert dot.read_text().startswith("digraph")
+
+
+def test_draw_makes_the_folders_of_its_output_path(tmp_path: Path) -> None:
+    from axon import Pipeline, draw
+    from tests.axon.parts import Collect, Count
+
+    out = draw(Pipeline(Count(1), Collect()), tmp_path / "a" / "b" / "system.dot")
+    assert out.exists() and "digraph" in out.read_text()
