@@ -11,7 +11,7 @@ line longer than ``max_line`` or a frame larger than ``max_size`` is refused (re
 from __future__ import annotations
 
 import struct
-from typing import Any
+from typing import Any, cast
 
 from axon import Outbox
 
@@ -93,7 +93,7 @@ class LineSplitter(Stage):
                 for i, line in enumerate(lines):
                     if len(line) > max_line:
                         self._too_long(line)
-                        lines[i] = None
+                        cast("list[bytes | None]", lines)[i] = None  # refused: skipped below
             if self.strip_cr:
                 lines = [ln[:-1] if ln is not None and ln.endswith(b"\r") else ln for ln in lines]
             for line in lines:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import Any
 
-from axon import RECEIVE, Outbox, ProducerFinished, Shutdown
+from axon import RECEIVE, EndSignal, Outbox, ProducerFinished, Shutdown
 
 from ._stage import Stage
 from .errors import OnError
@@ -162,7 +162,7 @@ class Merge(Stage):
 
     def main(self) -> Generator[Any, Any, None]:
         seen = 0
-        end = None
+        end: EndSignal | None = None
         recv_all = self.recv_all
         while True:
             for msg in recv_all("control"):

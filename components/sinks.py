@@ -77,7 +77,7 @@ class ConsoleEcho(Stage):
                 stream.write(msg + end)
             elif isinstance(msg, (bytes, bytearray)):
                 stream.flush()
-                stream.buffer.write(msg)  # type: ignore[attr-defined]
+                stream.buffer.write(msg)  # type: ignore[union-attr]
             else:
                 self.reject(f"expected str or bytes, got {type(msg).__name__} "
                             "(put Map(str) in front to print objects)", msg)

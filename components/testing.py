@@ -19,7 +19,8 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from axon import Component, Scheduler
@@ -106,8 +107,8 @@ def feed(component: Component, **boxes: Iterable[Any]) -> Component:
 class _Recorder(Component):
     """Never started: its inboxes just keep what the component under test sends."""
 
-    Inboxes: Mapping[str, str] = {}
-    Outboxes: Mapping[str, str] = {}
+    Inboxes = {}
+    Outboxes = {}
 
 
 class Harness:
@@ -131,7 +132,8 @@ class Harness:
             self._recorder.link((component, name), (self._recorder, name))
         self._loop = asyncio.new_event_loop()
         self._task: asyncio.Task[None] | None = None
-        self._hold = self.scheduler.keep_alive()  # we may feed more: idle is not deadlock
+        # we may feed more: idle is not deadlock
+        self._hold: AbstractContextManager[None] | None = self.scheduler.keep_alive()
         self._hold.__enter__()
         self.scheduler.activate(component)
 

@@ -101,6 +101,8 @@ class Batch(Stage):
         "error": "BadInput records (stray control messages) when on_error='send'",
     }
 
+    _held_items: list[Any]  # the batch being filled; set by main()
+
     def __init__(self, size: int | None = None, *, interval: float | None = None,
                  clock: Clock | None = None, on_error: OnError | str = OnError.RAISE,
                  name: str | None = None) -> None:
@@ -130,7 +132,7 @@ class Batch(Stage):
             self._held_items = []
 
     def main(self) -> Generator[Any, Any, None]:
-        self._held_items: list[Any] = []
+        self._held_items = []
         if self.interval is None:
             yield from super().main()
             return
