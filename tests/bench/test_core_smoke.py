@@ -1,0 +1,26 @@
+"""bench.core runs end to end and writes every figure it promises (no timing asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_core_benchmark_writes_its_figures_and_targets(tmp_path: Path) -> None:
+    out = tmp_path / "core.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.core", "--messages", "3000", "--idle", "200",
+         "--repeat", "1", "--output", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(out.read_text())
+    for key in ("floor_ns_per_hop", "burst_ratio", "per_message_ratio", "paused_slowdown_pct",
+                "create_us", "round_robin_pause_wake_ratio"):
+        assert result[key] > 0 or key == "paused_slowdown_pct", key
+    assert set(result["met"]) == set(result["targets"])
+    assert "targets met:" in proc.stdout
