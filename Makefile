@@ -16,7 +16,13 @@ $(VENV)/.installed-$(EXTRAS): setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 
-demo: $(VENV)/.installed-$(EXTRAS)
+# the demo needs only Axon itself
+$(VENV)/.installed-base: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+demo: $(VENV)/.installed-base
 	$(PY) -m apps.demo
 
 # graphviz's `dot` renders the system drawings; install it when it is missing (as root)
