@@ -309,7 +309,8 @@ class Scheduler:
                 r = t.resume
                 try:
                     if r is None:
-                        y = t.send(None)
+                        send = t.send  # (LOAD_ATTR of a slot: specialised; t.send(...)
+                        y = send(None)  # would be an unspecialisable LOAD_METHOD)
                     elif r is RECEIVE:
                         q = t.inq
                         if t.control and t.comp.finished():  # Shutdown: stop now
@@ -324,7 +325,8 @@ class Scheduler:
                                 t.received += len(batch)
                             if t.inbox.blocked:  # type: ignore[union-attr]
                                 self.unblock(t.inbox)  # type: ignore[arg-type]
-                            y = t.send(batch)
+                            send = t.send
+                            y = send(batch)
                         else:
                             # nothing for it: sleep here, without resuming it, unless
                             # another inbox has something or an end is pending
