@@ -19,6 +19,7 @@ Design notes
 from __future__ import annotations
 
 import enum
+from functools import partial
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -183,6 +184,23 @@ class Inbox(Box, Generic[T]):
             self.push = self.deliver
 
     # -- policies ------------------------------------------------------------------------
+
+    def deliver_for(self, sender: Box) -> Callable[[Any], None]:
+        """What ``sender`` (a box upstream) calls to deliver here: ``deliver``, except that
+        a full ``block`` box must know which component to suspend, so it is bound to the
+        sending outbox's owner (which spares the scheduler from tracking who is running)."""
+        if self.size is not None and self.policy is Policy.BLOCK and isinstance(sender, Outbox):
+            return partial(self._deliver_block_from, sender.owner)
+        return self.deliver
+
+    def _deliver_block_from(self, sender: "Component", msg: T) -> None:
+        if len(self.queue) < self.size:  # type: ignore[operator]
+            self.queue.append(msg)
+            return
+        if sender._scheduler is None:
+            raise BoxFull(f"{self!r} is full ({self.size} messages) and {sender.path} is not "
+                          "running")
+        sender._hold_for(self, msg)
 
     def _deliver_block(self, msg: T) -> None:
         if len(self.queue) < self.size:  # type: ignore[operator]
@@ -414,7 +432,7 @@ def _pushes_for(box: Box, stops: list[Box]) -> tuple[list[Inbox[Any]], list[Call
     for b in stops:
         if b is box:
             continue
-        pushes.append(b.deliver if isinstance(b, Inbox) else b._hold)  # type: ignore[attr-defined]
+        pushes.append(b.deliver_for(box) if isinstance(b, Inbox) else b._hold)  # type: ignore[attr-defined]
     return inboxes, pushes
 
 
@@ -429,12 +447,12 @@ def _add_fan_out_target(ob: Outbox[Any], sink: Inbox[Any]) -> None:
     ids.add(id(sink))
     ob.targets = ob.targets + (sink,)
     if len(ob.targets) == 1:
-        ob.push = sink.deliver
+        ob.push = sink.deliver_for(ob)
     elif ob._fan is None:
-        ob._fan = [t.deliver for t in ob.targets]
+        ob._fan = [t.deliver_for(ob) for t in ob.targets]
         ob.push = _push_to_all(ob._fan)
     else:
-        ob._fan.append(sink.deliver)  # the push closure iterates this very list
+        ob._fan.append(sink.deliver_for(ob))  # the push closure iterates this very list
     owner = ob.owner
     owner._pushes[ob.name] = ob.push
     owner._add_wake_target(sink)

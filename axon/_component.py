@@ -54,7 +54,7 @@ class Task:
     """
 
     __slots__ = ("comp", "send", "resume", "state", "pause", "held", "wake", "inq", "inbox",
-                 "control", "pause_queues", "wake_queues", "received")
+                 "control", "pause_queues", "wake_queues", "received", "blocking")
 
     def __init__(self, comp: Component) -> None:
         self.comp = comp
@@ -70,6 +70,7 @@ class Task:
         self.pause_queues: tuple[deque[Any], ...] = ()  # what keeps it awake at a pause
         self.wake_queues: tuple[deque[Any], ...] = ()  # what wakes it once paused
         self.received = 0  # messages RECEIVE took from ``inbox`` (Inbox.received adds it)
+        self.blocking = False  # senders wait for room in ``inbox``
 
     def __repr__(self) -> str:
         return f"<Task {self.comp.path} {self.state.value}>"
@@ -678,6 +679,9 @@ class Component:
 def _add_blocked(inbox: Inbox[Any], sender: Component) -> None:
     if sender not in inbox.blocked:
         inbox.blocked.append(sender)
+    t = inbox.owner._task
+    if t is not None and t.inbox is inbox:
+        t.blocking = True  # the RECEIVE path reads this flag, not the list
 
 
 def _resolve_ref(ref: Any, role: str) -> Box:

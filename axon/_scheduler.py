@@ -64,7 +64,7 @@ class Scheduler:
 
     def __init__(self, *, io_slice: float = 0.001) -> None:
         self.io_slice = io_slice
-        self._current: Task | None = None  # the task in its timeslice
+        self._in_loop = False  # running timeslices (see the current property)
         self.timeslices = 0
         self.finished_count = 0
         self.failed_count = 0
@@ -123,9 +123,17 @@ class Scheduler:
 
     @property
     def current(self) -> Component | None:
-        """The component in its timeslice (None between timeslices)."""
-        t = self._current
-        return t.comp if t is not None else None
+        """The component in its timeslice (None between timeslices).
+
+        Found when asked (a rare question) rather than recorded on every timeslice.
+        """
+        if not self._in_loop:
+            return None
+        for comp in self._live.values():
+            gen = comp._gen
+            if gen is not None and gen.gi_running:  # type: ignore[attr-defined]
+                return comp
+        return None
 
     def wake(self, component: Component) -> None:
         """Make a paused component runnable (idempotent; never starts an unstarted one)."""
@@ -155,6 +163,9 @@ class Scheduler:
         """``inbox`` has room again: let the senders it blocked move their messages on."""
         senders = inbox.blocked[:]
         inbox.blocked.clear()
+        owner = inbox.owner._task
+        if owner is not None and owner.inbox is inbox:
+            owner.blocking = False
         for sender in senders:
             t = sender._task
             if sender._flush_held() and t is not None and t.state is State.BLOCKED:
@@ -279,7 +290,7 @@ class Scheduler:
             raise
         finally:
             self._running = False
-            self._current = None
+            self._in_loop = False
         if self._error is not None:
             self.shutdown()
             err, self._error = self._error, None
@@ -301,11 +312,11 @@ class Scheduler:
                 self._idle = None
                 continue
             deadline = clock() + self.io_slice
+            self._in_loop = True
             count = 0
             left = 32  # timeslices until the clock is next read
             while ready:
                 t = popleft()
-                self._current = t
                 r = t.resume
                 try:
                     if r is None:
@@ -323,7 +334,7 @@ class Scheduler:
                                 batch = list(q)
                                 q.clear()
                                 t.received += len(batch)
-                            if t.inbox.blocked:  # type: ignore[union-attr]
+                            if t.blocking:
                                 self.unblock(t.inbox)  # type: ignore[arg-type]
                             send = t.send
                             y = send(batch)
@@ -397,7 +408,7 @@ class Scheduler:
                     left = 32
                     if clock() > deadline:
                         break
-            self._current = None
+            self._in_loop = False
             self.timeslices += count + 32 - left
             if self._error is None and self._live:
                 await asyncio.sleep(0)  # let I/O, timers and callbacks in
@@ -519,7 +530,8 @@ class Scheduler:
             self.stop(child)
         if component.done or component._scheduler is not self:
             return
-        if component is self.current:
+        gen = component._gen
+        if gen is not None and gen.gi_running:  # type: ignore[attr-defined]
             raise RuntimeError(f"{component.path} cannot stop itself; return from main()")
         with contextlib.suppress(ValueError):
             self._ready.remove(component._task)  # type: ignore[arg-type]

@@ -249,3 +249,13 @@ def test_a_wide_fan_out_delivers_to_every_inbox_and_survives_an_unlink():
     got = [s.recv_all() for s in sinks]
     assert got[7] == ["a"]
     assert all(g == ["a", "b"] for i, g in enumerate(got) if i != 7)
+
+
+def test_a_full_block_box_suspends_the_component_that_sent_even_through_a_passthrough():
+    from axon import Pipeline as _P
+
+    watcher = DepthWatcher()
+    watcher.set_bound("inbox", 2, "block")
+    inner = _P(Source(range(50), per_slice=50), name="Inner")  # the source sits inside
+    run(_P(inner, watcher, Collect()), timeout=20)
+    assert watcher.items == list(range(50)) and watcher.deepest <= 2
