@@ -16,6 +16,7 @@ def test_every_exported_name_exists_and_all_is_sorted_case_insensitively():
     for name in axon.__all__:
         assert hasattr(axon, name), name
     assert len(set(axon.__all__)) == len(axon.__all__)
+    assert axon.__all__ == sorted(axon.__all__, key=str.lower)
 
 
 def test_private_modules_are_not_exported():
