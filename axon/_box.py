@@ -147,12 +147,6 @@ class Inbox(Box, Generic[T]):
             n += t.received
         return n
 
-    @received.setter
-    def received(self, value: int) -> None:
-        t = self.owner._task
-        extra = t.received if t is not None and t.inbox is self else 0
-        self._received = value - extra
-
     # -- configuration -------------------------------------------------------------------
 
     def set_bound(self, size: int | None, policy: Policy | str = Policy.BLOCK) -> None:
@@ -383,14 +377,7 @@ def finals(box: Box) -> list[Inbox[Any]]:
 def relink_upstream(box: Box) -> None:
     """Recompute delivery for ``box`` and every box whose messages can flow into it."""
     if not box.links_in:  # the common case: nothing upstream
-        targets = ends(box)
-        if isinstance(box, Outbox):
-            _bind_outbox(box, targets)
-            box.owner._rebuild_wake_list()
-        elif box.links_out:
-            _bind_forwarding_inbox(box, targets)  # type: ignore[arg-type]
-        else:
-            box.push = box.deliver  # type: ignore[attr-defined]
+        _rebind(box, ends(box))
         return
     seen: dict[int, Box] = {}
     todo = [box]
@@ -400,19 +387,21 @@ def relink_upstream(box: Box) -> None:
             continue
         seen[id(b)] = b
         todo.extend(link.source for link in b.links_in)
-    owners: dict[int, Component] = {}
     # validate everything before changing anything, so a cycle leaves no half-made state
     resolved = [(b, ends(b)) for b in seen.values()]
     for b, targets in resolved:
-        if isinstance(b, Outbox):
-            _bind_outbox(b, targets)
-            owners[id(b.owner)] = b.owner
-        elif b.links_out:
-            _bind_forwarding_inbox(b, targets)  # type: ignore[arg-type]
-        else:
-            b.push = b.deliver  # type: ignore[attr-defined]
-    for owner in owners.values():
-        owner._rebuild_wake_list()
+        _rebind(b, targets)
+
+
+def _rebind(box: Box, stops: list[Box]) -> None:
+    """Point ``box``'s delivery at ``stops`` (from :func:`ends`)."""
+    if isinstance(box, Outbox):
+        _bind_outbox(box, stops)
+        box.owner._rebuild_wake_list()
+    elif box.links_out:
+        _bind_forwarding_inbox(box, stops)  # type: ignore[arg-type]
+    else:
+        box.push = box.deliver  # type: ignore[attr-defined]
 
 
 def _push_to_all(delivers: list[Callable[[Any], None]]) -> Callable[[Any], None]:

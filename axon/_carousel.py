@@ -50,14 +50,13 @@ class Carousel(Component):
         ending: EndSignal | None = None
         current: Component | None = None
         told: Component | None = None  # the child already sent ProducerFinished
+        previous: Component | None = None  # finished, its unread input not yet handed on
         while True:
             ending = take_control(self, current, ending, pass_finished=False)
             self.recv_all("child_signal")
             if current is not None and current.done:
                 self.remove_child(current)
                 previous, current = current, None
-            else:
-                previous = None
             if current is None:
                 if isinstance(ending, Shutdown):
                     break
@@ -67,6 +66,7 @@ class Carousel(Component):
                     self.made += 1
                     if previous is not None:
                         hand_over(previous, current)
+                        previous = None
                     wire(self, current)
                     told = None
                 elif ending is not None:

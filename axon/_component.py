@@ -54,7 +54,8 @@ class Task:
     """
 
     __slots__ = ("comp", "send", "resume", "state", "pause", "held", "wake", "inq", "inbox",
-                 "control", "pause_queues", "wake_queues", "received", "blocking")
+                 "control", "pause_queues", "wake_queues", "received", "blocking",
+                 "wake_ids")
 
     def __init__(self, comp: Component) -> None:
         self.comp = comp
@@ -64,6 +65,7 @@ class Task:
         self.pause = False  # pause() was called (or a send blocked) this timeslice
         self.held: deque[tuple[Inbox[Any], Any]] | None = None  # blocked sends, in order
         self.wake: list[Task] = []  # owners of the inboxes its outboxes reach
+        self.wake_ids: set[int] = set()  # ids of ``wake``, to add an owner in O(1)
         self.inq: deque[Any] = deque()  # the "inbox" queue, for RECEIVE
         self.inbox: Inbox[Any] | None = None
         self.control: deque[Any] | None = None
@@ -146,7 +148,7 @@ class Component:
     _outboxes: dict[str, Outbox[Any]] = {}
     _pushes: dict[str, Any] = {}
     _queues: tuple[deque[Any], ...] = ()
-    _control: deque[Any] | None = None
+    _wake_boxes: tuple[str, ...] | None = None  # set by wake_on(); None: every inbox
 
     def _ensure_boxes(self) -> None:
         if "_inboxes" not in self.__dict__:
@@ -161,19 +163,26 @@ class Component:
         }
         self._pushes = {n: ob.push for n, ob in obs.items()}
         self._outboxes = obs
+        self._inboxes = ins
+        self._task = Task(self)
+        self._sync_task()
+
+    def _sync_task(self) -> None:
+        """Give the task the queues it reads, from the inboxes and wake_on()'s choice."""
+        ins = self._inboxes
+        task = self._task
+        assert task is not None
         self._queues = tuple(ib.queue for ib in ins.values())
         ctl = ins.get("control")
-        self._control = ctl.queue if ctl is not None else None
+        task.control = ctl.queue if ctl is not None else None
         data = ins.get("inbox")
         if data is None:  # RECEIVE then waits on nothing; keep the scheduler's path uniform
             data = Inbox(self, "inbox", "(none declared)")
-        task = self._task = Task(self)
-        task.inbox = data
-        task.inq = data.queue
-        task.control = self._control
-        task.pause_queues = self._queues if self._pause_on_data else ()
-        task.wake_queues = self._queues
-        self._inboxes = ins
+        task.inbox, task.inq = data, data.queue
+        chosen = self._wake_boxes
+        wakers = self._queues if chosen is None else tuple(ins[b].queue for b in chosen)
+        task.wake_queues = wakers
+        task.pause_queues = wakers if self._pause_on_data else ()
 
     # The scheduler's per-component state lives in the Task; these names read it.
     @property
@@ -231,12 +240,6 @@ class Component:
         t = self._task
         return t.pause_queues if t is not None else ()
 
-    @_pause_queues.setter
-    def _pause_queues(self, value: tuple[deque[Any], ...]) -> None:
-        self._ensure_boxes()
-        self._task.pause_queues = value  # type: ignore[union-attr]
-        self._task.wake_queues = value  # type: ignore[union-attr]
-
     @property
     def name(self) -> str:
         """The component's own name (default: its class name)."""
@@ -292,16 +295,7 @@ class Component:
         if name in self._inboxes or name in self._outboxes:
             raise ValueError(f"{self.path} already has a box named {name!r}")
         ib = self._inboxes[name] = Inbox(self, name, description, size, policy)
-        self._queues = tuple(b.queue for b in self._inboxes.values())
-        task = self._task
-        assert task is not None
-        if self._pause_on_data:
-            task.pause_queues = self._queues
-        task.wake_queues = self._queues
-        if name == "control":
-            self._control = task.control = ib.queue
-        if name == "inbox":
-            task.inbox, task.inq = ib, ib.queue
+        self._sync_task()
         return ib
 
     def add_outbox(self, name: str, description: str) -> Outbox[Any]:
@@ -382,7 +376,7 @@ class Component:
             raise EmptyBox(
                 f"{self.path}: recv() on empty inbox {box!r}; check data_ready() first"
             ) from None
-        ib.received += 1
+        ib._received += 1
         if ib.blocked:
             self._scheduler.unblock(ib)  # type: ignore[union-attr]
         return msg
@@ -396,7 +390,7 @@ class Component:
             return []
         items = list(q)
         q.clear()
-        ib.received += len(items)
+        ib._received += len(items)
         if ib.blocked:
             self._scheduler.unblock(ib)  # type: ignore[union-attr]
         return items
@@ -431,9 +425,13 @@ class Component:
         For compositions whose own inboxes hold messages meant for a child that is not
         there yet: without it a waiting message keeps them runnable every round (busy
         waiting).  A new delivery or a finishing child still wakes them once; they pause
-        again.  Call it after any ``add_inbox``; with no names no inbox counts.
+        again.  With no names no inbox counts.
         """
-        self._pause_queues = tuple(self._inbox(b).queue for b in boxes)
+        for b in boxes:
+            self._inbox(b)  # a clear error for an unknown name
+        self._wake_boxes = boxes
+        if self._task is not None:  # else _make_boxes will read the choice
+            self._sync_task()
 
     def finished(self, *data_boxes: str) -> bool:
         """True when the component should stop: the end-of-stream idiom.
@@ -445,7 +443,7 @@ class Component:
         """
         end = self.end_message
         if end is None:
-            ctl = self._control
+            ctl = self._task.control if self._task is not None else None
             if not ctl:
                 return False
             for msg in ctl:
@@ -569,28 +567,21 @@ class Component:
         assert task is not None
         inbox.owner._ensure_boxes()
         owner = inbox.owner._task
-        ids = self.__dict__.get("_wake_ids")
-        if ids is None or len(ids) != len(task.wake):
-            ids = self._wake_ids = {id(o) for o in task.wake}
-        if id(owner) not in ids:
-            ids.add(id(owner))
-            task.wake.append(owner)  # type: ignore[arg-type]
+        assert owner is not None
+        if id(owner) not in task.wake_ids:
+            task.wake_ids.add(id(owner))
+            task.wake.append(owner)
 
     def _rebuild_wake_list(self) -> None:
         task = self._task
         assert task is not None
-        wake: list[Task] = []
-        seen: set[int] = set()
+        task.wake = []
+        task.wake_ids = set()
         pushes = self._pushes
         for name, ob in self._outboxes.items():
             pushes[name] = ob.push
             for t in ob.targets:
-                t.owner._ensure_boxes()
-                owner = t.owner._task
-                if id(owner) not in seen:
-                    seen.add(id(owner))
-                    wake.append(owner)  # type: ignore[arg-type]
-        task.wake = wake
+                self._add_wake_target(t)
 
     # -- children -----------------------------------------------------------------------------------
 

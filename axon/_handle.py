@@ -160,20 +160,14 @@ class Handle:
 
     def put(self, msg: Any, box: str = "inbox") -> None:
         """Send ``msg`` to the system's inbox ``box`` (never blocks)."""
-        if box not in self._outbox_for:
-            raise AxonError(
-                f"{self.system.path} has no inbox {box!r} (inboxes: {', '.join(self._outbox_for)})"
-            )
-        self._check_open()
-        self._pending.append((box, msg))
-        if not self._kick_pending:
-            self._kick_pending = True
-            self.scheduler.call_threadsafe(self._kick)
+        self.put_many((msg,), box)
 
     def put_many(self, msgs: Iterable[Any], box: str = "inbox") -> None:
         """``put`` each of ``msgs``, with one wake-up."""
         if box not in self._outbox_for:
-            raise AxonError(f"{self.system.path} has no inbox {box!r}")
+            raise AxonError(
+                f"{self.system.path} has no inbox {box!r} (inboxes: {', '.join(self._outbox_for)})"
+            )
         self._check_open()
         self._pending.extend((box, m) for m in msgs)
         if not self._kick_pending:

@@ -79,15 +79,5 @@ class SliceHooks:
 
     def wrap_resume(self, comp: "Component", resume: Callable[[], Any]) -> Callable[[], Any]:
         """A resume callable (after an awaitable) with the hooks around it."""
-        before, after = self.before, self.after
-
-        def instrumented_resume() -> Any:
-            for hook in before:
-                hook(comp)
-            try:
-                return resume()
-            finally:
-                for hook in after:
-                    hook(comp)
-
-        return instrumented_resume
+        wrapped = self.wrap_send(comp, lambda _value: resume())
+        return lambda: wrapped(None)

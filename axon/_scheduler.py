@@ -143,12 +143,6 @@ class Scheduler:
             self._ready.append(t)
             self._poke()
 
-    def wake_threadsafe(self, component: Component) -> None:
-        """:meth:`wake` from another thread."""
-        loop = self._loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self.wake, component)
-
     def call_threadsafe(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` on the scheduler's thread, and wake the scheduler."""
         loop = self._loop
@@ -247,6 +241,7 @@ class Scheduler:
             self._slice_hooks.before[:] = before
             self._slice_hooks.after[:] = after
         elif self._slice_hooks is not None:
+            # (lists left as they are: a timeslice under way still calls its "after")
             self._slice_hooks = None
             for comp in self._live.values():
                 comp._send = getattr(comp._send, "unwrapped", comp._send)
@@ -416,7 +411,8 @@ class Scheduler:
     @staticmethod
     def _empty_batch(comp: Component) -> list[Any] | None:
         """Resumed for RECEIVE with nothing in ``inbox``: the end of the stream, or []."""
-        if (comp._control or comp.end_message is not None) and comp.finished():
+        t = comp._task
+        if ((t is not None and t.control) or comp.end_message is not None) and comp.finished():
             return None
         return []
 

@@ -174,7 +174,7 @@ class Supervisor(Component):
         new = self._make(label)
         self.remove_child(old)
         self.add_child(new, label)
-        hand_over(old, new)
+        hand_over(old, new, pass_end=True)
         make_linkages(self, self.linkages, self._current(), only=label)
 
     def _give_back(self) -> None:

@@ -138,7 +138,7 @@ class ThreadedComponent(Component):
             msg = ib.queue.popleft()
         except IndexError:
             raise EmptyBox(f"{self.path}: recv() on empty inbox {box!r}; wait() first") from None
-        ib.received += 1
+        ib._received += 1
         if ib.blocked and self._scheduler is not None:
             self._scheduler.call_threadsafe(self._scheduler.unblock, ib)
         return msg
@@ -152,7 +152,7 @@ class ThreadedComponent(Component):
                 items.append(q.popleft())
             except IndexError:
                 break
-        ib.received += len(items)
+        ib._received += len(items)
         if items and ib.blocked and self._scheduler is not None:
             self._scheduler.call_threadsafe(self._scheduler.unblock, ib)
         return items
@@ -174,7 +174,7 @@ class ThreadedComponent(Component):
     def finished(self, *data_boxes: str) -> bool:
         end = self.end_message
         if end is None:
-            ctl = self._control
+            ctl = self._task.control if self._task is not None else None
             if not ctl:
                 return False
             others = []

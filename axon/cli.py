@@ -134,15 +134,13 @@ def _graph(args: argparse.Namespace) -> int:
 
     system = load_system(args.script)
     try:
-        import graphviz  # noqa: F401
+        import graphviz
     except ImportError:
         raise CliError("drawing needs the graphviz package: pip install graphviz") from None
     try:
         out = draw(system, args.output, format=args.format, title=args.title)
-    except Exception as exc:
-        if type(exc).__name__ == "ExecutableNotFound":
-            raise CliError("drawing needs Graphviz's `dot` program: apt-get install graphviz") from None
-        raise
+    except graphviz.ExecutableNotFound:
+        raise CliError("drawing needs Graphviz's `dot` program: apt-get install graphviz") from None
     print(out)
     return 0
 

@@ -69,7 +69,7 @@ class Stage(Component):
             self.reject(f"{self.name} takes no input on {box!r}; got {type(msg).__name__}", msg)
 
     def main(self) -> Generator[Any, Any, None]:
-        out = self.outboxes["outbox"]
+        out: Outbox[Any] = self.outboxes.get("outbox")  # type: ignore[assignment] # routers: None
         control = self.inboxes["control"].queue
         process = self.process
         while (batch := (yield RECEIVE)) is not None:

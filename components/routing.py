@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import Any
 
-from axon import RECEIVE, EndSignal, Outbox, ProducerFinished, Shutdown
+from axon import EndSignal, Outbox, ProducerFinished, Shutdown
 
 from ._stage import Stage
 from .errors import OnError
@@ -34,17 +34,6 @@ class _Routing(Stage):
                 self.add_outbox(name, what)
         return names
 
-    def main(self) -> Generator[Any, Any, None]:
-        # Stage.main, except that the outboxes are the routes ("outbox" may not exist)
-        control = self.inboxes["control"].queue
-        while (batch := (yield RECEIVE)) is not None:
-            self.process(batch, None)  # type: ignore[arg-type]
-            if control:
-                self.end_message = self.take_control(self.end_message)
-                if isinstance(self.end_message, Shutdown):
-                    break
-        self.send(self.end_message, "signal")
-
 
 class FanOut(_Routing):
     """Sends every message to each of the named ``outboxes`` (the same object to each).
@@ -58,11 +47,8 @@ class FanOut(_Routing):
         self.routes = self._add_routes(outboxes, "a copy of every message")
 
     def process(self, batch: list[Any], out: Outbox[Any]) -> None:
-        boxes = self.outboxes
         for route in self.routes:
-            box = boxes[route]
-            for msg in batch:
-                box.push(msg)
+            self.send_many(batch, route)
 
 
 
@@ -175,10 +161,8 @@ class Merge(Stage):
                     self.reject(f"unexpected control message {msg!r}", msg)
             if end is not None:
                 break
-            out = self.outboxes["outbox"]
             for name in self.names:
-                for msg in recv_all(name):
-                    out.push(msg)
+                self.send_many(recv_all(name))
             if seen >= self.ends:
                 end = ProducerFinished()
                 break

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Generator
 from typing import IO, Any
 
-from axon import RECEIVE, Outbox, Shutdown
+from axon import Outbox
 
 from ._stage import Stage
 from .errors import OnError
@@ -33,16 +33,8 @@ class Collector(Stage):
         super().__init__(on_error=on_error, name=name)
         self.items: list[Any] = []
 
-    def main(self) -> Generator[Any, Any, None]:
-        items = self.items
-        control = self.inboxes["control"].queue
-        while (batch := (yield RECEIVE)) is not None:
-            items.extend(batch)
-            if control:
-                self.end_message = self.take_control(self.end_message)
-                if isinstance(self.end_message, Shutdown):
-                    break
-        self.send(self.end_message, "signal")
+    def process(self, batch: list[Any], out: Outbox[Any]) -> None:
+        self.items.extend(batch)
 
 
 class ConsoleEcho(Stage):

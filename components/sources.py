@@ -91,7 +91,11 @@ class ConsoleReader(Stage):
         try:
             for line in iter(stream.readline, ""):
                 sched.call_threadsafe(box.put, line.rstrip("\r\n"))
-            sched.call_threadsafe(box.put, None)
+            end: Any = None
+        except Exception as exc:  # noqa: BLE001 - handed to main(), which raises it
+            end = exc
+        try:
+            sched.call_threadsafe(box.put, end)
         except RuntimeError:  # the loop closed under us: the system has ended
             return
 
@@ -103,17 +107,19 @@ class ConsoleReader(Stage):
         with self.keep_alive():  # the thread may deliver at any time
             threading.Thread(target=self._read, args=(stream, lines, sched),
                              name=f"{self.path} reader", daemon=True).start()
+            out = self.outboxes["outbox"]
             while True:
                 self.refuse_input()
                 end = self.take_control(end)
                 if end is not None:
                     break
-                out = self.outboxes["outbox"]
                 eof = False
                 for line in self.recv_all("lines"):
                     if line is None:
                         eof = True
                         break
+                    if isinstance(line, Exception):  # the reading thread failed
+                        raise line
                     out.push(line)
                 if eof:
                     break
@@ -158,9 +164,7 @@ class FileReader(Stage):
         with open(self.file_path, "rb") as f:
             reader = self._lines(f) if self.lines else self._chunks(f)
             for batch in reader:
-                out = self.outboxes["outbox"]
-                for item in batch:
-                    out.push(item)
+                self.send_many(batch)
                 yield
                 self.refuse_input()
                 if control and (end := self.take_control(end)) is not None:

@@ -192,8 +192,8 @@ class Harness:
             task.cancel()
             try:
                 self._loop.run_until_complete(task)
-            except (asyncio.CancelledError, Exception):
-                pass
+            except asyncio.CancelledError:
+                pass  # what cancelling it is for; any other error propagates
         elif task is None:
             self.scheduler.shutdown()
         self._loop.close()

@@ -122,9 +122,10 @@ class Batch(Stage):
         held.extend(batch)
         size = self.size
         assert size is not None
-        while len(held) >= size:
-            out.push(held[:size])
-            del held[:size]
+        cut = len(held) - len(held) % size  # whole batches, cut once (not a shift per batch)
+        for i in range(0, cut, size):
+            out.push(held[i:i + size])
+        del held[:cut]
 
     def flush(self, out: Outbox[Any]) -> None:
         if self._held_items:

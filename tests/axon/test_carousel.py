@@ -90,3 +90,64 @@ def test_a_factory_returning_a_non_component_fails_naming_the_carousel() -> None
     car.inboxes["next"].put(1)
     with pytest.raises(ComponentError, match=r"Carousel.*returned 'oops'"):
         run(car, timeout=10)
+
+
+class TakeOne(Component):
+    """Passes on the first message it gets, then finishes (leaving the rest unread)."""
+
+    def __init__(self, tag: str) -> None:
+        super().__init__(name=f"TakeOne-{tag}")
+        self.tag = tag
+
+    def main(self) -> Generator[Any, Any, None]:
+        while not self.data_ready():
+            self.pause()
+            yield
+        self.send((self.tag, self.recv()))
+
+
+class Feed(Component):
+    """Sends ``steps`` to the carousel: ("next", x) on next, ("data", x) on inbox, or
+    ("wait", n) for n timeslices; then ProducerFinished."""
+
+    Outboxes = {"next": "to the carousel's next", "outbox": "data", "signal": "end"}
+
+    def __init__(self, steps: list[tuple[str, Any]]) -> None:
+        super().__init__()
+        self.steps = steps
+
+    def main(self) -> Generator[Any, Any, None]:
+        for kind, value in self.steps:
+            if kind == "wait":
+                for _ in range(value):
+                    yield
+            else:
+                self.send(value, "next" if kind == "next" else "outbox")
+        for _ in range(5):
+            yield
+        self.send(ProducerFinished(), "signal")
+
+
+def feed_carousel(steps: list[tuple[str, Any]], factory: Any) -> Collect:
+    out = Collect()
+    run(Graphline(F=Feed(steps), C=Carousel(factory), O=out, linkages={
+        ("F", "next"): ("C", "next"), ("F", "outbox"): ("C", "inbox"),
+        ("F", "signal"): ("C", "control"), ("C", "outbox"): ("O", "inbox"),
+        ("C", "signal"): ("O", "control")}), timeout=10)
+    return out
+
+
+def test_a_later_child_is_not_ended_by_the_end_its_predecessor_was_given() -> None:
+    from tests.axon.parts import Echo as _Echo
+
+    # "a" is told to finish when "b" is announced; "b" must keep running for data that
+    # arrives well after it started
+    out = feed_carousel([("next", "a"), ("data", 1), ("wait", 3), ("next", "b"),
+                         ("wait", 5), ("data", 2)], lambda tag: _Echo())
+    assert out.items == [1, 2]
+
+
+def test_unread_messages_of_a_child_that_finished_early_go_to_the_next_child() -> None:
+    out = feed_carousel([("next", "a"), ("data", 1), ("data", 2), ("wait", 5),
+                         ("next", "b")], TakeOne)
+    assert out.items == [("a", 1), ("b", 2)]

@@ -160,3 +160,29 @@ def test_path_names_the_place_in_the_system():
         Component().add_child(child)
     parent.remove_child(child)
     assert child.path == "Parser" and parent.children == []
+
+
+def test_wake_on_is_kept_when_an_inbox_is_added_later():
+    c = Component()
+    c.wake_on("control")
+    c.add_inbox("extra", "added after wake_on")
+    assert c._task.wake_queues == (c.inboxes["control"].queue,)
+    c.add_inbox("more", "and another")
+    assert c._task.pause_queues == (c.inboxes["control"].queue,)
+
+
+def test_received_counts_recv_recv_all_and_receive_batches_together():
+    from axon import RECEIVE, run
+
+    class Both(Component):
+        def main(self):
+            yield
+            self.recv()  # one by recv
+            batch = yield RECEIVE  # the rest as a batch
+            assert batch == [2, 3]
+
+    b = Both()
+    for i in (1, 2, 3):
+        b.inboxes["inbox"].put(i)
+    run(b, timeout=5)
+    assert b.inboxes["inbox"].statistics().received == 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from axon import Component, Introspector, Pipeline, run
+from axon import Component, Introspector, Pipeline, ProducerFinished, run
 from tests.axon.parts import Collect, Count, Echo
 
 
@@ -24,7 +24,7 @@ def test_it_reports_nodes_boxes_and_links_then_their_removal() -> None:
     assert len(box_links) == 6  # the pipeline's six links, box to box
     dels = [x for x in out if x.startswith("DEL NODE")]
     assert len(dels) == len([x for x in out if x.startswith("ADD NODE")])
-    assert isinstance(viewer.end, object) and viewer.end is not None
+    assert isinstance(viewer.end, ProducerFinished)
 
 
 def test_a_link_made_at_run_time_is_reported_when_it_happens() -> None:
