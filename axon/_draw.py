@@ -116,8 +116,8 @@ def to_dot(target: Snapshot | Component | Scheduler, *, title: str | None = None
         src, dst = _end(infos, lk.source, "e"), _end(infos, lk.sink, "w")
         if src is None or dst is None:
             continue
-        box_name = lk.source.rsplit(".", 1)[1]
-        sink_name = lk.sink.rsplit(".", 1)[1]
+        box_name = lk.source.split(".", 1)[1]  # component ids have no dot; box names may
+        sink_name = lk.sink.split(".", 1)[1]
         ctl = box_name in CONTROL_BOXES or sink_name in CONTROL_BOXES
         attrs = {"style": "dashed", "color": "#9a9a9a"} if ctl else {"color": "#333333"}
         if lk.count is not None and (lk.count or not ctl):
@@ -134,7 +134,7 @@ def _tab(cid: str, box: BoxInfo) -> str:
 
 
 def _end(infos: dict[str, ComponentInfo], bid: str, side: str) -> str | None:
-    cid, name = bid.rsplit(".", 1)
+    cid, name = bid.split(".", 1)
     c = infos.get(cid)
     if c is None:
         return None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from axon import Graphline, Pipeline, draw, snapshot, to_dot
+from axon import Component, Graphline, Pipeline, draw, snapshot, to_dot
 from tests.axon.parts import Collect, Count, Echo, Map
 
 graphviz = pytest.importorskip("graphviz")
@@ -68,3 +68,13 @@ def test_draw_makes_the_folders_of_its_output_path(tmp_path: Path) -> None:
 
     out = draw(Pipeline(Count(1), Collect()), tmp_path / "a" / "b" / "system.dot")
     assert out.exists() and "digraph" in out.read_text()
+
+
+def test_a_box_whose_name_has_a_dot_still_gets_its_edge() -> None:
+    a, b = Component(name="A"), Component(name="B")
+    a.add_outbox("out.v2", "a dotted name")
+    g = Component(name="G")
+    g.add_children(a, b)
+    g.link((a, "out.v2"), (b, "inbox"))
+    edges = [line for line in to_dot(g).source.splitlines() if ":o_out_v2:" in line]
+    assert len(edges) == 1 and ":i_inbox:" in edges[0]
