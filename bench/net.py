@@ -23,6 +23,7 @@ from typing import Any
 RESULTS = Path(__file__).parent / "results"
 HOST = "127.0.0.1"
 TARGETS = {"throughput_ratio": 0.70}
+CLIENT_TIMEOUT = 120.0  # seconds one load-generator client may take to get its echo back
 
 
 # -- the servers (each in a child process) ------------------------------------------------
@@ -90,12 +91,30 @@ async def _throughput(port: int, clients: int, lines: int, line: bytes) -> float
                 writer.write(block)
                 await writer.drain()
 
-        sender = asyncio.ensure_future(send())
         got = 0
-        while got < total:
-            got += len(await reader.read(1 << 20))
-        await sender
-        writer.close()
+
+        async def receive() -> None:
+            nonlocal got
+            while got < total:
+                data = await reader.read(1 << 20)
+                if not data:  # EOF: without this check the loop would spin for ever
+                    raise ConnectionError(
+                        f"echo server on port {port} closed the connection early: "
+                        f"got {got} of {total} bytes")
+                got += len(data)
+
+        sender = asyncio.ensure_future(send())
+        try:
+            try:
+                await asyncio.wait_for(receive(), CLIENT_TIMEOUT)
+            except TimeoutError:
+                raise TimeoutError(
+                    f"echo server on port {port}: got {got} of {total} bytes "
+                    f"in {CLIENT_TIMEOUT:g}s") from None
+            await sender
+        finally:
+            sender.cancel()  # (a no-op once it has finished)
+            writer.close()
         return got
 
     t0 = time.perf_counter()

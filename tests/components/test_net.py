@@ -57,28 +57,78 @@ class EventLog(Component):
             yield
 
 
+class FirstMessage(Component):
+    """Resolves :attr:`future` with the first message to reach its inbox, then ends."""
+
+    Inboxes = {"inbox": "the message awaited"}
+    Outboxes = {}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+
+    def main(self):  # type: ignore[override]
+        while not self.data_ready():
+            self.pause()
+            yield
+        self.future.set_result(self.recv())
+
+
+WAIT = 30.0  # seconds any one wait in these tests may take before it fails (never a hang)
+
+
+async def watched(awaitable: Any, task: asyncio.Future[Any], timeout: float = WAIT, *,
+                  scheduler_may_end: bool = False) -> Any:
+    """Await ``awaitable``, failing after ``timeout`` seconds, and at once if the scheduler
+    ``task`` fails (with its error) or, unless ``scheduler_may_end``, ends first."""
+    fut = asyncio.ensure_future(awaitable)
+    try:
+        async with asyncio.timeout(timeout):
+            await asyncio.wait({fut, task}, return_when=asyncio.FIRST_COMPLETED)
+            if not fut.done():
+                task.result()  # raises the scheduler's error, if it failed
+                if not scheduler_may_end:
+                    raise AssertionError("the scheduler ended while the test was waiting")
+            return await fut
+    finally:
+        fut.cancel()
+
+
+async def until(condition: Callable[[], Any], task: asyncio.Future[Any],
+                timeout: float = WAIT, *, scheduler_may_end: bool = False) -> None:
+    """Wait until ``condition()`` holds (the scheduler and the time watched as above)."""
+
+    async def poll() -> None:
+        while not condition():
+            await asyncio.sleep(0.005)
+
+    await watched(poll(), task, timeout, scheduler_may_end=scheduler_may_end)
+
+
 def serving(protocol: Callable[[], Component],
-            body: Callable[[int, TCPServer, EventLog], Coroutine[Any, Any, None]]) -> EventLog:
-    """Run a server and ``body(port, server, log)`` against it; then shut the server down."""
+            body: Callable[[int, TCPServer, EventLog, asyncio.Task[None]],
+                           Coroutine[Any, Any, None]]) -> EventLog:
+    """Run a server and ``body(port, server, log, task)`` against it (``task`` runs the
+    scheduler); then shut the server down."""
     server = TCPServer(protocol, host=HOST, port=0)
     log = EventLog()
 
     async def main() -> None:
         sched = Scheduler()
+        ready = FirstMessage()
         log.link((server, "events"), (log, "inbox"))
         log.link((server, "signal"), (log, "control"))
+        log.link((server, "ready"), (ready, "inbox"))
         sched.activate(server)
         sched.activate(log)
+        sched.activate(ready)
         task = asyncio.ensure_future(sched.run_async(timeout=60))
-        while not server.address:
-            await asyncio.sleep(0.005)
-            if task.done():
-                task.result()
+        address = await watched(ready.future, task)
         try:
-            await body(server.address[1], server, log)
+            await watched(body(address[1], server, log, task), task, scheduler_may_end=True)
         finally:
             server.inboxes["control"].put(Shutdown())
-            await task
+            await asyncio.wait_for(task, WAIT)
 
     asyncio.run(main())
     return log
@@ -112,7 +162,7 @@ def test_echo_server_serves_200_concurrent_clients_1000_lines_each_in_order():
         writer.close()
         assert got.split(b"\n")[:-1] == expected
 
-    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+    async def body(port: int, server: TCPServer, log: EventLog, task: asyncio.Task[None]) -> None:
         await asyncio.gather(*(client(port, i) for i in range(200)))
 
     log = serving(line_echo, body)
@@ -122,7 +172,7 @@ def test_echo_server_serves_200_concurrent_clients_1000_lines_each_in_order():
 
 
 def test_a_client_vanishing_mid_line_leaves_the_server_serving_others():
-    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+    async def body(port: int, server: TCPServer, log: EventLog, task: asyncio.Task[None]) -> None:
         _, writer = await asyncio.open_connection(HOST, port)
         writer.write(b"complete line\nhalf a li")
         await writer.drain()
@@ -135,7 +185,7 @@ def test_a_client_vanishing_mid_line_leaves_the_server_serving_others():
 
 
 def test_garbage_bytes_fail_only_their_own_connection():
-    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+    async def body(port: int, server: TCPServer, log: EventLog, task: asyncio.Task[None]) -> None:
         good = asyncio.ensure_future(talk(port, b"".join(b"line %d\n" % i for i in range(100))))
         assert await talk(port, b"\xff\xfe\x00garbage\n") == b""  # closed on us
         assert (await good).count(b"\n") == 100
@@ -150,7 +200,7 @@ def test_an_oversized_frame_is_refused_while_other_clients_keep_being_served():
     def frame(payload: bytes) -> bytes:
         return len(payload).to_bytes(4, "big") + payload
 
-    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+    async def body(port: int, server: TCPServer, log: EventLog, task: asyncio.Task[None]) -> None:
         reader, writer = await asyncio.open_connection(HOST, port)  # a long-lived client
         writer.write(frame(b"first"))
         assert await reader.readexactly(9) == frame(b"first")
@@ -167,7 +217,7 @@ def test_an_oversized_frame_is_refused_while_other_clients_keep_being_served():
 
 
 def test_a_half_closed_client_still_receives_the_whole_reply():
-    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+    async def body(port: int, server: TCPServer, log: EventLog, task: asyncio.Task[None]) -> None:
         payload = b"".join(b"%d\n" % i for i in range(5000))
         assert await talk(port, payload) == payload
 
@@ -178,7 +228,7 @@ def test_the_server_protocol_finishing_first_half_closes_the_connection():
     def greeter() -> Component:
         return Pipeline(IterableSource([b"hello\n"]))
 
-    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+    async def body(port: int, server: TCPServer, log: EventLog, task: asyncio.Task[None]) -> None:
         reader, writer = await asyncio.open_connection(HOST, port)
         assert await reader.read() == b"hello\n"  # then EOF: the server's side is closed
         writer.close()
@@ -189,7 +239,7 @@ def test_the_server_protocol_finishing_first_half_closes_the_connection():
 def test_tcp_client_talks_to_the_server_and_ends_with_producer_finished():
     got = Collector()
 
-    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+    async def body(port: int, server: TCPServer, log: EventLog, task: asyncio.Task[None]) -> None:
         client = Pipeline(
             IterableSource([b"one\n", b"two\n"]), TCPClient(HOST, port), LineSplitter(), got)
         sched = Scheduler()
@@ -215,12 +265,13 @@ def test_tcp_client_connection_refused_raises_naming_the_component():
 
 
 def test_server_producer_finished_stops_accepting_and_ends_after_its_connections():
-    async def body(port: int, server: TCPServer, log: EventLog) -> None:
+    async def body(port: int, server: TCPServer, log: EventLog, task: asyncio.Task[None]) -> None:
         reader, writer = await asyncio.open_connection(HOST, port)
         writer.write(b"before\n")
         assert await reader.readline() == b"before\n"
         server.inboxes["control"].put(ProducerFinished())
-        await asyncio.sleep(0.05)
+        # the server closes its listening socket as it takes the message from control
+        await until(lambda: not server.data_ready("control"), task)
         with pytest.raises(OSError):
             await talk(port, b"new\n")
         writer.write(b"after\n")  # the existing connection is still served
@@ -228,8 +279,7 @@ def test_server_producer_finished_stops_accepting_and_ends_after_its_connections
         writer.write_eof()
         assert await reader.read() == b""
         writer.close()
-        while not server.done:
-            await asyncio.sleep(0.005)
+        await until(lambda: server.done, task, scheduler_may_end=True)
 
     log = serving(line_echo, body)
     assert sum(isinstance(e, Disconnected) for e in log.events) == 1
@@ -241,19 +291,23 @@ def test_udp_round_trip():
 
     async def main() -> None:
         sched = Scheduler()
+        ready = FirstMessage()
+        ready.link((receiver, "ready"), (ready, "inbox"))
         sched.activate(Pipeline(receiver, Map(lambda d: d.data), received))
+        sched.activate(ready)
         task = asyncio.ensure_future(sched.run_async(timeout=30))
-        while not receiver.address:
-            await asyncio.sleep(0.005)
+        address = await watched(ready.future, task)
         sender = Pipeline(
-            IterableSource([b"ping", Datagram(b"pong", receiver.address)]),
-            UDPSender(remote=receiver.address),
+            IterableSource([b"ping", Datagram(b"pong", address)]),
+            UDPSender(remote=address),
         )
         sched.activate(sender)
-        while len(received.items) < 2:
-            await asyncio.sleep(0.005)
-        receiver.inboxes["control"].put(ProducerFinished())
-        await task
+        try:
+            # a lost datagram (or a failed scheduler) fails the test instead of hanging it
+            await until(lambda: len(received.items) >= 2, task)
+        finally:
+            receiver.inboxes["control"].put(ProducerFinished())
+        await asyncio.wait_for(task, WAIT)
 
     asyncio.run(main())
     assert received.items == [b"ping", b"pong"]

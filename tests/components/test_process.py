@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from axon import ComponentError, Pipeline, ProducerFinished, Shutdown, run
-from components import Collector, IterableSource, ProcessExited, Subprocess, SubprocessError
+from axon import ComponentError, Pipeline, ProducerFinished, Scheduler, Shutdown, run
+from components import (
+    BadInputError,
+    Collector,
+    IterableSource,
+    ProcessExited,
+    Subprocess,
+    SubprocessError,
+)
 from components.testing import Harness
 
 
@@ -62,3 +71,51 @@ def test_non_bytes_for_stdin_is_bad_input():
 def test_argv_must_be_a_list_not_a_shell_string():
     with pytest.raises(ValueError):
         Subprocess("sort -r")  # type: ignore[arg-type]
+
+
+def test_a_slow_child_holds_up_a_fast_producer_without_buffering_or_busy_waking():
+    # 2 MB: far more than the pipe and the stdin transport hold while the child sleeps
+    lines = [b"%06d " % i + b"x" * 92 + b"\n" for i in range(20_000)]
+    proc = Subprocess(["sh", "-c", "sleep 0.3; cat"])
+    got = Collector()
+    sched = Scheduler()
+
+    async def main() -> None:
+        sched.activate(Pipeline(IterableSource(lines, chunk=64), proc, got))
+        await asyncio.wait_for(sched.run_async(timeout=30), 30)
+
+    asyncio.run(main())
+    assert b"".join(got.items) == b"".join(lines)  # all of it, in order
+    assert 1 <= proc.stdin_high_water <= Subprocess.stdin_limit
+    assert proc.stdin_high_water == Subprocess.stdin_limit  # it really was backed up
+    # while the child sleeps, input waiting in the (full) inbox must not keep waking it:
+    # busy waking costs a timeslice per scheduler round for 0.3 s (millions here); the
+    # real work is a few thousand
+    assert sched.timeslices < 100_000, sched.timeslices
+
+
+def test_a_child_that_does_not_read_its_stdin_is_reported_and_the_system_ends():
+    chunks = [b"y" * 16_384] * 256  # 4 MB: cannot all fit in the pipe before `true` exits
+    with pytest.raises(ComponentError) as info:
+        run(Pipeline(IterableSource(chunks), Subprocess(["true"])), timeout=30)
+    assert isinstance(info.value.error, BadInputError)
+    assert "Pipeline[1]:Subprocess" in str(info.value)
+    assert "stopped reading stdin" in str(info.value)
+
+
+def test_with_on_error_send_a_stdin_failure_and_later_input_are_reported_not_queued():
+    proc = Subprocess(["true"], on_error="send")
+    with Harness(proc, timeout=30) as h:
+        h.feed("inbox", *[b"y" * 16_384] * 240)  # ~4 MB, within the inbox's bound of 256
+        h.feed("control", ProducerFinished())
+        out = h.run_until_finished()
+    assert out["outbox"] == [] and out["status"] == [ProcessExited(("true",), 0)]
+    assert out["signal"] == [ProducerFinished()]
+    problems = [e.problem for e in out["error"]]
+    assert problems, "the stdin failure was silently dropped"
+    assert "stopped reading stdin" in problems[0]
+    assert all("stopped reading stdin" in p for p in problems[1:])
+    # what came after the failure was dropped, each chunk reported: nothing was queued
+    assert all(p.endswith("bytes input dropped") for p in problems[1:])
+    assert len(problems) > 200  # at most ~130 KB (8 chunks) went into the pipe and buffer
+    assert proc.stdin_high_water <= Subprocess.stdin_limit
