@@ -144,7 +144,7 @@ class Inbox(Box, Generic[T]):
         n = self._received
         t = self.owner._task
         if t is not None and t.inbox is self:
-            n += t.received
+            n += int(t.received)  # (a float there: floats come from a free list; exact to 2**53)
         return n
 
     # -- configuration -------------------------------------------------------------------

@@ -33,6 +33,12 @@ class _Receive:
 #: (``Shutdown``, or ``ProducerFinished`` once the inbox is drained) it resumes with ``None``.
 RECEIVE: Any = _Receive()
 
+#: What a task's ``inq`` is while senders wait for room in its inbox: always empty.
+NO_ROOM: deque[Any] = deque(maxlen=0)
+
+#: Senders a component may have before pausing it no longer flags each of them.
+CROWD = 16
+
 
 class State(enum.Enum):
     """Where a component is in its life, as the scheduler sees it."""
@@ -54,8 +60,8 @@ class Task:
     """
 
     __slots__ = ("comp", "send", "resume", "state", "pause", "held", "wake", "inq", "inbox",
-                 "control", "pause_queues", "wake_queues", "received", "blocking",
-                 "wake_ids")
+                 "control", "pause_queues", "wake_queues", "received", "wakers", "attend",
+                 "sticky")
 
     def __init__(self, comp: Component) -> None:
         self.comp = comp
@@ -63,16 +69,27 @@ class Task:
         self.resume: Any = None  # None, RECEIVE, or a callable giving the next resume
         self.state = State.NEW
         self.pause = False  # pause() was called (or a send blocked) this timeslice
+        # True when the scheduler must do more than requeue it after its timeslice: it
+        # asked to pause, or an owner in ``wake`` may be paused (set as one pauses, cleared
+        # by a look that finds none).  A busy pipeline, where no one pauses, skips the look
+        self.attend = True
+        # True while an owner in ``wake`` has more than CROWD senders: such an owner does
+        # not flag them all at each pause (that would cost O(senders)), so they always look
+        self.sticky = False
         self.held: deque[tuple[Inbox[Any], Any]] | None = None  # blocked sends, in order
         self.wake: list[Task] = []  # owners of the inboxes its outboxes reach
-        self.wake_ids: set[int] = set()  # ids of ``wake``, to add an owner in O(1)
-        self.inq: deque[Any] = deque()  # the "inbox" queue, for RECEIVE
+        self.wakers: set[Task] = set()  # the tasks whose ``wake`` lists this one
+        # the queue RECEIVE's fast path takes from: ``inbox``'s, or NO_ROOM while senders
+        # wait for room in it (so that path needs no check of its own: see _add_blocked)
+        self.inq: deque[Any] = deque()
         self.inbox: Inbox[Any] | None = None
         self.control: deque[Any] | None = None
         self.pause_queues: tuple[deque[Any], ...] = ()  # what keeps it awake at a pause
         self.wake_queues: tuple[deque[Any], ...] = ()  # what wakes it once paused
-        self.received = 0  # messages RECEIVE took from ``inbox`` (Inbox.received adds it)
-        self.blocking = False  # senders wait for room in ``inbox``
+        # messages RECEIVE took from ``inbox`` (Inbox.received adds it in); a float because
+        # the scheduler adds to it per timeslice and floats, unlike ints above 256, come
+        # from a free list (bench/core.py; exact up to 2**53 messages)
+        self.received = 0.0
 
     def __repr__(self) -> str:
         return f"<Task {self.comp.path} {self.state.value}>"
@@ -178,7 +195,8 @@ class Component:
         data = ins.get("inbox")
         if data is None:  # RECEIVE then waits on nothing; keep the scheduler's path uniform
             data = Inbox(self, "inbox", "(none declared)")
-        task.inbox, task.inq = data, data.queue
+        task.inbox = data
+        task.inq = NO_ROOM if data.blocked else data.queue
         chosen = self._wake_boxes
         wakers = self._queues if chosen is None else tuple(ins[b].queue for b in chosen)
         task.wake_queues = wakers
@@ -223,7 +241,11 @@ class Component:
     @_pause_requested.setter
     def _pause_requested(self, value: bool) -> None:
         self._ensure_boxes()
-        self._task.pause = value  # type: ignore[union-attr]
+        t = self._task
+        assert t is not None
+        t.pause = value
+        if value:
+            t.attend = True
 
     @property
     def _held(self) -> deque[tuple[Inbox[Any], Any]] | None:
@@ -417,7 +439,7 @@ class Component:
         """
         t = self._task
         if t is not None and self.end_message is None:
-            t.pause = True
+            t.pause = t.attend = True
 
     def wake_on(self, *boxes: str) -> None:
         """After :meth:`pause`, stay asleep while only other inboxes hold messages.
@@ -565,18 +587,26 @@ class Component:
     def _add_wake_target(self, inbox: Inbox[Any]) -> None:
         task = self._task
         assert task is not None
+        if self.done:  # a finished component sends nothing more: it wakes no one
+            return
         inbox.owner._ensure_boxes()
         owner = inbox.owner._task
         assert owner is not None
-        if id(owner) not in task.wake_ids:
-            task.wake_ids.add(id(owner))
+        wakers = owner.wakers
+        if task not in wakers:
+            wakers.add(task)
             task.wake.append(owner)
+            if len(wakers) == CROWD + 1:  # just became crowded: its senders always look
+                for w in wakers:
+                    w.sticky = True
+        if len(wakers) > CROWD:
+            task.sticky = True
+        task.attend = True
 
     def _rebuild_wake_list(self) -> None:
         task = self._task
         assert task is not None
-        task.wake = []
-        task.wake_ids = set()
+        _drop_wake_list(task)
         pushes = self._pushes
         for name, ob in self._outboxes.items():
             pushes[name] = ob.push
@@ -667,12 +697,29 @@ class Component:
         return self._scheduler.keep_alive()
 
 
+def _drop_wake_list(task: Task) -> None:
+    """Empty ``task.wake`` (before a rebuild, or once it has finished)."""
+    for owner in task.wake:
+        owner.wakers.discard(task)
+    task.wake = []
+    task.sticky = False
+
+
+def _fall_asleep(task: Task) -> None:
+    """Pause ``task``, and have its senders look for it after their timeslices."""
+    task.state = State.PAUSED
+    wakers = task.wakers
+    if len(wakers) <= CROWD:  # (a crowd's senders are sticky: they always look)
+        for w in wakers:
+            w.attend = True
+
+
 def _add_blocked(inbox: Inbox[Any], sender: Component) -> None:
     if sender not in inbox.blocked:
         inbox.blocked.append(sender)
     t = inbox.owner._task
     if t is not None and t.inbox is inbox:
-        t.blocking = True  # the RECEIVE path reads this flag, not the list
+        t.inq = NO_ROOM  # RECEIVE takes the slow path, which makes room (Scheduler.unblock)
 
 
 def _resolve_ref(ref: Any, role: str) -> Box:

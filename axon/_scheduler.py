@@ -11,7 +11,10 @@ Design principles
    no CPU until a timer, socket, thread or outside caller wakes something.
 4. Wake-ups are checked once per timeslice, not per message: after a component's
    timeslice the scheduler looks at the inboxes its outboxes reach and wakes their
-   paused owners.  A pause is re-checked after the ``yield``, so no wake-up is lost.
+   paused owners.  It looks only while one of those owners may be paused (a flag each
+   pause sets on the owner's senders; past ``CROWD`` senders they look every time
+   instead, so a pause stays cheap), and a busy pipeline skips the look.  A pause is
+   re-checked after the ``yield``, so no wake-up is lost.
 5. Errors always propagate.  An exception in a component stops the system and
    :func:`run` raises :class:`ComponentError` naming the component's place, unless an
    ancestor (a supervisor) takes charge of it.
@@ -30,7 +33,7 @@ from functools import partial
 from typing import Any
 
 from ._box import Inbox, Link
-from ._component import RECEIVE, Component, State, Task
+from ._component import RECEIVE, Component, State, Task, _drop_wake_list, _fall_asleep
 from ._errors import ComponentError, Deadlock
 from ._instrument import Instrument, SliceHooks, overrides
 from ._services import ServiceRegistry
@@ -39,6 +42,7 @@ __all__ = ["Scheduler", "SchedulerStatistics", "run", "run_async"]
 
 _RUNNABLE = State.RUNNABLE
 _PAUSED = State.PAUSED
+_ASLEEP: Any = object()  # Scheduler._receive put the task to sleep without resuming it
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +74,7 @@ class Scheduler:
         self.failed_count = 0
         self.services = ServiceRegistry()
         self._ready: deque[Task] = deque()
+        self._asleep = 0  # visits this turn that paused a task instead of resuming it
         self._live: dict[int, Component] = {}
         self._waiting = 0
         self._keepalives = 0
@@ -159,7 +164,7 @@ class Scheduler:
         inbox.blocked.clear()
         owner = inbox.owner._task
         if owner is not None and owner.inbox is inbox:
-            owner.blocking = False
+            owner.inq = inbox.queue  # (it was NO_ROOM)
         for sender in senders:
             t = sender._task
             if sender._flush_held() and t is not None and t.state is State.BLOCKED:
@@ -293,11 +298,14 @@ class Scheduler:
 
     async def _main_loop(self) -> None:
         ready = self._ready
-        popleft = ready.popleft
-        append = ready.append
+        append = ready.append  # (a bound append is cheaper here; ready.popleft() below, a
+        # method call CPython specialises, is cheaper than a bound popleft)
         clock = time.perf_counter
         loop = self._loop
         assert loop is not None
+        RECV = RECEIVE  # (locals: the loop below is the hottest code in Axon)
+        PAUSED = _PAUSED
+        chunk = range(32)  # timeslices between reads of the clock
         while self._live and self._error is None:
             if not ready:
                 if not self._waiting and not self._threads and not self._keepalives:
@@ -308,105 +316,131 @@ class Scheduler:
                 continue
             deadline = clock() + self.io_slice
             self._in_loop = True
-            count = 0
-            left = 32  # timeslices until the clock is next read
-            while ready:
-                t = popleft()
-                r = t.resume
-                try:
-                    if r is None:
-                        send = t.send  # (LOAD_ATTR of a slot: specialised; t.send(...)
-                        y = send(None)  # would be an unspecialisable LOAD_METHOD)
-                    elif r is RECEIVE:
-                        q = t.inq
-                        if t.control and t.comp.finished():  # Shutdown: stop now
-                            y = t.send(None)
-                        elif q:
-                            if len(q) == 1:
+            visits = 0
+            while True:
+                for i in chunk:
+                    try:
+                        t = ready.popleft()
+                    except IndexError:  # nothing runnable
+                        visits += i
+                        break
+                    r = t.resume
+                    try:
+                        if r is RECV:
+                            q = t.inq
+                            if q and not t.control:  # the hot path: messages, no signal
                                 batch = [q.popleft()]
-                                t.received += 1
-                            else:
-                                batch = list(q)
-                                q.clear()
-                                t.received += len(batch)
-                            if t.blocking:
-                                self.unblock(t.inbox)  # type: ignore[arg-type]
-                            send = t.send
-                            y = send(batch)
-                        else:
-                            # nothing for it: sleep here, without resuming it, unless
-                            # another inbox has something or an end is pending
-                            for pq in t.pause_queues:
-                                if pq:
-                                    break
-                            else:
-                                if t.comp.end_message is None:
-                                    t.state = _PAUSED
-                                    continue
-                            y = t.send(self._empty_batch(t.comp))
-                    else:
-                        t.resume = None
-                        y = r()
-                except StopIteration:
-                    self._wake_targets(t)
-                    self._finished(t.comp, State.FINISHED)
-                    continue
-                except BaseException as exc:  # noqa: BLE001 - every error is propagated
-                    self._failed(t.comp, exc)
-                    if self._error is not None:
-                        break
-                    continue
-                # wake the owners of inboxes this component sent to
-                for owner in t.wake:
-                    if owner.state is _PAUSED:
-                        for q in owner.wake_queues:
-                            if q:
-                                owner.state = _RUNNABLE
-                                append(owner)
-                                break
-                if y is RECEIVE:
-                    # back of the queue: if nothing has arrived by its next turn it is
-                    # paused then, without a resume (so a busy stage never pauses)
-                    if r is not RECEIVE:
-                        t.resume = RECEIVE
-                    if t.pause:
-                        t.pause = False
-                        if t.held is not None:
-                            t.state = State.BLOCKED
-                            count += 1
-                            continue
-                    append(t)
-                elif y is None:
-                    if r is RECEIVE:
-                        t.resume = None
-                    if t.pause:  # also set when a send blocked
-                        t.pause = False
-                        if t.held is not None:
-                            t.state = State.BLOCKED
-                        else:
-                            for q in t.pause_queues:
                                 if q:
+                                    batch += q
+                                    q.clear()
+                                    t.received += len(batch)
+                                else:
+                                    t.received += 1.0
+                                send = t.send  # (LOAD_ATTR of a slot: specialised; t.send(..)
+                                y = send(batch)  # would be an unspecialisable LOAD_METHOD)
+                                if y is RECV and not t.attend:
                                     append(t)
-                                    break
+                                    continue
                             else:
-                                t.state = _PAUSED
-                    else:
+                                y = self._receive(t)
+                                if y is _ASLEEP:
+                                    continue
+                        elif r is None:
+                            send = t.send
+                            y = send(None)
+                        else:
+                            t.resume = None
+                            y = r()
+                    except BaseException as exc:  # noqa: BLE001 - every error is propagated
+                        if self._ended(t, exc):
+                            visits += i + 1
+                            break
+                        continue
+                    if t.attend:  # wake the paused owners of inboxes it sent to
+                        t.attend = t.sticky
+                        for owner in t.wake:
+                            if owner.state is PAUSED:
+                                for q in owner.wake_queues:
+                                    if q:
+                                        owner.state = _RUNNABLE
+                                        append(owner)
+                                        break
+                                else:
+                                    t.attend = True  # still asleep: look next time
+                    if y is RECV:
+                        # back of the queue: if nothing has arrived by its next turn it is
+                        # paused then, without a resume (so a busy stage never pauses)
+                        t.resume = RECV
+                        if t.pause:
+                            t.pause = False
+                            if t.held is not None:
+                                t.state = State.BLOCKED
+                                continue
                         append(t)
-                else:
-                    if r is RECEIVE:
+                    elif y is None:
                         t.resume = None
-                    t.pause = False
-                    self._await(t.comp, y)
-                left -= 1
-                if left == 0:  # (a countdown: cheaper per timeslice than count & 31)
-                    count += 32
-                    left = 32
-                    if clock() > deadline:
-                        break
+                        if t.pause:  # also set when a send blocked
+                            t.pause = False
+                            if t.held is not None:
+                                t.state = State.BLOCKED
+                            else:
+                                for q in t.pause_queues:
+                                    if q:
+                                        append(t)
+                                        break
+                                else:
+                                    _fall_asleep(t)
+                        else:
+                            append(t)
+                    else:
+                        t.resume = None
+                        t.pause = False
+                        self._await(t.comp, y)
+                else:
+                    visits += 32
+                    if clock() <= deadline:
+                        continue
+                break
             self._in_loop = False
-            self.timeslices += count + 32 - left
+            self.timeslices += visits - self._asleep
+            self._asleep = 0
             if self._error is None and self._live:
                 await asyncio.sleep(0)  # let I/O, timers and callbacks in
+
+    def _ended(self, t: Task, exc: BaseException) -> bool:
+        """``t``'s generator returned or raised ``exc``: True if the run must stop."""
+        if isinstance(exc, StopIteration):
+            self._finished(t.comp, State.FINISHED)
+            return False
+        self._failed(t.comp, exc)
+        return self._error is not None
+
+    def _receive(self, t: Task) -> Any:
+        """Resume ``t`` for RECEIVE off the hot path: an end of stream, messages while
+        ``control`` holds something else, or nothing (then it sleeps: ``_ASLEEP``)."""
+        ib = t.inbox
+        assert ib is not None
+        q = ib.queue
+        if t.control and t.comp.finished():  # Shutdown (or the end, inbox drained): stop now
+            return t.send(None)
+        if q:
+            batch = list(q)
+            q.clear()
+            t.received += len(batch)
+            if ib.blocked:
+                self.unblock(ib)
+            return t.send(batch)
+        # nothing for it: sleep here, without resuming it, unless another inbox has
+        # something or an end is pending
+        for pq in t.pause_queues:
+            if pq:
+                break
+        else:
+            if t.comp.end_message is None:
+                _fall_asleep(t)
+                self._asleep += 1
+                return _ASLEEP
+        return t.send(self._empty_batch(t.comp))
 
     @staticmethod
     def _empty_batch(comp: Component) -> list[Any] | None:
@@ -417,6 +451,7 @@ class Scheduler:
         return []
 
     def _wake_targets(self, task: Task) -> None:
+        """Wake the paused owners of inboxes ``task`` sent to in its last timeslice."""
         for owner in task.wake:
             if owner.state is _PAUSED:
                 for q in owner.wake_queues:
@@ -486,6 +521,10 @@ class Scheduler:
             self.finished_count += 1
         else:
             self.failed_count += 1
+        task = comp._task
+        if task is not None:
+            self._wake_targets(task)  # what it sent last (even as it failed) is read
+            _drop_wake_list(task)  # it sends nothing more: no one need look out for it
         comp._unlink_own()
         fut = comp._future
         if fut is not None:

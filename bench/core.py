@@ -2,8 +2,8 @@
 
 Run: ``python -m bench.core`` (``--quick`` for a smoke run).  Prints a table and writes
 ``bench/results/core.json``.  These machines are noisy, so every Axon figure is measured
-in rounds, each beside a fresh measurement of the floor, and reported as the median of
-its rounds' ratios (the ns/hop columns are the best rounds).
+in rounds, each between two fresh measurements of the floor, and reported as the median
+of its rounds' ratios (the ns/hop columns are the best rounds).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import math
 import platform
 import statistics
 import sys
@@ -267,20 +268,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     floors: list[float] = []
 
     def paired(fn: Callable[[], float]) -> tuple[float, float]:
-        """Each round measures the floor and then ``fn`` back to back, so drift in the
-        machine's speed hits both alike; returns the best figure and the median ratio."""
+        """Each round measures the floor just before and just after ``fn``, so drift in the
+        machine's speed hits both alike, and divides by their geometric mean; returns the
+        best figure and the median ratio."""
         values, ratios = [], []
         for _ in range(args.repeat):
             gc.collect()
-            f = floor_ns_per_hop(n)
+            before = floor_ns_per_hop(n)
             gc.collect()
             v = fn()
-            floors.append(f)
+            gc.collect()
+            after = floor_ns_per_hop(n)
+            floors.extend((before, after))
             values.append(v)
-            ratios.append(v / f)
+            ratios.append(v / math.sqrt(before * after))
         return min(values), statistics.median(ratios)
 
-    progress("axon burst (100 per timeslice), each round beside the floor")
+    progress("axon burst (100 per timeslice), each round between two floors")
     burst, burst_r = paired(lambda: axon_ns_per_hop(n, 100))
     progress("axon burst, bulk idiom")
     bulk, bulk_r = paired(lambda: axon_ns_per_hop(n, 100, BulkIdentity))

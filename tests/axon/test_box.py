@@ -5,8 +5,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from axon import BoxFull, Component, LinkError, LinkKind, Pipeline, Policy, ProducerFinished, run
+from axon import RECEIVE, BoxFull, Component, LinkError, LinkKind, Pipeline, Policy, ProducerFinished, run
 
 from .core_parts import Collect, Identity, Source
 
@@ -259,3 +261,31 @@ def test_a_full_block_box_suspends_the_component_that_sent_even_through_a_passth
     inner = _P(Source(range(50), per_slice=50), name="Inner")  # the source sits inside
     run(_P(inner, watcher, Collect()), timeout=20)
     assert watcher.items == list(range(50)) and watcher.deepest <= 2
+
+
+class SlowReceiver(Component):
+    """RECEIVE's reader that notes each batch's size and idles ``idle`` timeslices after it."""
+
+    def __init__(self, idle: int) -> None:
+        super().__init__()
+        self.idle = idle
+        self.items: list[object] = []
+        self.largest = 0
+
+    def main(self):
+        while (batch := (yield RECEIVE)) is not None:
+            self.largest = max(self.largest, len(batch))
+            self.items.extend(batch)
+            for _ in range(self.idle):
+                yield
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 30), st.integers(0, 3), st.integers(0, 120))
+def test_block_holds_for_a_receive_reader_whatever_the_rates(size, per_slice, idle, n):
+    # the sender is suspended while the box is full; RECEIVE makes room and lets it on
+    reader = SlowReceiver(idle)
+    reader.set_bound("inbox", size, "block")
+    run(Pipeline(Source(range(n), per_slice=per_slice), Identity(), reader), timeout=20)
+    assert reader.items == list(range(n))
+    assert reader.largest <= size

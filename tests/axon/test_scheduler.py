@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
+import weakref
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from axon import (
     RECEIVE,
@@ -20,6 +24,8 @@ from axon import (
     run,
     run_async,
 )
+
+from axon._component import CROWD
 
 from .core_parts import ClassicCollect, Collect, Identity, Map, Source
 
@@ -420,3 +426,160 @@ def test_receive_resumes_with_each_batch_then_none_at_the_end():
     run(Pipeline(Source(range(6), per_slice=3), b), timeout=5)
     assert [x for batch in batches for x in batch] == list(range(6))
     assert b.end_message == ProducerFinished()
+
+
+# -- wake-ups are never lost, whatever the pattern of pausing --------------------------------
+
+
+class Dawdler(Component):
+    """Passes messages on after holding each batch for ``holds[k]`` bare timeslices (its
+    readers pause and wake at moments chosen by the test); ends on ProducerFinished."""
+
+    def __init__(self, holds: list[int]) -> None:
+        super().__init__()
+        self.holds = holds
+
+    def main(self):
+        out = self.outboxes["outbox"]
+        k = 0
+        while (batch := (yield RECEIVE)) is not None:
+            for _ in range(self.holds[k % len(self.holds)]):
+                yield  # busy, not paused: the stage before may pause meanwhile
+            k += 1
+            for msg in batch:
+                out.push(msg)
+        self.send(self.end_message, "signal")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 3), min_size=1, max_size=4), min_size=1, max_size=5),
+    st.integers(1, 40),
+    st.integers(1, 5),
+)
+def test_no_wake_up_is_lost_whatever_mix_of_busy_and_paused_stages(holds, n, per_slice):
+    sink = Collect()
+    run(Pipeline(Source(range(n), per_slice), *[Dawdler(h) for h in holds], sink), timeout=10)
+    assert sink.items == list(range(n))
+
+
+def test_a_reader_is_woken_by_a_sender_that_was_busy_when_the_reader_paused():
+    # Busy runs every timeslice (so it stops looking for sleeping readers); the reader
+    # pauses later; Busy's next send must still wake it
+    class Busy(Component):
+        def main(self):
+            for _ in range(20):
+                yield
+            self.send("late")
+            yield
+            self.send(ProducerFinished(), "signal")
+
+    busy, sink = Busy(), Collect()
+    run(Pipeline(busy, sink), timeout=5)
+    assert sink.items == ["late"]
+
+
+def test_a_sender_linked_to_a_sleeping_reader_mid_run_wakes_it():
+    class Relinker(Component):
+        """Sends to one reader, then links its outbox to another (paused) one too."""
+
+        def __init__(self, first: Component, second: Component) -> None:
+            super().__init__()
+            self.first, self.second = first, second
+
+        def main(self):
+            self.link((self, "outbox"), (self.first, "inbox"))
+            self.send(1)
+            for _ in range(5):
+                yield  # the second reader pauses meanwhile
+            self.link((self, "outbox"), (self.second, "inbox"))
+            self.send(2)
+            yield
+            for r in (self.first, self.second):
+                r.inboxes["control"].put(ProducerFinished())
+
+    a, b = Collect(), Collect()
+    run(Relinker(a, b), a, b, timeout=5)
+    assert (a.items, b.items) == ([1, 2], [2])
+
+
+def test_what_a_failing_component_sent_before_failing_still_wakes_its_reader():
+    class SendsThenFails(Component):
+        def main(self):
+            for _ in range(3):
+                yield  # the reader is asleep by now
+            self.send("last words")
+            raise OSError("disk")
+
+    class Guardian(Component):
+        def child_failed(self, child, exc):
+            return True  # taken charge of: the run goes on
+
+    class FirstThenStop(Component):
+        def main(self):
+            self.got = yield RECEIVE
+
+    g, reader = Guardian(), FirstThenStop()
+    failing = SendsThenFails()
+    g.add_child(failing)
+    g.link((failing, "outbox"), (reader, "inbox"))
+    run(g, reader, timeout=5)
+    assert reader.got == ["last words"]
+
+
+def test_a_finished_sender_is_not_kept_alive_by_its_readers():
+    class TakeThree(Component):
+        def main(self):
+            self.items: list = []
+            while len(self.items) < 3:
+                self.items += yield RECEIVE
+
+    sink = TakeThree()
+    senders = [Source([i], end=False) for i in range(3)]
+    for s in senders:
+        s.link((s, "outbox"), (sink, "inbox"))
+    refs = [weakref.ref(s) for s in senders]
+    sched = Scheduler()
+    for c in (sink, *senders):
+        sched.activate(c)
+    sink_task = sink._task
+    del senders, s, c
+    sched.run(timeout=5)
+    assert sorted(sink.items) == [0, 1, 2]
+    gc.collect()
+    assert [r() for r in refs] == [None, None, None]
+    assert sink_task.wakers == set()
+
+
+class Trickle(Component):
+    """Sends its items, one every ``gap + 1`` timeslices (its reader sleeps in between)."""
+
+    def __init__(self, items: list, gap: int) -> None:
+        super().__init__()
+        self.items, self.gap = items, gap
+
+    def main(self):
+        for item in self.items:
+            for _ in range(self.gap):
+                yield
+            self.send(item)
+            yield
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from([1, 2, 16, 17, 40]), st.integers(0, 4), st.integers(1, 4))
+def test_a_reader_with_many_senders_is_woken_by_each_of_them(senders, gap, each):
+    # past CROWD senders a pausing reader no longer flags each one: they always look
+    class Gather(Component):
+        def main(self):
+            self.items: list = []
+            while len(self.items) < senders * each:
+                self.items += yield RECEIVE
+
+    hub = Gather()
+    trickles = [Trickle([(s, k) for k in range(each)], gap + s % 3) for s in range(senders)]
+    for t in trickles:
+        t.link((t, "outbox"), (hub, "inbox"))
+    assert [t._task.sticky for t in trickles] == [senders > CROWD] * senders
+    run(hub, *trickles, timeout=10)
+    assert sorted(hub.items) == [(s, k) for s in range(senders) for k in range(each)]
