@@ -348,6 +348,9 @@ class Scheduler:
                         elif r is None:
                             send = t.send
                             y = send(None)
+                            if y is None and not t.attend:  # a bare yield: next round
+                                append(t)
+                                continue
                         else:
                             t.resume = None
                             y = r()
