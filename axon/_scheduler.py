@@ -80,6 +80,7 @@ class Scheduler:
         self._keepalives = 0
         self._threads = 0
         self._idle: asyncio.Future[None] | None = None
+        self._idle_waiters: list[asyncio.Future[None]] = []  # see next_idle()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._error: BaseException | None = None
         self._running = False
@@ -189,6 +190,24 @@ class Scheduler:
         self._threads -= 1
         self._poke()
 
+    def next_idle(self) -> asyncio.Future[None]:
+        """A future done the next time nothing is runnable (the scheduler then waits for
+        I/O, timers or threads), or when the run ends.
+
+        For tools and tests that wait for a system to settle: awaiting it, instead of
+        polling, costs nothing while components wait for real I/O.  Call it while the
+        scheduler runs (or is about to, in the same event loop).
+        """
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._idle_waiters.append(fut)
+        return fut
+
+    def _resolve_idle_waiters(self) -> None:
+        waiters, self._idle_waiters = self._idle_waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
+
     def _poke(self) -> None:
         idle = self._idle
         if idle is not None and not idle.done():
@@ -291,6 +310,7 @@ class Scheduler:
         finally:
             self._running = False
             self._in_loop = False
+            self._resolve_idle_waiters()
         if self._error is not None:
             self.shutdown()
             err, self._error = self._error, None
@@ -311,6 +331,8 @@ class Scheduler:
                 if not self._waiting and not self._threads and not self._keepalives:
                     self._raise_deadlock()
                 self._idle = loop.create_future()
+                if self._idle_waiters:
+                    self._resolve_idle_waiters()
                 await self._idle
                 self._idle = None
                 continue

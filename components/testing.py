@@ -236,12 +236,18 @@ class Harness:
         while quiet < 3 and not task.done():  # three quiet loop turns: callbacks have run
             if self._busy():
                 quiet = 0
-                if self.scheduler.statistics().runnable == 0:  # real I/O pending: don't spin
-                    await asyncio.wait({task}, timeout=0.001)
+                if self.scheduler.statistics().runnable == 0:  # real I/O pending: wait for
+                    await self._next_idle(task)  # the scheduler to act on it (no polling)
                     continue
             else:
                 quiet += 1
             await asyncio.sleep(0)
+
+    async def _next_idle(self, task: asyncio.Task[None]) -> None:
+        """Wait until the scheduler next runs out of work, or the run ends."""
+        idle = self.scheduler.next_idle()
+        await asyncio.wait({task, idle}, return_when=asyncio.FIRST_COMPLETED)
+        idle.cancel()
 
     async def _until_finished(self) -> None:
         task = self._task
@@ -263,7 +269,7 @@ class Harness:
             if clock is None:
                 await task
                 return
-            await asyncio.wait({task}, timeout=0.01)  # real I/O may yet set a fake timer
+            await self._next_idle(task)  # real I/O may yet set a fake timer
 
 
 def run_component(component: Component, *, clock: FakeClock | None = None,

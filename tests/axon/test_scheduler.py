@@ -583,3 +583,26 @@ def test_a_reader_with_many_senders_is_woken_by_each_of_them(senders, gap, each)
     assert [t._task.sticky for t in trickles] == [senders > CROWD] * senders
     run(hub, *trickles, timeout=10)
     assert sorted(hub.items) == [(s, k) for s in range(senders) for k in range(each)]
+
+
+def test_next_idle_is_done_when_nothing_can_run_and_when_the_run_ends():
+    sched = Scheduler()
+    sink = Collect()
+    sched.activate(sink)
+    seen: list = []
+
+    async def go():
+        with sched.keep_alive():
+            running = asyncio.ensure_future(sched.run_async())
+            await sched.next_idle()  # the sink has paused: nothing can run
+            seen.append(sink.state)
+            sink.inboxes["inbox"].put(1)
+            await sched.next_idle()  # it took the message and paused again
+            seen.append(list(sink.items))
+            last = sched.next_idle()
+            sink.inboxes["control"].put(Shutdown())
+        await running
+        assert last.done()
+
+    asyncio.run(go())
+    assert seen == [State.PAUSED, [1]]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 
-from axon import ComponentError, Deadlock, ProducerFinished
+from axon import Component, ComponentError, Deadlock, ProducerFinished
 from components import Map
 from components.testing import FakeClock, Harness, feed, run_component
 
@@ -44,3 +47,20 @@ def test_fake_clock_fires_timers_in_order_each_at_its_own_time():
     clock.advance(3)
     assert seen == [("a", 11.0), ("a2", 11.0), ("b", 12.0)] and clock.now() == 13.0
     assert clock.next_deadline() is None
+
+
+class Sleeper(Component):
+    """Waits on a real asyncio timer, then says so."""
+
+    def main(self):
+        yield asyncio.sleep(1.0)
+        self.send("woke")
+
+
+def test_the_harness_waits_for_real_io_without_polling():
+    with Harness(Sleeper()) as h:
+        cpu0 = time.process_time()
+        h.run_until_idle()  # the component is waiting on a real timer: not idle until it fires
+        used = time.process_time() - cpu0
+        assert h.take() == ["woke"]
+    assert used < 0.02, f"{used * 1000:.1f} ms of CPU while waiting 1 s"
