@@ -8,7 +8,9 @@ Design principles
 3. No sleeping per round.  The scheduler hands the event loop a turn only every
    ``io_slice`` seconds of continuous work (default 1 ms), so I/O stays responsive at
    little cost, and when nothing is runnable it blocks on a future: an idle system uses
-   no CPU until a timer, socket, thread or outside caller wakes something.
+   no CPU until a timer, socket, thread or outside caller wakes something.  It reads the
+   clock every few timeslices, as many as fit in the slice at the rate it sees, so slow
+   timeslices hold I/O back by one timeslice at most.
 4. Wake-ups are checked once per timeslice, not per message: after a component's
    timeslice the scheduler looks at the inboxes its outboxes reach and wakes their
    paused owners.  It looks only while one of those owners may be paused (a flag each
@@ -75,6 +77,7 @@ class Scheduler:
         self.services = ServiceRegistry()
         self._ready: deque[Task] = deque()
         self._asleep = 0  # visits this turn that paused a task instead of resuming it
+        self._chunk = 1  # timeslices between reads of the clock (adapts to their length)
         self._live: dict[int, Component] = {}
         self._waiting = 0
         self._keepalives = 0
@@ -325,7 +328,6 @@ class Scheduler:
         assert loop is not None
         RECV = RECEIVE  # (locals: the loop below is the hottest code in Axon)
         PAUSED = _PAUSED
-        chunk = range(32)  # timeslices between reads of the clock
         while self._live and self._error is None:
             if not ready:
                 if not self._waiting and not self._threads and not self._keepalives:
@@ -336,11 +338,13 @@ class Scheduler:
                 await self._idle
                 self._idle = None
                 continue
-            deadline = clock() + self.io_slice
+            start = mark = clock()
+            deadline = start + self.io_slice
             self._in_loop = True
             visits = 0
+            k = self._chunk  # timeslices until the clock is next read
             while True:
-                for i in chunk:
+                for i in range(k):
                     try:
                         t = ready.popleft()
                     except IndexError:  # nothing runnable
@@ -422,9 +426,20 @@ class Scheduler:
                         t.pause = False
                         self._await(t.comp, y)
                 else:
-                    visits += 32
-                    if clock() <= deadline:
+                    visits += k
+                    now = clock()
+                    if now + (now - mark) <= deadline:  # another chunk like this one fits
+                        mark = now
+                        if k < 32:
+                            k = k + k if k < 16 else 32
                         continue
+                    if now < deadline:  # it would not: read the clock sooner, so that a
+                        # slow timeslice does not hold I/O back for k of them
+                        k = max(1, int(k * (deadline - now) / (now - mark)))
+                        mark = now
+                        continue
+                    # the next turn starts with as many as fitted this one, up to 32
+                    self._chunk = max(1, min(32, int(self.io_slice * visits / (now - start))))
                 break
             self._in_loop = False
             self.timeslices += visits - self._asleep

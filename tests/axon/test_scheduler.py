@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import itertools
 import time
 import weakref
 
@@ -371,6 +372,36 @@ def test_a_busy_system_still_lets_timers_and_io_in():
 
     run(spinner, Timer(), timeout=10)
     assert order and order[0] > 0  # the timer fired while the spinner was still spinning
+
+
+def test_slow_timeslices_do_not_hold_io_back_beyond_one_timeslice():
+    """With timeslices longer than io_slice the event loop gets a turn after each one,
+    not only after a fixed number of them."""
+    log: list = []
+
+    class Slow(Component):
+        def main(self):
+            for _ in range(40):
+                time.sleep(0.002)  # a timeslice of real work, longer than io_slice (1 ms)
+                log.append("slice")
+                yield
+
+    async def go():
+        loop = asyncio.get_running_loop()
+        stop = False
+
+        def turn():
+            log.append("turn")
+            if not stop:
+                loop.call_soon(turn)
+
+        loop.call_soon(turn)
+        await run_async(Slow(), Slow())
+        stop = True
+
+    asyncio.run(go())
+    runs = [len(list(g)) for k, g in itertools.groupby(log) if k == "slice"]
+    assert max(runs) <= 2, runs
 
 
 def test_an_idle_system_uses_almost_no_cpu():
