@@ -445,10 +445,7 @@ def _add_fan_out_target(ob: Outbox[Any], sink: Inbox[Any]) -> None:
     owner = ob.owner
     owner._pushes[ob.name] = ob.push
     owner._add_wake_target(sink)
-    if ob.held:
-        held = list(ob.held)
-        ob.held.clear()  # type: ignore[union-attr]
-        _push_outside(ob, held)
+    _release(ob, ob.held)
 
 
 def _bind_outbox(ob: Outbox[Any], stops: list[Box]) -> None:
@@ -467,10 +464,7 @@ def _bind_outbox(ob: Outbox[Any], stops: list[Box]) -> None:
     else:
         ob._fan = pushes if ob.fans_out else None
         ob.push = _push_to_all(pushes)
-    if ob.held:
-        held = list(ob.held)
-        ob.held.clear()  # type: ignore[union-attr]
-        _push_outside(ob, held)
+    _release(ob, ob.held)
 
 
 def _bind_forwarding_inbox(ib: Inbox[Any], stops: list[Box]) -> None:
@@ -479,10 +473,15 @@ def _bind_forwarding_inbox(ib: Inbox[Any], stops: list[Box]) -> None:
         ib.push = ib.deliver  # nowhere to forward to yet: keep messages here
         return
     ib.push = pushes[0] if len(pushes) == 1 else _push_to_all(pushes)
-    if ib.queue:
-        waiting = list(ib.queue)
-        ib.queue.clear()
-        _push_outside(ib, waiting)
+    _release(ib, ib.queue)
+
+
+def _release(box: Box, waiting: deque[Any] | tuple[()]) -> None:
+    """``box`` leads somewhere now: push on what waited in it (held or queued)."""
+    if waiting:
+        msgs = list(waiting)
+        waiting.clear()  # type: ignore[union-attr]
+        _push_outside(box, msgs)
 
 
 def _push_outside(box: Box, msgs: Iterable[Any]) -> None:

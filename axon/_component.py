@@ -60,8 +60,8 @@ class Task:
     """
 
     __slots__ = ("comp", "send", "resume", "state", "pause", "held", "wake", "inq", "inbox",
-                 "control", "pause_queues", "wake_queues", "received", "wakers", "attend",
-                 "sticky")
+                 "control", "pause_queues", "wake_queues", "received", "wakers", "notify",
+                 "attend", "sticky")
 
     def __init__(self, comp: Component) -> None:
         self.comp = comp
@@ -79,6 +79,9 @@ class Task:
         self.held: deque[tuple[Inbox[Any], Any]] | None = None  # blocked sends, in order
         self.wake: list[Task] = []  # owners of the inboxes its outboxes reach
         self.wakers: set[Task] = set()  # the tasks whose ``wake`` lists this one
+        # the wakers to flag (``attend``) when it pauses: all of them, or none once they
+        # are more than CROWD (they are sticky then), so a pause costs O(CROWD) at most
+        self.notify: list[Task] = []
         # the queue RECEIVE's fast path takes from: ``inbox``'s, or NO_ROOM while senders
         # wait for room in it (so that path needs no check of its own: see _add_blocked)
         self.inq: deque[Any] = deque()
@@ -599,6 +602,7 @@ class Component:
             if len(wakers) == CROWD + 1:  # just became crowded: its senders always look
                 for w in wakers:
                     w.sticky = True
+            _renotify(owner)
         if len(wakers) > CROWD:
             task.sticky = True
         task.attend = True
@@ -701,17 +705,22 @@ def _drop_wake_list(task: Task) -> None:
     """Empty ``task.wake`` (before a rebuild, or once it has finished)."""
     for owner in task.wake:
         owner.wakers.discard(task)
+        _renotify(owner)
     task.wake = []
     task.sticky = False
 
 
+def _renotify(owner: Task) -> None:
+    wakers = owner.wakers
+    owner.notify = list(wakers) if len(wakers) <= CROWD else []
+
+
 def _fall_asleep(task: Task) -> None:
-    """Pause ``task``, and have its senders look for it after their timeslices."""
+    """Pause ``task``, and have its senders look for it after their timeslices (the
+    scheduler's loop has this inline)."""
     task.state = State.PAUSED
-    wakers = task.wakers
-    if len(wakers) <= CROWD:  # (a crowd's senders are sticky: they always look)
-        for w in wakers:
-            w.attend = True
+    for w in task.notify:
+        w.attend = True
 
 
 def _add_blocked(inbox: Inbox[Any], sender: Component) -> None:

@@ -386,7 +386,8 @@ class Scheduler:
                             visits += i + 1
                             break
                         continue
-                    if t.attend:  # wake the paused owners of inboxes it sent to
+                    if t.attend:  # wake the paused owners of inboxes it sent to (as
+                        # _wake_targets does, inline: every classic-idiom timeslice is here)
                         t.attend = t.sticky
                         for owner in t.wake:
                             if owner.state is PAUSED:
@@ -418,8 +419,10 @@ class Scheduler:
                                     if q:
                                         append(t)
                                         break
-                                else:
-                                    _fall_asleep(t)
+                                else:  # _fall_asleep(t), inline: the classic idiom's path
+                                    t.state = PAUSED
+                                    for w in t.notify:
+                                        w.attend = True
                         else:
                             append(t)
                     else:
