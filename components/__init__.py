@@ -10,7 +10,7 @@ from .errors import BadInput, BadInputError, OnError
 from .sources import ConsoleReader, FileReader, IterableSource
 from .sinks import Collector, ConsoleEcho, FileWriter
 from .transforms import Batch, Filter, Map, Unbatch
-from .timing import Clock, Delay, Periodic, RateLimiter, SystemClock, TimerHandle
+from .timing import Clock, Delay, Periodic, RateLimiter, SystemClock, Timed, TimerHandle
 from .routing import FanOut, KeyRouter, Merge, Router
 from .framing import LengthPrefixDecoder, LengthPrefixEncoder, LineJoiner, LineSplitter
 from .codecs import (
@@ -78,6 +78,7 @@ __all__ = [
     "TCPServer",
     "TextDecoder",
     "TextEncoder",
+    "Timed",
     "TimerHandle",
     "UDPReceiver",
     "UDPSender",

@@ -20,7 +20,7 @@ from axon import Component, ProducerFinished, Shutdown
 from ._stage import Stage
 from .errors import OnError
 
-__all__ = ["Clock", "Delay", "Periodic", "RateLimiter", "SystemClock", "TimerHandle"]
+__all__ = ["Clock", "Delay", "Periodic", "RateLimiter", "SystemClock", "Timed", "TimerHandle"]
 
 
 class TimerHandle(Protocol):
@@ -101,16 +101,58 @@ class Alarm:
         self._release()
 
 
-class _Timed(Stage):
-    """Base of the timer-driven stages: a clock, an alarm, and the pause/wake loop."""
+class Timed(Stage):
+    """Base of the timer-driven stages: a clock, an alarm, and the pause/wake loop.
+
+    ``main()`` takes the end of stream from ``control`` (``Shutdown`` stops at once), calls
+    :meth:`step` with the time, and pauses until a message or the alarm wakes it; it passes
+    the end on once ``step`` says it is done.  Subclasses set up their state in
+    :meth:`start` and do their work in :meth:`step`::
+
+    >>> class Echo(Timed):  # each message again, a second after it came  # doctest: +SKIP
+    ...     def start(self):
+    ...         self.due = deque()
+    ...     def step(self, alarm, now, end):
+    ...         self.due.extend((now + 1, m) for m in self.recv_all())
+    ...         while self.due and self.due[0][0] <= now:
+    ...             self.send(self.due.popleft()[1])
+    ...         if self.due:
+    ...             alarm.set_at(self.due[0][0])
+    ...         return end is not None and not self.due
+    """
 
     def __init__(self, *, clock: Clock | None = None, on_error: OnError | str = OnError.RAISE,
                  name: str | None = None) -> None:
         super().__init__(on_error=on_error, name=name)
         self.clock: Clock = clock if clock is not None else SystemClock()
 
+    def start(self) -> None:
+        """Make the state of one run (called as ``main()`` begins)."""
 
-class Delay(_Timed):
+    def step(self, alarm: Alarm, now: float, end: Any) -> bool:
+        """Take input and send what is due at ``now``; set ``alarm`` for the next deadline.
+
+        ``end`` is the ``ProducerFinished`` taken so far (or None).  True when done.
+        """
+        raise NotImplementedError
+
+    def main(self) -> Generator[Any, Any, None]:
+        self.start()
+        alarm = Alarm(self, self.clock)
+        end = None
+        try:
+            while True:
+                end = self.take_control(end)
+                if isinstance(end, Shutdown) or self.step(alarm, self.clock.now(), end):
+                    break
+                self.pause()
+                yield
+        finally:
+            alarm.cancel()
+        self.send(end, "signal")
+
+
+class Delay(Timed):
     """Passes each message on ``seconds`` after it arrived, in order.
 
     At ``ProducerFinished`` the messages still delayed are sent at their time, then the end
@@ -133,34 +175,23 @@ class Delay(_Timed):
             raise ValueError(f"Delay: seconds must be >= 0, not {seconds}")
         self.seconds = seconds
 
-    def main(self) -> Generator[Any, Any, None]:
-        clock = self.clock
-        alarm = Alarm(self, clock)
-        pending: deque[tuple[float, Any]] = deque()
-        end = None
-        try:
-            while True:
-                end = self.take_control(end)
-                if isinstance(end, Shutdown):
-                    break
-                now = clock.now()
-                for msg in self.recv_all():
-                    pending.append((now + self.seconds, msg))
-                out = self.outboxes["outbox"]
-                while pending and pending[0][0] <= now:
-                    out.push(pending.popleft()[1])
-                if pending:
-                    alarm.set_at(pending[0][0])
-                elif end is not None:
-                    break
-                self.pause()
-                yield
-        finally:
-            alarm.cancel()
-        self.send(end, "signal")
+    def start(self) -> None:
+        self._pending: deque[tuple[float, Any]] = deque()  # (when due, message)
+
+    def step(self, alarm: Alarm, now: float, end: Any) -> bool:
+        pending = self._pending
+        for msg in self.recv_all():
+            pending.append((now + self.seconds, msg))
+        out = self.outboxes["outbox"]
+        while pending and pending[0][0] <= now:
+            out.push(pending.popleft()[1])
+        if pending:
+            alarm.set_at(pending[0][0])
+            return False
+        return end is not None
 
 
-class RateLimiter(_Timed):
+class RateLimiter(Timed):
     """Passes messages on at most ``rate`` per second, queueing the rest (none dropped).
 
     Up to ``burst`` messages may go at once after a quiet spell (a token bucket).  At
@@ -187,39 +218,29 @@ class RateLimiter(_Timed):
         self.rate = rate
         self.burst = burst
 
-    def main(self) -> Generator[Any, Any, None]:
-        clock = self.clock
-        alarm = Alarm(self, clock)
-        interval = 1.0 / self.rate
-        tolerance = (self.burst - 1) * interval
-        queue: deque[Any] = deque()
+    def start(self) -> None:
+        self._queue: deque[Any] = deque()
         # GCRA: a message may go when now >= tat - tolerance ("theoretical arrival time");
         # exact comparisons, so an alarm set for the moment a message may go always sends it
-        tat = clock.now()
-        end = None
-        try:
-            while True:
-                end = self.take_control(end)
-                if isinstance(end, Shutdown):
-                    break
-                queue.extend(self.recv_all())
-                now = clock.now()
-                out = self.outboxes["outbox"]
-                while queue and now >= tat - tolerance:
-                    out.push(queue.popleft())
-                    tat = max(tat, now) + interval
-                if queue:
-                    alarm.set_at(tat - tolerance)
-                elif end is not None:
-                    break
-                self.pause()
-                yield
-        finally:
-            alarm.cancel()
-        self.send(end, "signal")
+        self._tat = self.clock.now()
+
+    def step(self, alarm: Alarm, now: float, end: Any) -> bool:
+        interval = 1.0 / self.rate
+        tolerance = (self.burst - 1) * interval
+        queue, tat = self._queue, self._tat
+        queue.extend(self.recv_all())
+        out = self.outboxes["outbox"]
+        while queue and now >= tat - tolerance:
+            out.push(queue.popleft())
+            tat = max(tat, now) + interval
+        self._tat = tat
+        if queue:
+            alarm.set_at(tat - tolerance)
+            return False
+        return end is not None
 
 
-class Periodic(_Timed):
+class Periodic(Timed):
     """Sends a tick every ``interval`` seconds: 0, 1, 2, ... (``count`` ticks, or forever).
 
     Ticks are due at ``start + k * interval`` (no drift).  A tick that comes more than an

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
-from axon import Outbox, Shutdown
+from axon import Outbox
 
 from ._stage import Stage
 from .errors import OnError
-from .timing import Alarm, Clock, SystemClock
+from .timing import Alarm, Clock, Timed
 
 __all__ = ["Batch", "Filter", "Map", "Unbatch"]
 
@@ -83,7 +83,7 @@ class Filter(Stage):
                     out.push(msg)
 
 
-class Batch(Stage):
+class Batch(Timed):
     """Groups messages into lists of ``size``, or of whatever arrived within ``interval``.
 
     With both, a batch goes when it is full or when ``interval`` seconds have passed since
@@ -106,7 +106,7 @@ class Batch(Stage):
     def __init__(self, size: int | None = None, *, interval: float | None = None,
                  clock: Clock | None = None, on_error: OnError | str = OnError.RAISE,
                  name: str | None = None) -> None:
-        super().__init__(on_error=on_error, name=name)
+        super().__init__(clock=clock, on_error=on_error, name=name)
         if size is None and interval is None:
             raise ValueError("Batch needs a size, an interval, or both")
         if size is not None and size < 1:
@@ -115,7 +115,6 @@ class Batch(Stage):
             raise ValueError(f"Batch: interval must be > 0, not {interval}")
         self.size = size
         self.interval = interval
-        self.clock: Clock = clock if clock is not None else SystemClock()
 
     def process(self, batch: list[Any], out: Outbox[Any]) -> None:  # by count only
         held = self._held_items
@@ -132,42 +131,36 @@ class Batch(Stage):
             out.push(self._held_items)
             self._held_items = []
 
-    def main(self) -> Generator[Any, Any, None]:
+    def start(self) -> None:
         self._held_items = []
-        if self.interval is None:
-            yield from super().main()
+
+    def main(self) -> Generator[Any, Any, None]:
+        if self.interval is not None:
+            yield from super().main()  # Timed's loop, with step() below
             return
-        clock = self.clock
-        alarm = Alarm(self, clock)
-        end = None
-        try:
-            while True:
-                end = self.take_control(end)
-                if isinstance(end, Shutdown):
-                    break
-                out = self.outboxes["outbox"]
-                now = clock.now()
-                if alarm.deadline is not None and now >= alarm.deadline:
-                    alarm.cancel()
-                    self.flush(out)
-                size = self.size
-                for msg in self.recv_all():
-                    held = self._held_items
-                    if not held:
-                        alarm.set_at(now + self.interval)
-                    held.append(msg)
-                    if size is not None and len(held) >= size:
-                        out.push(held)
-                        self._held_items = []
-                        alarm.cancel()
-                if end is not None:
-                    self.flush(out)
-                    break
-                self.pause()
-                yield
-        finally:
+        self.start()
+        yield from Stage.main(self)  # by count only: process() per batch
+
+    def step(self, alarm: Alarm, now: float, end: Any) -> bool:
+        out = self.outboxes["outbox"]
+        if alarm.deadline is not None and now >= alarm.deadline:
             alarm.cancel()
-        self.send(end, "signal")
+            self.flush(out)
+        size, interval = self.size, self.interval
+        assert interval is not None
+        for msg in self.recv_all():
+            held = self._held_items
+            if not held:
+                alarm.set_at(now + interval)
+            held.append(msg)
+            if size is not None and len(held) >= size:
+                out.push(held)
+                self._held_items = []
+                alarm.cancel()
+        if end is not None:
+            self.flush(out)
+            return True
+        return False
 
 
 class Unbatch(Stage):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import deque
+
 from axon import ProducerFinished, Shutdown
-from components import Batch, Delay, Periodic, RateLimiter
+from components import Batch, Delay, Periodic, RateLimiter, Timed
 from components.testing import FakeClock, Harness, run_component
 
 PF = ProducerFinished()
@@ -121,3 +123,34 @@ def test_batch_by_count_or_time_whichever_first():
     out = run_component(Batch(2, interval=5.0, clock=clock), clock=clock,
                         inbox=[1, 2, 3], control=[PF])
     assert out["outbox"] == [[1, 2], [3]]
+
+
+class Echo(Timed):
+    """The example in Timed's docstring: each message again, a second after it came."""
+
+    def start(self):
+        self.due = deque()
+
+    def step(self, alarm, now, end):
+        self.due.extend((now + 1, m) for m in self.recv_all())
+        while self.due and self.due[0][0] <= now:
+            self.send(self.due.popleft()[1])
+        if self.due:
+            alarm.set_at(self.due[0][0])
+        return end is not None and not self.due
+
+
+def test_a_timed_stage_is_a_start_and_a_step():
+    clock = FakeClock()
+    with Harness(Echo(clock=clock), clock=clock) as h:
+        h.feed("inbox", "a")
+        h.run_until_idle()
+        h.advance(0.5)
+        h.feed("inbox", "b")
+        h.run_until_idle()
+        h.feed("control", ProducerFinished())
+        h.advance(0.6)
+        assert h.take() == ["a"] and not h.finished  # "a" was due at 1.0, "b" is at 1.5
+        h.advance(0.4)
+        assert h.take() == ["b"] and h.finished  # then the end goes on
+        assert h.outputs["signal"] == [ProducerFinished()]
