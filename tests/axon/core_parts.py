@@ -27,10 +27,11 @@ class Source(Component):
 
 
 class Collect(Component):
-    """Keeps everything that reaches its inbox; ends on ProducerFinished/Shutdown."""
+    """Keeps everything that reaches its inbox in ``items`` (and in ``log`` as (name,
+    message) pairs); ends on ProducerFinished/Shutdown, keeps it in ``end``, passes it on."""
 
-    def __init__(self, log: list[Any] | None = None) -> None:
-        super().__init__()
+    def __init__(self, name: str | None = None, log: list[Any] | None = None) -> None:
+        super().__init__(name=name)
         self.items: list[Any] = []
         self.log = log
 
@@ -39,6 +40,11 @@ class Collect(Component):
             self.items.extend(batch)
             if self.log is not None:
                 self.log.extend((self.name, x) for x in batch)
+        self.send(self.end_message, "signal")
+
+    @property
+    def end(self) -> Any:
+        return self.end_message
 
 
 class ClassicCollect(Component):

@@ -7,6 +7,8 @@ from typing import Any
 
 from axon import RECEIVE, Component, ProducerFinished, Shutdown
 
+from .core_parts import Collect  # noqa: F401 - shared with the core tests
+
 
 class Count(Component):
     """Sends 0..n-1, one per timeslice (``per_slice`` at a time), then ProducerFinished."""
@@ -24,26 +26,6 @@ class Count(Component):
                 i += 1
             yield
         self.send(ProducerFinished("count"), "signal")
-
-
-class Collect(Component):
-    """Keeps everything it receives in ``items`` and the end in ``end``."""
-
-    def __init__(self, name: str | None = None, log: list[Any] | None = None) -> None:
-        super().__init__(name=name)
-        self.items: list[Any] = []
-        self.log = log
-
-    def main(self) -> Generator[Any, Any, None]:
-        while (batch := (yield RECEIVE)) is not None:
-            self.items.extend(batch)
-            if self.log is not None:
-                self.log.extend((self.name, x) for x in batch)
-        self.send(self.end_message, "signal")
-
-    @property
-    def end(self) -> Any:
-        return self.end_message
 
 
 class Map(Component):
