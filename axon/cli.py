@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ._component import Component
-from ._inspect import Profiler, snapshot
+from ._inspect import Profiler, _walk, snapshot
 from ._scheduler import Scheduler
 
 __all__ = ["CliError", "load_system", "main"]
@@ -88,7 +88,7 @@ def _system_like(value: Any) -> bool:
 def _stats_table(system: Component, profiler: Profiler, elapsed: float) -> str:
     snap = snapshot(system)
     rows = [("component", "state", "in", "out", "dropped", "slices", "ms")]
-    for info, comp in zip(snap.components, _all(system)):
+    for info, comp in zip(snap.components, _walk([system], live_only=False)):  # same order
         sent = profiler.sent.get(comp, info.sent)
         rows.append((
             "  " * info.depth + (f"[{info.label}] " if info.label is not None else "") + info.name,
@@ -101,16 +101,6 @@ def _stats_table(system: Component, profiler: Profiler, elapsed: float) -> str:
                        enumerate(zip(r, widths))) for r in rows]
     lines.append(f"total {elapsed * 1000:.1f} ms")
     return "\n".join(lines)
-
-
-def _all(root: Component) -> list[Component]:
-    out: list[Component] = []
-    todo = [root]
-    while todo:
-        c = todo.pop()
-        out.append(c)
-        todo.extend(reversed(c.children))
-    return out
 
 
 def _run(args: argparse.Namespace) -> int:
