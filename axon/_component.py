@@ -672,6 +672,13 @@ class Component:
         """True when every child has finished (a count kept as they finish: O(1))."""
         return self._unfinished == 0
 
+    def child_finished(self, child: "Component") -> None:
+        """Called as ``child`` finishes (or fails), before this component is woken.
+
+        Override it to learn which child ended without scanning them all; keep it short
+        and do not send from it.
+        """
+
     # -- the work ------------------------------------------------------------------------------------
 
     def _generator(self) -> Generator[Any, Any, None]:

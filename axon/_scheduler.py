@@ -578,6 +578,7 @@ class Scheduler:
         parent = comp._parent
         if parent is not None:
             parent._unfinished -= 1
+            parent.child_finished(comp)
             if parent._state is _PAUSED:
                 self.wake(parent)
         for hook in self._finish_hooks:

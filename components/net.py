@@ -321,7 +321,9 @@ class TCPServer(Stage):
         self.host = host
         self.port = port
         self.backlog = backlog
-        self._pairs: dict[int, tuple[TCPConnection, Component]] = {}
+        self._pairs: dict[int, tuple[TCPConnection, Component]] = {}  # by id(connection)
+        self._pair_of: dict[int, int] = {}  # id(connection or protocol) -> its pair's key
+        self._ended: set[int] = set()  # pairs with a finished member, to look at
         self._count = 0
 
     def main(self) -> Generator[Any, Any, None]:
@@ -382,12 +384,23 @@ class TCPServer(Stage):
         self._count += 1
         self.add_child(conn, f"conn{self._count}")
         self.add_child(proto, f"protocol{self._count}")
-        self._pairs[id(conn)] = (conn, proto)
+        key = id(conn)
+        self._pairs[key] = (conn, proto)
+        self._pair_of[id(conn)] = self._pair_of[id(proto)] = key
+
+    def child_finished(self, child: Component) -> None:
+        key = self._pair_of.get(id(child))
+        if key is not None:
+            self._ended.add(key)
 
     def _reap(self) -> None:
-        for key, (conn, proto) in list(self._pairs.items()):
+        """Let go of the connections whose two halves have both finished (only those
+        ``child_finished`` named: no scan of every connection per wake)."""
+        ended, self._ended = self._ended, set()
+        for key in ended:
+            conn, proto = self._pairs[key]
             if conn.done and proto.done:
-                del self._pairs[key]
+                del self._pairs[key], self._pair_of[id(conn)], self._pair_of[id(proto)]
                 self.remove_child(conn)
                 self.remove_child(proto)
 
@@ -396,16 +409,17 @@ class TCPServer(Stage):
         top: Component | None = child
         while top is not None and top.parent is not self:
             top = top.parent
-        for conn, proto in self._pairs.values():
-            if top is conn or top is proto:
-                self.send(ProtocolFailed(conn.peer, child.path, exc), "events")
-                _stop_tree(conn)
-                _stop_tree(proto)
-                sched = self.scheduler
-                if sched is not None:
-                    sched.wake(self)
-                return True
-        return False
+        key = self._pair_of.get(id(top))
+        if key is None:
+            return False
+        conn, proto = self._pairs[key]
+        self.send(ProtocolFailed(conn.peer, child.path, exc), "events")
+        _stop_tree(conn)
+        _stop_tree(proto)
+        sched = self.scheduler
+        if sched is not None:
+            sched.wake(self)
+        return True
 
 
 def _stop_tree(component: Component) -> None:

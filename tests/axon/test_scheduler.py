@@ -637,3 +637,16 @@ def test_next_idle_is_done_when_nothing_can_run_and_when_the_run_ends():
 
     asyncio.run(go())
     assert seen == [State.PAUSED, [1]]
+
+
+def test_a_parent_is_told_which_child_finished_before_it_is_woken():
+    told: list = []
+
+    class Parent(Component):
+        def child_finished(self, child):
+            told.append((child.name, self.state))
+
+    p = Parent()
+    p.add_children(Recorder([], 1, "quick"), Recorder([], 3, "slow"))
+    run(p, timeout=5)
+    assert told == [("quick", State.PAUSED), ("slow", State.PAUSED)]

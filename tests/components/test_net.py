@@ -196,6 +196,19 @@ def test_garbage_bytes_fail_only_their_own_connection():
     assert "TextDecoder" in failed.component and "utf-8" in str(failed.error)
 
 
+def test_the_server_lets_go_of_each_connection_once_it_has_ended():
+    async def body(port: int, server: TCPServer, log: EventLog, task: asyncio.Task[None]) -> None:
+        for i in range(5):
+            assert await talk(port, b"line %d\n" % i) == b"line %d\n" % i
+        assert await talk(port, b"\xff garbage\n") == b""  # a failed protocol, too
+        await until(lambda: server.children == [], task)
+        assert await talk(port, b"and on\n") == b"and on\n"
+        await until(lambda: server.children == [], task)
+
+    log = serving(line_echo, body)
+    assert sum(isinstance(e, Disconnected) for e in log.events) == 7
+
+
 def test_an_oversized_frame_is_refused_while_other_clients_keep_being_served():
     def frame(payload: bytes) -> bytes:
         return len(payload).to_bytes(4, "big") + payload
