@@ -121,7 +121,7 @@ def markdown(results: dict) -> str:
                 sizes.append(f"{peer}: " + ", ".join(f"{k}={v}" for k, v in params.items()))
         lines.append(f"- **{name}** ({w['title']}): " + "; ".join(sizes))
         if w.get("meta"):
-            lines.append(f"  - " + ", ".join(f"{k}={_fmt(v)}" for k, v in w["meta"].items()))
+            lines.append("  - " + ", ".join(f"{k}={_fmt(v)}" for k, v in w["meta"].items()))
     if errors:
         lines += ["", "## Errors", ""]
         seen = set()
