@@ -22,6 +22,10 @@ from ._seq import Seq
 from ._services import ServiceError, ServiceRegistry
 from ._supervisor import ChildFailed, RestartsExhausted, Strategy, Supervisor
 from ._threaded import ThreadedComponent, ThreadStopped
+from ._wire import (
+    Codec, CodecError, DecodeError, EncodeError, FrameReader, JSONCodec, MsgpackCodec,
+    PickleCodec, codec_for, frame,
+)
 
 __all__ = [
     "AxonError",
@@ -32,23 +36,33 @@ __all__ = [
     "BoxStatistics",
     "Carousel",
     "ChildFailed",
+    "Codec",
+    "codec_for",
+    "CodecError",
     "Component",
     "ComponentError",
     "ComponentInfo",
     "Deadlock",
+    "DecodeError",
     "draw",
     "EmptyBox",
+    "EncodeError",
     "EndSignal",
+    "frame",
+    "FrameReader",
     "Graphline",
     "Handle",
     "Inbox",
     "Instrument",
     "Introspector",
+    "JSONCodec",
     "Link",
     "LinkError",
     "LinkInfo",
     "LinkKind",
+    "MsgpackCodec",
     "Outbox",
+    "PickleCodec",
     "Pipeline",
     "Policy",
     "ProducerFinished",
