@@ -390,9 +390,17 @@ def _abort(nc: Any) -> None:
         with contextlib.suppress(Exception):
             transport.close()
     with contextlib.suppress(RuntimeError):
-        task = asyncio.get_running_loop().create_task(nc.close())
+        task = asyncio.get_running_loop().create_task(_quietly(nc.close()))
         _CLOSING.add(task)
         task.add_done_callback(_CLOSING.discard)
 
 
 _CLOSING: set["asyncio.Task[None]"] = set()
+
+
+async def _quietly(coro: Any) -> None:
+    """Await ``coro``, ignoring its failure (closing a connection that is already gone)."""
+    try:
+        await coro
+    except Exception:  # noqa: BLE001
+        pass

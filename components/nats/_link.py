@@ -95,13 +95,18 @@ class NatsLink(Stage):
         """``items`` as payloads of at most :attr:`max_batch` messages and ``max_payload``
         bytes each; a message that cannot be encoded (or alone is too big) is reported and
         left out."""
-        out: list[bytes] = []
+        return [payload for payload, _ in self.encode_groups(items, subject, max_payload)]
+
+    def encode_groups(self, items: list[Any], subject: str,
+                      max_payload: int) -> list[tuple[bytes, list[Any]]]:
+        """As :meth:`encode`, each payload with the messages it holds."""
+        out: list[tuple[bytes, list[Any]]] = []
         step = max(1, self.max_batch)
         for start in range(0, len(items), step):
             self._encode_into(out, items[start:start + step], subject, max_payload)
         return out
 
-    def _encode_into(self, out: list[bytes], chunk: list[Any], subject: str,
+    def _encode_into(self, out: list[tuple[bytes, list[Any]]], chunk: list[Any], subject: str,
                      max_payload: int) -> None:
         encode = self.codec.encode_batch
         while chunk:
@@ -116,7 +121,7 @@ class NatsLink(Stage):
                 chunk = chunk[i + 1:]
                 continue
             if len(payload) <= max_payload:
-                out.append(payload)
+                out.append((payload, chunk))
             elif len(chunk) == 1:
                 self.encode_errors += 1
                 self.reject(f"a message for subject {subject!r} is {len(payload)} bytes "
