@@ -5,3 +5,4 @@ from ._link import NatsMessage, check_subject
 from ._server import NatsCluster, NatsServer, NatsServerError, find_nats_server
 from ._request import NatsRequester, NatsResponder, RequestError, RequestFailed
 from ._jetstream import JetStreamMessage, JetStreamPublisher, JetStreamSubscriber, PublishFailed, Stream, ensure_stream
+from ._backplane import NatsBridge, NatsTransport
