@@ -2,6 +2,7 @@
 
     axon run path/to/script.py[:name] [--stats] [--timeout S]
     axon graph path/to/script.py[:name] -o system.svg
+    axon serve module:factory --nats URL --subject S [--queue G] [--to T | --durable D]
 
 The script is run as a module named ``__axon__`` (so its ``if __name__ == "__main__":``
 block does not run), then ``name`` (default ``system``) is taken from it: a Component, or
@@ -135,6 +136,27 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    try:  # (the NATS links live in the component library, an optional extra)
+        from components.nats._serve import ServeError, serve
+    except ImportError as exc:
+        raise CliError(f"serving needs the NATS links: pip install 'axon-components[nats]' "
+                       f"({exc})") from None
+    try:
+        return serve(args)
+    except ServeError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _serve_arguments(p: argparse.ArgumentParser) -> None:
+    try:
+        from components.nats._serve import add_serve_arguments
+    except ImportError:  # the command then explains what is missing
+        p.add_argument("rest", nargs=argparse.REMAINDER)
+        return
+    add_serve_arguments(p)
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="axon", description="Run or draw an Axon system.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -151,6 +173,9 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--format", default=None, help="output format (default: from -o's suffix)")
     g.add_argument("--title", default=None, help="a title above the drawing")
     g.set_defaults(func=_graph)
+    s = sub.add_parser("serve", help="run a component as a NATS service (copies share the work)")
+    _serve_arguments(s)
+    s.set_defaults(func=_serve)
     return p
 
 

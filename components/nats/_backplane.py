@@ -76,17 +76,6 @@ class NatsBridge(NatsLink):
         self.received = 0
         self.unheard = 0  # from other processes while nobody here subscribed
         self.dropped = 0  # from other processes, beyond max_pending
-        self._subscribed: Any = None
-
-    @property
-    def subscribed(self) -> Any:
-        """A future done once the bridge hears the other processes (subscribed, and the
-        server has confirmed it)."""
-        import asyncio
-
-        if self._subscribed is None:
-            self._subscribed = asyncio.get_running_loop().create_future()
-        return self._subscribed
 
     def main(self) -> Generator[Any, Any, None]:
         client = yield from self._open()
@@ -110,10 +99,7 @@ class NatsBridge(NatsLink):
             wake(me)
 
         sub = yield client.subscribe(self.everyone, cb=on_message, pending_msgs_limit=limit)
-        yield client.flush(5.0)
-        ready = self.subscribed
-        if not ready.done():
-            ready.set_result(None)
+        yield from self._confirm(client)
         inbox = self.inboxes["inbox"]
         end: EndSignal | None = None
         try:

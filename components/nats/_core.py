@@ -230,6 +230,7 @@ class NatsSubscriber(NatsLink):
                                      cb=self._on_message(), pending_msgs_limit=self.max_pending,
                                      pending_bytes_limit=256 * 1024 * 1024)
         unwatch = conn.on_slow_consumer(sub, self._count_client_drop)
+        yield from self._confirm(client)
         out = self.outboxes["outbox"]
         end: EndSignal | None = None
         closed = False

@@ -528,6 +528,7 @@ class JetStreamSubscriber(NatsLink):
         sub = yield client.subscribe(inbox_subject, cb=on_message,
                                      pending_msgs_limit=4 * self.max_ack_pending + 100)
         unlisten = conn.listen(self.inboxes["connection"])
+        yield from self._confirm(client)
         next_subject = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{self.durable}"
         out = self.outboxes["outbox"]
         end: EndSignal | None = None

@@ -9,6 +9,7 @@ default for links: a ``BadInput`` record on ``error``), and the link carries on.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ class NatsLink(Stage):
         self.connection: NatsConnection | None = None
         self.encode_errors = 0
         self.decode_errors = 0
+        self._subscribed: asyncio.Future[None] | None = None
 
     # -- the connection ------------------------------------------------------------------
 
@@ -84,6 +86,21 @@ class NatsLink(Stage):
             return ready.result()
         client: Client = yield ready
         return client
+
+    @property
+    def subscribed(self) -> "asyncio.Future[None]":
+        """For the receiving links: done once the subscription is in place (the server has
+        confirmed it), so what is published from then on reaches this component."""
+        if self._subscribed is None:
+            self._subscribed = asyncio.get_running_loop().create_future()
+        return self._subscribed
+
+    def _confirm(self, client: "Client") -> Generator[Any, Any, None]:
+        """Wait until the server has our subscription, then resolve :attr:`subscribed`."""
+        yield client.flush(10.0)
+        fut = self.subscribed
+        if not fut.done():
+            fut.set_result(None)
 
     def _release(self) -> None:
         if self.connection is not None:

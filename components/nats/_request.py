@@ -120,6 +120,7 @@ class NatsResponder(NatsLink):
             wake(me)
 
         sub = yield client.subscribe(self.subject, queue=self.queue or "", cb=on_request)
+        yield from self._confirm(client)
         end: EndSignal | None = None
         subscribed = True
         try:
@@ -292,6 +293,7 @@ class NatsRequester(NatsLink):
             wake(me)
 
         sub = yield client.subscribe(prefix + ".*", cb=on_reply)
+        yield from self._confirm(client)
         tokens = itertools.count()
         out = self.outboxes["outbox"]
         inbox = self.inboxes["inbox"]
