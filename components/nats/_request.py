@@ -128,6 +128,7 @@ class NatsResponder(NatsLink):
                 while True:
                     end = self.take_control(end)
                     if isinstance(end, Shutdown):
+                        self.send(end, "worker_control")
                         break
                     if end is not None and subscribed:
                         subscribed = False
