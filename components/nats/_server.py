@@ -11,8 +11,9 @@ Design notes
    servers never race for a port.  A restart reuses the same port and store, which is
    what a "broker restarted mid-stream" needs.
 3. It is stopped by its PID: ``SIGTERM`` (JetStream flushes its store), then ``SIGKILL``
-   after a grace period; :meth:`NatsServer.kill` is the ``kill -9``.  On Linux the server
-   also gets ``SIGKILL`` if the Python process that started it dies (``PR_SET_PDEATHSIG``),
+   after a grace period; :meth:`NatsServer.kill` is the ``kill -9``.  On Linux a server
+   started from the main thread also gets ``SIGKILL`` if the Python process that started
+   it dies (``PR_SET_PDEATHSIG``),
    and an ``atexit`` hook stops whatever is still running, so a crashed test run leaves no
    server behind.
 """
@@ -29,6 +30,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -204,10 +206,12 @@ class NatsServer:
             old.unlink()
         argv = [self.binary, "-c", str(self.config_path), "-l", str(self.log_path),
                 "--ports_file_dir", str(ports_dir)]
+        # (the parent-death signal fires when the *thread* that started the server ends, so
+        # only a server started from the main thread gets it)
+        tie = sys.platform == "linux" and threading.current_thread() is threading.main_thread()
         self.process = subprocess.Popen(  # noqa: S603 - our own binary and arguments
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent if sys.platform == "linux"
-            else None)
+            stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent if tie else None)
         _RUNNING.add(self)
         self.starts += 1
         try:
