@@ -71,7 +71,7 @@ class Tally(Component):
         self.count = count
         self.peers = peers
         self.got: dict[str, list[int]] = {}
-        self.done = done
+        self.complete = done
 
     def main(self) -> Generator[Any, Any, None]:
         while (batch := (yield RECEIVE)) is not None:
@@ -79,8 +79,8 @@ class Tally(Component):
                 self.got.setdefault(str(sender), []).append(n)
             if len(self.got) == self.peers and all(len(v) >= self.count
                                                    for v in self.got.values()):
-                if not self.done.done():
-                    self.done.set_result(None)
+                if not self.complete.done():
+                    self.complete.set_result(None)
 
 
 def backplane(url: str, name: str, ident: str, count: str, peers: str) -> None:
