@@ -364,25 +364,28 @@ class JetStreamPublisher(NatsLink):
             if status == "503":  # no responders: no stream, or JetStream down for a moment
                 self._retry_later(p, now, "JetStream unavailable (no responders)")
                 continue
-            try:
-                resp = json.loads(msg.data)
-            except ValueError:
-                self._retry_later(p, now, "an acknowledgement that is not JSON")
-                continue
-            err = resp.get("error")
-            if err:
+            data = msg.data
+            if b'"error"' in data or not data.startswith(b'{"stream"'):
+                try:
+                    resp = json.loads(data)
+                except ValueError:
+                    self._retry_later(p, now, "an acknowledgement that is not JSON")
+                    continue
+                err = resp.get("error") or {"description": f"unexpected reply {data[:80]!r}"}
                 if err.get("code") == 503 or err.get("err_code") in RETRYABLE:
                     self._retry_later(p, now, str(err.get("description")))
                 else:
                     self._fail(p, f"the stream refused it: {err.get('description')} "
                                   f"(code {err.get('code')}, {err.get('err_code')})")
                 continue
+            # (a PubAck, {"stream":..,"seq":..[,"duplicate":true]}: read without json, which
+            # is a third of the cost of a publish)
+            if b'"duplicate":true' in data:
+                self.duplicates += 1
             p.done = True
             del self._by_token[msg.subject[skip:]]
             self.acked += 1
             self.published += sum(1 for m in p.items if not isinstance(m, EndSignal))
-            if resp.get("duplicate"):
-                self.duplicates += 1
 
     def _arm_timer(self, loop: asyncio.AbstractEventLoop) -> None:
         if self._timer is not None:
