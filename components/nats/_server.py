@@ -100,6 +100,8 @@ class NatsServer:
     store in a temporary directory removed by :meth:`close`.  ``token`` or ``user`` /
     ``password`` require clients to authenticate; ``tls`` is ``(cert_file, key_file)``.
     ``cluster_port`` and ``routes`` make it one of a cluster (see :class:`NatsCluster`).
+    ``prefix`` is put before the command (a program that ``exec``\ s it, such as
+    ``ip netns exec NS``: the PID stays the server's).
 
     >>> with NatsServer() as server:             # doctest: +SKIP
     ...     run(Pipeline(source, NatsPublisher("jobs", nats=server.url)))
@@ -111,7 +113,7 @@ class NatsServer:
                  cluster_name: str = "axon", cluster_port: int | None = None,
                  routes: Sequence[str] = (), monitor: bool = False,
                  directory: str | None = None, binary: str | None = None,
-                 extra_config: str = "") -> None:
+                 extra_config: str = "", prefix: Sequence[str] = ()) -> None:
         self.host = host
         self.port = port
         self.jetstream = jetstream
@@ -127,6 +129,7 @@ class NatsServer:
         self.monitor_port: int | None = None
         self.binary = binary or find_nats_server()
         self.extra_config = extra_config
+        self.prefix = tuple(prefix)  # e.g. ("ip", "netns", "exec", "n1"): it execs the server
         self._own_dir = directory is None
         self.directory = Path(directory or tempfile.mkdtemp(prefix="axon-nats-"))
         self.process: subprocess.Popen[bytes] | None = None
@@ -204,7 +207,7 @@ class NatsServer:
         ports_dir.mkdir(exist_ok=True)
         for old in ports_dir.glob("*.ports"):
             old.unlink()
-        argv = [self.binary, "-c", str(self.config_path), "-l", str(self.log_path),
+        argv = [*self.prefix, self.binary, "-c", str(self.config_path), "-l", str(self.log_path),
                 "--ports_file_dir", str(ports_dir)]
         # (the parent-death signal fires when the *thread* that started the server ends, so
         # only a server started from the main thread gets it)
