@@ -243,7 +243,7 @@ def backplane_in_process(n: int) -> float:
 def backplane_across_processes(url: str, n: int) -> float:
     """Messages per second from a publisher here to a subscriber in another process."""
     from axon import Backplane, Pipeline, PublishTo, Scheduler, Shutdown
-    from components.nats import NatsTransport
+    from components.nats import NatsBridge, NatsTransport
 
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
@@ -259,10 +259,11 @@ def backplane_across_processes(url: str, n: int) -> float:
             sched = Scheduler()
             sched.activate(bp)
             running = asyncio.ensure_future(sched.run_async(timeout=300))
-            assert bp.bridge is not None
+            assert isinstance(bp.bridge, NatsBridge)
             await asyncio.wait_for(bp.bridge.subscribed, 30)
             t0 = time.perf_counter()
             sched.activate(Pipeline(_source([PAYLOAD] * n), PublishTo("bench")))
+            assert peer.stdout is not None
             line = await asyncio.get_running_loop().run_in_executor(None, peer.stdout.readline)
             t1 = time.perf_counter()
             if line.strip() != "DONE":
@@ -279,7 +280,7 @@ def backplane_across_processes(url: str, n: int) -> float:
 
 def _backplane_peer(url: str, n: int) -> None:
     from axon import Backplane, Pipeline, Scheduler, SubscribeTo
-    from components.nats import NatsTransport
+    from components.nats import NatsBridge, NatsTransport
 
     async def main() -> None:
         done: asyncio.Future[float] = asyncio.get_running_loop().create_future()
@@ -288,7 +289,7 @@ def _backplane_peer(url: str, n: int) -> None:
         sched.activate(bp)
         sched.activate(Pipeline(SubscribeTo("bench"), _count_component(n, done)))
         running = asyncio.ensure_future(sched.run_async(timeout=300))
-        assert bp.bridge is not None
+        assert isinstance(bp.bridge, NatsBridge)
         await bp.bridge.subscribed
         print("READY", flush=True)
         await done

@@ -89,7 +89,7 @@ def _options(first: int) -> Any:
     from components.nats import NatsOptions
 
     order = [first] + [i for i in range(1, HOSTS + 1) if i != first]
-    return NatsOptions([f"nats://{addr(i)}:4222" for i in order], dont_randomize=True,
+    return NatsOptions(tuple(f"nats://{addr(i)}:4222" for i in order), dont_randomize=True,
                        reconnect_time_wait=0.1)
 
 

@@ -44,7 +44,7 @@ class NatsTransport:
         self.codec = codec
         self.max_pending = max_pending
 
-    def bridge(self, backplane: Backplane) -> "NatsBridge":
+    def bridge(self, backplane: Backplane) -> NatsBridge:
         return NatsBridge(backplane, self)
 
 
@@ -119,7 +119,7 @@ class NatsBridge(NatsLink):
                             yield waiting
                     if end is not None and not inbox.queue:
                         try:
-                            yield client.flush(5.0)
+                            yield client.flush(5)
                         except Exception as exc:  # noqa: BLE001 - reported; the end goes on
                             self.reject(f"flushing {own!r}: {type(exc).__name__}: {exc}")
                         break

@@ -30,7 +30,15 @@ from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from axon import AxonError, Component, EndSignal, Inbox, ProducerFinished, Scheduler, Shutdown
+from axon import (
+    AxonError,
+    Component,
+    EndSignal,
+    Inbox,
+    ProducerFinished,
+    Scheduler,
+    Shutdown,
+)
 
 if TYPE_CHECKING:
     from nats.aio.client import Client
@@ -111,7 +119,7 @@ class NatsOptions:
             raise ValueError("NatsOptions: give at least one server URL")
 
     @classmethod
-    def of(cls, spec: "NatsSpec") -> "NatsOptions":
+    def of(cls, spec: NatsSpec) -> NatsOptions:
         """Options from a URL, a list of URLs, options, or None (``$NATS_URL`` if set, else
         ``nats://127.0.0.1:4222``)."""
         if isinstance(spec, NatsOptions):
@@ -124,7 +132,7 @@ class NatsOptions:
             return cls(tuple(spec))
         raise TypeError(f"nats= takes a URL, a list of URLs or NatsOptions, not {spec!r}")
 
-    def with_(self, **changes: Any) -> "NatsOptions":
+    def with_(self, **changes: Any) -> NatsOptions:
         """A copy with some fields changed."""
         return replace(self, **changes)
 
@@ -197,7 +205,7 @@ class NatsConnection(Component):
     # -- the service -------------------------------------------------------------------------
 
     @classmethod
-    def shared(cls, component: Component, nats: NatsSpec = None) -> "NatsConnection":
+    def shared(cls, component: Component, nats: NatsSpec = None) -> NatsConnection:
         """The connection for ``nats`` on ``component``'s scheduler, started if need be."""
         sched = component.scheduler
         if sched is None:
@@ -219,7 +227,7 @@ class NatsConnection(Component):
         scheduler.services.register(key, self)
 
     @property
-    def ready(self) -> "asyncio.Future[Client]":
+    def ready(self) -> asyncio.Future[Client]:
         """Done (with the client) once connected for the first time."""
         if self._ready is None:
             self._ready = asyncio.get_running_loop().create_future()
@@ -240,16 +248,25 @@ class NatsConnection(Component):
         """Put a :class:`ConnectionEvent` in ``inbox`` at every change of state; returns a
         function that stops it."""
         self._listeners.append(inbox)
-        return lambda: self._listeners.remove(inbox) if inbox in self._listeners else None
+
+        def stop() -> None:
+            if inbox in self._listeners:
+                self._listeners.remove(inbox)
+
+        return stop
 
     def on_slow_consumer(self, sub: Any, callback: Callable[[], None]) -> Callable[[], None]:
         """Call ``callback()`` each time nats-py drops a message of subscription ``sub``
         (its pending limits were reached); returns a function that stops it."""
         key = id(sub)
         self._slow[key] = callback
-        return lambda: self._slow.pop(key, None)  # type: ignore[func-returns-value]
 
-    def wait_connected(self) -> "asyncio.Future[None]":
+        def stop() -> None:
+            self._slow.pop(key, None)
+
+        return stop
+
+    def wait_connected(self) -> asyncio.Future[None]:
         """Done once the connection is (again) connected."""
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         if self.status is ConnectionState.CONNECTED:
@@ -395,7 +412,7 @@ def _abort(nc: Any) -> None:
         task.add_done_callback(_CLOSING.discard)
 
 
-_CLOSING: set["asyncio.Task[None]"] = set()
+_CLOSING: set[asyncio.Task[None]] = set()
 
 
 async def _quietly(coro: Any) -> None:

@@ -28,7 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from axon import (
-    RECEIVE, BoxSpec, Codec, EndSignal, Outbox, ProducerFinished, Shutdown,
+    RECEIVE,
+    BoxSpec,
+    Codec,
+    EndSignal,
+    Outbox,
+    ProducerFinished,
+    Shutdown,
 )
 
 from ..errors import OnError
@@ -76,7 +82,7 @@ class NatsPublisher(NatsLink):
 
     def __init__(self, subject: str, *, nats: NatsSpec = None, codec: str | Codec | None = None,
                  batch: bool = True, max_batch: int | None = None, send_end: bool = False,
-                 flush_timeout: float = 10.0, on_error: OnError | str = OnError.SEND,
+                 flush_timeout: int = 10, on_error: OnError | str = OnError.SEND,
                  name: str | None = None) -> None:
         super().__init__(subject, nats=nats, codec=codec, on_error=on_error, name=name)
         self.max_batch = 1 if not batch else (max_batch or type(self).max_batch)

@@ -18,7 +18,7 @@ from typing import Any
 __all__ = ["start_eagerly"]
 
 
-def start_eagerly(coro: Coroutine[Any, Any, Any]) -> "asyncio.Future[Any] | None":
+def start_eagerly(coro: Coroutine[Any, Any, Any]) -> asyncio.Future[Any] | None:
     """Run ``coro`` until it first waits: None if it finished (its result is dropped; an
     exception it raised propagates), else a future for the rest of it."""
     try:
@@ -32,14 +32,13 @@ async def _finish(coro: Coroutine[Any, Any, Any], waited: Any) -> Any:
     """Drive ``coro`` on from the first thing it waited for: that future (or bare yield)
     is passed up to the task running this, and the outcome is passed back down."""
     while True:
+        error: BaseException | None = None
         try:
             await _pass_up(waited)
         except BaseException as exc:  # noqa: BLE001 - the coroutine handles its outcome
-            step, arg = coro.throw, exc
-        else:
-            step, arg = coro.send, None
+            error = exc
         try:
-            waited = step(arg)
+            waited = coro.send(None) if error is None else coro.throw(error)
         except StopIteration as stop:
             return stop.value
 

@@ -44,7 +44,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from axon import (
-    RECEIVE, BoxSpec, Codec, EndSignal, Outbox, ProducerFinished, Shutdown, State,
+    RECEIVE,
+    BoxSpec,
+    Codec,
+    EndSignal,
+    Outbox,
+    ProducerFinished,
+    Shutdown,
+    State,
 )
 
 from ..errors import OnError
@@ -112,7 +119,8 @@ class Stream:
 async def ensure_stream(client: Any, stream: Stream, timeout: float = 15.0) -> None:
     """Make ``stream`` unless it exists (an existing stream is left as it is); retried
     while JetStream is not ready yet (a cluster electing its leader)."""
-    from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
+    from nats.errors import NoRespondersError
+    from nats.errors import TimeoutError as NatsTimeout
     from nats.js.errors import APIError, ServiceUnavailableError
 
     js = client.jetstream(timeout=2.0)
@@ -122,7 +130,7 @@ async def ensure_stream(client: Any, stream: Stream, timeout: float = 15.0) -> N
         try:
             await js.add_stream(stream.config())
             return
-        except (ServiceUnavailableError, NoRespondersError, NatsTimeout, asyncio.TimeoutError):
+        except (TimeoutError, ServiceUnavailableError, NoRespondersError, NatsTimeout):
             pass
         except APIError as exc:
             if exc.err_code == 10058:  # the name is in use: the stream exists
@@ -486,7 +494,8 @@ class JetStreamSubscriber(NatsLink):
         return str(name)
 
     async def _ensure_consumer(self, client: Any, stream: str) -> None:
-        from nats.errors import NoRespondersError, TimeoutError as NatsTimeout
+        from nats.errors import NoRespondersError
+        from nats.errors import TimeoutError as NatsTimeout
         from nats.js import api
         from nats.js.errors import NotFoundError, ServiceUnavailableError
 
@@ -506,8 +515,7 @@ class JetStreamSubscriber(NatsLink):
                     deliver_policy=api.DeliverPolicy(self.deliver), max_waiting=512)
                 await jsm.add_consumer(stream, config)
                 return
-            except (ServiceUnavailableError, NoRespondersError, NatsTimeout,
-                    asyncio.TimeoutError):
+            except (TimeoutError, ServiceUnavailableError, NoRespondersError, NatsTimeout):
                 if time.monotonic() > deadline:
                     raise NatsError(f"{self.path}: cannot set up consumer {self.durable!r} on "
                                     f"stream {stream!r}: JetStream not available") from None
@@ -577,7 +585,7 @@ class JetStreamSubscriber(NatsLink):
                     self.pause()
                     yield
             if isinstance(end, ProducerFinished) and not isinstance(end, Shutdown):
-                yield client.flush(5.0)
+                yield client.flush(5)
         finally:
             unlisten()
             _unsubscribe_soon(sub)

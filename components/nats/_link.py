@@ -76,7 +76,7 @@ class NatsLink(Stage):
 
     # -- the connection ------------------------------------------------------------------
 
-    def _open(self) -> Generator[Any, Any, "Client"]:
+    def _open(self) -> Generator[Any, Any, Client]:
         """Find (or start) the shared connection and wait until it is connected."""
         conn = NatsConnection.shared(self, self.nats)
         conn.acquire(self)
@@ -88,16 +88,16 @@ class NatsLink(Stage):
         return client
 
     @property
-    def subscribed(self) -> "asyncio.Future[None]":
+    def subscribed(self) -> asyncio.Future[None]:
         """For the receiving links: done once the subscription is in place (the server has
         confirmed it), so what is published from then on reaches this component."""
         if self._subscribed is None:
             self._subscribed = asyncio.get_running_loop().create_future()
         return self._subscribed
 
-    def _confirm(self, client: "Client") -> Generator[Any, Any, None]:
+    def _confirm(self, client: Client) -> Generator[Any, Any, None]:
         """Wait until the server has our subscription, then resolve :attr:`subscribed`."""
-        yield client.flush(10.0)
+        yield client.flush(10)
         fut = self.subscribed
         if not fut.done():
             fut.set_result(None)

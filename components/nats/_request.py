@@ -29,7 +29,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from axon import (
-    AxonError, BoxSpec, Codec, Component, EndSignal, ProducerFinished, Shutdown,
+    AxonError,
+    BoxSpec,
+    Codec,
+    Component,
+    EndSignal,
+    ProducerFinished,
+    Shutdown,
 )
 
 from ..errors import OnError

@@ -27,7 +27,6 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from axon import Component, Pipeline, ProducerFinished, Scheduler, Shutdown
 

@@ -83,7 +83,7 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child before e
         pass
 
 
-_RUNNING: "weakref.WeakSet[NatsServer]" = weakref.WeakSet()
+_RUNNING: weakref.WeakSet[NatsServer] = weakref.WeakSet()
 
 
 @atexit.register
@@ -94,7 +94,7 @@ def _stop_all() -> None:
 
 
 class NatsServer:
-    """A ``nats-server`` on ``host`` (loopback by default), started by :meth:`start`.
+    r"""A ``nats-server`` on ``host`` (loopback by default), started by :meth:`start`.
 
     ``port=None`` lets the server choose a free port; JetStream (on by default) keeps its
     store in a temporary directory removed by :meth:`close`.  ``token`` or ``user`` /
@@ -197,7 +197,7 @@ class NatsServer:
             lines.append(self.extra_config)
         return "\n".join(lines) + "\n"
 
-    def start(self, timeout: float = 10.0) -> "NatsServer":
+    def start(self, timeout: float = 10.0) -> NatsServer:
         """Start the server and wait until it accepts connections; returns ``self``."""
         if self.running:
             return self
@@ -212,7 +212,7 @@ class NatsServer:
         # (the parent-death signal fires when the *thread* that started the server ends, so
         # only a server started from the main thread gets it)
         tie = sys.platform == "linux" and threading.current_thread() is threading.main_thread()
-        self.process = subprocess.Popen(  # noqa: S603 - our own binary and arguments
+        self.process = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent if tie else None)
         _RUNNING.add(self)
@@ -283,7 +283,7 @@ class NatsServer:
         _RUNNING.discard(self)
         return proc.returncode
 
-    def restart(self, timeout: float = 10.0, *, hard: bool = False) -> "NatsServer":
+    def restart(self, timeout: float = 10.0, *, hard: bool = False) -> NatsServer:
         """Stop (or with ``hard``, kill) and start again on the same port and store."""
         if hard:
             self.kill()
@@ -304,12 +304,12 @@ class NatsServer:
             raise NatsServerError("healthy() needs the monitoring port: NatsServer(monitor=True)")
         url = f"http://{self.host}:{self.monitor_port}/healthz"
         try:
-            with urllib.request.urlopen(url, timeout=1.0) as resp:  # noqa: S310 - loopback
+            with urllib.request.urlopen(url, timeout=1.0) as resp:
                 return bool(resp.status == 200)
         except (urllib.error.URLError, OSError):
             return False
 
-    def __enter__(self) -> "NatsServer":
+    def __enter__(self) -> NatsServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -346,7 +346,7 @@ class NatsCluster:
     def urls(self) -> list[str]:
         return [s.url for s in self.servers if s.port is not None]
 
-    def start(self, timeout: float = 20.0) -> "NatsCluster":
+    def start(self, timeout: float = 20.0) -> NatsCluster:
         """Start every server; then wait until each reports itself healthy (routes up and,
         with JetStream, a meta leader elected)."""
         for s in self.servers:
@@ -373,7 +373,7 @@ class NatsCluster:
     def __iter__(self) -> Iterator[NatsServer]:
         return iter(self.servers)
 
-    def __enter__(self) -> "NatsCluster":
+    def __enter__(self) -> NatsCluster:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -27,7 +27,7 @@ class Running:
         self.task: asyncio.Future[None] | None = None
         self.seen_error = False  # finished() raised the run's error to the test
 
-    async def __aenter__(self) -> "Running":
+    async def __aenter__(self) -> Running:
         for s in self.systems:
             self.scheduler.activate(s)
         self.task = asyncio.ensure_future(self.scheduler.run_async(timeout=self.timeout))

@@ -18,11 +18,22 @@ from collections.abc import Generator
 from typing import Any
 
 from axon import (
-    RECEIVE, Backplane, Component, Pipeline, ProducerFinished, PublishTo, Scheduler,
+    RECEIVE,
+    Backplane,
+    Component,
+    Pipeline,
+    ProducerFinished,
+    PublishTo,
+    Scheduler,
     SubscribeTo,
 )
 from components import IterableSource
-from components.nats import JetStreamMessage, JetStreamSubscriber, NatsOptions, NatsTransport
+from components.nats import (
+    JetStreamMessage,
+    JetStreamSubscriber,
+    NatsOptions,
+    NatsTransport,
+)
 
 
 class Record(Component):

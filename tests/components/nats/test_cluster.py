@@ -14,8 +14,13 @@ import pytest
 from axon import RECEIVE, Component, Pipeline
 from components import IterableSource, RateLimiter
 from components.nats import (
-    JetStreamPublisher, JetStreamSubscriber, NatsCluster, NatsOptions, NatsPublisher,
-    NatsSubscriber, Stream,
+    JetStreamPublisher,
+    JetStreamSubscriber,
+    NatsCluster,
+    NatsOptions,
+    NatsPublisher,
+    NatsSubscriber,
+    Stream,
 )
 
 from .helpers import Log, Running, go

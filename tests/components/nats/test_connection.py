@@ -14,7 +14,12 @@ import pytest
 from axon import Component, Pipeline, snapshot
 from components import IterableSource
 from components.nats import (
-    ConnectionEvent, ConnectionState, NatsCluster, NatsOptions, NatsPublisher, NatsServer,
+    ConnectionEvent,
+    ConnectionState,
+    NatsCluster,
+    NatsOptions,
+    NatsPublisher,
+    NatsServer,
     NatsSubscriber,
 )
 

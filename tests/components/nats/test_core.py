@@ -11,11 +11,21 @@ import nats
 import pytest
 
 from axon import (
-    Component, MsgpackCodec, Pipeline, ProducerFinished, Shutdown, snapshot,
+    Component,
+    MsgpackCodec,
+    Pipeline,
+    ProducerFinished,
+    Shutdown,
+    snapshot,
 )
 from components import BadInput, IterableSource
 from components.nats import (
-    ConnectionState, NatsConnection, NatsMessage, NatsPublisher, NatsSubscriber, SlowConsumer,
+    ConnectionState,
+    NatsConnection,
+    NatsMessage,
+    NatsPublisher,
+    NatsSubscriber,
+    SlowConsumer,
 )
 
 from .helpers import Log, Running, Slow, go

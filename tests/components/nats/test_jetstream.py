@@ -19,7 +19,12 @@ import pytest
 from axon import RECEIVE, Component, MsgpackCodec, Pipeline, ProducerFinished
 from components import IterableSource, RateLimiter
 from components.nats import (
-    JetStreamMessage, JetStreamPublisher, JetStreamSubscriber, NatsOptions, NatsServer, Stream,
+    JetStreamMessage,
+    JetStreamPublisher,
+    JetStreamSubscriber,
+    NatsOptions,
+    NatsServer,
+    Stream,
 )
 
 from .helpers import Log, Running, child, go, reap
@@ -293,7 +298,7 @@ def test_redeliveries_are_visible_to_the_component_fed(url: str) -> None:
             await js.publish("redo.a", MsgpackCodec().encode_batch(["x"]))
             psub = await js.pull_subscribe("redo.a", durable="redo",
                                            config=_consumer_config(ack_wait=0.5))
-            (msg,) = await psub.fetch(1, timeout=2)
+            (_delivered,) = await psub.fetch(1, timeout=2)
         finally:
             await nc.close()
         sub = JetStreamSubscriber("redo.a", durable="redo", stream="REDO", nats=url,

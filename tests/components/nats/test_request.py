@@ -13,7 +13,10 @@ import pytest
 from axon import Component, ComponentError, Pipeline, ProducerFinished
 from components import IterableSource, Map
 from components.nats import (
-    NatsRequester, NatsResponder, RequestError, RequestFailed,
+    NatsRequester,
+    NatsResponder,
+    RequestError,
+    RequestFailed,
 )
 
 from .helpers import Log, Running, go
