@@ -388,7 +388,7 @@ class JetStreamPublisher(NatsLink):
                 continue
             # (a PubAck, {"stream":..,"seq":..[,"duplicate":true]}: read without json, which
             # is a third of the cost of a publish)
-            if b'"duplicate":true' in data:
+            if b'"duplicate"' in data and b"true" in data:  # (the server writes ": true")
                 self.duplicates += 1
             p.done = True
             del self._by_token[msg.subject[skip:]]
