@@ -80,6 +80,39 @@ def test_a_message_id_seen_before_is_stored_once(url: str) -> None:
     assert again.duplicates == 5  # 5..9 were already there: acknowledged as duplicates
 
 
+def test_a_publish_retried_after_its_acknowledgement_was_late_is_stored_once(
+        server: NatsServer) -> None:
+    """The broker frozen (SIGSTOP) while messages are in flight: the publisher sends them
+    again after ``ack_timeout``; once the broker goes on it has each message twice, with
+    the same message id, and keeps one of each."""
+    url = server.start().url
+    stream = Stream("RETRY", ("retry.>",))
+    pub = JetStreamPublisher("retry.a", stream=stream, nats=url, ack_timeout=0.1)
+    assert server.process is not None
+
+    async def main() -> None:
+        async with Running(pub) as run:  # (fed by hand)
+            pub.inboxes["inbox"].put(-1)
+            await run.until(lambda: pub.published == 1)  # (connected, stream made)
+            server.process.send_signal(signal.SIGSTOP)
+            try:
+                for i in range(300):
+                    pub.inboxes["inbox"].put(i)
+                await asyncio.sleep(0.5)  # several acknowledgement timeouts
+            finally:
+                server.process.send_signal(signal.SIGCONT)
+            await run.until(lambda: pub.published == 301)
+        nc = await nats.connect(url)
+        try:
+            info = await nc.jetstream().stream_info("RETRY")
+        finally:
+            await nc.close()
+        assert info.state.messages == 301  # not 601: the copies were dropped by id
+
+    go(main())
+    assert pub.retries >= 300 and pub.failed == 0
+
+
 class Hold(Component):
     """Takes each batch, then waits (awaiting) until :attr:`release` is set: a component
     in the middle of processing."""
