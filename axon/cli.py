@@ -148,17 +148,22 @@ def _serve(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
 
 
-def _serve_arguments(p: argparse.ArgumentParser) -> None:
-    try:
-        from components.nats._serve import add_serve_arguments
-    except ImportError:  # the command then explains what is missing
-        p.add_argument("rest", nargs=argparse.REMAINDER)
-        return
-    add_serve_arguments(p)
+def _serve_arguments(p: argparse.ArgumentParser, full: bool) -> None:
+    """The serve command's options: imported only when that is the command (the NATS
+    links are an optional extra, and importing them costs the other commands time)."""
+    if full:
+        try:
+            from components.nats._serve import add_serve_arguments
+        except ImportError:  # the command then explains what is missing
+            pass
+        else:
+            add_serve_arguments(p)
+            return
+    p.add_argument("rest", nargs=argparse.REMAINDER)
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="axon", description="Run or draw an Axon system.")
+def _parser(serve: bool = True) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="axon", description="Run, draw or serve an Axon system.")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run the system a script defines")
     r.add_argument("script", help="path/to/script.py[:name] (default name: system)")
@@ -174,14 +179,16 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--title", default=None, help="a title above the drawing")
     g.set_defaults(func=_graph)
     s = sub.add_parser("serve", help="run a component as a NATS service (copies share the work)")
-    _serve_arguments(s)
+    _serve_arguments(s, serve)
     s.set_defaults(func=_serve)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``axon`` console script; returns the exit status."""
-    args = _parser().parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = _parser(serve=bool(argv) and argv[0] == "serve").parse_args(argv)
     try:
         return int(args.func(args))
     except CliError as exc:
