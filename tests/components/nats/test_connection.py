@@ -145,3 +145,22 @@ def test_a_cluster_of_three_routes_messages_between_its_servers() -> None:
 
         go(main())
         assert log.items == list(range(10))
+
+
+def test_a_connection_that_gives_up_reconnecting_stops_the_system_naming_it() -> None:
+    from axon import ComponentError
+
+    with NatsServer(jetstream=False) as srv:
+        opts = NatsOptions(srv.url, max_reconnect_attempts=2, reconnect_time_wait=0.05)
+        sub = NatsSubscriber("gone", nats=opts)
+
+        async def main() -> None:
+            async with Running(Pipeline(sub, Log())) as run:
+                await run.wait(sub.subscribed)
+                srv.kill()
+                with pytest.raises(ComponentError) as err:
+                    await run.finished(timeout=10)
+                assert "NatsConnection" in str(err.value)
+                assert "reconnecting gave up" in str(err.value)
+
+        go(main())
