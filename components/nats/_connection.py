@@ -88,10 +88,10 @@ class NatsOptions:
     when it fails, retrying for ever by default (``max_reconnect_attempts=-1``), waiting
     ``reconnect_time_wait`` between rounds.  ``connect_wait`` bounds the *first* connection:
     past it the system fails with :class:`NatsError` naming the servers.  ``token``,
-    ``user``/``password`` or ``credentials`` (a ``.creds`` file; needs the ``nkeys`` package)
-    authenticate; ``tls`` is an
-    ``ssl.SSLContext`` (``tls://`` URLs).  ``pending_size`` is how many bytes of outgoing
-    messages are kept while reconnecting (a publish beyond it fails).
+    ``user``/``password`` or ``credentials`` (a ``.creds`` file; needs the ``nkeys``
+    package) authenticate; ``tls`` is an ``ssl.SSLContext`` (``tls://`` URLs).
+    ``pending_size`` is how many bytes of outgoing messages are kept while reconnecting
+    (past it, a publisher waits for the connection to come back).
     """
 
     servers: tuple[str, ...] = (DEFAULT_URL,)
