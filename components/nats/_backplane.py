@@ -114,7 +114,8 @@ class NatsBridge(NatsLink):
                         batch = self.recv_all()
                         payloads = self.encode(batch, own, client.max_payload)
                         self.sent += len(batch)
-                        waiting = start_eagerly(_publish_all(client, own, payloads))
+                        waiting = start_eagerly(self.publish_all(
+                            client, [(own, p, "", None) for p in payloads]))
                         if waiting is not None:
                             yield waiting
                     if end is not None and not inbox.queue:
@@ -153,7 +154,3 @@ class NatsBridge(NatsLink):
                      unheard=self.unheard, dropped=self.dropped)
         return stats
 
-
-async def _publish_all(client: Any, subject: str, payloads: list[bytes]) -> None:
-    for payload in payloads:
-        await client.publish(subject, payload)

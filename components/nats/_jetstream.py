@@ -606,12 +606,12 @@ class JetStreamSubscriber(NatsLink):
 
     async def _ack_and_pull(self, client: Any, acks: list[str], next_subject: str, pull: bytes | None,
                     inbox: str) -> None:
-        publish = client.publish
-        for reply in acks:
-            await publish(reply, b"+ACK")
-        self.acked += len(acks)
+        messages: list[tuple[str, bytes, str, dict[str, str] | None]] = [
+            (reply, b"+ACK", "", None) for reply in acks]
         if pull is not None:
-            await publish(next_subject, pull, reply=inbox)
+            messages.append((next_subject, pull, inbox, None))
+        await self.publish_all(client, messages)
+        self.acked += len(acks)
 
     def _deliver(self, msgs: list[Any], out: Outbox[Any], end: EndSignal | None) -> EndSignal | None:
         push = out.push

@@ -102,6 +102,23 @@ class NatsLink(Stage):
         if not fut.done():
             fut.set_result(None)
 
+    async def publish_all(self, client: "Client",
+                          messages: list[tuple[str, bytes, str, dict[str, str] | None]]) -> None:
+        """Publish ``(subject, payload, reply, headers)`` in order; while the connection is
+        away and nats-py's reconnect buffer is full, wait for it to come back (that is
+        backpressure, not a failure)."""
+        from nats.errors import OutboundBufferLimitError
+
+        publish = client.publish
+        for subject, payload, reply, headers in messages:
+            while True:
+                try:
+                    await publish(subject, payload, reply=reply, headers=headers)
+                    break
+                except OutboundBufferLimitError:
+                    assert self.connection is not None
+                    await self.connection.wait_connected()
+
     def _release(self) -> None:
         if self.connection is not None:
             self.connection.release(self)

@@ -145,7 +145,8 @@ class NatsResponder(NatsLink):
                     self._take_requests(client)
                     replies = self._take_replies(client)
                     if replies:
-                        waiting = start_eagerly(_publish_all(client, replies))
+                        waiting = start_eagerly(self.publish_all(
+                            client, [(subj, data, "", hdrs) for subj, data, hdrs in replies]))
                         if waiting is not None:
                             yield waiting
                     if self.worker.done:
@@ -220,12 +221,6 @@ class NatsResponder(NatsLink):
         stats.update(queue=self.queue, requests=self.requests, replied=self.replied,
                      waiting=len(self._waiting), unanswered=self.unanswered)
         return stats
-
-
-async def _publish_all(client: Any, replies: list[tuple[str, bytes, dict[str, str] | None]]
-                       ) -> None:
-    for subject, payload, headers in replies:
-        await client.publish(subject, payload, headers=headers)
 
 
 def _respond_error(client: Any, subject: str, reason: str) -> None:
@@ -330,7 +325,8 @@ class NatsRequester(NatsLink):
                         batch.append((self.subject, payload, f"{prefix}.{token}"))
                     if batch:
                         self.sent += len(batch)
-                        waiting = start_eagerly(_request_all(client, batch))
+                        waiting = start_eagerly(self.publish_all(
+                            client, [(subj, data, reply, None) for subj, data, reply in batch]))
                         if waiting is not None:
                             yield waiting
                     if end is not None and not self._in_flight and not inbox.queue:
@@ -411,7 +407,3 @@ class NatsRequester(NatsLink):
                      in_flight=len(self._in_flight), late_replies=self.late)
         return stats
 
-
-async def _request_all(client: Any, batch: list[tuple[str, bytes, str]]) -> None:
-    for subject, payload, reply in batch:
-        await client.publish(subject, payload, reply=reply)
