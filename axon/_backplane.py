@@ -33,6 +33,17 @@ Lifecycle
    backplane ends (it passes the end on its ``signal``) or its own ``control`` gets an end.
 5. A publisher or subscriber that finds no backplane of its name at its first timeslice
    fails, naming the name.
+
+Transports
+----------
+``Backplane(name, transport=t)`` carries a backplane between processes and machines:
+``t.bridge(backplane)`` makes a component, adopted as the backplane's child, whose
+``inbox`` gets every message published here (to send to the other processes) and whose
+``outbox`` delivers what they published to the subscribers here; it sends only while
+``backplane.subscribers`` is non-empty, and counts the rest in ``backplane.unheard``.
+Subscribers here still get what is published here straight through the links above, with
+no network round trip.  At its end the backplane sends the end to the bridge's
+``control`` and ends once the bridge has (so what was published is sent first).
 """
 
 from __future__ import annotations
@@ -79,15 +90,23 @@ class Backplane(Component):
         "outbox": "to every subscriber (linked while anyone subscribes)",
         "signal": "ProducerFinished / Shutdown, when the backplane ends",
         "subscribers_control": "the end, to every subscriber",
+        "transport_control": "the end, to the transport's bridge (with a transport)",
     }
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, *, transport: Any = None) -> None:
         super().__init__(name=f"Backplane({name})")
         self.backplane_name = name
         self.subscribers: list[SubscribeTo] = []
         self.unheard = 0  # messages published while nobody subscribed
         self._forward: Link | None = None
         self.wake_on("inbox", "control")
+        self.bridge: Component | None = None
+        if transport is not None:  # see "Transports" above
+            bridge = self.bridge = transport.bridge(self)
+            self.add_child(bridge, "transport")
+            self.link((self, "inbox"), (bridge, "inbox"))
+            self.link((bridge, "outbox"), (self, "outbox"))
+            self.link((self, "transport_control"), (bridge, "control"))
 
     def on_activate(self, scheduler: "Scheduler") -> None:
         key = PREFIX + self.backplane_name
@@ -139,6 +158,15 @@ class Backplane(Component):
             if key in sched.services:
                 sched.services.unregister(key, self)
         end = self.end_message or ProducerFinished("backplane")
+        bridge = self.bridge
+        if bridge is not None and not bridge.done:
+            self.send(end, "transport_control")
+            self.wake_on()  # (only the bridge finishing wakes us now)
+            self.end_message = None  # (so that pause() sleeps)
+            while not bridge.done:
+                self.pause()
+                yield
+            self.end_message = end
         self.send(end, "subscribers_control")
         self.send(end, "signal")
 

@@ -13,7 +13,7 @@ a fan-in cannot say which sender sent what).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -76,6 +76,9 @@ class ComponentInfo:
     waiting: int  # messages waiting in its inboxes
     dropped: int  # messages its inboxes dropped or its unlinked outboxes overflowed
     sent: int | None  # messages that arrived where its outboxes lead (None: not knowable)
+    # what the component reports of itself: its ``statistics()`` dict, if it has one (a
+    # backplane's subscribers, a network link's connection state and drops)
+    details: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def is_composition(self) -> bool:
@@ -261,8 +264,20 @@ def _component_info(c: Component, depth: int) -> ComponentInfo:
         received=sum(b.stats.received for b in ins),
         waiting=sum(b.stats.depth for b in ins),
         dropped=sum(b.stats.dropped for b in ins) + sum(b.stats.dropped for b in outs),
-        sent=sent,
+        sent=sent, details=_details(c),
     )
+
+
+def _details(c: Component) -> Mapping[str, Any]:
+    """``c.statistics()`` when it is a method giving a mapping (else, or if it fails, {})."""
+    stats = getattr(c, "statistics", None)
+    if not callable(stats):
+        return {}
+    try:
+        found = stats()
+    except Exception:  # noqa: BLE001 - a snapshot never fails on a component's report
+        return {}
+    return found if isinstance(found, Mapping) else {}
 
 
 # -- timing ---------------------------------------------------------------------------------

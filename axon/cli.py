@@ -2,6 +2,7 @@
 
     axon run path/to/script.py[:name] [--stats] [--timeout S]
     axon graph path/to/script.py[:name] -o system.svg
+    axon serve module:factory --nats URL --subject S [--queue G] [--to T | --durable D]
 
 The script is run as a module named ``__axon__`` (so its ``if __name__ == "__main__":``
 block does not run), then ``name`` (default ``system``) is taken from it: a Component, or
@@ -135,8 +136,34 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="axon", description="Run or draw an Axon system.")
+def _serve(args: argparse.Namespace) -> int:
+    try:  # (the NATS links live in the component library, an optional extra)
+        from components.nats._serve import ServeError, serve
+    except ImportError as exc:
+        raise CliError(f"serving needs the NATS links: pip install 'axon-components[nats]' "
+                       f"({exc})") from None
+    try:
+        return serve(args)
+    except ServeError as exc:
+        raise CliError(str(exc)) from None
+
+
+def _serve_arguments(p: argparse.ArgumentParser, full: bool) -> None:
+    """The serve command's options: imported only when that is the command (the NATS
+    links are an optional extra, and importing them costs the other commands time)."""
+    if full:
+        try:
+            from components.nats._serve import add_serve_arguments
+        except ImportError:  # the command then explains what is missing
+            pass
+        else:
+            add_serve_arguments(p)
+            return
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+
+
+def _parser(serve: bool = True) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="axon", description="Run, draw or serve an Axon system.")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run the system a script defines")
     r.add_argument("script", help="path/to/script.py[:name] (default name: system)")
@@ -151,12 +178,17 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--format", default=None, help="output format (default: from -o's suffix)")
     g.add_argument("--title", default=None, help="a title above the drawing")
     g.set_defaults(func=_graph)
+    s = sub.add_parser("serve", help="run a component as a NATS service (copies share the work)")
+    _serve_arguments(s, serve)
+    s.set_defaults(func=_serve)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``axon`` console script; returns the exit status."""
-    args = _parser().parse_args(argv)
+    if argv is None:
+        argv = sys.argv[1:]
+    args = _parser(serve=bool(argv) and argv[0] == "serve").parse_args(argv)
     try:
         return int(args.func(args))
     except CliError as exc:
