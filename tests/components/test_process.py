@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import tracemalloc
 
 import pytest
 
-from axon import ComponentError, Pipeline, ProducerFinished, Scheduler, Shutdown, run
+from axon import Component, ComponentError, Pipeline, ProducerFinished, Scheduler, Shutdown, run
 from components import (
     BadInputError,
     Collector,
@@ -16,6 +20,8 @@ from components import (
     SubprocessError,
 )
 from components.testing import Harness
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_a_sort_then_tr_pipeline_end_to_end():
@@ -119,3 +125,124 @@ def test_with_on_error_send_a_stdin_failure_and_later_input_are_reported_not_que
     assert all(p.endswith("bytes input dropped") for p in problems[1:])
     assert len(problems) > 200  # at most ~130 KB (8 chunks) went into the pipe and buffer
     assert proc.stdin_high_water <= Subprocess.stdin_limit
+
+
+# -- backpressure and containment (issue 11) ----------------------------------------------------
+
+
+class SlowConsumer(Component):
+    """Takes one chunk every ``delay`` seconds and counts the bytes."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+        self.total = 0
+
+    def main(self):  # type: ignore[override]
+        while True:
+            if self.data_ready():
+                self.total += len(self.recv())
+                yield asyncio.sleep(self.delay)
+                continue
+            if self.finished():
+                break
+            self.pause()
+            yield
+        self.send(self.end_message, "signal")
+
+
+@pytest.mark.parametrize("bounded", [True, False], ids=["bounded-consumer", "unbounded-consumer"])
+def test_a_child_writing_fast_is_slowed_to_its_consumers_pace(bounded: bool):
+    size = 12_000_000
+    consumer = SlowConsumer(0.002)  # about 30 MB/s in 64 KB chunks: far slower than the child
+    if bounded:
+        consumer.set_bound("inbox", 4, "block")
+    proc = Subprocess(["head", "-c", str(size), "/dev/zero"])
+    tracemalloc.start()
+    try:
+        run(Pipeline(IterableSource([]), proc, consumer), timeout=30)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert consumer.total == size  # all of it
+    # the child was held back (a pipe's worth, a few chunks), not read into memory
+    assert peak < 2_000_000, f"{peak / 1e6:.1f} MB held for a {size / 1e6:.0f} MB stream"
+
+
+def test_a_child_that_exits_without_reading_its_input_is_not_an_error():
+    for _ in range(10):
+        got = Collector()
+        proc = Subprocess(["echo", "hi"])
+        run(Pipeline(IterableSource([b"x" * 100]), proc, got), timeout=10)
+        assert got.items == [b"hi\n"]
+        assert proc.inboxes["inbox"].statistics().dropped in (0, 1)  # counted if unread
+
+
+def test_input_a_child_never_reads_is_dropped_and_counted():
+    chunks = [b"y" * 16_384] * 256  # 4 MB: cannot all fit in the pipe before `true` exits
+    proc = Subprocess(["true"])
+    run(Pipeline(IterableSource(chunks), proc), timeout=30)
+    stats = proc.inboxes["inbox"].statistics()
+    assert 200 <= stats.dropped <= 256  # at most a pipe's worth went to the child
+    assert stats.received + len(proc.inboxes["inbox"].queue) >= 256
+
+
+def test_the_childs_own_failure_is_reported_after_all_its_output_not_the_unread_input():
+    for _ in range(10):
+        got = Collector()
+        with pytest.raises(ComponentError) as info:
+            run(Pipeline(IterableSource([b"x" * 100] * 100),
+                         Subprocess(["sh", "-c", "echo last; ls /no/such/dir"]), got),
+                timeout=10)
+        assert isinstance(info.value.error, SubprocessError), info.value
+        assert "status 2" in str(info.value) and "No such file" in str(info.value)
+        assert b"".join([*got.items, *got.inboxes["inbox"].queue]) == b"last\n"
+
+
+def test_with_unread_input_reject_a_child_not_reading_is_bad_input():
+    chunks = [b"y" * 16_384] * 256
+    with pytest.raises(ComponentError) as info:
+        run(Pipeline(IterableSource(chunks), Subprocess(["true"], unread_input="reject")),
+            timeout=30)
+    assert isinstance(info.value.error, BadInputError)
+    assert "Pipeline[1]:Subprocess" in str(info.value)
+    assert "did not read" in str(info.value)
+
+
+NOISE_SCRIPT = r"""
+import asyncio, gc, sys
+from axon import Pipeline, Scheduler, run
+from components import Collector, IterableSource, Subprocess
+
+def ended(system, **kw):
+    try:
+        run(system, **kw)
+    except Exception as exc:
+        print(type(exc).__name__)
+    gc.collect()
+
+ended(Pipeline(IterableSource([b"x" * 100] * 50), Subprocess(["ls", "/no/such/dir"]), Collector()))
+ended(Pipeline(IterableSource([b"x" * 100] * 50), Subprocess(["echo", "hi"]), Collector()))
+ended(Subprocess(["sleep", "100"]), timeout=0.3)
+
+async def shut_down():
+    sched = Scheduler()
+    sched.activate(Subprocess(["sleep", "100"]))
+    task = asyncio.ensure_future(sched.run_async())
+    await asyncio.sleep(0.3)
+    sched.shutdown()
+    await asyncio.sleep(0)
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+asyncio.run(shut_down())
+gc.collect()
+print("end")
+"""
+
+
+def test_every_way_a_system_ends_reaps_its_children_without_noise():
+    proc = subprocess.run([sys.executable, "-X", "dev", "-c", NOISE_SCRIPT], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.stdout.split() == ["ComponentError", "TimeoutError", "end"], proc.stdout
+    assert proc.stderr == "", proc.stderr  # no unreaped child, unclosed transport, closed loop
