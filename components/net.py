@@ -149,7 +149,8 @@ class _StreamProtocol(asyncio.BufferedProtocol):
     def __init__(self, events: Inbox[Any], chunk: int, write_limit: int,
                  on_made: Callable[[], None] | None = None) -> None:
         self.events = events
-        self.buffer = memoryview(bytearray(chunk))
+        self.chunk = chunk
+        self.buffer: memoryview | None = None  # made on the first read, let go at the end
         self.write_limit = write_limit
         self.on_made = on_made
         self.intake: Intake | None = None
@@ -163,10 +164,17 @@ class _StreamProtocol(asyncio.BufferedProtocol):
             self.on_made()
 
     def get_buffer(self, sizehint: int) -> memoryview:
+        if self.buffer is None:
+            self.buffer = memoryview(bytearray(self.chunk))
         return self.buffer
 
     def buffer_updated(self, nbytes: int) -> None:
-        self.intake.put(bytes(self.buffer[:nbytes]))  # type: ignore[union-attr]
+        self.intake.put(bytes(self.buffer[:nbytes]))  # type: ignore[index, union-attr]
+
+    def release(self) -> None:
+        """The connection has ended: let go of the read buffer (64 KiB each, which would
+        otherwise wait for the cyclic garbage collector with the component)."""
+        self.buffer = None
 
     def eof_received(self) -> bool:
         self.events.put(_EOF)
@@ -325,6 +333,7 @@ class TCPConnection(Stage):
                     yield
         finally:
             intake.clear()
+            proto.release()
             if not tr.is_closing():
                 if wrote_eof and peer_done:
                     tr.close()  # sends anything still buffered first
