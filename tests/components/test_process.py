@@ -198,9 +198,16 @@ def test_with_unread_input_reject_a_child_not_reading_is_bad_input():
 
 
 NOISE_SCRIPT = r"""
-import asyncio, gc, sys
+import asyncio, gc, os, sys
 from axon import Pipeline, Scheduler, run
 from components import Collector, IterableSource, Subprocess
+from components.testing import Harness
+
+children = []
+
+def child(argv):
+    children.append(Subprocess(argv))
+    return children[-1]
 
 def ended(system, **kw):
     try:
@@ -209,13 +216,13 @@ def ended(system, **kw):
         print(type(exc).__name__)
     gc.collect()
 
-ended(Pipeline(IterableSource([b"x" * 100] * 50), Subprocess(["ls", "/no/such/dir"]), Collector()))
-ended(Pipeline(IterableSource([b"x" * 100] * 50), Subprocess(["echo", "hi"]), Collector()))
-ended(Subprocess(["sleep", "100"]), timeout=0.3)
+ended(Pipeline(IterableSource([b"x" * 100] * 50), child(["ls", "/no/such/dir"]), Collector()))
+ended(Pipeline(IterableSource([b"x" * 100] * 50), child(["echo", "hi"]), Collector()))
+ended(child(["sleep", "100"]), timeout=0.3)
 
 async def shut_down():
     sched = Scheduler()
-    sched.activate(Subprocess(["sleep", "100"]))
+    sched.activate(child(["sleep", "100"]))
     task = asyncio.ensure_future(sched.run_async())
     await asyncio.sleep(0.3)
     sched.shutdown()
@@ -224,13 +231,16 @@ async def shut_down():
     await asyncio.gather(task, return_exceptions=True)
 
 asyncio.run(shut_down())
+h = Harness(child(["sleep", "100"]), timeout=5)
+h.run_until_idle()
+h.close()
 gc.collect()
-print("end")
+print("reaped" if not any(os.path.exists(f"/proc/{c.pid}") for c in children) else "left")
 """
 
 
 def test_every_way_a_system_ends_reaps_its_children_without_noise():
     proc = subprocess.run([sys.executable, "-X", "dev", "-c", NOISE_SCRIPT], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
-    assert proc.stdout.split() == ["ComponentError", "TimeoutError", "end"], proc.stdout
+    assert proc.stdout.split() == ["ComponentError", "TimeoutError", "reaped"], proc.stdout
     assert proc.stderr == "", proc.stderr  # no unreaped child, unclosed transport, closed loop
