@@ -772,4 +772,4 @@ def _resolve_ref(ref: Any, role: str) -> Box:
 
 Component._prepare_box_specs()
 
-from ._flow import room as _room  # noqa: E402 - it uses this module's names
+from ._flow import room as _room  # (at the end: axon/_flow.py uses this module's names)

@@ -68,7 +68,7 @@ def room(component: Component, outbox: Outbox[Any], limit: int) -> int:
         if size is None:
             cap = limit
         elif target.policy in _CAPPED:
-            cap = size if size < limit else limit
+            cap = min(limit, size)
         else:
             continue  # it drops by policy: never holds a sender back
         if target.owner._state in _GONE:

@@ -356,8 +356,9 @@ def soak(seconds: float = 30.0, clients: int = 50, warmup: float = 3.0) -> dict[
             total = sum(await asyncio.gather(*tasks))
             await asyncio.sleep(0.5)
             end = (rss_mb(pid), open_fds(pid))
-            return {"connections": total, "rss_mb_idle": idle, "rss_mb_start": start[0], "rss_mb_end": end[0],
-                    "rss_mb_max": max(r for r, _ in samples), "fds_start": start[1],
+            return {"connections": total, "rss_mb_idle": idle, "rss_mb_start": start[0],
+                    "rss_mb_end": end[0], "rss_mb_max": max(r for r, _ in samples),
+                    "fds_start": start[1],
                     "fds_end": end[1], "seconds": seconds, "clients": clients,
                     "warmup": warmup}
 
@@ -383,6 +384,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         help="also run the reconnecting-clients soak for SECONDS")
     parser.add_argument("--label", default="", help="a label stored with the figures")
     parser.add_argument("--out", type=Path, default=RESULTS / "edges.json")
+    parser.add_argument("--before", type=Path, metavar="JSON",
+                        help="a previous run's figures to print beside these "
+                             "(e.g. bench/results/edges-before.json)")
     args = parser.parse_args(argv)
     names = args.only or list(SCENARIOS)
     results: dict[str, Any] = {"date": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -400,40 +404,58 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"[soak] {seconds:g} s ...", flush=True)
         results["scenarios"]["soak"] = soak(seconds, warmup=min(3.0, seconds / 3))
         print(f"[soak] {json.dumps(results['scenarios']['soak'])}", flush=True)
-    _table(results["scenarios"])
+    before = json.loads(args.before.read_text())["scenarios"] if args.before else None
+    _table(results["scenarios"], before)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     return results
 
 
-def _table(s: dict[str, Any]) -> None:
-    print()
-    print(f"{'scenario':<16}{'figure':<44}{'value':>12}")
-    rows = []
+def rows(s: dict[str, Any]) -> list[tuple[str, str, float, str]]:
+    """The figures of a run's scenarios, as (scenario, figure, value, unit) rows."""
+    out: list[tuple[str, str, float, str]] = []
     if "slow-protocol" in s:
         r = s["slow-protocol"]
-        rows += [("slow-protocol", f"server RSS growth, {r['megabytes']} MB sent", r["rss_growth_mb"], "MB"),
-                 ("", "time until the server had taken it all", r["accepted_s"], "s")]
+        out += [("slow-protocol", f"server RSS growth, {r['megabytes']} MB sent",
+                 r["rss_growth_mb"], "MB"),
+                ("slow-protocol", "time until the server had taken it all", r["accepted_s"], "s")]
     if "slow-consumer" in s:
         r = s["slow-consumer"]
-        rows += [("slow-consumer", f"RSS growth, child writes {r['megabytes']} MB", r["rss_growth_mb"], "MB")]
+        out += [("slow-consumer", f"RSS growth, child writes {r['megabytes']} MB",
+                 r["rss_growth_mb"], "MB")]
     if "non-reading" in s:
         r = s["non-reading"]
-        rows += [("non-reading", f"server RSS growth, {r['clients']} clients", r["rss_growth_mb"], "MB"),
-                 ("", "server CPU while they wait", r["cpu_percent_waiting"], "%"),
-                 ("", "bytes the server took from them", r["taken_by_server_mb"], "MB")]
+        out += [("non-reading", f"server RSS growth, {r['clients']} clients",
+                 r["rss_growth_mb"], "MB"),
+                ("non-reading", "server CPU while they wait", r["cpu_percent_waiting"], "%"),
+                ("non-reading", "bytes the server took from them", r["taken_by_server_mb"], "MB")]
     if "handle" in s:
         r = s["handle"]
-        rows += [("handle", f"most put, not yet taken ({r['count']} put)", r["most_waiting"], ""),
-                 ("", "RSS growth", r["rss_growth_mb"], "MB")]
+        out += [("handle", f"most put, not yet taken ({r['count']} put)", r["most_waiting"], ""),
+                ("handle", "RSS growth", r["rss_growth_mb"], "MB")]
     if "soak" in s:
         r = s["soak"]
-        rows += [("soak", f"{r['connections']} connections in {r['seconds']:g} s: RSS growth",
-                  r["rss_mb_end"] - r["rss_mb_idle"], "MB"),
-                 ("", f"of which after the first {r['warmup']:g} s", r["rss_mb_end"] - r["rss_mb_start"], "MB"),
-                 ("", "open fds start -> end", r["fds_end"] - r["fds_start"], "")]
-    for name, fig, val, unit in rows:
-        print(f"{name:<16}{fig:<44}{val:>10.1f} {unit}")
+        out += [("soak", f"RSS growth, {r['seconds']:g} s of reconnecting",
+                 r["rss_mb_end"] - r["rss_mb_idle"], "MB"),
+                ("soak", f"of which after the first {r['warmup']:g} s",
+                 r["rss_mb_end"] - r["rss_mb_start"], "MB"),
+                ("soak", "open fds at the end, minus at the start",
+                 r["fds_end"] - r["fds_start"], ""),
+                ("soak", "connections served", r["connections"], "")]
+    return out
+
+
+def _table(s: dict[str, Any], before: dict[str, Any] | None = None) -> None:
+    old = {(n, f): v for n, f, v, _ in rows(before)} if before else {}
+    print()
+    print(f"{'scenario':<16}{'figure':<44}{'value':>12}" + (f"{'before':>15}" if old else ""))
+    last = ""
+    for name, fig, val, unit in rows(s):
+        line = f"{name if name != last else '':<16}{fig:<44}{val:>10.1f} {unit:<3}"
+        last = name
+        if (name, fig) in old:
+            line += f"{old[name, fig]:>11.1f} {unit}"
+        print(line.rstrip())
 
 
 if __name__ == "__main__":

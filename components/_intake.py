@@ -40,8 +40,8 @@ class Intake:
         pause, resume: stop and restart the source (called once per change).
     """
 
-    __slots__ = ("component", "box", "limit", "room", "weigh", "pause", "resume", "items",
-                 "level", "paused", "most")
+    __slots__ = ("box", "component", "items", "level", "limit", "most", "pause", "paused",
+                 "resume", "room", "weigh")
 
     def __init__(self, component: Component, box: str = "outbox", *, limit: int, room: int,
                  weigh: Callable[[Any], int] | None = None,
@@ -71,8 +71,7 @@ class Intake:
         """Hold ``item`` (from the source) and wake the component to send it on."""
         self.items.append(item)
         self.level += 1 if self.weigh is None else self.weigh(item)
-        if self.level > self.most:
-            self.most = self.level
+        self.most = max(self.most, self.level)
         if self.level >= self.limit and not self.paused:
             self.paused = True
             self.pause()

@@ -438,9 +438,11 @@ class TCPServer(Stage):
         self.host = host
         self.port = port
         self.backlog = backlog
-        self.connection_options = {"read_limit": read_limit, "read_chunk": read_chunk,
-                                   "send_backlog": send_backlog, "write_limit": write_limit}
-        TCPConnection(**self.connection_options)  # (checks them now, not per connection)
+        self.read_limit = read_limit
+        self.read_chunk = read_chunk
+        self.send_backlog = send_backlog
+        self.write_limit = write_limit
+        self._new_connection()  # (checks the bounds now, not per connection)
         self.outboxes["events"].hold_limit = self.events_hold
         self._pairs: dict[int, tuple[TCPConnection, Component]] = {}  # by id(connection)
         self._pair_of: dict[int, int] = {}  # id(connection or protocol) -> its pair's key
@@ -450,10 +452,9 @@ class TCPServer(Stage):
     def main(self) -> Generator[Any, Any, None]:
         loop = asyncio.get_running_loop()
         accepted = self.inboxes["accepted"]
-        options = self.connection_options
 
         def make_connection() -> _StreamProtocol:
-            conn = TCPConnection(**options)
+            conn = self._new_connection()
             return conn._make_protocol(lambda: accepted.put(conn))
 
         server: asyncio.Server | None = yield loop.create_server(
@@ -491,6 +492,10 @@ class TCPServer(Stage):
                 if tr is not None and not tr.is_closing():
                     tr.abort()
         self.send(end, "signal")
+
+    def _new_connection(self) -> TCPConnection:
+        return TCPConnection(read_limit=self.read_limit, read_chunk=self.read_chunk,
+                             send_backlog=self.send_backlog, write_limit=self.write_limit)
 
     def _adopt(self, conn: TCPConnection) -> None:
         """Make, start and link ``conn``'s protocol; a protocol that cannot be made or
@@ -659,9 +664,12 @@ class UDPReceiver(Stage):
             sock.setblocking(False)
             if self.requested_buffer is not None:
                 size = self.requested_buffer
-                try:  # root may exceed net.core.rmem_max
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUFFORCE, size)
-                except (AttributeError, OSError):
+                force = getattr(socket, "SO_RCVBUFFORCE", None)  # (Linux: root may exceed
+                try:  # net.core.rmem_max)
+                    if force is None:
+                        raise OSError
+                    sock.setsockopt(socket.SOL_SOCKET, force, size)
+                except OSError:
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, size)
             sock.bind(addr)
         except BaseException:
@@ -782,6 +790,7 @@ class UDPSender(Stage):
                         break
                     while inq and not proto.write_paused and not closed:
                         msg = self.recv()
+                        data: bytes | bytearray | memoryview
                         if isinstance(msg, Datagram):
                             data, address = msg.data, msg.address
                         elif not isinstance(msg, (bytes, bytearray, memoryview)):

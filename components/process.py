@@ -28,6 +28,7 @@ import asyncio
 import enum
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from axon import BoxSpec, Inbox, ProducerFinished, Shutdown
@@ -226,8 +227,7 @@ class Subprocess(Stage):
         for fd, box in ((1, "outbox"), (2, "stderr")):
             proto.intakes[fd] = self._intakes[fd] = Intake(
                 self, box, limit=self.read_limit, room=room, weigh=len,
-                pause=lambda fd=fd: proto.reading(fd, False),
-                resume=lambda fd=fd: proto.reading(fd, True))
+                pause=partial(proto.reading, fd, False), resume=partial(proto.reading, fd, True))
         tr, _ = yield loop.subprocess_exec(
             lambda: proto, *self.argv, stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=self.cwd,
@@ -316,9 +316,7 @@ class Subprocess(Stage):
             data = self.recv()
             if isinstance(data, (bytes, bytearray, memoryview)):
                 write(data)
-                size = stdin.get_write_buffer_size()
-                if size > self.stdin_high_water:
-                    self.stdin_high_water = size
+                self.stdin_high_water = max(self.stdin_high_water, stdin.get_write_buffer_size())
             else:
                 self.reject(f"expected bytes for stdin, got {type(data).__name__}", data)
 

@@ -416,24 +416,6 @@ def test_a_protocol_whose_on_activate_raises_fails_only_its_own_connection():
     assert sum(isinstance(e, Disconnected) for e in log.events) == 3
 
 
-async def fill_until_stuck(writer: asyncio.StreamWriter, total: int = 64 << 20) -> asyncio.Task[int]:
-    """Send up to ``total`` bytes (never reading); return the sending task once the server
-    has stopped taking them (or everything is sent)."""
-    block = b"z" * 65536
-
-    async def send() -> int:
-        sent = 0
-        while sent < total:
-            writer.write(block)
-            await writer.drain()
-            sent += len(block)
-        return sent
-
-    sender = asyncio.ensure_future(send())
-    await asyncio.wait([sender], timeout=3.0)  # done if the server took it all
-    return sender
-
-
 def download(chunks: int = 512) -> Component:
     """A protocol that streams ``chunks`` x 64 KB to its client, whatever it sends."""
     return IterableSource(itertools.repeat(b"d" * 65536, chunks), chunk=16)
