@@ -685,6 +685,7 @@ class UDPReceiver(Stage):
         self.receive_buffer = sock.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF)
         errors = self.inboxes["socket"]
         reading = False
+        end = None
 
         def readable() -> None:
             recvfrom = sock.recvfrom
@@ -703,7 +704,7 @@ class UDPReceiver(Stage):
 
         def start() -> None:
             nonlocal reading
-            if not reading:
+            if not reading and end is None:  # (once the end has come, it reads no more)
                 loop.add_reader(fd, readable)
                 reading = True
 
@@ -717,7 +718,6 @@ class UDPReceiver(Stage):
                                        pause=stop, resume=start)
         start()
         self.send(self.address, "ready")
-        end = None
         try:
             with self.keep_alive():  # the socket may deliver at any time
                 while True:
@@ -726,8 +726,7 @@ class UDPReceiver(Stage):
                     if isinstance(end, Shutdown):
                         break
                     if end is not None:
-                        stop()
-                        intake.paused = True  # (for good: no resume)
+                        stop()  # and pass on what it holds
                     intake.forward()
                     for ev in self.recv_all("socket"):
                         self.send(SocketError(self.address, ev.error), "error")

@@ -722,3 +722,33 @@ def test_udp_receiver_stops_reading_while_its_consumer_is_full():
 
     asyncio.run(main())
     assert 0 < max(most) <= 2 * 32 + 1, max(most)
+
+
+def test_udp_receiver_at_producer_finished_passes_on_what_it_holds_and_reads_no_more():
+    slow = SlowReader(0.005)
+    receiver = UDPReceiver(host=HOST, port=0, backlog=16)
+    held: list[int] = []
+
+    async def main() -> None:
+        sched = Scheduler()
+        ready = FirstMessage()
+        ready.link((receiver, "ready"), (ready, "inbox"))
+        sched.activate(Pipeline(receiver, slow))
+        sched.activate(ready)
+        task = asyncio.ensure_future(sched.run_async(timeout=30))
+        address = await watched(ready.future, task)
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            for i in range(200):
+                s.sendto(b"early", address)
+            await until(lambda: receiver.buffered == 16, task)  # it holds its backlog
+            receiver.inboxes["control"].put(ProducerFinished())
+            await until(lambda: not receiver.data_ready("control"), task)
+            held.append(receiver.buffered + slow.data_ready())
+            for i in range(50):
+                s.sendto(b"late!", address)
+            await asyncio.wait_for(task, WAIT)
+
+    asyncio.run(main())
+    got = bytes(slow.data)
+    assert b"late!" not in got
+    assert len(got) >= 5 * held[0] > 0  # what it held was passed on
