@@ -31,7 +31,15 @@ Design notes
    nothing from its inbox, bounded to ``send_backlog`` messages with ``block``, so its
    protocol waits; it sleeps until ``resume_writing``.  A peer can make a connection hold
    at most about ``2 * read_limit + read_chunk`` received bytes and ``send_backlog``
-   messages plus ``write_limit`` bytes to send, whatever it does.
+   messages plus ``write_limit`` bytes to send, whatever it does.  A protocol made of
+   several stages passes that backpressure on only if its inner inboxes are bounded: the
+   server bounds each of them that is not (``protocol_backlog`` messages, ``block``),
+   so a client that sends lines and never reads the replies stops being read once the
+   stages are full, instead of filling the last stage's inbox with millions of lines.
+   The bound is in messages: about 64 KiB for 64-byte lines at the default, but up to
+   ``protocol_backlog`` chunks for stages that pass chunks on (set it lower for those;
+   much lower than the lines one chunk holds makes every chunk block: slower, still
+   correct).
 5. A server's ``events`` nobody reads do not pile up: its ``events`` outbox keeps at most
    :attr:`TCPServer.events_hold` records for a link made later, and counts the rest as
    dropped (its statistics), so a long-running server's memory stays flat.
@@ -76,6 +84,8 @@ READ_LIMIT = 64 * 1024
 SEND_BACKLOG = 16
 #: Bytes buffered by a connection's transport before it stops taking from its inbox.
 WRITE_LIMIT = 64 * 1024
+#: Messages each data inbox inside a server's protocol holds (see TCPServer).
+PROTOCOL_BACKLOG = 1024
 
 Address = tuple[Any, ...]
 
@@ -406,6 +416,9 @@ class TCPServer(Stage):
 
     ``read_limit``, ``read_chunk``, ``send_backlog`` and ``write_limit`` bound each
     connection (see :class:`TCPConnection`): what one client can make the server hold.
+    ``protocol_backlog`` bounds every unbounded inbox inside each protocol (``control``
+    excepted) to that many messages with ``block``, so the backpressure crosses a protocol
+    made of several stages; ``None`` leaves the protocol's inboxes as they are.
 
     >>> TCPServer(lambda: Pipeline(LineSplitter(), LineJoiner()), port=8000)  # an echo
     ... # doctest: +SKIP
@@ -429,7 +442,8 @@ class TCPServer(Stage):
     address: Address = ()
 
     def __init__(self, protocol: Callable[[], Component], *, host: str = "127.0.0.1",
-                 port: int = 0, backlog: int = 128, read_limit: int = READ_LIMIT,
+                 port: int = 0, backlog: int = 128,
+                 protocol_backlog: int | None = PROTOCOL_BACKLOG, read_limit: int = READ_LIMIT,
                  read_chunk: int = READ_CHUNK, send_backlog: int = SEND_BACKLOG,
                  write_limit: int = WRITE_LIMIT, on_error: OnError | str = OnError.RAISE,
                  name: str | None = None) -> None:
@@ -438,6 +452,9 @@ class TCPServer(Stage):
         self.host = host
         self.port = port
         self.backlog = backlog
+        if protocol_backlog is not None and protocol_backlog < 1:
+            raise ValueError(f"{self.path}: protocol_backlog is positive (or None)")
+        self.protocol_backlog = protocol_backlog
         self.read_limit = read_limit
         self.read_chunk = read_chunk
         self.send_backlog = send_backlog
@@ -447,6 +464,7 @@ class TCPServer(Stage):
         self._pairs: dict[int, tuple[TCPConnection, Component]] = {}  # by id(connection)
         self._pair_of: dict[int, int] = {}  # id(connection or protocol) -> its pair's key
         self._ended: set[int] = set()  # pairs with a finished member, to look at
+        self._closing: set[int] = set()  # pairs the server is closing (failure, Shutdown)
         self._count = 0
 
     def main(self) -> Generator[Any, Any, None]:
@@ -471,9 +489,8 @@ class TCPServer(Stage):
                         server.close()
                         server = None
                         if isinstance(end, Shutdown):
-                            for conn, proto in self._pairs.values():
-                                _stop_tree(conn)
-                                _stop_tree(proto)
+                            for key in self._pairs:
+                                self._close_pair(key)
                     for conn in self.recv_all("accepted"):
                         if server is None:  # accepted just before we stopped listening
                             conn._protocol.transport.abort()  # type: ignore[union-attr]
@@ -509,6 +526,8 @@ class TCPServer(Stage):
         except Exception as exc:  # noqa: BLE001 - contained: reported as ProtocolFailed
             self._refuse(conn, f"{self.path}.protocol()", exc)
             return
+        if self.protocol_backlog is not None:
+            _bound_data_inboxes(proto, self.protocol_backlog)
         try:
             self.add_child(proto, f"protocol{n}")  # activates it: its on_activate runs
         except Exception as exc:  # noqa: BLE001 - contained: reported as ProtocolFailed
@@ -542,13 +561,32 @@ class TCPServer(Stage):
         if key is not None:
             self._ended.add(key)
 
+    def _close_pair(self, key: int) -> None:
+        """Close a connection and its protocol (a failure, or the server's Shutdown)."""
+        conn, proto = self._pairs[key]
+        self._closing.add(key)
+        self._ended.add(key)  # (_reap looks at it again: its connection may be gone)
+        _stop_tree(conn)
+        _stop_tree(proto)
+
     def _reap(self) -> None:
         """Let go of the connections whose two halves have both finished (only those
-        ``child_finished`` named: no scan of every connection per wake)."""
+        ``child_finished`` named: no scan of every connection per wake).
+
+        A protocol the server is closing that still runs once its connection has ended
+        is stopped there (its ``finally`` blocks run): it may be blocked sending to that
+        connection, where it cannot see its ``Shutdown``.
+        """
         ended, self._ended = self._ended, set()
         for key in ended:
-            conn, proto = self._pairs[key]
+            pair = self._pairs.get(key)
+            if pair is None:  # (reaped already: named twice)
+                continue
+            conn, proto = pair
+            if conn.done and not proto.done and key in self._closing and self.scheduler:
+                self.scheduler.stop(proto)
             if conn.done and proto.done:
+                self._closing.discard(key)
                 del self._pairs[key], self._pair_of[id(conn)], self._pair_of[id(proto)]
                 self.remove_child(conn)
                 self.remove_child(proto)
@@ -563,12 +601,24 @@ class TCPServer(Stage):
             return False
         conn, proto = self._pairs[key]
         self.send(ProtocolFailed(conn.peer, child.path, exc), "events")
-        _stop_tree(conn)
-        _stop_tree(proto)
+        self._close_pair(key)
         sched = self.scheduler
         if sched is not None:
             sched.wake(self)
         return True
+
+
+def _bound_data_inboxes(component: Component, size: int) -> None:
+    """Bound every unbounded inbox in ``component``'s tree where messages stay (no
+    passthrough), other than ``control``, to ``size`` with ``block``: so backpressure
+    crosses a protocol made of several stages, from the connection back to its socket."""
+    todo = [component]
+    while todo:
+        c = todo.pop()
+        todo.extend(c.children)
+        for name, ib in c.inboxes.items():
+            if name != "control" and ib.size is None and not ib.links_out:
+                ib.set_bound(size, "block")
 
 
 def _stop_tree(component: Component) -> None:

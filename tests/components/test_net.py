@@ -44,6 +44,8 @@ from components import (
     UDPSender,
 )
 
+from components.net import SEND_BACKLOG
+
 HOST = "127.0.0.1"
 
 
@@ -752,3 +754,54 @@ def test_udp_receiver_at_producer_finished_passes_on_what_it_holds_and_reads_no_
     got = bytes(slow.data)
     assert b"late!" not in got
     assert len(got) >= 5 * held[0] > 0  # what it held was passed on
+
+
+def messages_waiting(component: Component) -> int:
+    """Messages waiting in the inboxes of ``component`` and every component inside it."""
+    return sum(len(ib.queue) for ib in component.inboxes.values()) + sum(
+        messages_waiting(c) for c in component.children)
+
+
+def test_backpressure_crosses_a_protocol_made_of_several_stages():
+    most: list[int] = []
+
+    async def body(port: int, server: TCPServer, log: EventLog, task: asyncio.Task[None]) -> None:
+        _, writer = await asyncio.open_connection(HOST, port)
+        lines = b"".join(b"line %06d\n" % i for i in range(100_000))  # 1.2 MB, 100k lines
+
+        async def send() -> None:
+            for _ in range(20):
+                writer.write(lines)
+                await writer.drain()
+
+        sender = asyncio.ensure_future(send())  # and never read the echo
+        for _ in range(10):
+            await asyncio.sleep(0.1)
+            most.append(messages_waiting(server))
+        assert not sender.done()  # held up: the server stopped reading
+        sender.cancel()
+        writer.transport.abort()
+
+    serving(lambda: Pipeline(LineSplitter(), LineJoiner()), body, protocol_backlog=64)
+    # each stage's inbox holds 64 lines at most (unbounded, the joiner's took millions)
+    assert max(most) <= 2 * 64 + 2 * SEND_BACKLOG, max(most)
+
+
+def test_server_shutdown_ends_protocols_blocked_on_their_connections():
+    server = TCPServer(lambda: Stream(2048), host=HOST, port=0)
+
+    async def main() -> None:
+        sched = Scheduler()
+        sched.activate(server)
+        task = asyncio.ensure_future(sched.run_async(timeout=60))
+        await until(lambda: server.address, task)
+        clients = [await stalled_download(server.address[1]) for _ in range(3)]
+        protocols = [c for c in server.children if isinstance(c, Stream)]
+        assert len(protocols) == 3 and all(p.state is State.BLOCKED for p in protocols)
+        server.inboxes["control"].put(Shutdown())
+        await watched(task, task, 5, scheduler_may_end=True)  # everything ends, promptly
+        assert all(p.done for p in protocols) and server.children == []
+        for _, writer in clients:
+            writer.close()
+
+    asyncio.run(main())
