@@ -805,3 +805,26 @@ def test_server_shutdown_ends_protocols_blocked_on_their_connections():
             writer.close()
 
     asyncio.run(main())
+
+
+def test_a_tcp_client_reads_only_as_fast_as_its_consumer_takes():
+    slow = SlowReader(0.002)
+    held: list[int] = []
+
+    async def body(port: int, server: TCPServer, log: EventLog, task: asyncio.Task[None]) -> None:
+        client = TCPClient(HOST, port, read_limit=128 * 1024)
+        sched = Scheduler()
+        sched.activate(Pipeline(client, slow))
+        run = asyncio.ensure_future(sched.run_async(timeout=30))
+        ended = False
+        while not run.done():
+            held.append(client.buffered + sum(len(c) for c in slow.inboxes["inbox"].queue))
+            if len(slow.data) == 64 * 65536 and not ended:
+                ended = True
+                client.inboxes["control"].put(ProducerFinished())  # all in: our side ends
+            await asyncio.sleep(0.005)
+        run.result()
+
+    serving(lambda: download(64), body)  # 4 MB, streamed at the client
+    assert len(slow.data) == 64 * 65536
+    assert max(held) <= 2 * 128 * 1024 + 65536, max(held)
