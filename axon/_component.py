@@ -444,6 +444,26 @@ class Component:
         if t is not None and self.end_message is None:
             t.pause = t.attend = True
 
+    def room(self, box: str = "outbox", *, limit: int) -> int:
+        """How many more messages outbox ``box`` may send before an inbox it reaches holds
+        ``limit`` (or its own smaller bound); 0 when one is full.
+
+        For components that bring data in from outside the scheduler (a socket, a pipe, a
+        thread): send only what there is room for, hold the rest, and stop the source
+        while holding too much.  When it returns 0 the component is woken (after
+        :meth:`pause`) as soon as a full inbox is read from, or its owner finishes.
+        Inboxes that drop by policy, and those of components not running, never count as
+        full.  The design notes of ``axon/_flow.py`` describe the mechanism.
+        """
+        self._ensure_boxes()
+        try:
+            ob = self._outboxes[box]
+        except KeyError:
+            raise AxonError(
+                f"{self.path} has no outbox {box!r} (outboxes: {', '.join(self._outboxes)})"
+            ) from None
+        return _room(self, ob, limit)
+
     def wake_on(self, *boxes: str) -> None:
         """After :meth:`pause`, stay asleep while only other inboxes hold messages.
 
@@ -751,3 +771,5 @@ def _resolve_ref(ref: Any, role: str) -> Box:
 
 
 Component._prepare_box_specs()
+
+from ._flow import room as _room  # (at the end: axon/_flow.py uses this module's names)

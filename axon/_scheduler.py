@@ -163,7 +163,8 @@ class Scheduler:
         self._poke()
 
     def unblock(self, inbox: Inbox[Any]) -> None:
-        """``inbox`` has room again: let the senders it blocked move their messages on."""
+        """``inbox`` has room again: let the senders it blocked move their messages on, and
+        wake the components watching for room in it."""
         senders = inbox.blocked[:]
         inbox.blocked.clear()
         owner = inbox.owner._task
@@ -171,10 +172,13 @@ class Scheduler:
             owner.inq = inbox.queue  # (it was NO_ROOM)
         for sender in senders:
             t = sender._task
-            if sender._flush_held() and t is not None and t.state is State.BLOCKED:
-                t.state = _RUNNABLE
-                self._ready.append(t)
-                self._poke()
+            if sender._flush_held() and t is not None:
+                if t.state is State.BLOCKED:
+                    t.state = _RUNNABLE
+                    self._ready.append(t)
+                    self._poke()
+                elif t.state is _PAUSED:  # a component watching for room (axon/_flow.py)
+                    self.wake(sender)
 
     @contextlib.contextmanager
     def keep_alive(self) -> Iterator[None]:
@@ -570,6 +574,9 @@ class Scheduler:
             self._wake_targets(task)  # what it sent last (even as it failed) is read
             _drop_wake_list(task)  # it sends nothing more: no one need look out for it
         comp._unlink_own()
+        for ib in comp._inboxes.values():  # nothing will take from them: release whoever
+            if ib.blocked:  # waits for room in them (axon/_flow.py)
+                self.unblock(ib)
         fut = comp._future
         if fut is not None:
             comp._future = None

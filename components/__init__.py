@@ -33,7 +33,7 @@ from .net import (
     UDPReceiver,
     UDPSender,
 )
-from .process import ProcessExited, Subprocess, SubprocessError
+from .process import ProcessExited, Subprocess, SubprocessError, UnreadInput
 
 __all__ = [
     "BadInput",
@@ -83,4 +83,5 @@ __all__ = [
     "UDPReceiver",
     "UDPSender",
     "Unbatch",
+    "UnreadInput",
 ]

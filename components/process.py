@@ -1,18 +1,46 @@
-"""A child process as a component: ``inbox`` is its stdin, ``outbox`` its stdout."""
+"""A child process as a component: ``inbox`` is its stdin, ``outbox`` its stdout.
+
+Design notes
+------------
+1. The child runs under asyncio's subprocess transport (``loop.subprocess_exec``, no
+   shell).  What it writes on stdout and stderr goes into an
+   :class:`~components._intake.Intake` each, sent on as the consumers have room; its
+   pipes' ends, its exit and room to write its stdin again arrive as messages in the
+   ``pipes`` inbox.
+2. Backpressure both ways, with the library's one flow control (``axon/_flow.py``): a
+   consumer that falls behind stops the reading of the child's pipe (the pipe fills, and
+   the child blocks writing: it is slowed, not read into memory); a child that does not
+   keep up with its stdin makes the transport pause writing, and then the component takes
+   nothing from its bounded inbox (its producer waits) and sleeps until it may write.
+3. Ends, in order: the child's output is all sent, its exit status follows on ``status``;
+   then its own failure (a non-zero status, with ``check``) is raised.  Input it did not
+   read (it exited, or closed its stdin, first) is not its failure: by default it is
+   dropped and counted; ``unread_input="reject"`` reports it as bad input.
+4. Every child is reaped and its transport closed, however the component ends: at the end
+   of its output, at ``Shutdown`` (the child is killed and waited for), or when an error
+   or a scheduler shutdown ends it from outside (then a small task finishes the reaping
+   in the event loop, which ``asyncio.run`` waits for).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import enum
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from axon import BoxSpec, ProducerFinished, Shutdown
+from axon import BoxSpec, Inbox, ProducerFinished, Shutdown
 
+from ._intake import Intake
 from ._stage import Stage
 from .errors import OnError
 
-__all__ = ["ProcessExited", "Subprocess", "SubprocessError"]
+__all__ = ["ProcessExited", "Subprocess", "SubprocessError", "UnreadInput"]
+
+#: The most bytes one read of a pipe usually gives (a Linux pipe's capacity).
+PIPE_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,21 +61,104 @@ class SubprocessError(RuntimeError):
         self.exited = exited
 
 
+class UnreadInput(enum.Enum):
+    """What ``Subprocess`` does with input the child did not read."""
+
+    DROP = "drop"  #: drop it, counted (``inbox`` statistics, ``Subprocess.unread``)
+    REJECT = "reject"  #: also report it as bad input (by ``on_error``) once the child exits
+
+
+class _Event:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+_EXITED = _Event("<child exited>")
+_WRITABLE = _Event("<can write stdin again>")
+_FINISHED = _Event("<transport finished>")
+
+
+@dataclass(slots=True)
+class _PipeClosed:
+    fd: int
+    error: BaseException | None
+
+
+class _ChildProtocol(asyncio.SubprocessProtocol):
+    """Hands the child's output to the intakes, everything else to the ``pipes`` inbox."""
+
+    def __init__(self, events: Inbox[Any]) -> None:
+        self.events = events
+        self.intakes: dict[int, Intake] = {}
+        self.transport: asyncio.SubprocessTransport | None = None
+        self.write_paused = False
+        self.stderr_tail = b""
+        self.finished = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def pipe_data_received(self, fd: int, data: bytes | str) -> None:
+        if fd == 2:
+            self.stderr_tail = (self.stderr_tail + data)[-2000:]  # type: ignore[operator]
+        self.intakes[fd].put(data)
+
+    def pipe_connection_lost(self, fd: int, exc: Exception | None) -> None:
+        self.events.put(_PipeClosed(fd, exc))
+
+    def process_exited(self) -> None:
+        self.events.put(_EXITED)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.events.put(_FINISHED)  # exited, reaped, every pipe closed
+        if not self.finished.done():
+            self.finished.set_result(None)
+
+    def pause_writing(self) -> None:
+        self.write_paused = True
+
+    def resume_writing(self) -> None:
+        self.write_paused = False
+        self.events.put(_WRITABLE)
+
+    def pipe(self, fd: int) -> Any:
+        tr = self.transport
+        return tr.get_pipe_transport(fd) if tr is not None else None
+
+    def reading(self, fd: int, on: bool) -> None:
+        """Stop (or restart) reading the child's ``fd``: its intake's pause and resume."""
+        pipe = self.pipe(fd)
+        if pipe is not None and not pipe.is_closing():
+            pipe.resume_reading() if on else pipe.pause_reading()
+
+
 class Subprocess(Stage):
     """Runs ``argv``; bytes from ``inbox`` go to its stdin, its stdout comes out of ``outbox``.
 
     At ``ProducerFinished`` on ``control`` everything queued is written and stdin closed;
     the component ends once the child has exited and its output is all sent, passing
-    ``ProducerFinished`` on.  ``Shutdown`` kills the child at once.  A non-zero exit raises
-    :class:`SubprocessError` (naming the component and the tail of stderr) when ``check``,
-    else it is only reported on ``status``.  stderr goes to its own outbox.  asyncio's
-    subprocess support runs underneath; no shell is involved.
+    ``ProducerFinished`` on.  ``Shutdown`` kills the child at once (and reaps it).  A
+    non-zero exit raises :class:`SubprocessError` (naming the component and the tail of
+    stderr) when ``check``, after all the child's output; else it is only reported on
+    ``status``.  stderr goes to its own outbox.  No shell is involved.
 
-    Input is taken from ``inbox`` only while fewer than :attr:`stdin_limit` chunks wait to
-    be written to the child's stdin, so a slow child holds up its producer (``inbox`` is
-    bounded) instead of input piling up in memory.  Input that cannot reach the child (it
-    closed its stdin early or exited; stdin failed) is bad input, reported by ``on_error``:
-    the stdin failure itself and every later chunk, which is dropped.
+    Backpressure reaches the child both ways.  Its output is read only while the inboxes it
+    goes to have room (each holds fewer than ``read_limit // 64 KiB`` chunks, at least one)
+    and at most ``read_limit`` bytes wait here, so a child writing faster than its consumer
+    takes is slowed by its pipe.  Its input is written only while the pipe's buffer holds
+    less than ``write_limit`` bytes; the inbox is bounded (256 chunks), so a slow child
+    holds up its producer.
+
+    ``unread_input`` says what happens to input the child did not read (it exited, or
+    closed its stdin, first): ``"drop"`` (the default) drops it, counted in the ``inbox``
+    statistics and :attr:`unread`; ``"reject"`` also reports it as bad input by
+    ``on_error`` once the child has exited (unless the child itself failed).  Input that is
+    not bytes is always bad input.
 
     >>> Pipeline(IterableSource([b"b\\n", b"a\\n"]), Subprocess(["sort"]), Collector())
     ... # doctest: +SKIP
@@ -56,26 +167,31 @@ class Subprocess(Stage):
     Inboxes = {
         "inbox": BoxSpec("bytes for the child's stdin", 256),
         "control": "ProducerFinished: close stdin once written; Shutdown: kill the child",
-        "pipes": "(fed by reader/writer tasks) stdout and stderr chunks, ends of file, "
-                 "stdin progress and errors",
+        "pipes": "(fed by the child's transport) its pipes' ends, its exit, room to write",
     }
     Outboxes = {
         "outbox": "the child's stdout, as bytes chunks",
-        "stderr": "the child's stderr, as bytes chunks",
+        "stderr": "the child's stderr, as bytes chunks (while unlinked, the first "
+                  "stderr_hold kept and the rest counted as dropped; the tail goes into "
+                  "SubprocessError)",
         "status": "ProcessExited(argv, returncode) when the child has exited",
         "signal": "ProducerFinished once the child has exited and its output is sent",
-        "error": "BadInput records (on_error='send'): non-bytes for stdin, a stdin failure, "
-                 "input dropped because stdin is gone",
+        "error": "BadInput records (on_error='send'): non-bytes for stdin; input the child "
+                 "did not read (unread_input='reject')",
     }
 
-    #: At most this many chunks are handed to the stdin writer and not yet written (drained).
-    stdin_limit = 4
-    #: How long to wait, once the child has exited and its output ended, for its stdin to close.
-    stdin_close_grace = 5.0
+    #: Bytes of the child's output (stdout, and stderr) held before reading stops.
+    read_limit = 256 * 1024
+    #: Bytes buffered for the child's stdin before no more input is taken.
+    write_limit = 64 * 1024
+    #: Chunks an unlinked ``stderr`` outbox keeps for a later link (the rest are counted).
+    stderr_hold = 64
 
     def __init__(self, argv: Sequence[str], *, check: bool = True, cwd: str | None = None,
-                 env: dict[str, str] | None = None, on_error: OnError | str = OnError.RAISE,
-                 name: str | None = None) -> None:
+                 env: dict[str, str] | None = None,
+                 unread_input: UnreadInput | str = UnreadInput.DROP,
+                 read_limit: int | None = None, write_limit: int | None = None,
+                 on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
         super().__init__(on_error=on_error, name=name)
         if isinstance(argv, str) or not argv:
             raise ValueError("Subprocess: argv is a non-empty list of strings (no shell)")
@@ -83,165 +199,163 @@ class Subprocess(Stage):
         self.check = check
         self.cwd = cwd
         self.env = env
-        #: The most chunks ever waiting for stdin at once (never above :attr:`stdin_limit`).
+        self.unread_input = UnreadInput(unread_input)
+        if read_limit is not None:
+            self.read_limit = read_limit
+        if write_limit is not None:
+            self.write_limit = write_limit
+        if self.read_limit < 1 or self.write_limit < 1:
+            raise ValueError(f"{self.path}: read_limit and write_limit are positive")
+        self.outboxes["stderr"].hold_limit = self.stderr_hold
+        #: The child's process id, once started.
+        self.pid: int | None = None
+        #: Bytes of input the child did not read (dropped, or lost in its pipe's buffer).
+        self.unread = 0
+        #: The most bytes ever buffered for stdin at once (about ``write_limit`` at most).
         self.stdin_high_water = 0
+        self._intakes: dict[int, Intake] = {}
+
+    @property
+    def buffered(self) -> int:
+        """Bytes of the child's output read and not yet sent on."""
+        return sum(i.level for i in self._intakes.values())
 
     def main(self) -> Generator[Any, Any, None]:
-        proc = yield asyncio.create_subprocess_exec(
-            *self.argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, cwd=self.cwd, env=self.env)
-        pipes = self.inboxes["pipes"]
-        limit = max(1, self.stdin_limit)
-        # bounded: at most `limit` chunks plus the closing None are ever put in it
-        stdin_q: asyncio.Queue[bytes | None] = asyncio.Queue(maxsize=limit + 1)
-        writer = asyncio.ensure_future(_write(proc.stdin, stdin_q, pipes))
-        tasks = [
-            asyncio.ensure_future(_read(proc.stdout, "outbox", pipes)),
-            asyncio.ensure_future(_read(proc.stderr, "stderr", pipes)),
-            writer,
-            asyncio.ensure_future(_wait(proc, pipes)),
-        ]
-        all_inboxes = tuple(self.inboxes)
-        open_ends = {"outbox", "stderr", "exit"}
-        stderr_tail = b""
+        loop = asyncio.get_running_loop()
+        proto = _ChildProtocol(self.inboxes["pipes"])
+        room = max(1, self.read_limit // PIPE_CHUNK)
+        for fd, box in ((1, "outbox"), (2, "stderr")):
+            proto.intakes[fd] = self._intakes[fd] = Intake(
+                self, box, limit=self.read_limit, room=room, weigh=len,
+                pause=partial(proto.reading, fd, False), resume=partial(proto.reading, fd, True))
+        tr, _ = yield loop.subprocess_exec(
+            lambda: proto, *self.argv, stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=self.cwd,
+            env=self.env)
+        self.pid = tr.get_pid()
+        stdin = tr.get_pipe_transport(0)
+        stdin.set_write_buffer_limits(high=self.write_limit)  # type: ignore[attr-defined]
+        out, err = self._intakes[1], self._intakes[2]
+        inq = self.inboxes["inbox"].queue
+        everything = tuple(self.inboxes)
         end = None
-        pending = 0  # chunks handed to the writer and not yet drained
-        accepting = True  # input still goes to the child's stdin
-        refusal = ""  # why it no longer does
-        writer_done = False  # the writer has closed stdin or failed
-        waited_for_writer = False
-        backed_up = False  # waking on control and pipes only (see wake_on)
-        returncode: int | None = None
+        open_pipes = {0, 1, 2}
+        stdin_error: BaseException | None = None
+        exited = finished = closing = narrowed = False
         try:
-            with self.keep_alive():  # the tasks deliver into "pipes"
+            with self.keep_alive():  # the transport delivers at any time
                 while True:
                     end = self.take_control(end)
                     if isinstance(end, Shutdown):
                         break
-                    for box, data in self.recv_all("pipes"):
-                        if box == "drained":
-                            pending -= data
-                        elif box == "exit":
-                            returncode = data
-                            open_ends.discard("exit")
-                        elif box == "stdin-closed":
-                            writer_done = True
-                        elif box == "stdin-error":
-                            writer_done = True
-                            lost, pending = pending, 0
-                            accepting = False  # later input is rejected, not queued
-                            refusal = (f"the child stopped reading stdin "
-                                       f"({type(data).__name__}: {data})")
-                            self.reject(f"{refusal}: input written to it may be lost "
-                                        f"({lost} chunk(s) were still being written)", data)
-                        elif data is None:
-                            open_ends.discard(box)
-                        else:
-                            if box == "stderr":
-                                stderr_tail = (stderr_tail + data)[-2000:]
-                            self.send(data, box)
-                    if accepting and "exit" not in open_ends:
-                        accepting = False  # nothing reads stdin any more: close it
-                        refusal = f"the child has exited (status {returncode})"
-                        stdin_q.put_nowait(None)
-                    if accepting:
-                        while pending < limit and self.data_ready():
-                            data = self.recv()
-                            if isinstance(data, (bytes, bytearray, memoryview)):
-                                stdin_q.put_nowait(bytes(data))
-                                pending += 1
-                                if pending > self.stdin_high_water:
-                                    self.stdin_high_water = pending
-                            else:
-                                self.reject(f"expected bytes for stdin, got {type(data).__name__}",
-                                            data)
-                        if end is not None and not self.data_ready():
-                            accepting = False  # all input before the end is handed over
-                            refusal = "stdin was closed at ProducerFinished"
-                            stdin_q.put_nowait(None)
-                    if not open_ends and not writer_done:
-                        if not waited_for_writer:
-                            # the child is gone, so its stdin closes (or fails) at once,
-                            # unless another process holds it open: do not wait for ever
-                            waited_for_writer = True
-                            yield asyncio.wait([writer], timeout=self.stdin_close_grace)
-                            continue
-                        writer_done = True
-                        self.reject(f"{refusal}, but its stdin did not close within "
-                                    f"{self.stdin_close_grace}s: input written to it may be "
-                                    f"lost ({pending} chunk(s) were still being written)")
-                    if not accepting and writer_done:
-                        # (not before: a stdin failure is reported ahead of what it drops)
-                        for data in self.recv_all():
-                            self.reject(f"{refusal}: {type(data).__name__} input dropped", data)
-                    if not open_ends:
+                    for ev in self.recv_all("pipes"):
+                        if type(ev) is _PipeClosed:
+                            open_pipes.discard(ev.fd)
+                            if ev.fd == 0 and ev.error is not None:
+                                stdin_error = ev.error  # the child stopped reading it
+                        elif ev is _EXITED:
+                            exited = True
+                        elif ev is _FINISHED:
+                            finished = True
+                    out.forward()
+                    err.forward()
+                    if 0 in open_pipes and not closing:
+                        if exited:
+                            # nothing reads it now: what is still buffered is unread
+                            self.unread += stdin.get_write_buffer_size()
+                            closing = True
+                            stdin.abort()
+                        elif not stdin.is_closing():  # (else it broke: its end is coming)
+                            self._write(proto, stdin)
+                            if end is not None and not inq:
+                                closing = True  # everything before the end is written
+                                stdin.close()
+                    if inq and (closing or 0 not in open_pipes or stdin.is_closing()):
+                        self._drop_unread()
+                    if finished and not out and not err:
                         break
-                    # while stdin is backed up (or closing), input waiting in inbox must not
-                    # wake us (it would every round: busy waiting); "drained" (or the end of
-                    # the writer) in "pipes" will
-                    want_backed_up = (pending >= limit) if accepting else not writer_done
-                    if want_backed_up != backed_up:
-                        backed_up = want_backed_up
-                        self.wake_on(*(("control", "pipes") if backed_up else all_inboxes))
+                    # while stdin cannot take more, input waiting in the inbox must not
+                    # wake us (every round: busy waiting); resume_writing will
+                    want = proto.write_paused and 0 in open_pipes and not closing
+                    if want != narrowed:
+                        narrowed = want
+                        self.wake_on(*(("control", "pipes") if want else everything))
                     self.pause()
                     yield
         finally:
-            if backed_up:
-                self.wake_on(*all_inboxes)
-            for t in tasks:
-                t.cancel()
-            if proc.returncode is None:
-                proc.kill()
+            out.clear()
+            err.clear()
+            if finished:
+                tr.close()
+            else:
+                _stop(tr)
+                if not isinstance(end, Shutdown) and not loop.is_closed():
+                    loop.create_task(_reap(tr, proto.finished))  # ended from outside
         if isinstance(end, Shutdown):
-            yield proc.wait()  # reap the killed child (its transport closes)
+            yield _reap(tr, proto.finished)  # the killed child, reaped
             self.send(end, "signal")
             return
-        exited = ProcessExited(self.argv, returncode if returncode is not None else -1)
-        self.send(exited, "status")
-        if exited.returncode != 0 and self.check:
-            raise SubprocessError(self.path, exited, stderr_tail)
+        exited_record = ProcessExited(self.argv, tr.get_returncode() or 0)
+        self.send(exited_record, "status")
+        if exited_record.returncode != 0 and self.check:
+            error = SubprocessError(self.path, exited_record, proto.stderr_tail)
+            if self.unread:
+                error.add_note(f"it also did not read {self.unread} bytes of its input")
+            raise error
+        if self.unread and self.unread_input is UnreadInput.REJECT:
+            why = f" ({type(stdin_error).__name__}: {stdin_error})" if stdin_error else ""
+            self.reject(f"the child did not read {self.unread} bytes of its input (it "
+                        f"exited or closed its stdin first{why})", stdin_error)
         self.send(end if end is not None else ProducerFinished("process exited"), "signal")
 
+    def _write(self, proto: _ChildProtocol, stdin: Any) -> None:
+        """Write input to stdin while its pipe's buffer is under ``write_limit``."""
+        q = self.inboxes["inbox"].queue
+        write = stdin.write
+        while q and not proto.write_paused and not stdin.is_closing():
+            data = self.recv()
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                write(data)
+                self.stdin_high_water = max(self.stdin_high_water, stdin.get_write_buffer_size())
+            else:
+                self.reject(f"expected bytes for stdin, got {type(data).__name__}", data)
 
-async def _read(stream: asyncio.StreamReader | None, box: str, pipes: Any) -> None:
-    assert stream is not None
-    while chunk := await stream.read(64 * 1024):
-        pipes.put((box, chunk))
-    pipes.put((box, None))
-
-
-async def _write(stdin: asyncio.StreamWriter | None, q: asyncio.Queue[bytes | None],
-                 pipes: Any) -> None:
-    """Write what arrives in ``q`` to ``stdin`` until ``None``, then close it.
-
-    After each ``drain()`` it posts ``("drained", n)`` (``n`` chunks written), so the
-    component hands over more; it ends by posting ``("stdin-closed", None)`` or
-    ``("stdin-error", exc)``.
-    """
-    assert stdin is not None
-    try:
-        while (data := await q.get()) is not None:
-            stdin.write(data)
-            n = 1
-            closing = False
-            while not q.empty():  # write what else is waiting, then drain once
-                more = q.get_nowait()
-                if more is None:
-                    closing = True
-                    break
-                stdin.write(more)
-                n += 1
-            await stdin.drain()
-            pipes.put(("drained", n))
-            if closing:
-                break
-        stdin.close()
-        await stdin.wait_closed()
-    except Exception as exc:  # noqa: BLE001 - BrokenPipeError, ConnectionResetError, ...
-        pipes.put(("stdin-error", exc))
-    else:
-        pipes.put(("stdin-closed", None))
+    def _drop_unread(self) -> None:
+        """Input that can no longer reach the child: dropped, and counted (as the inbox's
+        ``dropped``: it was never taken)."""
+        ib = self.inboxes["inbox"]
+        items = list(ib.queue)
+        ib.queue.clear()
+        if ib.blocked and self.scheduler is not None:
+            self.scheduler.unblock(ib)
+        for data in items:
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                self.unread += len(data)
+                ib.dropped += 1
+            else:
+                self.reject(f"expected bytes for stdin, got {type(data).__name__}", data)
 
 
-async def _wait(proc: asyncio.subprocess.Process, pipes: Any) -> None:
-    pipes.put(("exit", await proc.wait()))
+def _stop(tr: asyncio.SubprocessTransport) -> None:
+    """Kill the child (if it runs) and close its pipes, discarding what they hold."""
+    if tr.get_returncode() is None:
+        try:
+            tr.kill()
+        except ProcessLookupError:
+            pass
+    for fd in (0, 1, 2):
+        pipe = tr.get_pipe_transport(fd)
+        if pipe is not None and not pipe.is_closing():
+            pipe.abort() if fd == 0 else pipe.close()  # type: ignore[attr-defined]
+
+
+async def _reap(tr: asyncio.SubprocessTransport, finished: asyncio.Future[None]) -> None:
+    """Wait until the stopped child is reaped (its transport finished), then close the
+    transport; through a cancellation too: ``asyncio.run`` cancels what is left at its
+    end, and the killed child is reaped in moments."""
+    while not finished.done():
+        try:
+            await asyncio.shield(finished)
+        except asyncio.CancelledError:
+            continue  # (carry on until it is reaped)
+    tr.close()

@@ -196,6 +196,14 @@ class Harness:
                 pass  # what cancelling it is for; any other error propagates
         elif task is None:
             self.scheduler.shutdown()
+        # as asyncio.run ends: what the components left running (a child process being
+        # reaped, say) finishes before the loop closes
+        left = asyncio.all_tasks(self._loop)
+        for t in left:
+            t.cancel()
+        if left:
+            self._loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+        self._loop.run_until_complete(self._loop.shutdown_asyncgens())
         self._loop.close()
 
     def __enter__(self) -> Harness:
