@@ -118,7 +118,7 @@ def check_gain_db(db: float) -> float:
 def mix(frames: Sequence[bytes], gains: Sequence[float], silence: bytes) -> tuple[bytes, int]:
     """Mix equal-length s16le ``frames`` with linear ``gains``; returns (frame, clipped).
 
-    ``clipped`` counts the 16-bit values the sum had to be clipped to fit.  No frames gives
+    ``clipped`` counts the 16-bit values (one per channel) the sum had to be clipped to fit.  No frames gives
     ``silence``; one frame at unity gain is passed through as it is.
     """
     n = len(frames)

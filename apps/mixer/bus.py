@@ -62,7 +62,7 @@ class MixStats:
 
     frames: int = 0
     bytes_out: int = 0
-    clipped_samples: int = 0
+    clipped_values: int = 0
     late_wakes: int = 0  # ticks that found more than one frame due (the process lagged)
     skipped_frames: int = 0  # frames never emitted (lagged by more than max_late frames)
     stray_chunks: int = 0  # audio from a source this bus no longer takes
@@ -233,7 +233,7 @@ class MixBus(Timed):
         stats = self.stats
         stats.frames += 1
         stats.bytes_out += len(out)
-        stats.clipped_samples += clipped
+        stats.clipped_values += clipped
         stamp = time.perf_counter()
         if stats.first_frame_at is None:
             stats.first_frame_at = stamp

@@ -26,7 +26,7 @@ import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from axon import (
     Backplane,
@@ -142,7 +142,8 @@ class Mixer(Component):
     """The networked audio mixer matrix, built from ``config``.
 
     ``clock`` drives every frame (inject ``components.testing.FakeClock`` in tests);
-    ``out_dir`` is where WAV files go.  It runs until ``control`` gets an end, or for
+    ``out_dir`` is where WAV files go; the console (``config.console``) reads commands
+    from ``console_in`` (default stdin) and writes replies to ``console_out`` (stdout).  It runs until ``control`` gets an end, or for
     ``config.seconds`` (when given and > 0).  ``events`` reports every port it opens.
     """
 
@@ -163,6 +164,7 @@ class Mixer(Component):
 
     def __init__(self, config: MixerConfig, *, clock: Clock | None = None,
                  out_dir: str | Path = ".", seconds: float | None = None,
+                 console_in: IO[str] | None = None, console_out: IO[str] | None = None,
                  name: str = "Mixer") -> None:
         super().__init__(name=name)
         self.config = config
@@ -196,8 +198,9 @@ class Mixer(Component):
             self.link((server, "events"), (self, "control_events"))
             self.control_server = server
         if config.console:
-            self.console = Pipeline(ConsoleReader(), ControlSession(text=True, name="Console"),
-                                    ConsoleEcho(), name="Console")
+            self.console = Pipeline(ConsoleReader(console_in),
+                                    ControlSession(text=True, name="Console"),
+                                    ConsoleEcho(console_out), name="Console")
             session = self.console.children[1]
             session.link((session, "requests"), (self, "commands"))
             self.add_child(self.console, "console")
@@ -507,7 +510,7 @@ class Mixer(Component):
                 "underruns": t.underruns, "inserted": t.inserted_samples,
                 "dropped": t.dropped_samples, "padded": t.padded_samples,
                 "discarded": t.discarded_samples,
-                "clipped": s.clipped_samples, "late_wakes": s.late_wakes,
+                "clipped": s.clipped_values, "late_wakes": s.late_wakes,
                 "skipped": s.skipped_frames,
                 "clients": sum(lst.stats.clients for lst in e.listeners),
                 "slow_dropped": sum(lst.stats.slow_dropped for lst in e.listeners),

@@ -43,7 +43,7 @@ def report(mixer: Mixer, script: ScriptedClient | None, cpu_seconds: float) -> d
             "underruns": t.underruns, "inserted_samples": t.inserted_samples,
             "dropped_samples": t.dropped_samples, "padded_samples": t.padded_samples,
             "discarded_samples": t.discarded_samples,
-            "clipped_samples": s.clipped_samples, "late_wakes": s.late_wakes,
+            "clipped_values": s.clipped_values, "late_wakes": s.late_wakes,
             "skipped_frames": s.skipped_frames,
             "tcp_clients": sum(lst.stats.accepted for lst in e.listeners),
             "tcp_bytes_out": sum(lst.stats.bytes_out for lst in e.listeners),
@@ -97,7 +97,7 @@ def stats_table(data: dict[str, Any]) -> str:
     table("Mixes", ["mix", "frames", "bytes out", "real-time", "on", "underruns", "inserted",
                     "dropped", "clipped", "late ticks", "tcp bytes out", "slow dropped"],
           [[n, m["frames"], m["bytes_out"], m["realtime_ratio"], m["sources_on"],
-            m["underruns"], m["inserted_samples"], m["dropped_samples"], m["clipped_samples"],
+            m["underruns"], m["inserted_samples"], m["dropped_samples"], m["clipped_values"],
             m["late_wakes"], m["tcp_bytes_out"], m["slow_clients_dropped"]]
            for n, m in data["mixes"].items()])
     c = data["control"]

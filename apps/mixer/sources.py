@@ -46,6 +46,7 @@ class SourceStats:
     kind: str  # "tcp", "tone", "noise", "file"
     spec: str  # as given: "1701", "tone:440", "noise", "file:PATH"
     bytes_in: int = 0  # audio passed on (whole samples)
+    bytes_received: int = 0  # TCP: bytes read from senders
     chunks: int = 0
     senders: int = 0  # TCP senders accepted
     refused: int = 0  # TCP senders refused (one at a time)
@@ -239,6 +240,7 @@ class SenderProtocol(Component):
         try:
             while (batch := (yield RECEIVE)) is not None:
                 data = batch[0] if len(batch) == 1 and not rest else rest + b"".join(batch)
+                stats.bytes_received += len(data) - len(rest)
                 whole = len(data) - len(data) % sb
                 if whole:
                     audio.push(Chunk(source, data[:whole]))
