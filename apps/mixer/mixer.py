@@ -398,9 +398,9 @@ class Mixer(Component):
             host, port = entry.listeners[0].address
             return f"OK ADD MIX {cmd.name} listening {host}:{port}"
         if isinstance(cmd, DelMix):
-            self._row(cmd.mix)
-            self._remove_mix(cmd.mix)
-            return f"OK DEL MIX {cmd.mix}"
+            self._row(cmd.name)
+            self._remove_mix(cmd.name)
+            return f"OK DEL MIX {cmd.name}"
         if isinstance(cmd, AddSource):
             self._new_name(cmd.name)
             try:
