@@ -65,6 +65,7 @@ class MixStats:
     clipped_values: int = 0
     late_wakes: int = 0  # ticks that found more than one frame due (the process lagged)
     skipped_frames: int = 0  # frames never emitted (lagged by more than max_late frames)
+    max_lateness: float = 0.0  # seconds: the latest a frame went out after it fell due
     stray_chunks: int = 0  # audio from a source this bus no longer takes
     first_frame_at: float | None = None  # time.perf_counter() of the first and last frames
     last_frame_at: float | None = None
@@ -206,6 +207,7 @@ class MixBus(Timed):
             stats = self.stats
             stats.late_wakes = sched.late_wakes
             stats.skipped_frames = sched.skipped
+            stats.max_lateness = sched.max_lateness
         alarm.set_at(sched.next_deadline())
         return False
 

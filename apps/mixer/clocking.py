@@ -16,7 +16,7 @@ __all__ = ["FrameSchedule"]
 class FrameSchedule:
     """Counts the frames due by a time; ``next`` is the number of the next frame to emit."""
 
-    __slots__ = ("t0", "period", "next", "max_late", "skipped", "late_wakes")
+    __slots__ = ("t0", "period", "next", "max_late", "skipped", "late_wakes", "max_lateness")
 
     def __init__(self, t0: float, period: float, *, max_late: int = 100) -> None:
         if period <= 0:
@@ -27,6 +27,7 @@ class FrameSchedule:
         self.max_late = max_late
         self.skipped = 0  # frames never emitted: the process was more than max_late behind
         self.late_wakes = 0  # wake-ups that found more than one frame due
+        self.max_lateness = 0.0  # seconds: the latest a frame was taken after it fell due
 
     def deadline(self, k: int) -> float:
         """When frame ``k`` is due."""
@@ -35,8 +36,11 @@ class FrameSchedule:
     def take_due(self, now: float) -> int:
         """How many frames to emit now (from ``next``); advances ``next`` past them."""
         k = self.next
-        if self.t0 + k * self.period > now:
+        due = self.t0 + k * self.period
+        if due > now:
             return 0
+        if now - due > self.max_lateness:
+            self.max_lateness = now - due
         # the last frame due: estimate, then settle on the exact comparison used for alarms
         last = max(k, int((now - self.t0) / self.period))
         while self.t0 + (last + 1) * self.period <= now:

@@ -511,6 +511,7 @@ class Mixer(Component):
                 "dropped": t.dropped_samples, "padded": t.padded_samples,
                 "discarded": t.discarded_samples,
                 "clipped": s.clipped_values, "late_wakes": s.late_wakes,
+                "max_late_ms": f"{s.max_lateness * 1000:.1f}",
                 "skipped": s.skipped_frames,
                 "clients": sum(lst.stats.clients for lst in e.listeners),
                 "slow_dropped": sum(lst.stats.slow_dropped for lst in e.listeners),

@@ -44,6 +44,7 @@ def report(mixer: Mixer, script: ScriptedClient | None, cpu_seconds: float) -> d
             "dropped_samples": t.dropped_samples, "padded_samples": t.padded_samples,
             "discarded_samples": t.discarded_samples,
             "clipped_values": s.clipped_values, "late_wakes": s.late_wakes,
+            "max_lateness_ms": s.max_lateness * 1000,
             "skipped_frames": s.skipped_frames,
             "tcp_clients": sum(lst.stats.accepted for lst in e.listeners),
             "tcp_bytes_out": sum(lst.stats.bytes_out for lst in e.listeners),
