@@ -109,7 +109,7 @@ sys.path.insert(0, {root!r})
 from apps.mixer.config import MixerConfig, MixConfig, SourceConfig
 from apps.mixer.mixer import Mixer
 from axon import Scheduler
-cfg = MixerConfig(sources=(SourceConfig("t", "tone:441"),),
+cfg = MixerConfig(sources=(SourceConfig("t", "noise"),),
                   mixes=(MixConfig("m", routes={{"t": (True, 0.0)}}, play=True,
                                    wav="m.wav"),),
                   control_port=None)
@@ -136,8 +136,28 @@ def test_local_playback_through_pygame_mixer_plays_the_mix(tmp_path: Path):
     device = np.frombuffer(raw.read_bytes(), "<i2")
     with wave.open(str(tmp_path / "m.wav"), "rb") as w:
         mix = np.frombuffer(w.readframes(w.getnframes()), "<i2")
-    start = int(np.flatnonzero(mix)[0])  # the tone's first non-zero value, in each
-    dev_start = int(np.flatnonzero(device)[0])
-    n = min(len(device) - dev_start, played // 2 - 4 * FS) - 2
-    assert n > FS * 2 * 20
-    assert np.array_equal(device[dev_start: dev_start + n], mix[start: start + n])
+    # the device played the mix's noise, in order; under load SDL may have had to fill a gap
+    # with silence (counted as a gap by the player), so match it piece by piece
+    zero = device == 0
+    pieces, i = [], 0
+    while i < len(device):
+        if zero[i:i + 32].all():
+            i += 32
+            continue
+        j = i
+        while j < len(device) and not zero[j:j + 32].all():
+            j += 32
+        pieces.append(device[i:j])
+        i = j
+    matched, at = 0, 0
+    for piece in pieces:
+        piece = np.trim_zeros(piece)
+        if len(piece) < 64:
+            continue
+        head = np.flatnonzero(mix[at:] == piece[0])
+        found = next((at + k for k in head if np.array_equal(mix[at + k: at + k + len(piece)],
+                                                                piece)), None)
+        assert found is not None, "the device played something that is not the mix"
+        matched += len(piece)
+        at = found + len(piece)
+    assert matched * 2 >= 0.8 * played  # (values, bytes)
