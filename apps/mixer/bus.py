@@ -29,7 +29,7 @@ from axon import SubscribeTo
 from components import Clock, Timed
 
 from .audio import AudioFormat, Chunk, db_to_gain, mix
-from .clocking import FrameSchedule
+from .clocking import FrameSchedule, on_grid
 from .jitter import BufferStats, JitterBuffer
 from .messages import Route, Subscribe, Unsubscribe
 
@@ -189,7 +189,8 @@ class MixBus(Timed):
                     sched.stop(sub)
 
     def start(self) -> None:
-        self.schedule = FrameSchedule(self.clock.now(), self.fmt.frame_seconds,
+        period = self.fmt.frame_seconds
+        self.schedule = FrameSchedule(on_grid(self.clock.now(), period), period,
                                       max_late=self.max_late)
 
     def step(self, alarm: Any, now: float, end: Any) -> bool:

@@ -6,11 +6,26 @@ while the process was busy are all emitted at the next wake-up (up to ``max_late
 that the schedule skips ahead and counts what it skipped, rather than bursting seconds of
 audio).  The alarm is set to the same float expression the due test compares against, so
 on a fake clock a frame is due exactly when its alarm rings.
+
+Every schedule starts on the same grid, the multiples of the period on the clock
+(:func:`on_grid`); generators run ``GENERATOR_LEAD`` ahead of it.  So a generated frame is
+always made before the mixes take theirs, even when a stall makes both catch up at once
+(timers fire in the order of their deadlines): an in-process source never underruns.
 """
 
 from __future__ import annotations
 
-__all__ = ["FrameSchedule"]
+import math
+
+__all__ = ["FrameSchedule", "GENERATOR_LEAD", "on_grid"]
+
+#: How far ahead of the mixes' grid the generators make their frames (a quarter frame).
+GENERATOR_LEAD = 0.25
+
+
+def on_grid(now: float, period: float) -> float:
+    """The first multiple of ``period`` at or after ``now``: where every schedule starts."""
+    return math.ceil(now / period) * period
 
 
 class FrameSchedule:

@@ -24,7 +24,7 @@ from axon import RECEIVE, Component, ProducerFinished, Shutdown
 from components import Clock, Disconnected, ProtocolFailed, SystemClock, TCPServer, Timed
 
 from .audio import AudioFormat, Chunk, StreamEnd, noise_samples, tone_samples
-from .clocking import FrameSchedule
+from .clocking import GENERATOR_LEAD, FrameSchedule, on_grid
 from .messages import Listening, ListenerKind
 
 __all__ = [
@@ -85,7 +85,9 @@ class ClockedSource(Timed):
         raise NotImplementedError
 
     def start(self) -> None:
-        self.schedule = FrameSchedule(self.clock.now(), self.fmt.frame_seconds)
+        period = self.fmt.frame_seconds
+        lead = GENERATOR_LEAD * period  # ahead of the mixes: made before they take it
+        self.schedule = FrameSchedule(on_grid(self.clock.now(), period) - lead, period)
 
     def step(self, alarm: Any, now: float, end: Any) -> bool:
         self.refuse_input()

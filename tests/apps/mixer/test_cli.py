@@ -65,7 +65,6 @@ def test_a_config_file_and_the_console(tmp_path: Path):
     for reply in ("OK DJ1=OFF:+0.0dB t=ON:+0.0dB", "OK SWITCH air DJ1 ONLY",
                   "OK DJ1=ON:+0.0dB t=OFF:+0.0dB", "ERR unknown command 'FROB' (try HELP)"):
         assert reply in lines
-    assert any("listening: source DJ1 (send raw PCM) on 127.0.0.1:" in ln for ln in lines)
     assert (tmp_path / "air.wav").exists() and not (tmp_path / "mixer.svg").exists()
 
 
