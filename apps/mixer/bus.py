@@ -27,6 +27,7 @@ from typing import Any
 
 from axon import SubscribeTo
 from components import Clock, Timed
+from components.timing import Alarm
 
 from .audio import AudioFormat, Chunk, db_to_gain, mix
 from .clocking import FrameSchedule, on_grid
@@ -87,6 +88,9 @@ def add_counts(total: BufferStats, more: BufferStats) -> None:
 
 class MixBus(Timed):
     """Mix ``mix``: one frame of s16le ``bytes`` per frame period on ``outbox``.
+
+    (A ``Timed`` for its clock and end-of-stream handling, with a loop of its own: it
+    steps aside once per tick before mixing, see ``main``.)
 
     ``sources`` maps each source to its backplane's name; ``routes`` gives the initial
     matrix row (a source missing from it is off).  ``clock`` is injectable: tests pass a
@@ -180,37 +184,41 @@ class MixBus(Timed):
     # -- the clocked loop ----------------------------------------------------------------------
 
     def main(self) -> Generator[Any, Any, None]:
-        try:
-            yield from super().main()
-        finally:
-            sched = self.scheduler
-            for sub in self._subs.values():
-                if sched is not None and not sub.done:
-                    sched.stop(sub)
-
-    def start(self) -> None:
         period = self.fmt.frame_seconds
-        self.schedule = FrameSchedule(on_grid(self.clock.now(), period), period,
-                                      max_late=self.max_late)
-
-    def step(self, alarm: Any, now: float, end: Any) -> bool:
-        if end is not None:
-            return True
-        if self.inboxes["matrix"].queue:
-            self._apply(self.recv_all("matrix"))
-        sched = self.schedule
-        assert sched is not None
-        due = sched.take_due(now)
-        if due:
-            self._take_audio()
-            for _ in range(due):
-                self._emit()
-            stats = self.stats
-            stats.late_wakes = sched.late_wakes
-            stats.skipped_frames = sched.skipped
-            stats.max_lateness = sched.max_lateness
-        alarm.set_at(sched.next_deadline())
-        return False
+        sched = self.schedule = FrameSchedule(on_grid(self.clock.now(), period), period,
+                                              max_late=self.max_late)
+        alarm = Alarm(self, self.clock)
+        stats = self.stats
+        end = None
+        try:
+            while True:
+                end = self.take_control(end)
+                if end is not None:
+                    break
+                if self.inboxes["matrix"].queue:
+                    self._apply(self.recv_all("matrix"))
+                due = sched.take_due(self.clock.now())
+                if due:
+                    # to the back of the run queue once: the generators woken by the same
+                    # clock tick (due a quarter frame earlier) make their frames first, even
+                    # when a stall makes everyone catch up at once
+                    yield
+                    self._take_audio()
+                    for _ in range(due):
+                        self._emit()
+                    stats.late_wakes = sched.late_wakes
+                    stats.skipped_frames = sched.skipped
+                    stats.max_lateness = sched.max_lateness
+                alarm.set_at(sched.next_deadline())
+                self.pause()
+                yield
+        finally:
+            alarm.cancel()
+            scheduler = self.scheduler
+            for sub in self._subs.values():
+                if scheduler is not None and not sub.done:
+                    scheduler.stop(sub)
+        self.send(end, "signal")
 
     def _take_audio(self) -> None:
         buffers = self.buffers

@@ -241,3 +241,26 @@ def test_ports_are_reported_once_listening():
 
     assert asyncio.run(body()) == {(ListenerKind.SOURCE, "a"), (ListenerKind.MIX, "m"),
                                    (ListenerKind.CONTROL, "control")}
+
+
+def test_a_stall_never_makes_a_generated_source_underrun():
+    """Generators make frame k a quarter period before the mixes take it; after a stall
+    the mix's timer can be the first to ring, and it still mixes only after the generators
+    have caught up (it steps aside once per tick)."""
+    cfg = config({"t": "tone:440", "n": "noise"},
+                 {"m": {"routes": {"t": (True, 0.0), "n": (True, -6.0)}}}, control_port=None)
+
+    async def body() -> tuple[int, int, int]:
+        async with Rig(cfg) as rig:
+            await rig.tick(5)
+            period = FMT.frame_seconds
+            for _ in range(10):
+                # past the generators' next deadline, not the mix's: they make frame k + 1
+                rig.clock.advance((rig.k + 1) * period - period / 8 - rig.clock.now())
+                await rig.settle()
+                await rig.jump(4)  # a stall: the mix's timer is now due first
+            t = rig.mixer.mixes["m"].bus.totals()
+            return t.underruns, t.inserted_samples, rig.mixer.mixes["m"].bus.stats.late_wakes
+
+    underruns, inserted, late = asyncio.run(body())
+    assert late == 10 and (underruns, inserted) == (0, 0)
