@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["FrameSchedule", "GENERATOR_LEAD", "on_grid"]
+__all__ = ["GENERATOR_LEAD", "FrameSchedule", "on_grid"]
 
 #: How far ahead of the mixes' grid the generators make their frames (a quarter frame).
 GENERATOR_LEAD = 0.25
@@ -31,7 +31,7 @@ def on_grid(now: float, period: float) -> float:
 class FrameSchedule:
     """Counts the frames due by a time; ``next`` is the number of the next frame to emit."""
 
-    __slots__ = ("t0", "period", "next", "max_late", "skipped", "late_wakes", "max_lateness")
+    __slots__ = ("late_wakes", "max_late", "max_lateness", "next", "period", "skipped", "t0")
 
     def __init__(self, t0: float, period: float, *, max_late: int = 100) -> None:
         if period <= 0:
@@ -54,8 +54,7 @@ class FrameSchedule:
         due = self.t0 + k * self.period
         if due > now:
             return 0
-        if now - due > self.max_lateness:
-            self.max_lateness = now - due
+        self.max_lateness = max(self.max_lateness, now - due)
         # the last frame due: estimate, then settle on the exact comparison used for alarms
         last = max(k, int((now - self.t0) / self.period))
         while self.t0 + (last + 1) * self.period <= now:

@@ -55,8 +55,8 @@ from .bus import BufferConfig
 from .control import CommandError, check_name
 
 __all__ = [
-    "ConfigError",
     "DEFAULT_TOML",
+    "ConfigError",
     "MixConfig",
     "MixerConfig",
     "ScriptStep",

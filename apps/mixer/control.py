@@ -31,10 +31,12 @@ from axon import Component, EndSignal, Graphline, ProducerFinished, Shutdown
 from components import BadInput, LineSplitter
 
 from .audio import check_gain_db
-from .messages import Reply, Request
+from .messages import Request
 
 __all__ = [
     "ALL",
+    "HELP",
+    "MAX_LINE",
     "AddMix",
     "AddSource",
     "Command",
@@ -43,10 +45,8 @@ __all__ = [
     "DelMix",
     "DelSource",
     "Gain",
-    "HELP",
     "Help",
     "ListAll",
-    "MAX_LINE",
     "Mode",
     "Query",
     "Stats",

@@ -50,8 +50,18 @@ class BufferStats:
 class JitterBuffer:
     """One source's buffer in one mix; :meth:`push` what arrives, :meth:`pull` a frame a tick."""
 
-    __slots__ = ("frame_bytes", "sample_bytes", "start_bytes", "cap_bytes", "data", "state",
-                 "live", "ending", "stats", "_silence")
+    __slots__ = (
+        "_silence",
+        "cap_bytes",
+        "data",
+        "ending",
+        "frame_bytes",
+        "live",
+        "sample_bytes",
+        "start_bytes",
+        "state",
+        "stats",
+    )
 
     def __init__(self, fmt: AudioFormat, start_samples: int, cap_samples: int) -> None:
         if start_samples < 1:
@@ -130,7 +140,7 @@ class JitterBuffer:
             return out
         missing = (fb - n) // self.sample_bytes
         stats.played_samples += n // self.sample_bytes
-        out = bytes(buf) + self._silence[: fb - n] if n else None
+        short: bytes | None = bytes(buf) + self._silence[: fb - n] if n else None
         buf.clear()
         if self.ending:
             if n:
@@ -141,7 +151,7 @@ class JitterBuffer:
             stats.inserted_samples += missing
             self.state = BufferState.BUFFERING
             self.live = True
-        return out
+        return short
 
     def _go_idle(self) -> None:
         self.state = BufferState.IDLE

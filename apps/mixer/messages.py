@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "Listening",
     "ListenerKind",
+    "Listening",
     "Reply",
     "Request",
     "Route",

@@ -26,7 +26,7 @@ import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from axon import (
     Backplane,
@@ -34,14 +34,20 @@ from axon import (
     EndSignal,
     Graphline,
     Pipeline,
-    ProducerFinished,
     PublishTo,
     Shutdown,
     Snapshot,
     SubscribeTo,
     snapshot,
 )
-from components import Clock, ConsoleEcho, ConsoleReader, Periodic, SystemClock, TCPServer
+from components import (
+    Clock,
+    ConsoleEcho,
+    ConsoleReader,
+    Periodic,
+    SystemClock,
+    TCPServer,
+)
 
 from .audio import AudioFormat, db_to_gain
 from .bus import MixBus, RouteState
@@ -66,7 +72,15 @@ from .control import (
     parse,
     tcp_session,
 )
-from .messages import Listening, ListenerKind, Reply, Request, Route, Subscribe, Unsubscribe
+from .messages import (
+    ListenerKind,
+    Listening,
+    Reply,
+    Request,
+    Route,
+    Subscribe,
+    Unsubscribe,
+)
 from .outputs import MixListener, PygamePlayer, WavWriter
 from .sources import (
     ClockedSource,
@@ -77,7 +91,7 @@ from .sources import (
     WavFileSource,
 )
 
-__all__ = ["Mixer", "MixEntry", "SourceEntry", "make_source"]
+__all__ = ["MixEntry", "Mixer", "SourceEntry", "make_source"]
 
 
 def make_source(cfg: SourceConfig, fmt: AudioFormat, *, host: str = "127.0.0.1",
@@ -270,7 +284,7 @@ class Mixer(Component):
         part = Graphline({("bus", "outbox"): ("publish", "inbox"),
                           ("self", "matrix"): ("bus", "matrix")},
                          inboxes={"matrix": "Route / Subscribe / Unsubscribe, for the bus"},
-                         name=f"Mix({cfg.name})", **children)
+                         name=f"Mix({cfg.name})", **cast("dict[str, Any]", children))
         entry = MixEntry(cfg.name, part, bus, bp, listeners, wav, player)
         self.add_child(part, f"mix {cfg.name}")
         self.link((self, "matrix"), (part, "matrix"))
@@ -391,11 +405,11 @@ class Mixer(Component):
         if isinstance(cmd, AddMix):
             self._new_name(cmd.name)
             try:
-                entry = self._add_mix(MixConfig(cmd.name, listen=(cmd.port,)))
+                mix = self._add_mix(MixConfig(cmd.name, listen=(cmd.port,)))
             except OSError as exc:
                 raise CommandError(f"mix {cmd.name} cannot listen on port {cmd.port}: "
                                    f"{exc.strerror or exc}") from None
-            host, port = entry.listeners[0].address
+            host, port = mix.listeners[0].address
             return f"OK ADD MIX {cmd.name} listening {host}:{port}"
         if isinstance(cmd, DelMix):
             self._row(cmd.name)

@@ -29,7 +29,7 @@ from typing import Any
 from axon import RECEIVE, Component, ProducerFinished
 
 from .audio import AudioFormat
-from .messages import Listening, ListenerKind
+from .messages import ListenerKind, Listening
 
 __all__ = ["ListenerStats", "MixListener", "PlayerStats", "PygamePlayer", "WavWriter"]
 

@@ -116,7 +116,7 @@ def draw_system(snap: Snapshot, out_dir: Path, *, title: str) -> tuple[list[Path
     """Draw ``snap`` as ``mixer.svg`` and ``mixer.png`` in ``out_dir``; returns the files
     written and, if the drawing could not be rendered, why (the DOT source is written then)."""
     try:
-        import graphviz
+        import graphviz  # type: ignore[import-untyped]
     except ImportError:
         return [], ("drawing skipped: the graphviz Python package is missing "
                     "(pip install -e '.[graph]')")

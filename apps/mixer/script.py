@@ -20,9 +20,9 @@ from axon import ProducerFinished
 from components import Clock, LineSplitter, TCPClient, Timed
 
 from .config import ScriptStep
-from .messages import Listening, ListenerKind
+from .messages import ListenerKind, Listening
 
-__all__ = ["ScriptedClient", "Exchange"]
+__all__ = ["Exchange", "ScriptedClient"]
 
 
 @dataclass(slots=True)

@@ -21,11 +21,18 @@ from typing import Any
 import numpy as np
 
 from axon import RECEIVE, Component, ProducerFinished, Shutdown
-from components import Clock, Disconnected, ProtocolFailed, SystemClock, TCPServer, Timed
+from components import (
+    Clock,
+    Disconnected,
+    ProtocolFailed,
+    SystemClock,
+    TCPServer,
+    Timed,
+)
 
 from .audio import AudioFormat, Chunk, StreamEnd, noise_samples, tone_samples
 from .clocking import GENERATOR_LEAD, FrameSchedule, on_grid
-from .messages import Listening, ListenerKind
+from .messages import ListenerKind, Listening
 
 __all__ = [
     "ClockedSource",
@@ -349,9 +356,7 @@ class TCPSource(Component):
                 self.address = (address[0], address[1])
                 self.send(Listening(ListenerKind.SOURCE, self.source, self.address), "events")
             for event in self.recv_all("tcp"):
-                if isinstance(event, Disconnected) and event.error is not None:
-                    self.stats.connection_errors += 1
-                elif isinstance(event, ProtocolFailed):
+                if isinstance(event, Disconnected) and event.error is not None or isinstance(event, ProtocolFailed):
                     self.stats.connection_errors += 1
             self.pause()
             yield

@@ -9,7 +9,7 @@ import numpy as np
 
 from apps.mixer.messages import ListenerKind
 
-from .rig import FB, FMT, FS, HOST, Rig, config, pcm, samples
+from .rig import FB, FS, HOST, Rig, config, pcm, samples
 from .test_mixing import sine, stereo
 
 

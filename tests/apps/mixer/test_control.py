@@ -26,6 +26,7 @@ from apps.mixer.control import (
     Switch,
     parse,
 )
+from apps.mixer.config import MixerConfig
 from apps.mixer.mixer import Mixer
 from axon import Scheduler
 
@@ -76,7 +77,7 @@ def test_a_bad_line_gets_the_reason(line: str, reason: str):
 # -- over TCP ---------------------------------------------------------------------------------
 
 
-def two_sources() -> object:
+def two_sources() -> MixerConfig:
     return config({"a": "tone:440", "b": "noise"},
                   {"main": {"routes": {"a": (True, 0.0)}}, "mon": {}})
 
@@ -132,7 +133,7 @@ def test_garbage_and_over_long_lines_get_an_err_and_the_connection_carries_on():
             await rig.tick(5)
             return replies, list(rig.frames("main")), rig.mixer.requests
 
-    replies, frames, requests = asyncio.run(body())
+    replies, frames, _requests = asyncio.run(body())
     assert replies == [
         "ERR not ASCII text: commands are ASCII lines",
         "ERR line too long (over 1024 bytes); ignored",

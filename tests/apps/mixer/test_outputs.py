@@ -15,7 +15,7 @@ import numpy as np
 
 from apps.mixer.messages import ListenerKind
 
-from .rig import FB, FMT, FS, HOST, Rig, config, pcm, samples
+from .rig import FB, FMT, FS, HOST, Rig, config, samples
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -130,7 +130,7 @@ def test_local_playback_through_pygame_mixer_plays_the_mix(tmp_path: Path):
                                                                  out=str(tmp_path))],
                           env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    sounds, played, gaps, dropped = map(int, proc.stdout.split("PLAYED")[1].split())
+    sounds, played, _gaps, dropped = map(int, proc.stdout.split("PLAYED")[1].split())
     assert sounds >= 2 and dropped == 0
     assert played >= 0.8 * FMT.bytes_per_second  # most of a second handed to the device
     device = np.frombuffer(raw.read_bytes(), "<i2")
@@ -149,7 +149,7 @@ def test_local_playback_through_pygame_mixer_plays_the_mix(tmp_path: Path):
             j += 32
         pieces.append(device[i:j])
         i = j
-    matched, at = 0, 0
+    matched = at = 0
     for piece in pieces:
         piece = np.trim_zeros(piece)
         if len(piece) < 64:
@@ -159,5 +159,5 @@ def test_local_playback_through_pygame_mixer_plays_the_mix(tmp_path: Path):
                                                                 piece)), None)
         assert found is not None, "the device played something that is not the mix"
         matched += len(piece)
-        at = found + len(piece)
+        at = int(found) + len(piece)
     assert matched * 2 >= 0.8 * played  # (values, bytes)

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from apps.mixer.audio import AudioFormat
-from apps.mixer.mixer import make_source
 from apps.mixer.config import SourceConfig
-from apps.mixer.sources import read_wav_header
+from apps.mixer.mixer import make_source
+from apps.mixer.sources import TCPSource, read_wav_header
 
 from .rig import FB, FMT, FS, Rig, config, pcm, samples
 
@@ -61,7 +61,7 @@ def test_a_second_sender_is_refused_with_a_clear_line_and_the_first_plays_on():
             first.close()
             stats = rig.mixer.sources["a"].stats
             await rig.until(lambda: not stats.connected)
-            _, third = await rig.sender("a")  # the first has gone: the next one is taken
+            _, _third = await rig.sender("a")  # the first has gone: the next one is taken
             return refusal, list(rig.frames("m")), rig
 
     refusal, frames, rig = asyncio.run(body())
@@ -77,7 +77,9 @@ def test_a_refused_sender_that_never_closes_is_cut_off_after_the_linger():
 
     async def body() -> None:
         async with Rig(cfg) as rig:
-            server = rig.mixer.sources["a"].source.server
+            source = rig.mixer.sources["a"].source
+            assert isinstance(source, TCPSource)
+            server = source.server
             await rig.sender("a")
             reader, second = await rig.sender("a")
             line = await rig.watched(reader.readline())
@@ -108,7 +110,7 @@ def test_a_wav_file_source_plays_its_samples_looped_or_once(tmp_path: Path):
     write_wav(tmp_path / "m.wav", mono, channels=1)
     cfg = config({"loop": f"file:{tmp_path / 'm.wav'}"},
                  {"m": {"routes": {"loop": (True, 0.0)}}}, control_port=None)
-    cfg_once = config({}, {"m": {}}, control_port=None)
+    config({}, {"m": {}}, control_port=None)
 
     async def body(c, add_once: bool):  # type: ignore[no-untyped-def]
         async with Rig(c) as rig:
@@ -134,7 +136,7 @@ def test_wav_files_the_run_cannot_play_are_refused_with_the_reason(tmp_path: Pat
         "width": (write_wav(tmp_path / "w.wav", np.zeros(10, np.uint8), width=1), "8-bit"),
         "channels": (write_wav(tmp_path / "c.wav", np.zeros(30), channels=3), "3 channels"),
     }
-    for name, (path, reason) in cases.items():
+    for (path, reason) in cases.values():
         with pytest.raises(ValueError, match=reason):
             read_wav_header(path, fmt)
     (tmp_path / "junk.wav").write_bytes(b"not a wav at all")
