@@ -34,6 +34,7 @@ from axon import (
     EndSignal,
     Graphline,
     Pipeline,
+    ProducerFinished,
     PublishTo,
     Shutdown,
     Snapshot,
@@ -48,6 +49,7 @@ from components import (
     SystemClock,
     TCPServer,
 )
+from components.timing import Alarm
 
 from .audio import AudioFormat, db_to_gain
 from .bus import MixBus, RouteState
@@ -91,7 +93,10 @@ from .sources import (
     WavFileSource,
 )
 
-__all__ = ["MixEntry", "Mixer", "SourceEntry", "make_source"]
+__all__ = ["STOP_GRACE", "MixEntry", "Mixer", "SourceEntry", "make_source"]
+
+#: Seconds the parts have to end by themselves when the mixer stops (then they are stopped).
+STOP_GRACE = 2.0
 
 
 def make_source(cfg: SourceConfig, fmt: AudioFormat, *, host: str = "127.0.0.1",
@@ -329,20 +334,44 @@ class Mixer(Component):
                 self.pause()
                 yield
             self.last_snapshot = snapshot(self.scheduler) if self.scheduler else None
-        finally:
             self.stopped_at = time.perf_counter()
+            # the mixes end first and their outputs take what was sent before the end (the
+            # last frame reaches the WAV file); the rest stops now.  What has not ended
+            # after STOP_GRACE seconds is stopped by force.
+            self._answer_awaiting("ERR the mixer stopped")
+            mixes = {id(e.part) for e in self.mixes.values()}
+            for child in self.children:
+                if not child.done and "control" in child.inboxes:
+                    child.inboxes["control"].put(
+                        ProducerFinished("mixer stopping") if id(child) in mixes
+                        else Shutdown("mixer stopping"))
+            alarm = Alarm(self, self.clock)
+            alarm.set_at(self.clock.now() + STOP_GRACE)
+            try:
+                while not self.children_done() and alarm.deadline is not None:
+                    self.recv_all("commands")  # (sessions are closing: no more replies)
+                    self.pause()
+                    yield
+            finally:
+                alarm.cancel()
+        finally:
+            if self.stopped_at is None:
+                self.stopped_at = time.perf_counter()
             self._stop_all()
         self.send(end, "signal")
+
+    def _answer_awaiting(self, text: str) -> None:
+        for waiting in self._awaiting.values():
+            for req in waiting:
+                req.reply.put(Reply(req.seq, text))
+        self._awaiting.clear()
 
     def _stop_all(self) -> None:
         sched = self.scheduler
         for child in reversed(self.children):
             if sched is not None and not child.done:
                 sched.stop(child)
-        for waiting in self._awaiting.values():
-            for req in waiting:
-                req.reply.put(Reply(req.seq, "ERR the mixer stopped"))
-        self._awaiting.clear()
+        self._answer_awaiting("ERR the mixer stopped")
 
     def _listening(self, event: Listening) -> None:
         self.addresses[(event.kind, event.name)] = event.address
