@@ -108,3 +108,16 @@ def test_a_mix_added_while_running_serves_its_port_and_one_removed_closes_its_cl
         "ERR no mix named 'm2' (mixes: m)"]
     assert samples(heard).any()  # b, heard through the new mix's port
     assert rest == b""
+
+
+def test_a_reply_that_waits_for_a_port_keeps_its_place_among_the_replies():
+    async def body() -> list[str]:
+        async with Rig(config({}, {"m": {}})) as rig:
+            ctl = await rig.control()
+            await ctl.write(b"ADD SOURCE dj 0\nQUERY m ALL\nLIST\n")  # the first waits
+            return [await ctl.reply() for _ in range(3)]
+
+    first, query, listing = asyncio.run(body())
+    assert first.startswith("OK ADD SOURCE dj listening 127.0.0.1:")
+    assert query == "OK dj=OFF:+0.0dB"
+    assert listing.startswith("OK sources dj(tcp")  # (executed before it listened)
