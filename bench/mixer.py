@@ -153,6 +153,7 @@ class Listener:
     last: float = 0.0
     markers: list[float] = field(default_factory=list)  # arrival times
     reads: list[tuple[float, int]] = field(default_factory=list)  # (time, bytes so far)
+    closed: bool = False  # the mixer closed it (it fell behind: dropped as a slow client)
     task: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
@@ -173,6 +174,9 @@ class Listener:
                     if (values == MARKER).any():
                         self.markers.append(now)
                     carry = buf[whole:]
+            self.closed = True
+        except ConnectionError:
+            self.closed = True
         finally:
             writer.close()
 
@@ -296,6 +300,7 @@ async def soak(seconds: float, workdir: Path) -> dict[str, Any]:
                    "bytes_heard": listeners[m].bytes,
                    "inserted_samples": delta(m, "inserted"),
                    "dropped_samples": delta(m, "dropped"), "underruns": delta(m, "underruns"),
+                   "trimmed_samples": delta(m, "trimmed"), "client_dropped": listeners[m].closed,
                    "late_wakes": delta(m, "late_wakes"), "skipped_frames": delta(m, "skipped")}
                for m, on in mixes.items()}
     return {
@@ -357,19 +362,60 @@ async def cpu_run(n: int, m: int, seconds: float, workdir: Path) -> dict[str, An
     dropped = sum(int(s2[k]["dropped"] - s1[k]["dropped"]) for k in mixes)
     skipped = sum(int(s2[k]["skipped"] - s1[k]["skipped"]) for k in mixes)
     late_wakes = sum(int(s2[k]["late_wakes"] - s1[k]["late_wakes"]) for k in mixes)
+    trimmed = sum(int(s2[k]["trimmed"] - s1[k]["trimmed"]) for k in mixes)
+    clients_dropped = sum(lst.closed for lst in listeners)
     lo, hi = REALTIME_RANGE
     # real time: the mix kept the clock within 0.5 %, lost nothing and skipped nothing, with
     # a core to spare; "clean" also had no underrun (no late audio from the senders, which
     # share this machine's two cores with the mixer and with everything else running)
     realtime = (all(lo <= r <= hi for r in ratios) and dropped == 0 and skipped == 0
-                and cpu < 0.9)
+                and cpu < 0.9 and not clients_dropped)
     return {"sources": n, "mixes": m, "cpu_fraction": cpu, "cpu_pct_per_source": 100 * cpu / n,
             "output_ratio_min": min(ratios), "output_ratio_max": max(ratios),
             "inserted_samples": inserted, "dropped_samples": dropped, "skipped_frames": skipped,
+            "trimmed_samples": trimmed, "clients_dropped": clients_dropped,
             "late_wakes": late_wakes, "sender_late_chunks": late, "realtime": realtime,
             "clean": realtime and inserted == 0,
             "max_late_ms": max(s2[k].get("max_late_ms", 0) for k in mixes),
             "load_average": os.getloadavg()[0]}
+
+
+def plot(sweep: list[dict[str, Any]], soaked: dict[str, Any], path: Path) -> Path | None:
+    """CPU of the mixer process against sources, per mix count; None without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    fig, ax = plt.subplots(figsize=(6.4, 3.6), dpi=110)
+    for m, colour in ((1, "#1f77b4"), (4, "#d62728")):
+        runs = [r for r in sweep if r["mixes"] == m]
+        if not runs:
+            continue
+        xs = [r["sources"] for r in runs]
+        ys = [100 * r["cpu_fraction"] for r in runs]
+        ax.plot(xs, ys, marker="o", color=colour, label=f"{m} mix{'es' if m > 1 else ''}")
+        for r, x, y in zip(runs, xs, ys):
+            if not r["realtime"]:
+                ax.plot([x], [y], marker="x", color="black", markersize=9)
+    ax.axhline(100, color="#888888", linestyle="--", linewidth=1)
+    ax.text(8, 102, "one core", color="#666666", fontsize=8)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks([8, 16, 32, 64, 128])
+    ax.set_xticklabels(["8", "16", "32", "64", "128"])
+    ax.set_ylim(0, 110)
+    ax.set_xlabel("TCP sources, paced at 44.1 kHz stereo (each on in every mix)")
+    ax.set_ylabel("mixer process CPU, % of a core")
+    ax.set_title("python -m bench.mixer: CPU against sources (x: missed real time)",
+                 fontsize=9)
+    ax.legend(fontsize=8, loc="upper left")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path
 
 
 # -- main ------------------------------------------------------------------------------------------
@@ -396,7 +442,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         soaked = asyncio.run(soak(args.seconds, Path(tmp)))
     for name, m in soaked["mixes"].items():
         progress(f"  {name}: {m['sources_on']} on  real-time {m['realtime_ratio']:.5f}  "
-                 f"inserted {m['inserted_samples']}  dropped {m['dropped_samples']}")
+                 f"inserted {m['inserted_samples']}  dropped {m['dropped_samples']}  trimmed "
+                 f"{m['trimmed_samples']}" + ("  CLIENT DROPPED" if m["client_dropped"] else ""))
     lat, rtt = soaked["latency_ms"], soaked["control_rtt_ms"]
     progress(f"  latency (marker, {lat['found']}/{lat['markers']}): p50 {lat['p50']:.1f} ms, "
              f"p99 {lat['p99']:.1f} ms, max {lat['max']:.1f} ms")
@@ -417,7 +464,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                      f"{r['output_ratio_min']:.4f}-{r['output_ratio_max']:.4f}  inserted "
                      f"{r['inserted_samples']}  dropped {r['dropped_samples']}  late ticks "
                      f"{r['late_wakes']} (max {r['max_late_ms']:.0f} ms)  late sends "
-                     f"{r['sender_late_chunks']}  load {r['load_average']:.1f}  "
+                     f"{r['sender_late_chunks']}  trimmed {r['trimmed_samples']}  clients "
+                     f"dropped {r['clients_dropped']}  load {r['load_average']:.1f}  "
                      f"{'real time' if r['realtime'] else 'NOT real time'}"
                      f"{', clean' if r['clean'] else ''}")
 
@@ -437,6 +485,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                                    if (r["sources"], r["mixes"]) == (64, 4)), None),
         "dropped_samples": sum(m["dropped_samples"] for m in soaked["mixes"].values()),
         "inserted_samples": sum(m["inserted_samples"] for m in soaked["mixes"].values()),
+        "trimmed_samples": sum(m["trimmed_samples"] for m in soaked["mixes"].values()),
+        "load_average": os.getloadavg()[0],
         "control_rtt_ms_p50": rtt["p50"],
         "control_rtt_ms_p99": rtt["p99"],
         "cpu_pct_per_source": {f"{r['sources']}x{r['mixes']}": round(r["cpu_pct_per_source"], 3)
@@ -456,6 +506,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                "soak": soaked, "sweep": sweep, "summary": summary}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2) + "\n")
+    chart = plot(sweep, soaked, args.output.with_suffix(".png"))
+    if chart is not None:
+        progress(f"chart: {chart}")
     progress("targets met: " + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in met.items()))
     print(json.dumps(summary))
     return results

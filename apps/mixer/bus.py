@@ -39,10 +39,12 @@ __all__ = ["BufferConfig", "MixBus", "MixStats", "RouteState"]
 
 @dataclass(frozen=True, slots=True)
 class BufferConfig:
-    """Jitter buffer sizes: play once ``start_ms`` is buffered; never hold over ``cap_ms``."""
+    """Jitter buffer sizes: play once ``start_ms`` is buffered; never hold over ``cap_ms``;
+    trim latency left above ``start_ms`` for ``trim_after_ms`` (0: never)."""
 
     start_ms: float = 20.0
     cap_ms: float = 200.0
+    trim_after_ms: float = 2000.0
 
 
 @dataclass(slots=True)
@@ -140,8 +142,9 @@ class MixBus(Timed):
         self.link((sub, "outbox"), (self, "inbox"))
         self._subs[source] = sub
         fmt, cfg = self.fmt, self.buffer_config
-        self.buffers[source] = JitterBuffer(fmt, max(1, fmt.samples_for_ms(cfg.start_ms)),
-                                            fmt.samples_for_ms(cfg.cap_ms))
+        self.buffers[source] = JitterBuffer(
+            fmt, max(1, fmt.samples_for_ms(cfg.start_ms)), fmt.samples_for_ms(cfg.cap_ms),
+            trim_frames=round(cfg.trim_after_ms / 1000 / fmt.frame_seconds))
         self.routes.setdefault(source, RouteState())
         self._rebuild_rows()
 

@@ -11,6 +11,11 @@ sits between the two:
 - **Underrun.**  A playing stream with less than a frame buffered gives what it has padded
   with silence, and buffers up to the threshold again; every silent sample inserted into a
   live stream is counted (``inserted_samples``), and each underrun once.
+- **Trim.**  A burst that arrives after a gap (a sender that stalled and caught up) leaves
+  more buffered than the threshold for good: latency that never comes back down.  When a
+  stream has kept more than ``start`` buffered after every frame for ``trim_frames``
+  frames, the excess (the oldest audio) is dropped once, and counted apart
+  (``trimmed_samples``); ``trim_frames=0`` never trims.
 - **End.**  After :meth:`end` (the sender went) the rest plays out, the last frame padded
   (counted apart, as ``padded_samples``), and the buffer is idle: an idle source is silent
   without counting anything.  Audio still buffered when a source is removed is counted
@@ -45,12 +50,16 @@ class BufferStats:
     dropped_samples: int = 0  # oldest audio dropped at the cap
     padded_samples: int = 0  # silence after the last audio of an ended stream
     discarded_samples: int = 0  # still buffered when the source was removed
+    trims: int = 0  # times excess latency was trimmed
+    trimmed_samples: int = 0  # oldest audio dropped to bring latency back to the threshold
 
 
 class JitterBuffer:
     """One source's buffer in one mix; :meth:`push` what arrives, :meth:`pull` a frame a tick."""
 
     __slots__ = (
+        "_low",
+        "_pulls",
         "_silence",
         "cap_bytes",
         "data",
@@ -61,9 +70,11 @@ class JitterBuffer:
         "start_bytes",
         "state",
         "stats",
+        "trim_frames",
     )
 
-    def __init__(self, fmt: AudioFormat, start_samples: int, cap_samples: int) -> None:
+    def __init__(self, fmt: AudioFormat, start_samples: int, cap_samples: int, *,
+                 trim_frames: int = 0) -> None:
         if start_samples < 1:
             raise ValueError(f"the start threshold must be at least 1 sample, not {start_samples}")
         if cap_samples < max(start_samples, fmt.frame_samples):
@@ -78,7 +89,10 @@ class JitterBuffer:
         self.live = False  # has played since it last went idle: a gap now is an underrun
         self.ending = False  # the sender has gone: play out what is left, then idle
         self.stats = BufferStats()
+        self.trim_frames = trim_frames
         self._silence = bytes(self.frame_bytes)
+        self._low = -1  # the least left after a frame, this trim window (-1: none yet)
+        self._pulls = 0
 
     @property
     def depth_samples(self) -> int:
@@ -137,6 +151,13 @@ class JitterBuffer:
             self.live = True
             if n == fb and self.ending:
                 self._go_idle()
+            elif self.trim_frames:
+                left = n - fb
+                if self._low < 0 or left < self._low:
+                    self._low = left
+                self._pulls += 1
+                if self._pulls >= self.trim_frames:
+                    self._trim()
             return out
         missing = (fb - n) // self.sample_bytes
         stats.played_samples += n // self.sample_bytes
@@ -151,7 +172,19 @@ class JitterBuffer:
             stats.inserted_samples += missing
             self.state = BufferState.BUFFERING
             self.live = True
+        self._low = -1
+        self._pulls = 0
         return short
+
+    def _trim(self) -> None:
+        excess = self._low - self.start_bytes
+        excess -= excess % self.sample_bytes
+        if excess > 0:
+            del self.data[:excess]
+            self.stats.trims += 1
+            self.stats.trimmed_samples += excess // self.sample_bytes
+        self._low = -1
+        self._pulls = 0
 
     def _go_idle(self) -> None:
         self.state = BufferState.IDLE

@@ -552,7 +552,7 @@ class Mixer(Component):
                 "on": sum(r.on for r in self.matrix[target].values()),
                 "underruns": t.underruns, "inserted": t.inserted_samples,
                 "dropped": t.dropped_samples, "padded": t.padded_samples,
-                "discarded": t.discarded_samples,
+                "discarded": t.discarded_samples, "trimmed": t.trimmed_samples,
                 "clipped": s.clipped_values, "late_wakes": s.late_wakes,
                 "max_late_ms": f"{s.max_lateness * 1000:.1f}",
                 "skipped": s.skipped_frames,

@@ -42,7 +42,7 @@ def report(mixer: Mixer, script: ScriptedClient | None, cpu_seconds: float) -> d
             "sources_on": sum(r.on for r in mixer.matrix[name].values()),
             "underruns": t.underruns, "inserted_samples": t.inserted_samples,
             "dropped_samples": t.dropped_samples, "padded_samples": t.padded_samples,
-            "discarded_samples": t.discarded_samples,
+            "discarded_samples": t.discarded_samples, "trimmed_samples": t.trimmed_samples,
             "clipped_values": s.clipped_values, "late_wakes": s.late_wakes,
             "max_lateness_ms": s.max_lateness * 1000,
             "skipped_frames": s.skipped_frames,

@@ -118,11 +118,25 @@ def test_removing_a_source_counts_what_its_buffer_still_held():
     assert jb.discard() == 2 * FS and jb.stats.discarded_samples == 2 * FS
 
 
+def test_latency_left_above_the_threshold_after_a_burst_is_trimmed_and_counted():
+    jb = JitterBuffer(FMT, start_samples=2 * FS, cap_samples=20 * FS, trim_frames=10)
+    jb.push(b"".join(frame(v) for v in range(6)))  # a sender catching up after a stall
+    out = []
+    for v in range(6, 26):  # then on time: one frame in, one frame out
+        out.append(jb.pull())
+        jb.push(frame(v))
+    assert (jb.stats.trims, jb.stats.trimmed_samples) == (1, 3 * FS)
+    assert out[:10] == [frame(v) for v in range(10)]
+    assert out[10:] == [frame(v) for v in range(13, 23)]  # 3 oldest frames gone, once
+    assert jb.depth_samples == 3 * FS  # back to the threshold (+ the frame just pushed)
+
+
 @settings(max_examples=80, deadline=None)
-@given(st.lists(st.one_of(st.integers(0, 3 * FS), st.just(-1)), max_size=60))
-def test_every_sample_in_is_played_dropped_or_still_buffered(ops):
+@given(st.lists(st.one_of(st.integers(0, 3 * FS), st.just(-1)), max_size=60),
+       st.sampled_from([0, 1, 5]))
+def test_every_sample_in_is_played_dropped_or_still_buffered(ops, trim):
     """Whatever arrives and whenever frames are pulled, nothing vanishes uncounted."""
-    jb = JitterBuffer(FMT, start_samples=2 * FS, cap_samples=5 * FS)
+    jb = JitterBuffer(FMT, start_samples=2 * FS, cap_samples=5 * FS, trim_frames=trim)
     pushed = 0
     for op in ops:
         if op < 0:
@@ -131,7 +145,8 @@ def test_every_sample_in_is_played_dropped_or_still_buffered(ops):
             jb.push(bytes(op * SB))
             pushed += op
     s = jb.stats
-    assert pushed == s.played_samples + s.dropped_samples + jb.depth_samples
+    assert pushed == (s.played_samples + s.dropped_samples + s.trimmed_samples
+                      + jb.depth_samples)
 
 
 # -- the frame schedule -------------------------------------------------------------------------
