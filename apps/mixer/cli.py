@@ -7,6 +7,7 @@ import asyncio
 import signal
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from axon import Component, ComponentError, Pipeline, ProducerFinished, Scheduler
@@ -15,7 +16,7 @@ from components import ConsoleEcho, Map
 from .config import DEFAULT_TOML, ConfigError, MixerConfig, default_config, load_config
 from .messages import Listening
 from .mixer import Mixer
-from .report import draw_system, report, stats_table, write_json
+from .report import draw_system, plot_mixes, report, stats_table, write_json
 from .script import ScriptedClient
 
 DESCRIPTION = """\
@@ -26,8 +27,8 @@ goes to TCP listeners, a WAV file and/or the sound card.  A line-based control p
 
 With no --config it runs the embedded default (--show-config prints it): three built-in
 sources, two mixes and a scripted control client, for a few seconds.  At the end it writes
-each mix's WAV, stats.json and a drawing of the running system (mixer.svg, mixer.png) to
---out, and prints a stats table.
+each mix's WAV, stats.json, a drawing of the running system (mixer.svg, mixer.png) and,
+with matplotlib, spectrograms of the mixes (mixes.png) to --out, and prints a stats table.
 """
 
 
@@ -45,15 +46,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                     "typed on stdin (end of input stops the mixer)")
     ap.add_argument("--play", metavar="MIX", action="append", default=[],
                     help="play MIX through pygame.mixer (needs pygame; repeatable)")
-    ap.add_argument("--no-draw", action="store_true", help="do not draw the system")
+    ap.add_argument("--no-draw", action="store_true",
+                    help="draw neither the system nor the mixes' spectrograms")
     ap.add_argument("--show-config", action="store_true",
                     help="print the embedded default configuration and exit")
     return ap.parse_args(argv)
 
 
 def _with_options(config: MixerConfig, args: argparse.Namespace) -> MixerConfig:
-    from dataclasses import replace
-
     mixes = {m.name: m for m in config.mixes}
     for name in args.play:
         if name not in mixes:
@@ -140,6 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     print(stats_table(data))
     files = [write_json(data, out / "stats.json")]
     files += [e.wav.file for e in mixer.mixes.values() if e.wav is not None]
+    wavs = {e.name: e.wav.file for e in mixer.mixes.values() if e.wav is not None}
+    marks = [(st.at, st.command) for st in config.script
+             if not st.quiet and st.command.split()[0].upper() in ("SWITCH", "GAIN", "ADD", "DEL")]
+    if not args.no_draw and wavs:
+        chart = plot_mixes(wavs, marks, out / "mixes.png")
+        if chart is not None:
+            files.append(chart)
     if not args.no_draw and mixer.last_snapshot is not None:
         drawn, problem = draw_system(mixer.last_snapshot, out,
                                      title="The audio mixer, running (python -m apps.mixer)")

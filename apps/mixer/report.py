@@ -134,3 +134,43 @@ def draw_system(snap: Snapshot, out_dir: Path, *, title: str) -> tuple[list[Path
 def write_json(data: dict[str, Any], path: Path) -> Path:
     path.write_text(json.dumps(data, indent=2, default=str) + "\n")
     return path
+
+
+def plot_mixes(wavs: dict[str, Path], marks: list[tuple[float, str]], path: Path) -> Path | None:
+    """Spectrograms of each mix's WAV file, one above the other, with ``marks`` (seconds,
+    label: the script's commands) drawn across them.  None without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        import numpy as np
+    except ImportError:
+        return None
+    import wave
+
+    if not wavs:
+        return None
+    fig, axes = plt.subplots(len(wavs), 1, figsize=(7.5, 1.2 + 1.6 * len(wavs)), dpi=110,
+                             sharex=True, squeeze=False)
+    for ax, (name, wav) in zip(axes[:, 0], wavs.items()):
+        with wave.open(str(wav), "rb") as w:
+            rate, channels = w.getframerate(), w.getnchannels()
+            x = np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, channels)
+        ax.specgram(x[:, 0].astype(float), NFFT=2048, Fs=rate, noverlap=1536, cmap="magma",
+                    vmin=-40, vmax=60)
+        ax.set_ylim(0, 1500)
+        ax.set_ylabel(f"{name}\nHz", fontsize=8)
+        ax.tick_params(labelsize=7)
+        for t, _ in marks:
+            ax.axvline(t, color="white", lw=0.6, ls="--")
+    top = axes[0, 0]
+    for i, (t, label) in enumerate(marks):
+        top.text(t + 0.02, 1450 - 170 * (i % 4), label, color="white", fontsize=6, va="top",
+                 bbox={"facecolor": "black", "alpha": 0.55, "linewidth": 0, "pad": 1})
+    top.set_title("the mixes, with the control commands that changed them", fontsize=9)
+    axes[-1, 0].set_xlabel("seconds", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -50,6 +50,7 @@ def test_the_embedded_default_runs_and_writes_wavs_stats_and_a_drawing(tmp_path:
             assert (w.getnchannels(), w.getsampwidth(), w.getframerate()) == (2, 2, 44_100)
             assert w.getnframes() == m["frames"] * 441
     assert stats["control"]["round_trips"] > 10
+    assert (tmp_path / "mixes.png").exists()  # spectrograms (matplotlib: in the test set-up)
     drawn = (tmp_path / "mixer.svg").exists() and (tmp_path / "mixer.png").exists()
     assert drawn or "drawing not rendered: graphviz's `dot` program is missing" in text
 
