@@ -256,7 +256,7 @@ class Mixer(Component):
         return entry
 
     def _add_mix(self, cfg: MixConfig) -> MixEntry:
-        """Build and adopt mix ``cfg``; OSError if a port cannot be bound."""
+        """Build and adopt mix ``cfg``; ValueError if a port cannot be bound."""
         fmt = self.fmt
         bp = self._backplane("mix", cfg.name)
         row = {s: RouteState() for s in self.sources}
@@ -275,10 +275,11 @@ class Mixer(Component):
                                   max_backlog_ms=self.config.max_backlog_ms)
                 listeners.append(lst)
                 children[f"tcp{i}"] = Pipeline(SubscribeTo(bp), lst, name="TCPOut")
-        except OSError:
+        except OSError as exc:
             for lst in listeners:
                 lst.close()
-            raise
+            raise ValueError(f"mix {cfg.name} cannot listen on port {port}: "
+                             f"{exc.strerror or exc}") from None
         wav = player = None
         if cfg.wav:
             wav = WavWriter(self.out_dir / cfg.wav, fmt)
@@ -435,9 +436,8 @@ class Mixer(Component):
             self._new_name(cmd.name)
             try:
                 mix = self._add_mix(MixConfig(cmd.name, listen=(cmd.port,)))
-            except OSError as exc:
-                raise CommandError(f"mix {cmd.name} cannot listen on port {cmd.port}: "
-                                   f"{exc.strerror or exc}") from None
+            except ValueError as exc:
+                raise CommandError(str(exc)) from None
             host, port = mix.listeners[0].address
             return f"OK ADD MIX {cmd.name} listening {host}:{port}"
         if isinstance(cmd, DelMix):

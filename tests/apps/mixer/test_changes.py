@@ -121,3 +121,21 @@ def test_a_reply_that_waits_for_a_port_keeps_its_place_among_the_replies():
     assert first.startswith("OK ADD SOURCE dj listening 127.0.0.1:")
     assert query == "OK dj=OFF:+0.0dB"
     assert listing.startswith("OK sources dj(tcp")  # (executed before it listened)
+
+
+def test_a_mix_on_a_busy_port_is_refused_and_nothing_is_left_half_made():
+    async def body() -> tuple[str, str]:
+        async with Rig(config({}, {"m": {}})) as rig:
+            ctl = await rig.control()
+            busy = socket.socket()
+            busy.bind((HOST, 0))
+            busy.listen()
+            try:
+                refused = await ctl.ask(f"ADD MIX m2 {busy.getsockname()[1]}")
+            finally:
+                busy.close()
+            return refused, await ctl.ask("LIST")
+
+    refused, listing = asyncio.run(body())
+    assert refused.startswith("ERR mix m2 cannot listen on port ") and "in use" in refused
+    assert listing == "OK sources -; mixes m"
