@@ -162,8 +162,9 @@ class Mixer(Component):
 
     ``clock`` drives every frame (inject ``components.testing.FakeClock`` in tests);
     ``out_dir`` is where WAV files go; the console (``config.console``) reads commands
-    from ``console_in`` (default stdin) and writes replies to ``console_out`` (stdout).  It runs until ``control`` gets an end, or for
-    ``config.seconds`` (when given and > 0).  ``events`` reports every port it opens.
+    from ``console_in`` (default stdin) and writes replies to ``console_out`` (stdout).
+    It runs until ``control`` gets an end, or for ``seconds`` (default
+    ``config.seconds``; None or 0: no limit).  ``events`` reports every port it opens.
     """
 
     Inboxes = {
@@ -203,7 +204,6 @@ class Mixer(Component):
         self.cpu_at_start = 0.0
         self._awaiting: dict[str, list[Request]] = {}  # TCP source -> ADD requests to answer
         self._failed: list[tuple[str, BaseException]] = []
-        self._serial = 0
         self.wake_on("control", "commands", "from_parts", "control_ready", "control_events")
         for s in config.sources:
             self._add_source(s)
