@@ -44,7 +44,8 @@ CHANNELS = 2
 BYTES_PER_SECOND = RATE * CHANNELS * 2
 CHUNK_SAMPLES = 441  # 10 ms
 CHUNK_SECONDS = CHUNK_SAMPLES / RATE
-MARKER = 32_767  # a value the test signal never reaches
+MARKER = 32_767  # a value the test signal never reaches; the next sample is its number:
+MARK_BASE = 2_000  # MARK_BASE + n (the signal stays within +-1000)
 MARK_EVERY = 50  # chunks (half a second)
 SWEEP_START_MS = 50  # the sweep's jitter buffers: dozens of senders on a shared machine
 REALTIME_RANGE = (0.995, 1.005)
@@ -147,11 +148,11 @@ class Listener:
 
     port: int
     find_markers: bool = False
-    bytes: int = 0
+    received: int = 0  # bytes
     first: float | None = None  # time.monotonic() of the first read
     first_bytes: int = 0
     last: float = 0.0
-    markers: list[float] = field(default_factory=list)  # arrival times
+    markers: dict[int, float] = field(default_factory=dict)  # marker number -> arrival time
     reads: list[tuple[float, int]] = field(default_factory=list)  # (time, bytes so far)
     closed: bool = False  # the mixer closed it (it fell behind: dropped as a slow client)
     task: asyncio.Task[None] | None = None
@@ -164,21 +165,27 @@ class Listener:
                 now = time.monotonic()
                 if self.first is None:
                     self.first, self.first_bytes = now, len(data)
-                self.bytes += len(data)
+                self.received += len(data)
                 self.last = now
-                self.reads.append((now, self.bytes))
+                self.reads.append((now, self.received))
                 if self.find_markers:
-                    buf = carry + data
-                    whole = len(buf) - len(buf) % 4
-                    values = np.frombuffer(buf[:whole], "<i2")
-                    if (values == MARKER).any():
-                        self.markers.append(now)
-                    carry = buf[whole:]
+                    carry = self._find_markers(carry + data, now)
             self.closed = True
         except ConnectionError:
             self.closed = True
         finally:
             writer.close()
+
+    def _find_markers(self, buf: bytes, now: float) -> bytes:
+        """Note each marker (its number is in the next sample) in whole samples of ``buf``;
+        returns what to look at again with the next read."""
+        whole = len(buf) - len(buf) % 4
+        left = np.frombuffer(buf[:whole], "<i2")[0::2]
+        for i in np.flatnonzero(left == MARKER):
+            if i + 1 >= len(left):  # its number has not come yet
+                return buf[4 * int(i):]
+            self.markers.setdefault(int(left[i + 1]) - MARK_BASE, now)
+        return buf[whole:]
 
     def ratio_between(self, t1: float, t2: float) -> float:
         """The output rate between the first read after ``t1`` and the last before ``t2``."""
@@ -191,7 +198,7 @@ class Listener:
     def ratio(self) -> float | None:
         if self.first is None or self.last <= self.first:
             return None
-        return (self.bytes - self.first_bytes) / ((self.last - self.first) * BYTES_PER_SECOND)
+        return (self.received - self.first_bytes) / ((self.last - self.first) * BYTES_PER_SECOND)
 
 
 def chunk_for(source: int, k: int) -> bytes:
@@ -205,7 +212,8 @@ def chunk_for(source: int, k: int) -> bytes:
 
 async def paced_senders(ports: list[int], seconds: float, sent_marks: list[float] | None = None,
                         *, start_at: float | None = None) -> int:
-    """One connection per port; a 10 ms chunk to each, every 10 ms on a drift-free schedule.
+    """One connection per port; a 10 ms chunk to each, every 10 ms on a drift-free schedule;
+    marker ``n`` (every MARK_EVERY chunks of the first port) sent at ``sent_marks[n]``.
     Returns the chunks that were sent late by more than one chunk period."""
     conns = [await asyncio.open_connection(HOST, p) for p in ports]
     writers = [w for _, w in conns]
@@ -223,7 +231,11 @@ async def paced_senders(ports: list[int], seconds: float, sent_marks: list[float
         elif delay < -CHUNK_SECONDS:
             late += 1
         for i, w in enumerate(writers):
-            w.write(chunks[i][k % MARK_EVERY] if i in chunks else quiet)
+            data = chunks[i][k % MARK_EVERY] if i in chunks else quiet
+            if i == 0 and k % MARK_EVERY == 0:  # the marker's number, after it
+                n = MARK_BASE + k // MARK_EVERY
+                data = data[:4] + np.array([n, n], "<i2").tobytes() + data[8:]
+            w.write(data)
         if sent_marks is not None and k % MARK_EVERY == 0:
             sent_marks.append(time.monotonic())
         k += 1
@@ -232,9 +244,26 @@ async def paced_senders(ports: list[int], seconds: float, sent_marks: list[float
     return late
 
 
-def _sender_process(ports: list[int], seconds: float, start_at: float) -> None:
-    late = asyncio.run(paced_senders(ports, seconds, start_at=start_at))
-    print(json.dumps({"late_chunks": late}), flush=True)
+def _sender_process(ports: list[int], seconds: float, start_at: float | None) -> None:
+    marks: list[float] = []
+    late = asyncio.run(paced_senders(ports, seconds, marks, start_at=start_at))
+    print(json.dumps({"late_chunks": late, "marks": marks}), flush=True)
+
+
+def start_senders(ports: list[int], seconds: float,
+                  start_at: float | None) -> subprocess.Popen[str]:
+    """The paced senders, in a process of their own (their stalls are not the mixer's);
+    ``start_at`` None: as soon as connected (no burst to catch up a slow start)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "import sys, json; from bench.mixer import _sender_process; "
+         "_sender_process(*json.loads(sys.argv[1]))", json.dumps([ports, seconds, start_at])],
+        cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE, text=True)
+
+
+def senders_report(proc: subprocess.Popen[str]) -> dict[str, Any]:
+    out, _ = proc.communicate(timeout=60)
+    lines = out.strip().splitlines()
+    return json.loads(lines[-1]) if lines else {"late_chunks": None, "marks": []}
 
 
 # -- 1. the soak --------------------------------------------------------------------------------
@@ -259,9 +288,8 @@ async def soak(seconds: float, workdir: Path) -> dict[str, Any]:
             lst.task = asyncio.ensure_future(lst.run())
         await asyncio.sleep(0.2)
         before = {m: await ctl.stats(m) for m in mixes}
-        marks: list[float] = []
-        sending = asyncio.ensure_future(paced_senders(
-            [mixer.ports[("source", s)] for s in ("s1", "s2", "s3")], seconds, marks))
+        sending = start_senders([mixer.ports[("source", s)] for s in ("s1", "s2", "s3")],
+                                seconds, None)
         rtts: list[float] = []
         t_end = time.monotonic() + seconds + 0.3
         next_progress = time.monotonic() + 10
@@ -272,7 +300,8 @@ async def soak(seconds: float, workdir: Path) -> dict[str, Any]:
             if time.monotonic() >= next_progress:
                 next_progress += 10
                 progress(f"  soak: {seconds - (t_end - time.monotonic()):.0f} of {seconds:g} s")
-        late_sends = await sending
+        sent = await asyncio.get_running_loop().run_in_executor(None, senders_report, sending)
+        late_sends, marks = sent["late_chunks"], sent["marks"]
         await asyncio.sleep(0.3)
         after = {m: await ctl.stats(m) for m in mixes}
         whole = await ctl.stats()
@@ -283,21 +312,14 @@ async def soak(seconds: float, workdir: Path) -> dict[str, Any]:
         mixer.stop()
     # each marker: its send time, and the arrival of the mix 1 frame that carried it
     arrivals = listeners["m1"].markers
-    latencies = []
-    j = 0
-    for sent in marks:
-        while j < len(arrivals) and arrivals[j] < sent:
-            j += 1
-        if j < len(arrivals):
-            latencies.append((arrivals[j] - sent) * 1000)
-            j += 1
+    latencies = [(arrivals[n] - t) * 1000 for n, t in enumerate(marks) if n in arrivals]
 
     def delta(m: str, key: str) -> int:
         return int(after[m].get(key, 0) - before[m].get(key, 0))
 
     per_mix = {m: {"sources_on": len(on), "realtime_ratio": listeners[m].ratio(),
                    "mixer_realtime": after[m].get("realtime"),
-                   "bytes_heard": listeners[m].bytes,
+                   "bytes_heard": listeners[m].received,
                    "inserted_samples": delta(m, "inserted"),
                    "dropped_samples": delta(m, "dropped"), "underruns": delta(m, "underruns"),
                    "trimmed_samples": delta(m, "trimmed"), "client_dropped": listeners[m].closed,
@@ -331,15 +353,15 @@ async def cpu_run(n: int, m: int, seconds: float, workdir: Path) -> dict[str, An
         listeners = [Listener(mixer.ports[("mix", name)]) for name in mixes]
         for lst in listeners:
             lst.task = asyncio.ensure_future(lst.run())
-        warm = 1.5
+        warm = 1.0
         ports = [mixer.ports[("source", s)] for s in sources]
-        sender = subprocess.Popen(
-            [sys.executable, "-c", "import sys, json; from bench.mixer import _sender_process; "
-             "_sender_process(*json.loads(sys.argv[1]))",
-             json.dumps([ports, warm + seconds + 1.0, time.monotonic() + 0.3])],
-            cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE,
-            text=True)
-        await asyncio.sleep(0.3 + warm)
+        sender = start_senders(ports, warm + seconds + 2.0, None)
+        deadline = time.monotonic() + 30
+        while (await ctl.stats())["bytes_in"] == 0:  # the senders are up
+            if time.monotonic() > deadline:
+                raise RuntimeError("the senders did not start")
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(warm)
         s1 = {name: await ctl.stats(name) for name in mixes}
         w1 = await ctl.stats()
         t1 = time.monotonic()
@@ -347,8 +369,7 @@ async def cpu_run(n: int, m: int, seconds: float, workdir: Path) -> dict[str, An
         s2 = {name: await ctl.stats(name) for name in mixes}
         w2 = await ctl.stats()
         t2 = time.monotonic()
-        out, _ = sender.communicate(timeout=60)
-        late = json.loads(out.strip().splitlines()[-1])["late_chunks"] if out.strip() else None
+        late = senders_report(sender)["late_chunks"]
         for lst in listeners:
             assert lst.task is not None
             lst.task.cancel()
