@@ -324,7 +324,7 @@ async def soak(seconds: float, workdir: Path) -> dict[str, Any]:
                    "bytes_heard": listeners[m].received,
                    "inserted_samples": delta(m, "inserted"),
                    "dropped_samples": delta(m, "dropped"), "underruns": delta(m, "underruns"),
-                   "trimmed_samples": delta(m, "trimmed"), "late_samples": delta(m, "late"),
+                   "trimmed_samples": delta(m, "trimmed"),
                    "client_dropped": listeners[m].closed,
                    "late_wakes": delta(m, "late_wakes"), "skipped_frames": delta(m, "skipped"),
                    "max_late_ms": after[m].get("max_late_ms")}
@@ -468,9 +468,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         soaked = asyncio.run(soak(args.seconds, Path(tmp)))
     for name, m in soaked["mixes"].items():
         progress(f"  {name}: {m['sources_on']} on  real-time {m['realtime_ratio']:.5f}  "
-                 f"inserted {m['inserted_samples']}  late {m['late_samples']}  dropped "
-                 f"{m['dropped_samples']}  trimmed {m['trimmed_samples']}"
-                 + ("  CLIENT DROPPED" if m["client_dropped"] else ""))
+                 f"inserted {m['inserted_samples']}  dropped {m['dropped_samples']}  trimmed "
+                 f"{m['trimmed_samples']}" + ("  CLIENT DROPPED" if m["client_dropped"] else ""))
     lat, rtt = soaked["latency_ms"], soaked["control_rtt_ms"]
     over = sum(x > TARGETS["latency_ms"] for x in lat["series"])
     progress(f"  latency (marker, {lat['found']}/{lat['markers']}): p50 {lat['p50']:.1f} ms, "
@@ -513,12 +512,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "max_sources_4_mixes_no_underrun": max(four_clean) if four_clean else 0,
         "cpu_fraction_64x4": next((r["cpu_fraction"] for r in sweep
                                    if (r["sources"], r["mixes"]) == (64, 4)), None),
-        # every sample received and not played: at the cap, late (after a gap) or trimmed
-        "dropped_samples": sum(m["dropped_samples"] + m["late_samples"] + m["trimmed_samples"]
+        # every sample received and not played: at the cap, or trimmed (latency after a gap)
+        "dropped_samples": sum(m["dropped_samples"] + m["trimmed_samples"]
                                for m in soaked["mixes"].values()),
         "inserted_samples": sum(m["inserted_samples"] for m in soaked["mixes"].values()),
         "trimmed_samples": sum(m["trimmed_samples"] for m in soaked["mixes"].values()),
-        "late_samples": sum(m["late_samples"] for m in soaked["mixes"].values()),
         "load_average": os.getloadavg()[0],
         "control_rtt_ms_p50": rtt["p50"],
         "control_rtt_ms_p99": rtt["p99"],

@@ -8,18 +8,14 @@ sits between the two:
   first wait is the stream's start-up latency and is not counted.
 - **Cap.**  Past ``cap`` bytes the oldest audio is dropped (a sender faster than the
   clock, or a burst): every dropped sample is counted, and latency stays bounded.
-- **Underrun, keeping the timeline.**  A playing stream with less than a frame buffered
-  gives what it has, padded with silence: every silent sample inserted is counted
-  (``inserted_samples``), and each gap once (``underruns``).  The stream keeps its place
-  in time: the audio that arrives late, for the moments already filled with silence, is
-  dropped as it comes (``late_samples``), so a sender that stalls and catches up leaves
-  the latency where it was (re-buffering instead would add the stall to the latency for
-  good).  A gap longer than the cap is a pause, not jitter: the stream starts afresh from
-  the threshold when the sender comes back (still counting the silence meanwhile).
-- **Trim.**  A stream that keeps more than ``start`` buffered after every frame for
-  ``trim_frames`` frames (a sender that ran ahead, then kept pace) has the excess, the
-  oldest audio, dropped once, counted apart (``trimmed_samples``); ``trim_frames=0``
-  never trims.
+- **Underrun.**  A playing stream with less than a frame buffered gives what it has padded
+  with silence, and buffers up to the threshold again; every silent sample inserted into a
+  live stream is counted (``inserted_samples``), and each underrun once.
+- **Trim.**  A burst that arrives after a gap (a sender that stalled and caught up) leaves
+  more buffered than the threshold for good: latency that never comes back down.  When a
+  stream has kept more than ``start`` buffered after every frame for ``trim_frames``
+  frames, the excess (the oldest audio) is dropped once, and counted apart
+  (``trimmed_samples``); ``trim_frames=0`` never trims.
 - **End.**  After :meth:`end` (the sender went) the rest plays out, the last frame padded
   (counted apart, as ``padded_samples``), and the buffer is idle: an idle source is silent
   without counting anything.  Audio still buffered when a source is removed is counted
@@ -54,7 +50,6 @@ class BufferStats:
     dropped_samples: int = 0  # oldest audio dropped at the cap
     padded_samples: int = 0  # silence after the last audio of an ended stream
     discarded_samples: int = 0  # still buffered when the source was removed
-    late_samples: int = 0  # audio that came after its moment had been filled with silence
     trims: int = 0  # times excess latency was trimmed
     trimmed_samples: int = 0  # oldest audio dropped to bring latency back to the threshold
 
@@ -65,11 +60,9 @@ class JitterBuffer:
     __slots__ = (
         "_low",
         "_pulls",
-        "_short",
         "_silence",
         "cap_bytes",
         "data",
-        "debt",
         "ending",
         "frame_bytes",
         "live",
@@ -98,28 +91,19 @@ class JitterBuffer:
         self.stats = BufferStats()
         self.trim_frames = trim_frames
         self._silence = bytes(self.frame_bytes)
-        self.debt = 0  # bytes of silence played for audio still to come (it comes late)
         self._low = -1  # the least left after a frame, this trim window (-1: none yet)
         self._pulls = 0
-        self._short = False  # the last frame ran short (one gap: one underrun)
 
     @property
     def depth_samples(self) -> int:
         return len(self.data) // self.sample_bytes
 
     def push(self, data: bytes) -> None:
-        """Add whole samples that arrived: what comes late (its moment was played as
-        silence) is dropped, and the oldest past the cap (both counted)."""
+        """Add whole samples that arrived; drop the oldest past the cap (counted)."""
         buf = self.data
-        stats = self.stats
-        stats.received_bytes += len(data)
-        self.ending = False
-        if self.debt:
-            late = min(self.debt, len(data))
-            self.debt -= late
-            stats.late_samples += late // self.sample_bytes
-            data = data[late:]
         buf += data
+        self.stats.received_bytes += len(data)
+        self.ending = False
         if self.state is BufferState.IDLE:
             self.state = BufferState.BUFFERING
         over = len(buf) - self.cap_bytes
@@ -132,7 +116,6 @@ class JitterBuffer:
         """The stream's sender has gone: play out what is buffered, then go idle."""
         if self.state is not BufferState.IDLE:
             self.ending = True
-        self.debt = 0
 
     def discard(self) -> int:
         """Drop everything buffered (the source is being removed); returns the samples."""
@@ -141,7 +124,6 @@ class JitterBuffer:
         self.stats.discarded_samples += n
         self.state = BufferState.IDLE
         self.live = self.ending = False
-        self.debt = 0
         return n
 
     def pull(self) -> bytes | None:
@@ -167,7 +149,6 @@ class JitterBuffer:
             del buf[:fb]
             stats.played_samples += fb // self.sample_bytes
             self.live = True
-            self._short = False
             if n == fb and self.ending:
                 self._go_idle()
             elif self.trim_frames:
@@ -187,15 +168,10 @@ class JitterBuffer:
                 stats.padded_samples += missing
             self._go_idle()
         else:
-            if not self._short:
-                stats.underruns += 1
-                self._short = True
+            stats.underruns += 1
             stats.inserted_samples += missing
+            self.state = BufferState.BUFFERING
             self.live = True
-            self.debt += fb - n
-            if self.debt > self.cap_bytes:  # a pause, not jitter: start afresh
-                self.debt = 0
-                self.state = BufferState.BUFFERING
         self._low = -1
         self._pulls = 0
         return short
@@ -212,5 +188,4 @@ class JitterBuffer:
 
     def _go_idle(self) -> None:
         self.state = BufferState.IDLE
-        self.live = self.ending = self._short = False
-        self.debt = 0
+        self.live = self.ending = False

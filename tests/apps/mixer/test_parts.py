@@ -73,33 +73,20 @@ def test_the_jitter_buffer_waits_for_its_threshold_then_plays_frame_by_frame():
     assert jb.stats.inserted_samples == 0 and jb.stats.underruns == 0
 
 
-def test_an_underrun_pads_with_silence_and_the_late_audio_is_dropped_keeping_the_timeline():
+def test_an_underrun_pads_with_silence_counts_it_and_buffers_again():
     jb = JitterBuffer(FMT, start_samples=FS, cap_samples=10 * FS)
     jb.push(frame(1) + frame(2)[: 100 * SB])
     assert jb.pull() == frame(1)
     assert jb.pull() == frame(2, 100) + bytes((FS - 100) * SB)  # what there was, then silence
-    assert jb.pull() is None  # the gap goes on
-    assert (jb.stats.underruns, jb.stats.inserted_samples) == (1, 2 * FS - 100)  # one gap
-    # the sender catches up: frames 2 (the rest) and 3 were due during the gap; 4 and 5 not
-    jb.push(frame(2)[100 * SB:] + frame(3) + frame(4) + frame(5))
-    assert jb.stats.late_samples == 2 * FS - 100  # dropped as they came: their time is past
-    assert jb.pull() == frame(4) and jb.pull() == frame(5)  # on the old timeline
-    s = jb.stats
-    assert (s.underruns, s.played_samples, s.dropped_samples) == (1, 3 * FS + 100, 0)
-
-
-def test_a_gap_longer_than_the_cap_is_a_pause_and_the_stream_starts_afresh():
-    jb = JitterBuffer(FMT, start_samples=2 * FS, cap_samples=4 * FS)
-    jb.push(frame(1) + frame(2))
-    assert jb.pull() == frame(1) and jb.pull() == frame(2)
-    for _ in range(6):
-        assert jb.pull() is None  # 5 frames of silence pass the 4-frame cap: a pause
-    jb.push(frame(7))
-    assert jb.stats.late_samples == 0  # a new start: nothing counted late
-    assert jb.pull() is None  # buffering up to the threshold again
-    jb.push(frame(8))
-    assert jb.pull() == frame(7)
-    assert (jb.stats.underruns, jb.stats.inserted_samples) == (1, 7 * FS)
+    assert (jb.stats.underruns, jb.stats.inserted_samples) == (1, FS - 100)
+    assert jb.pull() is None  # re-buffering: the gap goes on, and is counted
+    assert jb.stats.inserted_samples == 2 * FS - 100 and jb.stats.underruns == 1
+    jb.push(frame(3)[: 200 * SB])
+    assert jb.pull() is None  # still below the threshold
+    jb.push(frame(3)[200 * SB:])
+    assert jb.pull() == frame(3)
+    assert jb.stats.played_samples == 2 * FS + 100
+    assert jb.stats.inserted_samples == 3 * FS - 100
 
 
 def test_past_the_cap_the_oldest_audio_is_dropped_and_counted():
@@ -159,7 +146,7 @@ def test_every_sample_in_is_played_dropped_or_still_buffered(ops, trim):
             pushed += op
     s = jb.stats
     assert pushed == (s.played_samples + s.dropped_samples + s.trimmed_samples
-                      + s.late_samples + jb.depth_samples)
+                      + jb.depth_samples)
 
 
 # -- the frame schedule -------------------------------------------------------------------------
