@@ -44,7 +44,7 @@ class BufferConfig:
 
     start_ms: float = 20.0
     cap_ms: float = 200.0
-    trim_after_ms: float = 2000.0
+    trim_after_ms: float = 1000.0
 
 
 @dataclass(slots=True)

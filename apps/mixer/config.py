@@ -13,7 +13,7 @@
     [buffer]                    # the jitter buffer of each source in each mix
     start_ms = 20               # play once this much is buffered
     cap_ms = 200                # drop the oldest past this (counted)
-    trim_after_ms = 2000        # latency left above start_ms this long is trimmed (0: never)
+    trim_after_ms = 1000        # latency left above start_ms this long is trimmed (0: never)
 
     [control]
     port = 1705                 # 0: any free port; false: no control port
@@ -266,7 +266,7 @@ def parse_config(data: dict[str, Any], origin: str = "<config>") -> MixerConfig:
     b = top.table("buffer")
     start_ms = float(b.get("start_ms", (int, float), 20.0))
     cap_ms = float(b.get("cap_ms", (int, float), 200.0))
-    trim_ms = float(b.get("trim_after_ms", (int, float), 2000.0))
+    trim_ms = float(b.get("trim_after_ms", (int, float), 1000.0))
     b.done()
     if trim_ms < 0:
         raise b.error("trim_after_ms", "must be >= 0 (0: never trim)")

@@ -89,6 +89,20 @@ def test_an_underrun_pads_with_silence_counts_it_and_buffers_again():
     assert jb.stats.inserted_samples == 3 * FS - 100
 
 
+def test_after_a_gap_the_stream_plays_again_at_the_normal_pace():
+    """A gap that was not the sender's (the mixer stalled; the sender never sends more
+    than its pace) must not leave the source silent: every frame that comes is heard."""
+    jb = JitterBuffer(FMT, start_samples=2 * FS, cap_samples=20 * FS, trim_frames=100)
+    jb.push(frame(1) + frame(2))
+    played = [jb.pull(), jb.pull(), jb.pull(), jb.pull()]  # two frames, then a gap
+    for v in range(3, 103):  # then one frame in, one frame out, for a second
+        jb.push(frame(v))
+        played.append(jb.pull())
+    heard = [p for p in played if p is not None]
+    assert heard == [frame(v) for v in range(1, 102)]  # in order, none lost (one waits)
+    assert jb.stats.underruns == 1 and jb.stats.trimmed_samples == 0
+
+
 def test_past_the_cap_the_oldest_audio_is_dropped_and_counted():
     jb = JitterBuffer(FMT, start_samples=FS, cap_samples=3 * FS)
     for v in range(1, 6):
