@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import platform
@@ -448,6 +449,9 @@ def plot(sweep: list[dict[str, Any]], soaked: dict[str, Any], path: Path) -> Pat
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
+    # this process times the mixer's output: its own garbage-collection pauses (which grow
+    # with the reads it keeps) would show as latency spikes that are not the mixer's
+    gc.disable()
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=60.0, help="soak length (default 60)")
     ap.add_argument("--sweep-seconds", type=float, default=6.0,

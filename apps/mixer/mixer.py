@@ -569,6 +569,10 @@ class Mixer(Component):
                 fields2.update(senders=src.senders, refused=src.refused,
                                connected="yes" if src.connected else "no",
                                partial_bytes=src.partial_bytes, errors=src.connection_errors)
+            rate = self.fmt.rate
+            depths = [f"{m}:{e.bus.buffers[target].depth_samples * 1000 / rate:.0f}"
+                      for m, e in self.mixes.items() if target in e.bus.buffers]
+            fields2["depth_ms"] = ",".join(depths) or "-"  # buffered in each mix, now
             return f"OK source {target} " + " ".join(f"{k}={v}" for k, v in fields2.items())
         raise CommandError(f"no mix or source named {target!r}")
 

@@ -186,7 +186,7 @@ def test_stats_reports_every_source_and_mix_and_the_whole():
     assert mix.startswith("OK mix m frames=11 bytes_out=19404 on=1 underruns=1 inserted=")
     assert "clients=0 slow_dropped=0" in mix
     assert tcp == ("OK source a kind=tcp bytes_in=5292 chunks=1 senders=1 refused=0 "
-                   "connected=yes partial_bytes=0 errors=0")
+                   "connected=yes partial_bytes=0 errors=0 depth_ms=m:0")
     assert tone.startswith("OK source t kind=tone bytes_in=")
     assert nope == "ERR no mix or source named 'nope'"
 
