@@ -428,7 +428,7 @@ def plot(sweep: list[dict[str, Any]], soaked: dict[str, Any], path: Path) -> Pat
             if not r["realtime"]:
                 ax.plot([x], [y], marker="x", color="black", markersize=9)
     ax.axhline(100, color="#888888", linestyle="--", linewidth=1)
-    ax.text(8, 102, "one core", color="#666666", fontsize=8)
+    ax.text(90, 102, "one core", color="#666666", fontsize=8)
     ax.set_xscale("log", base=2)
     ax.set_xticks([8, 16, 32, 64, 128])
     ax.set_xticklabels(["8", "16", "32", "64", "128"])
