@@ -424,7 +424,7 @@ def plot(sweep: list[dict[str, Any]], soaked: dict[str, Any], path: Path) -> Pat
         xs = [r["sources"] for r in runs]
         ys = [100 * r["cpu_fraction"] for r in runs]
         ax.plot(xs, ys, marker="o", color=colour, label=f"{m} mix{'es' if m > 1 else ''}")
-        for r, x, y in zip(runs, xs, ys):
+        for r, x, y in zip(runs, xs, ys, strict=True):
             if not r["realtime"]:
                 ax.plot([x], [y], marker="x", color="black", markersize=9)
     ax.axhline(100, color="#888888", linestyle="--", linewidth=1)

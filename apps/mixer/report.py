@@ -87,7 +87,7 @@ def stats_table(data: dict[str, Any]) -> str:
         rows.append(title)
         for r in cells:
             rows.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
-                                         for i, (c, w) in enumerate(zip(r, widths))))
+                                         for i, (c, w) in enumerate(zip(r, widths, strict=True))))
 
     table("Sources", ["source", "kind", "bytes in", "chunks", "senders", "refused", "odd bytes"],
           [[n, s["kind"], s["bytes_in"], s["chunks"],
@@ -153,7 +153,7 @@ def plot_mixes(wavs: dict[str, Path], marks: list[tuple[float, str]], path: Path
         return None
     fig, axes = plt.subplots(len(wavs), 1, figsize=(7.5, 1.2 + 1.6 * len(wavs)), dpi=110,
                              sharex=True, squeeze=False)
-    for ax, (name, wav) in zip(axes[:, 0], wavs.items()):
+    for ax, (name, wav) in zip(axes[:, 0], wavs.items(), strict=True):
         with wave.open(str(wav), "rb") as w:
             rate, channels = w.getframerate(), w.getnchannels()
             x = np.frombuffer(w.readframes(w.getnframes()), "<i2").reshape(-1, channels)

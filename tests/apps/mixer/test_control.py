@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 
+from apps.mixer.config import MixerConfig
 from apps.mixer.control import (
     ALL,
     HELP,
@@ -26,7 +27,6 @@ from apps.mixer.control import (
     Switch,
     parse,
 )
-from apps.mixer.config import MixerConfig
 from apps.mixer.mixer import Mixer
 from axon import Scheduler
 

@@ -118,7 +118,7 @@ def test_switch_only_on_off_and_gain_take_effect_in_the_next_frame():
     state = expect[1]
     for j in range(1, 13):
         state = expect.get(j, state)
-        parts = [(src(x, j), g) for x, g in zip((a, b), state) if g is not None]
+        parts = [(src(x, j), g) for x, g in zip((a, b), state, strict=True) if g is not None]
         want = stereo(reference(*parts)) if parts else np.zeros((FS, 2), dtype=np.int64)
         assert np.array_equal(frame(j), want), f"frame {j} (matrix {state})"
     assert [k for k, _, _ in log] == list(range(3, 11))  # one command per frame

@@ -12,6 +12,7 @@ import wave
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from apps.mixer.messages import ListenerKind
 from axon import ProducerFinished
@@ -183,3 +184,21 @@ def test_local_playback_through_pygame_mixer_plays_the_mix(tmp_path: Path):
     # (values vs bytes; on a loaded machine SDL's thread may not have played the last
     # queued sounds by the time the mixer stops)
     assert matched * 2 >= 0.4 * played
+
+
+def test_without_graphvizs_dot_the_drawing_is_skipped_with_a_clear_message(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from apps.mixer.config import default_config
+    from apps.mixer.mixer import Mixer
+    from apps.mixer.report import draw_system
+    from axon import snapshot
+
+    monkeypatch.setenv("PATH", str(tmp_path))  # no `dot` anywhere on it
+    mixer = Mixer(default_config())
+    written, problem = draw_system(snapshot(mixer), tmp_path, title="t")
+    for entry in mixer.mixes.values():  # (never run: let go of their sockets)
+        for lst in entry.listeners:
+            lst.close()
+    assert problem is not None and "`dot` program is missing" in problem
+    assert [p.name for p in written] == ["mixer.dot"]
+    assert (tmp_path / "mixer.dot").read_text().startswith("digraph")
