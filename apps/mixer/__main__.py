@@ -1,0 +1,5 @@
+"""``python -m apps.mixer``: see ``apps.mixer.cli``."""
+
+from .cli import main
+
+raise SystemExit(main())
