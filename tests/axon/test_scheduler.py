@@ -28,7 +28,9 @@ from axon import (
 
 from axon._component import CROWD
 
-from .core_parts import ClassicCollect, Collect, Identity, Map, Source
+from .core_parts import (
+    BusySender, ClassicCollect, Collect, Identity, LogReader, Map, PassEvery, Source, Timeline,
+)
 
 
 class Recorder(Component):
@@ -151,10 +153,10 @@ def test_through_passthrough_links_only_the_final_owner_is_woken():
     async def go():
         with sched.keep_alive():
             task = asyncio.ensure_future(sched.run_async())
-            await asyncio.sleep(0.01)
+            await sched.next_idle()
             o, i = outer.resumes, inner.resumes
             outer.inboxes["inbox"].put("m")
-            await asyncio.sleep(0.01)
+            await sched.next_idle()
             assert (outer.resumes, inner.resumes) == (o, i + 1)
             for c in (inner, outer):
                 c.inboxes["control"].put(Shutdown())
@@ -313,7 +315,8 @@ def test_keep_alive_means_outside_code_may_still_wake_the_system():
     async def go():
         with sched.keep_alive():
             task = asyncio.ensure_future(sched.run_async())
-            await asyncio.sleep(0.02)
+            await sched.next_idle()
+            assert sink.state is State.PAUSED
             sink.inboxes["inbox"].put("late")
             sink.inboxes["control"].put(ProducerFinished())
             await task
@@ -650,3 +653,47 @@ def test_a_parent_is_told_which_child_finished_before_it_is_woken():
     p.add_children(Recorder([], 1, "quick"), Recorder([], 3, "slow"))
     run(p, timeout=5)
     assert told == [("quick", State.PAUSED), ("slow", State.PAUSED)]
+
+
+# -- wake-ups happen at once: event logs of timeslices, senders that stay alive ---------------
+#
+# A finishing sender always wakes its readers, which hides a wake-up lost earlier; so these
+# senders keep running long after they send, and the log checks WHEN the reader ran: before
+# its sender's next timeslice (Timeline.check_prompt).
+
+
+@pytest.mark.parametrize("classic", [False, True], ids=["receive", "classic"])
+def test_a_busy_sender_wakes_its_paused_reader_before_its_own_next_timeslice(classic):
+    log = Timeline()
+    sender = BusySender(log, at=[3, 9, 10, 24], slices=40, name="Sender")
+    reader = LogReader(log, classic=classic)
+    run(Pipeline(sender, reader), timeout=10)
+    assert reader.items == [3, 9, 10, 24]
+    log.check_prompt("Reader")
+
+
+@pytest.mark.parametrize("classic", [False, True], ids=["receive", "classic"])
+def test_a_receive_stage_kept_busy_by_its_input_wakes_its_paused_reader_at_once(classic):
+    log = Timeline()
+    stage = PassEvery(log, keep=[5, 17, 18, 40])
+    reader = LogReader(log, classic=classic)
+    run(Pipeline(Source(range(60)), stage, reader), timeout=10)
+    assert reader.items == [5, 17, 18, 40]
+    assert all(len(b) == 1 for b in stage.took[1:])  # one message a round: it never pauses
+    log.check_prompt("Reader")
+
+
+@pytest.mark.parametrize("classic", [False, True], ids=["receive", "classic"])
+@pytest.mark.parametrize("senders", [CROWD, CROWD + 1, 2 * CROWD + 3])
+def test_a_reader_with_a_crowd_of_busy_senders_is_woken_by_each_at_once(senders, classic):
+    # past CROWD senders a pausing reader no longer flags each of them: they always look
+    log = Timeline()
+    reader = LogReader(log, classic=classic)
+    crowd = [BusySender(log, at=[4 + 2 * k], slices=2 * senders + 10, name=f"S{k}")
+             for k in range(senders)]
+    for s in crowd:
+        s.link((s, "outbox"), (reader, "inbox"))
+    crowd[-1].link((crowd[-1], "signal"), (reader, "control"))
+    run(reader, *crowd, timeout=10)
+    assert sorted(reader.items) == [4 + 2 * k for k in range(senders)]
+    log.check_prompt("Reader")
