@@ -303,21 +303,29 @@ class Scheduler:
                         await self._main_loop()
                 except TimeoutError:
                     still = ", ".join(c.path for c in self._live.values())
-                    self.shutdown()
                     raise TimeoutError(
                         f"system did not finish within {timeout} s (still running: {still})"
                     ) from None
-        except BaseException:
-            self.shutdown()
+        except BaseException as exc:
+            self._shutdown_for(exc)
             raise
         finally:
             self._running = False
             self._in_loop = False
             self._resolve_idle_waiters()
         if self._error is not None:
-            self.shutdown()
             err, self._error = self._error, None
+            self._shutdown_for(err)
             raise err
+
+    def _shutdown_for(self, exc: BaseException) -> None:
+        """Shut down because ``exc`` ends the run: errors from ``finally`` blocks (and an
+        error still pending) become notes on ``exc``, so none is lost or left behind."""
+        pending, self._error = self._error, None
+        if pending is not None and pending is not exc:
+            exc.add_note(f"also: {pending}")
+        for err in self._stop_all():
+            exc.add_note(f"also, while shutting down: {err}")
 
     async def _main_loop(self) -> None:
         ready = self._ready
@@ -628,7 +636,24 @@ class Scheduler:
         self._finished(component, State.FINISHED)
 
     def shutdown(self) -> None:
-        """Stop every live component now (their ``finally`` blocks run)."""
+        """Stop every live component now (their ``finally`` blocks run).
+
+        An error raised by a ``finally`` block is raised from :meth:`run` (a
+        :class:`ComponentError`), or added as a note to the error that ends the run.
+        """
+        errors = self._stop_all()
+        self._poke()  # a run waiting for work sees that nothing is left
+        if errors:
+            if self._error is None:
+                self._error = errors.pop(0)
+            for e in errors:
+                self._error.add_note(f"also, while shutting down: {e}")
+            if not self._running:  # nobody will raise it: do so now, leaving nothing behind
+                err, self._error = self._error, None
+                raise err
+
+    def _stop_all(self) -> list[BaseException]:
+        """Close every live component's generator; the errors their ``finally`` blocks raised."""
         errors: list[BaseException] = []
         for comp in list(self._live.values()):
             gen = comp._gen
@@ -641,14 +666,12 @@ class Scheduler:
                 if gen is not None:
                     gen.close()
             except BaseException as exc:  # noqa: BLE001
-                errors.append(ComponentError(comp.path, exc, comp))
+                err = ComponentError(comp.path, exc, comp)
+                err.__cause__ = exc
+                errors.append(err)
             self._finished(comp, State.FINISHED)
         self._ready.clear()
-        if errors and self._error is None:
-            self._error = errors[0]
-        elif errors and self._error is not None:
-            for e in errors:
-                self._error.add_note(f"also, while shutting down: {e}")
+        return errors
 
 
 def run(*systems: Component, timeout: float | None = None) -> Scheduler:

@@ -187,16 +187,12 @@ class Harness:
             self._hold.__exit__(None, None, None)
             self._hold = None
         task = self._task
-        if task is not None and not task.done():
-            self.scheduler.shutdown()
-            task.cancel()
-            try:
-                self._loop.run_until_complete(task)
-            except asyncio.CancelledError:
-                pass  # what cancelling it is for; any other error propagates
-        elif task is None:
-            self.scheduler.shutdown()
-        self._loop.close()
+        try:
+            self.scheduler.shutdown()  # raises an error from a finally block, unless running
+            if task is not None and not task.done():
+                self._loop.run_until_complete(task)  # it ends at once, raising such an error
+        finally:
+            self._loop.close()
 
     def __enter__(self) -> Harness:
         return self

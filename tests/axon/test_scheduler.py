@@ -697,3 +697,50 @@ def test_a_reader_with_a_crowd_of_busy_senders_is_woken_by_each_at_once(senders,
     run(reader, *crowd, timeout=10)
     assert sorted(reader.items) == [4 + 2 * k for k in range(senders)]
     log.check_prompt("Reader")
+
+
+class BadCleanup(Component):
+    """Waits for ever; its finally block raises."""
+
+    def main(self):
+        try:
+            while True:
+                self.pause()
+                yield
+        finally:
+            raise OSError("cleanup failed")
+
+
+def test_an_error_in_a_finally_block_during_a_timed_out_shutdown_is_a_note_on_the_timeout():
+    sched = Scheduler()
+    sched.activate(BadCleanup())
+    with sched.keep_alive(), pytest.raises(TimeoutError) as info:
+        sched.run(timeout=0.05)
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "BadCleanup raised OSError: cleanup failed" in notes
+    assert sched._error is None  # nothing left behind for a later run
+
+
+def test_an_error_in_a_finally_block_while_a_deadlock_is_reported_is_a_note_on_it():
+    sched = Scheduler()
+    sched.activate(BadCleanup())
+    with pytest.raises(Deadlock) as info:
+        sched.run(timeout=5)
+    assert "cleanup failed" in "\n".join(info.value.__notes__)
+    assert sched._error is None
+
+
+def test_an_error_in_a_finally_block_when_shut_down_from_outside_is_raised():
+    sched = Scheduler()
+    sched.activate(BadCleanup())
+
+    async def go():
+        with sched.keep_alive():
+            task = asyncio.ensure_future(sched.run_async())
+            await sched.next_idle()
+            sched.shutdown()
+            await task
+
+    with pytest.raises(ComponentError, match="BadCleanup raised OSError: cleanup failed"):
+        asyncio.run(go())
+    assert sched._error is None
