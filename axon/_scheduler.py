@@ -102,13 +102,17 @@ class Scheduler:
         if component._scheduler is not None and component._scheduler is not self:
             raise ValueError(f"{component.path} belongs to another scheduler")
         component._ensure_boxes()
-        component.on_activate(self)
-        gen = component._generator()
-        if not inspect.isgenerator(gen):
-            raise TypeError(
-                f"{component.path}: main() must be a generator (use 'yield'), "
-                f"it returned {type(gen).__name__}"
-            )
+        try:
+            component.on_activate(self)
+            gen = component._generator()
+            if not inspect.isgenerator(gen):
+                raise TypeError(
+                    f"{component.path}: main() must be a generator (use 'yield'), "
+                    f"it returned {type(gen).__name__}"
+                )
+        except Exception as exc:  # noqa: BLE001 - the component's own failure, reported as such
+            self._activation_failed(component, exc)
+            return component
         component._scheduler = self
         component._gen = gen
         component._send = gen.send
@@ -129,6 +133,17 @@ class Scheduler:
             if child._state is State.NEW:
                 self.activate(child)
         return component
+
+    def _activation_failed(self, component: Component, exc: BaseException) -> None:
+        """``component`` failed as it started (in ``on_activate``, or ``main()`` is no
+        generator): it has failed like any component, so an ancestor may take charge (a
+        supervisor restarts it); otherwise a :class:`ComponentError` names it, raised now
+        if the scheduler is not running, else from :meth:`run`.  Its children never start."""
+        component._scheduler = self
+        self._failed(component, exc)
+        if not self._running and self._error is not None:
+            err, self._error = self._error, None
+            raise err
 
     @property
     def current(self) -> Component | None:

@@ -151,3 +151,16 @@ def test_unread_messages_of_a_child_that_finished_early_go_to_the_next_child() -
     out = feed_carousel([("next", "a"), ("data", 1), ("data", 2), ("wait", 5),
                          ("next", "b")], TakeOne)
     assert out.items == [("a", 1), ("b", 2)]
+
+
+def test_a_child_that_fails_to_start_is_named_in_the_error_not_the_carousel() -> None:
+    class BadStart(Component):
+        def on_activate(self, scheduler: Any) -> None:
+            raise LookupError("no such service")
+
+    car = Carousel(lambda msg: BadStart())
+    car.inboxes["next"].put(1)
+    with pytest.raises(ComponentError) as info:
+        run(car, timeout=10)
+    assert info.value.path == "Carousel[0]:BadStart"
+    assert isinstance(info.value.error, LookupError)

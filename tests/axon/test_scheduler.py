@@ -243,8 +243,49 @@ def test_main_must_be_a_generator():
         def main(self):
             return None
 
-    with pytest.raises(TypeError, match="main\\(\\) must be a generator"):
+    with pytest.raises(ComponentError, match="NotAGenerator: main\\(\\) must be a generator") as info:
         run(NotAGenerator())
+    assert isinstance(info.value.error, TypeError)
+
+
+class BadStart(Component):
+    """Fails as it is activated."""
+
+    def on_activate(self, scheduler):
+        raise LookupError("no such service")
+
+
+def test_an_error_in_on_activate_names_the_component_and_its_place():
+    started: list = []
+
+    class Child(Component):
+        def on_activate(self, scheduler):
+            started.append(self)
+
+    bad = BadStart()
+    bad.add_child(Child())
+    with pytest.raises(ComponentError, match="Pipeline\\[1\\]:BadStart raised LookupError") as info:
+        run(Pipeline(Source([1]), bad, Collect()), timeout=5)
+    assert info.value.path == "Pipeline[1]:BadStart"
+    assert isinstance(info.value.__cause__, LookupError)
+    assert started == []  # the children of a component that failed to start never start
+
+
+def test_a_child_that_fails_to_start_at_run_time_is_blamed_not_its_parent():
+    class Starter(Component):
+        def main(self):
+            yield
+            self.add_child(BadStart(), "late")
+            self.parent_went_on = True
+            while not self.children_done():
+                self.pause()
+                yield
+
+    starter = Starter(name="Starter")
+    with pytest.raises(ComponentError) as info:
+        run(starter, timeout=5)
+    assert info.value.path == "Starter[late]:BadStart"
+    assert starter.parent_went_on and starter.state is State.FINISHED
 
 
 def test_an_error_stops_the_system_and_names_the_component_and_its_place():
