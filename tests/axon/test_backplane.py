@@ -102,8 +102,9 @@ def test_the_registry_belongs_to_the_scheduler_not_the_process() -> None:
 def test_a_second_backplane_of_the_same_name_is_refused() -> None:
     s = Scheduler()
     s.activate(Backplane("dup"))
-    with pytest.raises(ServiceError, match="'backplane:dup' is already registered"):
+    with pytest.raises(ComponentError, match="'backplane:dup' is already registered") as info:
         s.activate(Backplane("dup"))
+    assert isinstance(info.value.error, ServiceError) and info.value.path == "Backplane(dup)"
 
 
 def test_an_unknown_backplane_is_an_error_naming_it() -> None:
