@@ -9,6 +9,10 @@ result) with the end-of-stream rules written once:
 - ``Shutdown``: checked between batches; the stage stops without flushing and passes
   ``Shutdown`` on.
 - Bad input goes through :meth:`Stage.reject`, which follows the stage's ``on_error``.
+- A source (no input: ``IterableSource``, ``FileReader``, ``Periodic`` with a count) has
+  nothing to drain at ``ProducerFinished``, so it finishes what it was asked to produce;
+  only ``Shutdown`` stops it early.  A source whose work has no end of its own
+  (``ConsoleReader``, ``Periodic`` without a count) ends at ``ProducerFinished``.
 """
 
 from __future__ import annotations

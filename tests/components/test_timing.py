@@ -154,3 +154,11 @@ def test_a_timed_stage_is_a_start_and_a_step():
         h.advance(0.4)
         assert h.take() == ["b"] and h.finished  # then the end goes on
         assert h.outputs["signal"] == [ProducerFinished()]
+
+
+def test_periodic_told_producer_finished_finishes_its_count_or_ends_if_endless():
+    clock = FakeClock()
+    out = run_component(Periodic(0.25, count=4, clock=clock), clock=clock, control=[PF])
+    assert out["outbox"] == [0, 1, 2, 3] and out["signal"] == [PF]
+    out = run_component(Periodic(0.25, clock=clock), clock=clock, control=[PF])
+    assert out["outbox"] == [] and out["signal"] == [PF]
