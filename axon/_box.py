@@ -188,7 +188,10 @@ class Inbox(Box, Generic[T]):
         return self.deliver
 
     def _deliver_block_from(self, sender: "Component", msg: T) -> None:
-        if len(self.queue) < self.size:  # type: ignore[operator]
+        # while the sender holds earlier messages it holds this one too, even if there is
+        # room now (a ThreadedComponent's thread can make room mid-timeslice): nothing
+        # overtakes a held message
+        if len(self.queue) < self.size and sender._task.held is None:  # type: ignore[operator,union-attr]
             self.queue.append(msg)
             return
         if sender._scheduler is None:
