@@ -155,6 +155,10 @@ class Component:
     _future: Any = None
     _gen: Generator[Any, Any, Any] | None = None
     _name: str | None = None
+    _cancelled_by: Shutdown | None = None  # the Shutdown that cancelled what it awaited
+    # woken by what the links do not show (its own thread, the scheduler's hooks): the
+    # search for components that nothing can wake counts it as able to run
+    _woken_unseen: ClassVar[bool] = False
 
     def __init__(self, *, name: str | None = None) -> None:
         if name is not None:
@@ -383,7 +387,7 @@ class Component:
                 f"{self.path} has no outbox {box!r} (outboxes: {', '.join(self._outboxes)})"
             ) from None
         targets = ob.targets
-        if len(targets) == 1 and targets[0].size is None:
+        if len(targets) == 1 and targets[0].plain:
             targets[0].queue.extend(msgs)
         else:
             push = ob.push
@@ -488,54 +492,58 @@ class Component:
     # -- blocked sends (Policy.BLOCK) -----------------------------------------------------------
 
     def _hold_for(self, inbox: Inbox[Any], msg: Any) -> None:
-        """``inbox`` is full: keep ``msg`` and everything sent after it until there is room."""
+        """``inbox`` is full: keep ``msg`` until there is room.  While anything is held,
+        every later send to a ``block`` inbox is held behind it (``Inbox._deliver_block_from``),
+        and after this timeslice the scheduler suspends the component (BLOCKED)."""
         if self._held is None:
             self._held = deque()
-            # shadow the methods for this instance only, so the normal path stays a plain call
-            self.send = self._send_held  # type: ignore[method-assign]
-            self.send_many = self._send_many_held  # type: ignore[method-assign]
         self._held.append((inbox, msg))
         self._pause_requested = True  # makes the scheduler look at _held after the yield
         _add_blocked(inbox, self)
 
-    def _send_held(self, msg: Any, box: str = "outbox") -> None:
-        try:
-            ob = self._outboxes[box]
-        except KeyError:
-            raise AxonError(f"{self.path} has no outbox {box!r}") from None
-        if not ob.targets:
-            ob.push(msg)
-            return
-        held = self._held
-        for target in ob.targets:
-            held.append((target, msg))  # type: ignore[union-attr]
-
-    def _send_many_held(self, msgs: Iterable[Any], box: str = "outbox") -> None:
-        for msg in msgs:
-            self._send_held(msg, box)
-
     def _flush_held(self) -> bool:
-        """Move held messages on while there is room; True when none are left."""
+        """Move held messages on while there is room; True when none are left.
+
+        A closed target (its reader finished) counts them as dropped."""
         held = self._held
         if held is None:
             return True
         sched = self._scheduler
         while held:
             target, msg = held[0]
-            if target.size is not None and target.policy is Policy.BLOCK:
+            if target.closed or target.size is None or target.policy is not Policy.BLOCK:
+                target.deliver(msg)
+            else:
                 if len(target.queue) >= target.size:
                     _add_blocked(target, self)
                     return False
                 target.queue.append(msg)
-            else:
-                target.deliver(msg)
+                if target.watcher is not None:
+                    target.watcher(msg)
             held.popleft()
             if sched is not None:
                 sched.wake(target.owner)
         self._held = None
-        self.__dict__.pop("send", None)
-        self.__dict__.pop("send_many", None)
         return True
+
+    def _control_arrived(self, msg: Any) -> None:
+        """A message reached ``control`` (Inbox design note 6): a component suspended on a
+        full inbox runs again to see it; a ``Shutdown`` cancels what it awaits."""
+        sched = self._scheduler
+        t = self._task
+        if sched is None or t is None:
+            return
+        state = t.state
+        if state is State.BLOCKED:
+            sched._release_blocked(t)
+        elif state is State.WAITING and isinstance(msg, Shutdown) and self.end_message is None:
+            sched._cancel_wait(self, msg)
+
+    def _keeps_inboxes_of(self, child: Component) -> bool:
+        """True if this composition hands ``child``'s unread messages to a successor
+        (Carousel, Seq): then the scheduler leaves ``child``'s inboxes open when it
+        finishes, and the composition closes them after moving the messages."""
+        return False
 
     # -- links ------------------------------------------------------------------------------------
 
@@ -590,7 +598,7 @@ class Component:
     def _add_wake_target(self, inbox: Inbox[Any]) -> None:
         task = self._task
         assert task is not None
-        if self.done:  # a finished component sends nothing more: it wakes no one
+        if self.done or inbox.closed:  # nothing is sent, or nothing read: no one to wake
             return
         inbox.owner._ensure_boxes()
         owner = inbox.owner._task
@@ -705,7 +713,7 @@ class Component:
         """
         if self._scheduler is None:
             raise AxonError(f"{self.path} is not running")
-        return self._scheduler.keep_alive()
+        return self._scheduler.keep_alive(self)
 
 
 def _drop_wake_list(task: Task) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ._component import Component
 from ._handover import hand_over
-from ._message import EndSignal, ProducerFinished, Shutdown
+from ._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
 
 __all__ = ["Seq"]
 
@@ -45,6 +45,9 @@ class Seq(Component):
         self._started = 0
         self.wake_on("control")  # a finishing child wakes us too
 
+    def _keeps_inboxes_of(self, child: Component) -> bool:
+        return True  # a finished child's unread input goes to the next one (hand_over)
+
     def _start(self, child: Component, previous: Component | None) -> None:
         self.add_child(child, self._started)
         self._started += 1
@@ -57,12 +60,16 @@ class Seq(Component):
         current: Component | None = None
         while True:
             ending = take_control(self, current, ending)
-            self.recv_all("child_signal")
+            for msg in self.recv_all("child_signal"):
+                if isinstance(msg, ReaderGone):  # our outbox leads nowhere live
+                    ending = msg
             if current is None or current.done:
                 nxt = None if isinstance(ending, Shutdown) or not self.pending else self.pending.popleft()
                 if current is not None:
                     self.remove_child(current)
                 if nxt is None:
+                    if current is not None:  # none comes next: its unread input is dropped
+                        hand_over(current, None)
                     break
                 self._start(nxt, current)
                 current = nxt

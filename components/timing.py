@@ -74,9 +74,8 @@ class Alarm:
             return
         self.cancel()
         self.deadline = deadline
-        sched = self.component.scheduler
-        assert sched is not None, "an Alarm is set from a running component"
-        self._hold = sched.keep_alive()
+        assert self.component.scheduler is not None, "an Alarm is set from a running component"
+        self._hold = self.component.keep_alive()  # (the component's: see Scheduler.keep_alive)
         self._hold.__enter__()
         self._handle = self.clock.call_later(max(0.0, deadline - self.clock.now()), self._ring)
 

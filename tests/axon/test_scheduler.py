@@ -19,6 +19,7 @@ from axon import (
     Deadlock,
     Pipeline,
     ProducerFinished,
+    ReaderGone,
     Scheduler,
     Shutdown,
     State,
@@ -785,3 +786,318 @@ def test_an_error_in_a_finally_block_when_shut_down_from_outside_is_raised():
     with pytest.raises(ComponentError, match="BadCleanup raised OSError: cleanup failed"):
         asyncio.run(go())
     assert sched._error is None
+
+
+# -- nothing is left waiting for what cannot come ---------------------------------------------
+
+
+class Producer(Component):
+    """Sends 0, 1, 2, ... (``per_slice`` a timeslice) until its end-of-stream idiom says stop."""
+
+    def __init__(self, per_slice: int = 10) -> None:
+        super().__init__()
+        self.per_slice = per_slice
+        self.sent = 0
+
+    def main(self):
+        while not self.finished():
+            for _ in range(self.per_slice):
+                self.send(self.sent)
+                self.sent += 1
+            yield
+        self.send(self.end_message, "signal")
+
+
+class Head(Component):
+    """Takes the first ``n`` messages, one a timeslice, and returns (as ``head`` does),
+    leaving what else was sent in its inbox."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+        self.items: list = []
+
+    def main(self):
+        while len(self.items) < self.n:
+            if self.data_ready():
+                self.items.append(self.recv())
+            else:
+                self.pause()
+            yield
+
+
+def test_a_producer_into_a_finished_reader_is_told_and_stops():
+    producer, head = Producer(), Head(25)
+    sched = run(Pipeline(producer, head), timeout=5)
+    assert head.items == list(range(25))
+    assert isinstance(producer.end_message, ReaderGone)
+    assert "Pipeline[1]:Head" in producer.end_message.reason
+    inbox = head.inboxes["inbox"].statistics()
+    assert inbox.closed and inbox.depth == 0
+    # everything it sent arrived: taken, or counted as dropped (none left queued for ever)
+    assert inbox.received + inbox.dropped == producer.sent
+    assert inbox.dropped > 0 and sched.statistics().components == 0
+
+
+def test_the_end_of_a_reader_travels_up_a_pipeline_to_its_source():
+    producer = Producer()
+    stages = [Identity(), Map(str), Identity()]
+    run(Pipeline(producer, *stages, Head(3)), timeout=5)
+    assert all(isinstance(s.end_message, ReaderGone) for s in (producer, *stages))
+
+
+def test_drops_at_a_finished_reader_are_visible_in_a_snapshot():
+    from axon import snapshot
+
+    system = Pipeline(Producer(), Head(5))
+    run(system, timeout=5)
+    info = snapshot(system).component("Pipeline[1]:Head")
+    box = next(b for b in info.inboxes if b.name == "inbox")
+    assert box.stats.dropped > 0 and box.stats.closed and box.stats.depth == 0
+    assert info.dropped == box.stats.dropped + 1  # and the ReaderGone passed on to control
+
+
+def test_a_sender_with_one_live_reader_left_is_not_told():
+    producer, head, keep = Producer(per_slice=1), Head(3), Head(40)
+    producer.link((producer, "outbox"), (head, "inbox"))
+    producer.link((producer, "outbox"), (keep, "inbox"))
+    run(producer, head, keep, timeout=5)
+    assert keep.items == list(range(40))  # it went on after the first reader went...
+    assert isinstance(producer.end_message, ReaderGone)  # ...until it had none left
+
+
+class Slow(Component):
+    """Reads its inbox only when told "go" on ``gate`` (so senders block); ends on Shutdown."""
+
+    Inboxes = {"inbox": "data", "control": "ends", "gate": "go"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wake_on("control", "gate")  # a full inbox alone does not keep it awake
+
+    def main(self):
+        self.items: list = []
+        while not self.finished():
+            if self.recv_all("gate"):
+                self.items += self.recv_all()
+            self.pause()
+            yield
+
+
+def test_a_blocked_sender_sees_shutdown_on_its_control_at_once():
+    producer, slow = Producer(), Slow()
+    slow.set_bound("inbox", 3, "block")
+    sched = Scheduler()
+    sched.activate(Pipeline(producer, slow))
+
+    async def go():
+        with sched.keep_alive():
+            task = asyncio.ensure_future(sched.run_async())
+            await sched.next_idle()
+            assert producer.state is State.BLOCKED
+            producer.inboxes["control"].put(Shutdown("stop"))
+            await sched.next_idle()
+            assert producer.done and producer.end_message == Shutdown("stop")
+            assert slow.done and slow.end_message == Shutdown("stop")  # passed on at once
+        await task
+
+    asyncio.run(asyncio.wait_for(go(), 10))
+
+
+def test_a_sender_blocked_on_a_reader_that_finishes_is_released_and_its_sends_counted():
+    class TakeOne(Component):
+        def main(self):
+            while not self.data_ready():
+                self.pause()
+                yield
+            self.recv()  # and ends, its inbox full
+
+    producer, reader = Producer(per_slice=50), TakeOne()
+    reader.set_bound("inbox", 2, "block")
+    ticker = Ticker()  # something that holds keep-alive: before, this hung for ever
+    run(Pipeline(producer, reader), ticker, timeout=5)
+    inbox = reader.inboxes["inbox"].statistics()
+    assert isinstance(producer.end_message, ReaderGone)
+    assert inbox.received == 1 and inbox.received + inbox.dropped == producer.sent
+
+
+class Ticker(Component):
+    """Holds a keep-alive and ticks every 10 ms until every other top-level system is done."""
+
+    def main(self):
+        sched = self.scheduler
+        with self.keep_alive():
+            while any(c.parent is None and c is not self for c in sched.components):
+                yield asyncio.sleep(0.01)
+
+
+# -- Shutdown reaches what a component awaits ---------------------------------------------
+
+
+def test_shutdown_cancels_an_await_runs_finally_blocks_and_is_passed_on():
+    log: list = []
+
+    class Napper(Component):
+        def main(self):
+            try:
+                yield asyncio.sleep(30)
+                log.append("woke")
+            finally:
+                log.append("finally")
+
+    nap, after = Napper(), Collect()
+    sched = Scheduler()
+    sched.activate(Pipeline(nap, after))
+
+    async def go():
+        task = asyncio.ensure_future(sched.run_async())
+        await sched.next_idle()
+        assert nap.state is State.WAITING
+        nap.inboxes["control"].put(Shutdown("now"))
+        await asyncio.wait_for(task, 5)  # not the 30 s nap
+
+    asyncio.run(go())
+    assert log == ["finally"]
+    assert nap.state is State.FINISHED and nap.end_message == Shutdown("now")
+    assert after.end == Shutdown("now")
+
+
+def test_shutdown_cancels_a_read_on_an_idle_socket():
+    log: list = []
+
+    class LineReader(Component):
+        def __init__(self, port):
+            super().__init__()
+            self.port = port
+
+        def main(self):
+            reader, writer = yield asyncio.open_connection("127.0.0.1", self.port)
+            log.append("connected")
+            try:
+                while not self.finished():
+                    line = yield reader.readline()  # the peer never sends
+                    log.append(line)
+            except asyncio.CancelledError:
+                log.append("cancelled")
+                raise
+            finally:
+                writer.close()
+                log.append("closed")
+
+    async def go():
+        server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        comp = LineReader(port)
+        sched = Scheduler()
+        sched.activate(comp)
+        task = asyncio.ensure_future(sched.run_async())
+        while not log:  # connecting
+            await asyncio.wait_for(sched.next_idle(), 5)
+        assert comp.state is State.WAITING  # for a line that never comes
+        comp.inboxes["control"].put(Shutdown())
+        await asyncio.wait_for(task, 5)
+        server.close()
+
+    asyncio.run(go())
+    assert log == ["connected", "cancelled", "closed"]
+
+
+def test_a_component_may_catch_the_cancellation_and_end_in_its_own_way():
+    class Careful(Component):
+        def main(self):
+            try:
+                yield asyncio.sleep(30)
+            except asyncio.CancelledError:
+                self.note = "caught"
+            assert self.finished() and isinstance(self.end_message, Shutdown)
+            self.send(Shutdown("careful, passed on"), "signal")
+
+    careful, after = Careful(), Collect()
+    careful.inboxes["control"].put(Shutdown())  # there before it awaits: cancels it at once
+    run(Pipeline(careful, after), timeout=5)
+    assert careful.note == "caught" and after.end == Shutdown("careful, passed on")
+
+
+def test_a_component_already_ending_is_not_cancelled_while_it_cleans_up():
+    class Flusher(Component):
+        def main(self):
+            while not self.finished():
+                self.pause()
+                yield
+            self.flushed = yield asyncio.sleep(0.05, result="flushed")  # its cleanup
+
+    f = Flusher()
+    f.inboxes["control"].put(Shutdown())
+
+    class Again(Component):
+        def main(self):
+            while f.state is not State.WAITING:
+                yield
+            f.inboxes["control"].put(Shutdown("again"))
+
+    run(f, Again(), timeout=5)
+    assert f.flushed == "flushed"
+
+
+# -- deadlocks are found whatever else runs ---------------------------------------------------
+
+
+class Relay(Component):
+    """Sends ``n`` messages, then passes on whatever arrives (never pausing for long)."""
+
+    def __init__(self, n: int, name: str) -> None:
+        super().__init__(name=name)
+        self.n = n
+
+    def main(self):
+        for i in range(self.n):
+            self.send(i)
+        yield
+        while not self.finished():
+            self.send_many(self.recv_all())
+            self.pause()
+            yield
+
+
+def blocked_cycle() -> tuple[Relay, Relay]:
+    a, b = Relay(5, "A"), Relay(5, "B")
+    for x, y in ((a, b), (b, a)):
+        y.set_bound("inbox", 2, "block")
+        x.link((x, "outbox"), (y, "inbox"))
+    return a, b
+
+
+@pytest.mark.parametrize("beside", ["ticker", "spinner", "nothing"])
+def test_a_cycle_of_blocked_senders_is_a_deadlock_whatever_else_runs(beside):
+    class Spinner(Component):
+        def main(self):
+            while True:
+                yield  # never idle: the scheduler never waits
+
+    a, b = blocked_cycle()
+    others = {"ticker": [Ticker()], "spinner": [Spinner()], "nothing": []}[beside]
+    with pytest.raises(Deadlock, match="cycle") as info:
+        run(a, b, *others, timeout=5)
+    assert sorted(info.value.stuck) == ["A (blocked)", "B (blocked)"]
+
+
+def test_components_nothing_can_wake_are_a_deadlock_beside_a_timer():
+    with pytest.raises(Deadlock, match="nothing can ever wake") as info:
+        run(Pipeline(Source([1, 2], end=False), Collect()), Ticker(), timeout=5)
+    assert sorted(info.value.stuck) == ["Pipeline (paused)", "Pipeline[1]:Collect (paused)"]
+
+
+def test_a_component_that_outside_code_may_still_wake_is_not_a_deadlock():
+    class Door(Component):
+        """Holds a keep-alive (outside code may put into its inbox) and passes messages on."""
+
+        def main(self):
+            with self.keep_alive():
+                while not self.finished():
+                    self.send_many(self.recv_all())
+                    self.pause()
+                    yield
+
+    door, sink = Door(), Collect()
+    with pytest.raises(TimeoutError):  # waits for the outside: idle, not a deadlock
+        run(Pipeline(door, sink), Ticker(), timeout=0.3)
