@@ -61,7 +61,7 @@ class Task:
 
     __slots__ = ("comp", "send", "resume", "state", "pause", "held", "wake", "inq", "inbox",
                  "control", "pause_queues", "wake_queues", "received", "wakers", "notify",
-                 "attend", "sticky")
+                 "attend", "sticky", "limit")
 
     def __init__(self, comp: Component) -> None:
         self.comp = comp
@@ -83,8 +83,10 @@ class Task:
         # are more than CROWD (they are sticky then), so a pause costs O(CROWD) at most
         self.notify: list[Task] = []
         # the queue RECEIVE's fast path takes from: ``inbox``'s, or NO_ROOM while senders
-        # wait for room in it (so that path needs no check of its own: see _add_blocked)
+        # wait for room in it or a receive_limit is set (so that path needs no check of its
+        # own: the slow path, Scheduler._receive, does what they need)
         self.inq: deque[Any] = deque()
+        self.limit: int | None = None  # Component.receive_limit
         self.inbox: Inbox[Any] | None = None
         self.control: deque[Any] | None = None
         self.pause_queues: tuple[deque[Any], ...] = ()  # what keeps it awake at a pause
@@ -156,6 +158,10 @@ class Component:
     _gen: Generator[Any, Any, Any] | None = None
     _name: str | None = None
     _cancelled_by: Shutdown | None = None  # the Shutdown that cancelled what it awaited
+    _receive_limit: int | None = None
+    _supervises: ClassVar[bool] = False  # a Supervisor: its descendants run supervised
+    # under a supervisor: what it took in its current timeslice (see _supervised)
+    _taken: list[Any] | None = None
     # woken by what the links do not show (its own thread, the scheduler's hooks): the
     # search for components that nothing can wake counts it as able to run
     _woken_unseen: ClassVar[bool] = False
@@ -203,7 +209,8 @@ class Component:
         if data is None:  # RECEIVE then waits on nothing; keep the scheduler's path uniform
             data = Inbox(self, "inbox", "(none declared)")
         task.inbox = data
-        task.inq = NO_ROOM if data.blocked else data.queue
+        task.limit = self._receive_limit
+        task.inq = NO_ROOM if data.blocked or task.limit is not None else data.queue
         chosen = self._wake_boxes
         wakers = self._queues if chosen is None else tuple(ins[b].queue for b in chosen)
         task.wake_queues = wakers
@@ -423,6 +430,76 @@ class Component:
         if ib.blocked:
             self._scheduler.unblock(ib)  # type: ignore[union-attr]
         return items
+
+    def put_back(self, msgs: Iterable[Any], box: str = "inbox") -> None:
+        """Return messages taken from inbox ``box`` (the unprocessed tail of a RECEIVE
+        batch, say) to its front, in order: taken again first, counted as waiting, and
+        handed to a replacement if this component fails.
+
+        For a component that stops partway through a long batch to let the rest of the
+        system run (``components`` Stage does).  The inbox may hold more than its bound
+        until they are taken again: they were in it before.
+        """
+        ib = self._inbox(box)
+        items = list(msgs)
+        ib.queue.extendleft(reversed(items))
+        ib._received -= len(items)
+        if self._taken:
+            taken = self._taken
+            for msg in items:  # they were not processed: not "taken" any more
+                if taken and taken[-1] is msg:
+                    taken.pop()
+
+    @property
+    def receive_limit(self) -> int | None:
+        """At most this many messages per ``yield RECEIVE`` (None: all that wait).
+
+        The rest stay in the inbox, where they count as waiting, keep a bounded inbox
+        full (backpressure) and go to a replacement if the component fails.  A supervisor
+        sets 1 on what it supervises (see ``Supervisor``).  A limit takes the scheduler's
+        slower RECEIVE path (about a timeslice's cost more per batch)."""
+        return self._receive_limit
+
+    @receive_limit.setter
+    def receive_limit(self, n: int | None) -> None:
+        if n is not None and (not isinstance(n, int) or n < 1):
+            raise ValueError(f"{self.path}: receive_limit is a positive int or None, not {n!r}")
+        self._receive_limit = n
+        if self._task is not None:
+            self._sync_task()
+
+    def _supervised(self) -> None:
+        """Run under a supervisor: one message per RECEIVE, and what each timeslice takes
+        recorded (``_taken``), so a failure names exactly the messages it had not finished.
+
+        The tracking wraps this component's generator ``send`` (innermost, under any
+        instrument's) and its ``recv``/``recv_all``; nothing changes for others."""
+        if self._receive_limit is None or self._receive_limit > 1:
+            self.receive_limit = 1
+        if type(self)._generator is not Component._generator:
+            return  # (a ThreadedComponent: its thread takes messages at any moment)
+        self._taken = []
+        send = self._send
+
+        def send_tracking(value: Any) -> Any:
+            self._taken = list(value) if type(value) is list else []
+            return send(value)
+
+        self._send = send_tracking
+        recv, recv_all = self.recv, self.recv_all
+
+        def recv_tracking(box: str = "inbox") -> Any:
+            msg = recv(box)
+            self._taken.append(msg)  # type: ignore[union-attr]
+            return msg
+
+        def recv_all_tracking(box: str = "inbox") -> list[Any]:
+            items = recv_all(box)
+            self._taken.extend(items)  # type: ignore[union-attr]
+            return items
+
+        self.recv = recv_tracking  # type: ignore[method-assign]
+        self.recv_all = recv_all_tracking  # type: ignore[method-assign]
 
     def data_ready(self, box: str = "inbox") -> int:
         """How many messages wait in inbox ``box``."""

@@ -133,6 +133,12 @@ class Scheduler:
         component._scheduler = self
         component._gen = gen
         component._send = gen.send
+        node = component._parent
+        while node is not None:  # (a few steps up, once per activation)
+            if node._supervises:
+                component._supervised()
+                break
+            node = node._parent
         if self._slice_hooks is not None:
             component._send = self._slice_hooks.wrap_send(component, gen.send)
         task = component._task
@@ -199,7 +205,7 @@ class Scheduler:
         senders = inbox.blocked[:]
         inbox.blocked.clear()
         owner = inbox.owner._task
-        if owner is not None and owner.inbox is inbox:
+        if owner is not None and owner.inbox is inbox and owner.limit is None:
             owner.inq = inbox.queue  # (it was NO_ROOM)
         for sender in senders:
             t = sender._task
@@ -562,8 +568,12 @@ class Scheduler:
         if t.control and t.comp.finished():  # Shutdown (or the end, inbox drained): stop now
             return t.send(None)
         if q:
-            batch = list(q)
-            q.clear()
+            n = t.limit
+            if n is None or len(q) <= n:
+                batch = list(q)
+                q.clear()
+            else:  # receive_limit: the rest waits in the inbox for the next RECEIVE
+                batch = [q.popleft() for _ in range(n)]
             t.received += len(batch)
             if ib.blocked:
                 self.unblock(ib)
