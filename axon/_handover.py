@@ -10,7 +10,8 @@ from ._component import Component
 __all__ = ["hand_over"]
 
 
-def hand_over(old: Component, new: Component | None, *, pass_end: bool = False) -> int:
+def hand_over(old: Component, new: Component | None, *, pass_end: bool = False,
+              unplaced: list[Any] | None = None) -> int:
     """Move the messages waiting for ``old`` into ``new``'s same-named inboxes, then close
     ``old``'s inboxes; with ``pass_end``, also pass on the end of stream ``old`` had taken
     (its ``end_message``).
@@ -25,13 +26,20 @@ def hand_over(old: Component, new: Component | None, *, pass_end: bool = False) 
     child, and the composition tells each child its end itself.
 
     Call it after ``old`` is unlinked and before ``new`` is linked, so the messages keep
-    their order ahead of anything that arrives later.  Returns how many messages moved.
+    their order ahead of anything that arrives later.  Returns how many messages moved;
+    the messages that had no place are appended to ``unplaced`` if given.
 
     Only ``old``'s own inboxes are looked at: if ``old`` is a composition, messages already
     passed to its children stay with them (see ``Supervisor`` for a whole-tree hand-over).
     """
     moved = 0
     sched = old.scheduler
+    if unplaced is not None:
+        for name, ib in old.inboxes.items():
+            if new is None or name not in new.inboxes:
+                unplaced.extend(ib.queue)
+                for sender in ib.blocked:
+                    unplaced.extend(m for t, m in sender._held or () if t is ib)
     if new is not None:
         end = old.end_message
         if pass_end and end is not None and "control" in new.inboxes:

@@ -140,7 +140,7 @@ class Scheduler:
                 break
             node = node._parent
         if self._slice_hooks is not None:
-            component._send = self._slice_hooks.wrap_send(component, gen.send)
+            component._send = self._slice_hooks.wrap_send(component, component._send)
         task = component._task
         assert task is not None
         task.resume = None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from axon import Component, Pipeline, ProducerFinished, Shutdown, run
+from axon import Component, Pipeline, ProducerFinished, Shutdown, Supervisor, run
 from components import Collector, IterableSource, Map
 
 
@@ -68,3 +68,12 @@ def test_cut_batches_still_deliver_everything_in_order_and_the_limit_goes_again(
     assert out.items == list(range(20000)) and out.end_message == ProducerFinished()
     assert stage.limits[0] is not None and stage.limits[0] < 100  # cut while slow...
     assert stage.receive_limit is None  # ...not for ever after
+
+
+def test_a_supervised_stage_loses_only_the_messages_it_fails_on():
+    # the case: Map takes a whole batch; before, this gave [1, 2] and one failure
+    sup, out = Supervisor([lambda: Map(int)], max_restarts=5, within=60), Collector()
+    sched = run(Pipeline(IterableSource(["1", "2", "x", "3", "y", "4"]), sup, out),
+                timeout=10)
+    assert out.items == [1, 2, 3, 4] and sup.restarts == 2
+    assert sched.statistics().failed == 2
