@@ -108,11 +108,27 @@ def _spec(value: str | BoxSpec) -> BoxSpec:
     raise TypeError(f"a box is declared as 'name': 'description' or a BoxSpec, not {value!r}")
 
 
+def _declared(cls: type, attr: str, defaults: Mapping[str, Any]) -> tuple[tuple[str, BoxSpec], ...]:
+    """The boxes ``cls.<attr>`` declares: a dict of name -> description (or BoxSpec), or
+    Kamaelia's list of names (the usual boxes then get their usual descriptions)."""
+    boxes = getattr(cls, attr)
+    if isinstance(boxes, Mapping):
+        return tuple((n, _spec(v)) for n, v in boxes.items())
+    if isinstance(boxes, (list, tuple)) and all(isinstance(n, str) for n in boxes):
+        return tuple((n, _spec(defaults.get(n, f"{n} (no description given)"))) for n in boxes)
+    raise TypeError(
+        f"{cls.__name__}.{attr} declares boxes as a dict of name -> description "
+        f"({{'inbox': 'data to process', ...}}) or a list of names (['inbox', 'control']), "
+        f"not {boxes!r}"
+    )
+
+
 class Component:
     """A unit of a system: implement ``main()`` as a generator that uses only its own boxes.
 
     Boxes are declared as ``name -> description`` dicts; a subclass's dict replaces the
-    default (extend it with ``{**Component.Inboxes, "extra": "..."}``).  ``main()`` ends its
+    default (extend it with ``{**Component.Inboxes, "extra": "..."}``).  Kamaelia's form,
+    a list of names (``Inboxes = ["inbox", "control"]``), is accepted too.  ``main()`` ends its
     timeslice with a bare ``yield``; after ``self.pause()`` that ``yield`` sleeps until a
     message arrives; yielding an asyncio awaitable resumes it with the result.
     """
@@ -136,8 +152,8 @@ class Component:
 
     @classmethod
     def _prepare_box_specs(cls) -> None:
-        ins = tuple((n, _spec(v)) for n, v in cls.Inboxes.items())
-        outs = tuple((n, _spec(v)) for n, v in cls.Outboxes.items())
+        ins = _declared(cls, "Inboxes", _USUAL_INBOXES)
+        outs = _declared(cls, "Outboxes", _USUAL_OUTBOXES)
         both = {n for n, _ in ins} & {n for n, _ in outs}
         if both:
             raise TypeError(f"{cls.__name__}: box names used as inbox and outbox: {sorted(both)}")
@@ -835,4 +851,6 @@ def _resolve_ref(ref: Any, role: str) -> Box:
     return comp._box(name)
 
 
+_USUAL_INBOXES = dict(Component.Inboxes)
+_USUAL_OUTBOXES = dict(Component.Outboxes)
 Component._prepare_box_specs()

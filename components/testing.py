@@ -114,8 +114,8 @@ class _Recorder(Component):
 class Harness:
     """Runs one component (and its children) step by step on a private event loop.
 
-    ``feed()`` its inboxes, ``run_until_idle()``, look at ``outputs`` (or ``take()`` them),
-    ``advance()`` a :class:`FakeClock`, repeat; ``run_until_finished()`` at the end.  Every
+    ``feed()`` its inboxes (which runs it until idle), look at ``outputs`` (or ``take()``
+    them), ``advance()`` a :class:`FakeClock` (which also runs it), repeat; ``run_until_finished()`` at the end.  Every
     outbox of the component is recorded.  Errors in the component are raised from the
     run methods as ``ComponentError``.  Use as a context manager, or call :meth:`close`.
     """
@@ -140,8 +140,12 @@ class Harness:
     # -- driving -----------------------------------------------------------------------------
 
     def feed(self, box: str = "inbox", *msgs: Any) -> None:
-        """Deliver ``msgs`` to inbox ``box`` (the component wakes at the next run)."""
+        """Deliver ``msgs`` to inbox ``box`` and run until idle, so the component takes
+        them now, at the fake clock's present time (``feed(x); advance(0.5)`` on a
+        ``Delay(0.5)`` gives ``x``).  To deliver without running, use the module's
+        :func:`feed` on ``harness.component``."""
         feed(self.component, **{box: msgs})
+        self.run_until_idle()
 
     def run_until_idle(self) -> None:
         """Run until nothing can happen without more input or (fake) time."""

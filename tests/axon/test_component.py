@@ -264,3 +264,21 @@ def test_received_counts_recv_recv_all_and_receive_batches_together():
         b.inboxes["inbox"].put(i)
     run(b, timeout=5)
     assert b.inboxes["inbox"].statistics().received == 3
+
+
+def test_kamaelias_list_of_box_names_is_accepted():
+    class Listed(Component):
+        Inboxes = ["inbox", "control", "extra"]
+        Outboxes = ("outbox", "signal")
+
+    c = Listed()
+    assert list(c.inboxes) == ["inbox", "control", "extra"] and list(c.outboxes) == ["outbox", "signal"]
+    assert c.inboxes["control"].description == Component.Inboxes["control"]
+    assert "extra" in c.inboxes["extra"].description
+
+
+def test_boxes_declared_some_other_way_say_what_is_expected():
+    with pytest.raises(TypeError, match="Odd.Inboxes declares boxes as a dict of name -> description"):
+
+        class Odd(Component):
+            Inboxes = "inbox"
