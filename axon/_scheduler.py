@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ._box import Inbox, Link, ends
+from ._box import Box, Inbox, Link, LinkKind
 from ._component import RECEIVE, Component, State, Task, _drop_wake_list, _fall_asleep
 from ._errors import ComponentError, Deadlock
 from ._instrument import Instrument, SliceHooks, overrides
@@ -889,22 +889,32 @@ class Scheduler:
 def _readers_gone(sender: Component) -> bool:
     """True if every inbox ``sender``'s own data outboxes reach has closed: all but
     ``signal`` and ``error``, outboxes its children send through (a composition's), and
-    links into its own children.  False if it has no such link."""
+    links into its own children.  False if it has no such link, or if a route passes a
+    live relay (an inbox forwarded to an outbox, as a Backplane does), whose readers
+    come and go: its publishers are not tied to any of them."""
     found = False
     for name, ob in sender._outboxes.items():
         if name in ("signal", "error") or not ob.links_out or ob.links_in:
             continue
-        for stop in ends(ob):
-            if not isinstance(stop, Inbox):
-                return False  # held for a link still to come
-            node = stop.owner._parent
-            while node is not None and node is not sender:
-                node = node._parent
-            if node is sender:
-                continue  # one of its own children
-            if not stop.closed:
-                return False
-            found = True
+        todo: list[Box] = [ob]
+        while todo:
+            box = todo.pop()
+            if not box.links_out:
+                if not isinstance(box, Inbox):
+                    return False  # an outbox holding it for a link still to come
+                node = box.owner._parent
+                while node is not None and node is not sender:
+                    node = node._parent
+                if node is sender:
+                    continue  # one of its own children
+                if not box.closed:
+                    return False
+                found = True
+                continue
+            for lk in box.links_out:
+                if lk.kind is LinkKind.FORWARD and not lk.sink.owner.done:
+                    return False
+                todo.append(lk.sink)
     return found
 
 

@@ -11,7 +11,8 @@ result) with the end-of-stream rules written once:
 - Long batches are cut to a time slice (the scheduler's ``io_slice``): a stage times its
   batches, and once one runs over it puts the rest back in its inbox (``put_back``) and
   sets a ``receive_limit`` of what fits in a slice, so ``Shutdown``, timers and sockets
-  wait for one slice, not for a backlog.  The limit goes again once batches are quick.
+  wait for one slice, not for a backlog.  The limit follows the measured speed, and goes
+  once a slice would hold thousands of messages.
 - Bad input goes through :meth:`Stage.reject`, which follows the stage's ``on_error``.
 - A source (no input: ``IterableSource``, ``FileReader``, ``Periodic`` with a count) has
   nothing to drain at ``ProducerFinished``, so it finishes what it was asked to produce;
@@ -132,8 +133,8 @@ class _Slicer:
                 break
         if now - start >= budget:  # the next batches: what fits in a slice
             self._limit(self.piece)
-        elif self.limit is not None and now - start < budget / 2 and n >= self.limit:
-            self._limit(None if 2 * self.limit > self.LIFT else 2 * self.limit)
+        elif self.limit is not None and self.piece > 2 * self.limit:  # quicker now: more
+            self._limit(None if self.piece > self.LIFT else self.piece)
 
     def _limit(self, n: int | None) -> None:
         stage = self.stage

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from axon import (
-    Backplane, Component, ComponentError, Pipeline, Policy, ProducerFinished, PublishTo,
+    RECEIVE, Backplane, Component, ComponentError, Pipeline, Policy, ProducerFinished, PublishTo,
     Scheduler, ServiceError, Shutdown, SubscribeTo, run,
 )
 from tests.axon.parts import Collect, Count
@@ -119,3 +119,27 @@ def test_shutdown_ends_the_backplane_and_every_subscriber() -> None:
     sched = run(bp, *[Pipeline(SubscribeTo("stop"), s) for s in subs], timeout=10)
     assert all(s.end == Shutdown("closing") for s in subs)
     assert "backplane:stop" not in sched.services
+
+
+def test_a_publisher_is_not_told_to_stop_when_a_subscribers_reader_goes() -> None:
+    # subscribers come and go: a publisher is tied to none of them
+    class Forever(Component):
+        def main(self) -> Generator[None, Any, None]:
+            n = 0
+            while not self.finished() and n < 200:
+                self.send(n)
+                n += 1
+                yield
+            self.sent = n
+            self.send(ProducerFinished(), "signal")
+
+    class TakeTwo(Component):
+        def main(self) -> Generator[Any, Any, None]:
+            got: list[Any] = []
+            while len(got) < 2:
+                got += yield RECEIVE
+
+    pub = Forever()
+    run(Backplane("news"), Pipeline(pub, PublishTo("news", end_backplane=True)),
+        Pipeline(SubscribeTo("news"), TakeTwo()), timeout=10)
+    assert pub.sent == 200 and pub.end_message is None

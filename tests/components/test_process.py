@@ -15,7 +15,7 @@ from components import (
     Subprocess,
     SubprocessError,
 )
-from components.testing import Harness
+from components.testing import Harness, feed
 
 
 def test_a_sort_then_tr_pipeline_end_to_end():
@@ -106,8 +106,8 @@ def test_a_child_that_does_not_read_its_stdin_is_reported_and_the_system_ends():
 def test_with_on_error_send_a_stdin_failure_and_later_input_are_reported_not_queued():
     proc = Subprocess(["true"], on_error="send")
     with Harness(proc, timeout=30) as h:
-        h.feed("inbox", *[b"y" * 16_384] * 240)  # ~4 MB, within the inbox's bound of 256
-        h.feed("control", ProducerFinished())
+        # ~4 MB, within the inbox's bound of 256, and the end, delivered together
+        feed(proc, inbox=[b"y" * 16_384] * 240, control=[ProducerFinished()])
         out = h.run_until_finished()
     assert out["outbox"] == [] and out["status"] == [ProcessExited(("true",), 0)]
     assert out["signal"] == [ProducerFinished()]
