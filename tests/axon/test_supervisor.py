@@ -253,12 +253,19 @@ def test_a_failure_while_siblings_are_stopped_counts_too() -> None:
             finally:
                 raise OSError("cleanup failed")
 
-    sup = Supervisor({"a": BadCleanup, "b": failing_then(1, at=2)},
+    made: list[str] = []
+
+    def first_bad() -> Component:  # only the first "a" fails as it is stopped
+        made.append("a")
+        return BadCleanup() if len(made) == 1 else Echo()
+
+    sup = Supervisor({"a": first_bad, "b": failing_then(1, at=2)},
                      strategy="one_for_all", max_restarts=1, within=3600)
     with pytest.raises(ComponentError) as info:
-        supervise(list(range(5)), sup)
+        supervise(list(range(5)), sup)  # b fails (1), then a's finally as a is stopped (2)
     err = info.value.error
     assert isinstance(err, RestartsExhausted) and isinstance(err.__cause__, OSError)
+    assert sup.restarts == 1
 
 
 class BadStart(Echo):
