@@ -32,8 +32,9 @@ Axon promises never happens.  So, on a failure:
    it failed on, which would most likely fail its replacement too.  So that this is
    exact, a supervised component takes one message per ``RECEIVE`` (an Erlang process
    takes one per ``receive``), and what each of its timeslices takes is recorded.  The
-   price is batching: a supervised stage runs one message per timeslice.  Messages taken
-   by a component stopped in the middle of an await are named there too.
+   price is batching: a supervised stage runs one message per timeslice.  (``recv_all``
+   still takes all that waits, so a component written with it has all of that named.)
+   Messages taken by a component stopped in the middle of an await are named there too.
 3. What waits where the replacement has no place (a factory that builds differently) is
    named in the record (``unplaced``) and counted as dropped.
 4. Every failure counts against the budget: a second failure in a child already being
