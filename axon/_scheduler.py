@@ -31,7 +31,8 @@ Design principles
    that nothing can ever wake (no keep-alive, thread or awaitable of their own, and none
    of those that could wake them can run), even beside timers, servers and handles.
    Keep-alives held by outside code (``keep_alive()`` with no component) turn the second
-   search off: outside code may wake anything.
+   search off: outside code may wake anything.  (So must code, a component's too, that
+   puts straight into the inbox of a component it is not linked to.)
 """
 
 from __future__ import annotations
@@ -669,11 +670,14 @@ class Scheduler:
 
     def _never_woken(self) -> list[Component]:
         """The paused and blocked components that nothing able to run can wake: neither
-        a component that holds a keep-alive, awaits, runs a thread or is woken by the
-        scheduler's hooks, nor one woken by such a component, and so on.  "X can wake Y": X sends to Y's inboxes, or Y sends
+        a component that holds a keep-alive, awaits, runs a thread, is woken by the
+        scheduler's hooks or is a named service (anyone may link to it, as to a
+        Backplane), nor one woken by such a component, and so on.  "X can wake Y": X sends to Y's inboxes, or Y sends
         to X (X's end releases or tells Y), or X is Y's child (its end wakes Y), or Y is
         X's child (compositions tell their children things)."""
         holders = self._holders
+        named = {id(s) for s in self.services.values()}  # (anyone may link to them by name)
+        named.update(id(s[0]) for s in self.services.values() if type(s) is tuple and s)
         alive: list[Task] = []
         asleep: set[Task] = set()
         for c in self._live.values():
@@ -682,7 +686,7 @@ class Scheduler:
                 continue
             state = t.state
             if ((state is _PAUSED or state is _BLOCKED) and id(c) not in holders
-                    and not c._woken_unseen):
+                    and not c._woken_unseen and id(c) not in named):
                 asleep.add(t)
             else:
                 alive.append(t)

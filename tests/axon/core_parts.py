@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Generator, Iterable
 from typing import Any
 
@@ -171,3 +172,16 @@ class LogReader(Component):
             while (batch := (yield RECEIVE)) is not None:
                 self.items += batch
                 self.log.append((self.name, ("got", batch)))
+
+
+class Ticker(Component):
+    """Something beside the system under test that may still be woken (it holds a
+    keep-alive, as a timer or a server does): ticks every 10 ms until every other
+    top-level system is done."""
+
+    def main(self) -> Generator[Any, Any, None]:
+        sched = self.scheduler
+        assert sched is not None
+        with self.keep_alive():
+            while any(c.parent is None and c is not self for c in sched.components):
+                yield asyncio.sleep(0.01)

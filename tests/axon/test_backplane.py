@@ -11,6 +11,7 @@ from axon import (
     RECEIVE, Backplane, Component, ComponentError, Pipeline, Policy, ProducerFinished, PublishTo,
     Scheduler, ServiceError, Shutdown, SubscribeTo, run,
 )
+from tests.axon.core_parts import Ticker
 from tests.axon.parts import Collect, Count
 
 
@@ -143,3 +144,9 @@ def test_a_publisher_is_not_told_to_stop_when_a_subscribers_reader_goes() -> Non
     run(Backplane("news"), Pipeline(pub, PublishTo("news", end_backplane=True)),
         Pipeline(SubscribeTo("news"), TakeTwo()), timeout=10)
     assert pub.sent == 200 and pub.end_message is None
+
+
+def test_a_backplane_waiting_for_its_first_publisher_is_not_a_deadlock() -> None:
+    # a server that starts publishers and subscribers per connection finds it by name later
+    with pytest.raises(TimeoutError):
+        run(Backplane("chat"), Ticker(), timeout=0.3)

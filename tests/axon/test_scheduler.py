@@ -30,7 +30,8 @@ from axon import (
 from axon._component import CROWD
 
 from .core_parts import (
-    BusySender, ClassicCollect, Collect, Identity, LogReader, Map, PassEvery, Source, Timeline,
+    BusySender, ClassicCollect, Collect, Identity, LogReader, Map, PassEvery, Source, Ticker,
+    Timeline,
 )
 
 
@@ -919,16 +920,6 @@ def test_a_sender_blocked_on_a_reader_that_finishes_is_released_and_its_sends_co
     inbox = reader.inboxes["inbox"].statistics()
     assert isinstance(producer.end_message, ReaderGone)
     assert inbox.received == 1 and inbox.received + inbox.dropped == producer.sent
-
-
-class Ticker(Component):
-    """Holds a keep-alive and ticks every 10 ms until every other top-level system is done."""
-
-    def main(self):
-        sched = self.scheduler
-        with self.keep_alive():
-            while any(c.parent is None and c is not self for c in sched.components):
-                yield asyncio.sleep(0.01)
 
 
 # -- Shutdown reaches what a component awaits ---------------------------------------------
