@@ -122,7 +122,7 @@ class Inbox(Box, Generic[T]):
     """A queue of messages for its owner; possibly bounded with a :class:`Policy`."""
 
     __slots__ = ("queue", "size", "policy", "deliver", "_received", "dropped", "blocked",
-                 "closed", "plain", "watcher")
+                 "closed", "plain", "watched")
 
     kind = "inbox"
 
@@ -139,14 +139,13 @@ class Inbox(Box, Generic[T]):
         self.dropped = 0  # messages discarded by the policy, or sent after it closed
         self.blocked: list[Component] = []  # senders suspended until there is room
         self.closed = False  # its reader has finished (see close())
-        # called with each message delivered (a control inbox: see design note 6)
-        self.watcher: Callable[[Any], None] | None = (
-            owner._control_arrived if name == "control" else None)  # type: ignore[union-attr]
+        # each delivery also tells the owner (a control inbox: see design note 6)
+        self.watched = name == "control"
         q: deque[T] = deque()
         self.queue = q
         self.size: int | None = None
         self.policy = Policy.BLOCK
-        if size is None and policy is Policy.BLOCK and self.watcher is None:
+        if size is None and policy is Policy.BLOCK and not self.watched:
             self.push = self.deliver = q.append
             self.plain = True  # deliver is the deque's own append (send_many extends it)
         else:
@@ -192,9 +191,10 @@ class Inbox(Box, Generic[T]):
             deliver = self._deliver_keep_latest
         else:
             deliver = self._deliver_error
-        self.plain = size is None and self.watcher is None and not self.closed
-        if self.watcher is not None and not self.closed:
-            deliver = partial(self._deliver_watched, deliver)
+        self.plain = size is None and not self.watched and not self.closed
+        if self.watched and not self.closed:
+            deliver = self._deliver_control if size is None else partial(
+                self._deliver_watched, deliver)
         self.deliver = deliver
         if not self.links_out:
             self.push = self.deliver
@@ -208,14 +208,18 @@ class Inbox(Box, Generic[T]):
         if (self.size is not None and self.policy is Policy.BLOCK and isinstance(sender, Outbox)
                 and not self.closed):
             deliver = partial(self._deliver_block_from, sender.owner)
-            if self.watcher is not None:
+            if self.watched:
                 return partial(self._deliver_watched, deliver)
             return deliver
         return self.deliver
 
+    def _deliver_control(self, msg: T) -> None:
+        self.queue.append(msg)
+        self.owner._control_arrived(msg)
+
     def _deliver_watched(self, deliver: Callable[[Any], None], msg: T) -> None:
         deliver(msg)
-        self.watcher(msg)  # type: ignore[misc]
+        self.owner._control_arrived(msg)
 
     def _deliver_closed(self, msg: T) -> None:
         self.dropped += 1
@@ -233,11 +237,20 @@ class Inbox(Box, Generic[T]):
         q = self.queue
         self.dropped += len(q)
         q.clear()
-        self._configure(self.size, self.policy)
-        ups = upstream(self)
-        if any(not b.owner.done for b in ups):
-            relink_upstream(self)
-        return [b for b in ups if isinstance(b, Outbox) and not b.owner.done]
+        self.deliver = self._deliver_closed
+        self.plain = False
+        if not self.links_out:
+            self.push = self.deliver
+        for lk in self.links_in:  # the common case: fed by finished components' outboxes
+            src = lk.source
+            if src.links_in or (isinstance(src, Outbox) and not src.owner.done):
+                break
+        else:
+            return []
+        live = [b for b in upstream(self) if isinstance(b, Outbox) and not b.owner.done]
+        if live:  # (an inbox forwarding here is rebound too; one without live senders
+            relink_upstream(self)  # upstream is checked as it is put to: _notify_targets)
+        return live
 
     def _deliver_block_from(self, sender: "Component", msg: T) -> None:
         # while the sender holds earlier messages it holds this one too, even if there is
@@ -554,7 +567,10 @@ def _push_outside(box: Box, msgs: Iterable[Any]) -> None:
 def _notify_targets(box: Box) -> None:
     targets = finals(box)
     for t in targets:
-        if t.queue:
+        if t.closed:  # reached through a forwarding inbox close() did not rebind
+            t.dropped += len(t.queue)
+            t.queue.clear()
+        elif t.queue:
             owner = t.owner
             sched = owner._scheduler
             if sched is not None:

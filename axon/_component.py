@@ -611,8 +611,8 @@ class Component:
                     _add_blocked(target, self)
                     return False
                 target.queue.append(msg)
-                if target.watcher is not None:
-                    target.watcher(msg)
+                if target.watched:
+                    target.owner._control_arrived(msg)
             held.popleft()
             if sched is not None:
                 sched.wake(target.owner)
