@@ -17,7 +17,8 @@ class Seq(Component):
     """Runs ``components`` one at a time, in order, each in the sequence's place.
 
     The running component gets the sequence's ``inbox`` and sends on its ``outbox``;
-    messages it leaves unread pass to the next one.  Its ``signal`` does not leave the
+    messages it leaves unread pass to the next one (the last one's are dropped, counted).
+    A component that ends because its readers are gone (``ReaderGone``) ends the sequence.  Its ``signal`` does not leave the
     sequence (it would end what is downstream).  On ``control``: ``ProducerFinished`` is
     given to the running component and to each later one as it starts (the input has
     ended for all of them); ``Shutdown`` stops the running one and skips the rest.  After
