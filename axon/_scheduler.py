@@ -892,14 +892,16 @@ class Scheduler:
 
 def _readers_gone(sender: Component) -> bool:
     """True if every inbox ``sender``'s own data outboxes reach has closed: all but
-    ``signal`` and ``error``, outboxes its children send through (a composition's), and
+    ``signal`` and ``error``, outboxes a live child sends through (a composition's), and
     links into its own children.  False if it has no such link, or if a route passes a
     live relay (an inbox forwarded to an outbox, as a Backplane does), whose readers
     come and go: its publishers are not tied to any of them."""
     found = False
     for name, ob in sender._outboxes.items():
-        if name in ("signal", "error") or not ob.links_out or ob.links_in:
+        if name in ("signal", "error") or not ob.links_out:
             continue
+        if any(not lk.source.owner.done for lk in ob.links_in):
+            continue  # a live child (or relay) sends through it: that one is told
         todo: list[Box] = [ob]
         while todo:
             box = todo.pop()
