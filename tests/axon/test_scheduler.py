@@ -1092,3 +1092,16 @@ def test_a_component_that_outside_code_may_still_wake_is_not_a_deadlock():
     door, sink = Door(), Collect()
     with pytest.raises(TimeoutError):  # waits for the outside: idle, not a deadlock
         run(Pipeline(door, sink), Ticker(), timeout=0.3)
+
+
+def test_a_cycle_of_blocked_senders_inside_a_handle_is_reported_not_a_hang():
+    from axon import Graphline, Handle
+
+    a, b = Relay(5, "A"), Relay(5, "B")
+    for x in (a, b):
+        x.set_bound("inbox", 2, "block")
+    system = Graphline({("A", "outbox"): ("B", "inbox"), ("B", "outbox"): ("A", "inbox")},
+                       A=a, B=b)
+    h = Handle(system)  # its feeder holds a keep-alive: before, this hung for ever
+    with pytest.raises(Deadlock, match="cycle"):
+        h.close(timeout=5)
