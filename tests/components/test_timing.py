@@ -7,7 +7,15 @@ from collections import deque
 import pytest
 
 from axon import Deadlock, Pipeline, ProducerFinished, Shutdown, run
-from components import Batch, Collector, Delay, IterableSource, Periodic, RateLimiter, Timed
+from components import (
+    Batch,
+    Collector,
+    Delay,
+    IterableSource,
+    Periodic,
+    RateLimiter,
+    Timed,
+)
 from components.testing import FakeClock, Harness, run_component
 
 PF = ProducerFinished()
