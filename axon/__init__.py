@@ -15,7 +15,7 @@ from ._handle import Handle
 from ._inspect import BoxInfo, ComponentInfo, LinkInfo, Profiler, Snapshot, snapshot
 from ._instrument import Instrument
 from ._introspector import Introspector
-from ._message import EndSignal, ProducerFinished, Shutdown
+from ._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
 from ._pipeline import Pipeline
 from ._scheduler import Scheduler, SchedulerStatistics, run, run_async
 from ._seq import Seq
@@ -68,6 +68,7 @@ __all__ = [
     "ProducerFinished",
     "Profiler",
     "PublishTo",
+    "ReaderGone",
     "RECEIVE",
     "RestartsExhausted",
     "run",

@@ -14,6 +14,14 @@ Design notes
    scheduler then suspends until the receiver makes room (see ``Component``).
 4. Wake-ups are not posted per message: after each timeslice the scheduler looks at the
    final inboxes the component can reach (its ``_wake_list``) and wakes paused owners.
+5. An inbox whose reader has finished is *closed* (:meth:`Inbox.close`): what waited in it
+   and everything sent to it later is counted as dropped, not queued for ever, and the
+   pushes upstream are rebound to that count.  (A composition that hands a finished
+   child's unread messages to a successor closes it only after moving them.)
+6. A ``control`` inbox is *watched*: a delivery there also tells its owner
+   (``Component._control_arrived``), so a ``Shutdown`` reaches a component blocked on a
+   full inbox or awaiting something.  Control messages are rare; data inboxes keep the
+   plain ``deque.append``.
 """
 
 from __future__ import annotations
@@ -69,6 +77,7 @@ class BoxStatistics:
     size: int | None
     policy: str | None
     linked: bool
+    closed: bool = False  # an inbox whose reader has finished: what arrives is dropped
 
 
 class LinkKind(enum.Enum):
@@ -112,7 +121,8 @@ _NO_LINKS: list[Link] = []  # shared, never appended to: see make_link
 class Inbox(Box, Generic[T]):
     """A queue of messages for its owner; possibly bounded with a :class:`Policy`."""
 
-    __slots__ = ("queue", "size", "policy", "deliver", "_received", "dropped", "blocked")
+    __slots__ = ("queue", "size", "policy", "deliver", "_received", "dropped", "blocked",
+                 "closed", "plain", "watched")
 
     kind = "inbox"
 
@@ -126,14 +136,18 @@ class Inbox(Box, Generic[T]):
     ) -> None:
         Box.__init__(self, owner, name, description)
         self._received = 0
-        self.dropped = 0  # messages discarded by the policy
+        self.dropped = 0  # messages discarded by the policy, or sent after it closed
         self.blocked: list[Component] = []  # senders suspended until there is room
+        self.closed = False  # its reader has finished (see close())
+        # each delivery also tells the owner (a control inbox: see design note 6)
+        self.watched = name == "control"
         q: deque[T] = deque()
         self.queue = q
         self.size: int | None = None
         self.policy = Policy.BLOCK
-        if size is None and policy is Policy.BLOCK:
+        if size is None and policy is Policy.BLOCK and not self.watched:
             self.push = self.deliver = q.append
+            self.plain = True  # deliver is the deque's own append (send_many extends it)
         else:
             self._configure(size, policy)
 
@@ -164,16 +178,24 @@ class Inbox(Box, Generic[T]):
             size = 1
         self.size = size
         self.policy = policy
-        if size is None:
-            self.deliver = self.queue.append
+        deliver: Callable[[Any], None]
+        if self.closed:
+            deliver = self._deliver_closed
+        elif size is None:
+            deliver = self.queue.append
         elif policy is Policy.BLOCK:
-            self.deliver = self._deliver_block
+            deliver = self._deliver_block
         elif policy is Policy.DROP_OLDEST:
-            self.deliver = self._deliver_drop_oldest
+            deliver = self._deliver_drop_oldest
         elif policy is Policy.KEEP_LATEST:
-            self.deliver = self._deliver_keep_latest
+            deliver = self._deliver_keep_latest
         else:
-            self.deliver = self._deliver_error
+            deliver = self._deliver_error
+        self.plain = size is None and not self.watched and not self.closed
+        if self.watched and not self.closed:
+            deliver = self._deliver_control if size is None else partial(
+                self._deliver_watched, deliver)
+        self.deliver = deliver
         if not self.links_out:
             self.push = self.deliver
 
@@ -183,12 +205,58 @@ class Inbox(Box, Generic[T]):
         """What ``sender`` (a box upstream) calls to deliver here: ``deliver``, except that
         a full ``block`` box must know which component to suspend, so it is bound to the
         sending outbox's owner (which spares the scheduler from tracking who is running)."""
-        if self.size is not None and self.policy is Policy.BLOCK and isinstance(sender, Outbox):
-            return partial(self._deliver_block_from, sender.owner)
+        if (self.size is not None and self.policy is Policy.BLOCK and isinstance(sender, Outbox)
+                and not self.closed):
+            deliver = partial(self._deliver_block_from, sender.owner)
+            if self.watched:
+                return partial(self._deliver_watched, deliver)
+            return deliver
         return self.deliver
 
+    def _deliver_control(self, msg: T) -> None:
+        self.queue.append(msg)
+        self.owner._control_arrived(msg)
+
+    def _deliver_watched(self, deliver: Callable[[Any], None], msg: T) -> None:
+        deliver(msg)
+        self.owner._control_arrived(msg)
+
+    def _deliver_closed(self, msg: T) -> None:
+        self.dropped += 1
+
+    def close(self) -> list[Outbox[Any]]:
+        """The reader has gone: drop (and count) what waits here and all that comes later.
+
+        Rebinds every push that reaches this inbox (design note 5).  Returns the outboxes
+        of live components that send here, for the scheduler to tell them (see
+        ``ReaderGone``).  Senders blocked on it are the caller's to release.
+        """
+        if self.closed:
+            return []
+        self.closed = True
+        q = self.queue
+        self.dropped += len(q)
+        q.clear()
+        self.deliver = self._deliver_closed
+        self.plain = False
+        if not self.links_out:
+            self.push = self.deliver
+        for lk in self.links_in:  # the common case: fed by finished components' outboxes
+            src = lk.source
+            if src.links_in or (isinstance(src, Outbox) and not src.owner.done):
+                break
+        else:
+            return []
+        live = [b for b in upstream(self) if isinstance(b, Outbox) and not b.owner.done]
+        if live:  # (an inbox forwarding here is rebound too; one without live senders
+            relink_upstream(self)  # upstream is checked as it is put to: _notify_targets)
+        return live
+
     def _deliver_block_from(self, sender: "Component", msg: T) -> None:
-        if len(self.queue) < self.size:  # type: ignore[operator]
+        # while the sender holds earlier messages it holds this one too, even if there is
+        # room now (a ThreadedComponent's thread can make room mid-timeslice): nothing
+        # overtakes a held message
+        if len(self.queue) < self.size and sender._task.held is None:  # type: ignore[operator,union-attr]
             self.queue.append(msg)
             return
         if sender._scheduler is None:
@@ -243,7 +311,7 @@ class Inbox(Box, Generic[T]):
         return BoxStatistics(
             self.name, "inbox", self.description, len(self.queue), self.received, self.dropped,
             self.size, self.policy.value if self.size is not None else None,
-            bool(self.links_in),
+            bool(self.links_in), self.closed,
         )
 
 
@@ -374,11 +442,8 @@ def finals(box: Box) -> list[Inbox[Any]]:
     return [b for b in ends(box) if isinstance(b, Inbox)]
 
 
-def relink_upstream(box: Box) -> None:
-    """Recompute delivery for ``box`` and every box whose messages can flow into it."""
-    if not box.links_in:  # the common case: nothing upstream
-        _rebind(box, ends(box))
-        return
+def upstream(box: Box) -> list[Box]:
+    """``box`` and every box whose messages can flow into it."""
     seen: dict[int, Box] = {}
     todo = [box]
     while todo:
@@ -387,8 +452,16 @@ def relink_upstream(box: Box) -> None:
             continue
         seen[id(b)] = b
         todo.extend(link.source for link in b.links_in)
+    return list(seen.values())
+
+
+def relink_upstream(box: Box) -> None:
+    """Recompute delivery for ``box`` and every box whose messages can flow into it."""
+    if not box.links_in:  # the common case: nothing upstream
+        _rebind(box, ends(box))
+        return
     # validate everything before changing anything, so a cycle leaves no half-made state
-    resolved = [(b, ends(b)) for b in seen.values()]
+    resolved = [(b, ends(b)) for b in upstream(box)]
     for b, targets in resolved:
         _rebind(b, targets)
 
@@ -494,7 +567,10 @@ def _push_outside(box: Box, msgs: Iterable[Any]) -> None:
 def _notify_targets(box: Box) -> None:
     targets = finals(box)
     for t in targets:
-        if t.queue:
+        if t.closed:  # reached through a forwarding inbox close() did not rebind
+            t.dropped += len(t.queue)
+            t.queue.clear()
+        elif t.queue:
             owner = t.owner
             sched = owner._scheduler
             if sched is not None:

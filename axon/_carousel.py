@@ -7,7 +7,7 @@ from typing import Any
 
 from ._component import Component
 from ._handover import hand_over
-from ._message import EndSignal, ProducerFinished, Shutdown
+from ._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
 from ._seq import take_control, tell, wire
 
 __all__ = ["Carousel"]
@@ -23,7 +23,9 @@ class Carousel(Component):
 
     Ends: ``ProducerFinished`` on ``control`` lets queued ``next`` messages and the last
     child finish, then the carousel ends; ``Shutdown`` is passed to the running child and
-    ends it now.  Either way the end goes out on ``signal``.
+    ends it now.  Either way the end goes out on ``signal``.  A child that ends because
+    its readers are gone (``ReaderGone``: the carousel's outbox leads nowhere live) ends
+    the carousel too.  What the last child leaves unread is dropped (counted).
     """
 
     Inboxes = {
@@ -53,7 +55,9 @@ class Carousel(Component):
         previous: Component | None = None  # finished, its unread input not yet handed on
         while True:
             ending = take_control(self, current, ending, pass_finished=False)
-            self.recv_all("child_signal")
+            for msg in self.recv_all("child_signal"):
+                if isinstance(msg, ReaderGone):  # our outbox leads nowhere live
+                    ending = msg
             if current is not None and current.done:
                 self.remove_child(current)
                 previous, current = current, None
@@ -77,7 +81,12 @@ class Carousel(Component):
                     told = current
             self.pause()
             yield
+        if previous is not None:  # no child comes next: what it left unread is dropped
+            hand_over(previous, None)
         self.send(ending if isinstance(ending, Shutdown) else ProducerFinished("carousel"), "signal")
+
+    def _keeps_inboxes_of(self, child: Component) -> bool:
+        return True  # a finished child's unread input goes to the next one (hand_over)
 
     def _make(self, msg: Any) -> Component:
         child = self.factory(msg)

@@ -61,7 +61,7 @@ class Task:
 
     __slots__ = ("comp", "send", "resume", "state", "pause", "held", "wake", "inq", "inbox",
                  "control", "pause_queues", "wake_queues", "received", "wakers", "notify",
-                 "attend", "sticky")
+                 "attend", "sticky", "limit")
 
     def __init__(self, comp: Component) -> None:
         self.comp = comp
@@ -83,8 +83,10 @@ class Task:
         # are more than CROWD (they are sticky then), so a pause costs O(CROWD) at most
         self.notify: list[Task] = []
         # the queue RECEIVE's fast path takes from: ``inbox``'s, or NO_ROOM while senders
-        # wait for room in it (so that path needs no check of its own: see _add_blocked)
+        # wait for room in it or a receive_limit is set (so that path needs no check of its
+        # own: the slow path, Scheduler._receive, does what they need)
         self.inq: deque[Any] = deque()
+        self.limit: int | None = None  # Component.receive_limit
         self.inbox: Inbox[Any] | None = None
         self.control: deque[Any] | None = None
         self.pause_queues: tuple[deque[Any], ...] = ()  # what keeps it awake at a pause
@@ -106,11 +108,27 @@ def _spec(value: str | BoxSpec) -> BoxSpec:
     raise TypeError(f"a box is declared as 'name': 'description' or a BoxSpec, not {value!r}")
 
 
+def _declared(cls: type, attr: str, defaults: Mapping[str, Any]) -> tuple[tuple[str, BoxSpec], ...]:
+    """The boxes ``cls.<attr>`` declares: a dict of name -> description (or BoxSpec), or
+    Kamaelia's list of names (the usual boxes then get their usual descriptions)."""
+    boxes = getattr(cls, attr)
+    if isinstance(boxes, Mapping):
+        return tuple((n, _spec(v)) for n, v in boxes.items())
+    if isinstance(boxes, (list, tuple)) and all(isinstance(n, str) for n in boxes):
+        return tuple((n, _spec(defaults.get(n, f"{n} (no description given)"))) for n in boxes)
+    raise TypeError(
+        f"{cls.__name__}.{attr} declares boxes as a dict of name -> description "
+        f"({{'inbox': 'data to process', ...}}) or a list of names (['inbox', 'control']), "
+        f"not {boxes!r}"
+    )
+
+
 class Component:
     """A unit of a system: implement ``main()`` as a generator that uses only its own boxes.
 
     Boxes are declared as ``name -> description`` dicts; a subclass's dict replaces the
-    default (extend it with ``{**Component.Inboxes, "extra": "..."}``).  ``main()`` ends its
+    default (extend it with ``{**Component.Inboxes, "extra": "..."}``).  Kamaelia's form,
+    a list of names (``Inboxes = ["inbox", "control"]``), is accepted too.  ``main()`` ends its
     timeslice with a bare ``yield``; after ``self.pause()`` that ``yield`` sleeps until a
     message arrives; yielding an asyncio awaitable resumes it with the result.
     """
@@ -134,8 +152,8 @@ class Component:
 
     @classmethod
     def _prepare_box_specs(cls) -> None:
-        ins = tuple((n, _spec(v)) for n, v in cls.Inboxes.items())
-        outs = tuple((n, _spec(v)) for n, v in cls.Outboxes.items())
+        ins = _declared(cls, "Inboxes", _USUAL_INBOXES)
+        outs = _declared(cls, "Outboxes", _USUAL_OUTBOXES)
         both = {n for n, _ in ins} & {n for n, _ in outs}
         if both:
             raise TypeError(f"{cls.__name__}: box names used as inbox and outbox: {sorted(both)}")
@@ -155,6 +173,14 @@ class Component:
     _future: Any = None
     _gen: Generator[Any, Any, Any] | None = None
     _name: str | None = None
+    _cancelled_by: Shutdown | None = None  # the Shutdown that cancelled what it awaited
+    _receive_limit: int | None = None
+    _supervises: ClassVar[bool] = False  # a Supervisor: its descendants run supervised
+    # under a supervisor: what it took in its current timeslice (see _supervised)
+    _taken: list[Any] | None = None
+    # woken by what the links do not show (its own thread, the scheduler's hooks): the
+    # search for components that nothing can wake counts it as able to run
+    _woken_unseen: ClassVar[bool] = False
 
     def __init__(self, *, name: str | None = None) -> None:
         if name is not None:
@@ -199,7 +225,8 @@ class Component:
         if data is None:  # RECEIVE then waits on nothing; keep the scheduler's path uniform
             data = Inbox(self, "inbox", "(none declared)")
         task.inbox = data
-        task.inq = NO_ROOM if data.blocked else data.queue
+        task.limit = self._receive_limit
+        task.inq = NO_ROOM if data.blocked or task.limit is not None else data.queue
         chosen = self._wake_boxes
         wakers = self._queues if chosen is None else tuple(ins[b].queue for b in chosen)
         task.wake_queues = wakers
@@ -383,7 +410,7 @@ class Component:
                 f"{self.path} has no outbox {box!r} (outboxes: {', '.join(self._outboxes)})"
             ) from None
         targets = ob.targets
-        if len(targets) == 1 and targets[0].size is None:
+        if len(targets) == 1 and targets[0].plain:
             targets[0].queue.extend(msgs)
         else:
             push = ob.push
@@ -419,6 +446,76 @@ class Component:
         if ib.blocked:
             self._scheduler.unblock(ib)  # type: ignore[union-attr]
         return items
+
+    def put_back(self, msgs: Iterable[Any], box: str = "inbox") -> None:
+        """Return messages taken from inbox ``box`` (the unprocessed tail of a RECEIVE
+        batch, say) to its front, in order: taken again first, counted as waiting, and
+        handed to a replacement if this component fails.
+
+        For a component that stops partway through a long batch to let the rest of the
+        system run (``components`` Stage does).  The inbox may hold more than its bound
+        until they are taken again: they were in it before.
+        """
+        ib = self._inbox(box)
+        items = list(msgs)
+        ib.queue.extendleft(reversed(items))
+        ib._received -= len(items)
+        if self._taken:
+            taken = self._taken
+            for msg in items:  # they were not processed: not "taken" any more
+                if taken and taken[-1] is msg:
+                    taken.pop()
+
+    @property
+    def receive_limit(self) -> int | None:
+        """At most this many messages per ``yield RECEIVE`` (None: all that wait).
+
+        The rest stay in the inbox, where they count as waiting, keep a bounded inbox
+        full (backpressure) and go to a replacement if the component fails.  A supervisor
+        sets 1 on what it supervises (see ``Supervisor``).  A limit takes the scheduler's
+        slower RECEIVE path (about a timeslice's cost more per batch)."""
+        return self._receive_limit
+
+    @receive_limit.setter
+    def receive_limit(self, n: int | None) -> None:
+        if n is not None and (not isinstance(n, int) or n < 1):
+            raise ValueError(f"{self.path}: receive_limit is a positive int or None, not {n!r}")
+        self._receive_limit = n
+        if self._task is not None:
+            self._sync_task()
+
+    def _supervised(self) -> None:
+        """Run under a supervisor: one message per RECEIVE, and what each timeslice takes
+        recorded (``_taken``), so a failure names exactly the messages it had not finished.
+
+        The tracking wraps this component's generator ``send`` (innermost, under any
+        instrument's) and its ``recv``/``recv_all``; nothing changes for others."""
+        if self._receive_limit is None or self._receive_limit > 1:
+            self.receive_limit = 1
+        if type(self)._generator is not Component._generator:
+            return  # (a ThreadedComponent: its thread takes messages at any moment)
+        self._taken = []
+        send = self._send
+
+        def send_tracking(value: Any) -> Any:
+            self._taken = list(value) if type(value) is list else []
+            return send(value)
+
+        self._send = send_tracking
+        recv, recv_all = self.recv, self.recv_all
+
+        def recv_tracking(box: str = "inbox") -> Any:
+            msg = recv(box)
+            self._taken.append(msg)  # type: ignore[union-attr]
+            return msg
+
+        def recv_all_tracking(box: str = "inbox") -> list[Any]:
+            items = recv_all(box)
+            self._taken.extend(items)  # type: ignore[union-attr]
+            return items
+
+        self.recv = recv_tracking  # type: ignore[method-assign]
+        self.recv_all = recv_all_tracking  # type: ignore[method-assign]
 
     def data_ready(self, box: str = "inbox") -> int:
         """How many messages wait in inbox ``box``."""
@@ -508,54 +605,58 @@ class Component:
     # -- blocked sends (Policy.BLOCK) -----------------------------------------------------------
 
     def _hold_for(self, inbox: Inbox[Any], msg: Any) -> None:
-        """``inbox`` is full: keep ``msg`` and everything sent after it until there is room."""
+        """``inbox`` is full: keep ``msg`` until there is room.  While anything is held,
+        every later send to a ``block`` inbox is held behind it (``Inbox._deliver_block_from``),
+        and after this timeslice the scheduler suspends the component (BLOCKED)."""
         if self._held is None:
             self._held = deque()
-            # shadow the methods for this instance only, so the normal path stays a plain call
-            self.send = self._send_held  # type: ignore[method-assign]
-            self.send_many = self._send_many_held  # type: ignore[method-assign]
         self._held.append((inbox, msg))
         self._pause_requested = True  # makes the scheduler look at _held after the yield
         _add_blocked(inbox, self)
 
-    def _send_held(self, msg: Any, box: str = "outbox") -> None:
-        try:
-            ob = self._outboxes[box]
-        except KeyError:
-            raise AxonError(f"{self.path} has no outbox {box!r}") from None
-        if not ob.targets:
-            ob.push(msg)
-            return
-        held = self._held
-        for target in ob.targets:
-            held.append((target, msg))  # type: ignore[union-attr]
-
-    def _send_many_held(self, msgs: Iterable[Any], box: str = "outbox") -> None:
-        for msg in msgs:
-            self._send_held(msg, box)
-
     def _flush_held(self) -> bool:
-        """Move held messages on while there is room; True when none are left."""
+        """Move held messages on while there is room; True when none are left.
+
+        A closed target (its reader finished) counts them as dropped."""
         held = self._held
         if held is None:
             return True
         sched = self._scheduler
         while held:
             target, msg = held[0]
-            if target.size is not None and target.policy is Policy.BLOCK:
+            if target.closed or target.size is None or target.policy is not Policy.BLOCK:
+                target.deliver(msg)
+            else:
                 if len(target.queue) >= target.size:
                     _add_blocked(target, self)
                     return False
                 target.queue.append(msg)
-            else:
-                target.deliver(msg)
+                if target.watched:
+                    target.owner._control_arrived(msg)
             held.popleft()
             if sched is not None:
                 sched.wake(target.owner)
         self._held = None
-        self.__dict__.pop("send", None)
-        self.__dict__.pop("send_many", None)
         return True
+
+    def _control_arrived(self, msg: Any) -> None:
+        """A message reached ``control`` (Inbox design note 6): a component suspended on a
+        full inbox runs again to see it; a ``Shutdown`` cancels what it awaits."""
+        sched = self._scheduler
+        t = self._task
+        if sched is None or t is None:
+            return
+        state = t.state
+        if state is State.BLOCKED:
+            sched._release_blocked(t)
+        elif state is State.WAITING and isinstance(msg, Shutdown) and self.end_message is None:
+            sched._cancel_wait(self, msg)
+
+    def _keeps_inboxes_of(self, child: Component) -> bool:
+        """True if this composition hands ``child``'s unread messages to a successor
+        (Carousel, Seq): then the scheduler leaves ``child``'s inboxes open when it
+        finishes, and the composition closes them after moving the messages."""
+        return False
 
     # -- links ------------------------------------------------------------------------------------
 
@@ -610,7 +711,7 @@ class Component:
     def _add_wake_target(self, inbox: Inbox[Any]) -> None:
         task = self._task
         assert task is not None
-        if self.done:  # a finished component sends nothing more: it wakes no one
+        if self.done or inbox.closed:  # nothing is sent, or nothing read: no one to wake
             return
         inbox.owner._ensure_boxes()
         owner = inbox.owner._task
@@ -725,7 +826,7 @@ class Component:
         """
         if self._scheduler is None:
             raise AxonError(f"{self.path} is not running")
-        return self._scheduler.keep_alive()
+        return self._scheduler.keep_alive(self)
 
 
 def _drop_wake_list(task: Task) -> None:
@@ -770,6 +871,8 @@ def _resolve_ref(ref: Any, role: str) -> Box:
     return comp._box(name)
 
 
+_USUAL_INBOXES = dict(Component.Inboxes)
+_USUAL_OUTBOXES = dict(Component.Outboxes)
 Component._prepare_box_specs()
 
 from ._flow import room as _room  # (at the end: axon/_flow.py uses this module's names)

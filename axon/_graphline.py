@@ -7,8 +7,8 @@ never touch the class (Kamaelia's Graphline added them to class-level dicts, so 
 instance inherited them).  Every linkage is checked at construction.
 
 End of stream: if no linkage names ``("self", "control")``, the graphline's control is
-passed through to every child whose own control no linkage feeds (the heads of its
-streams).  If no linkage feeds ``("self", "signal")``, the graphline sends
+passed through to every child whose own control no linkage feeds: the *heads* of its
+streams, the children that nothing inside the graphline tells when to end.  If no linkage feeds ``("self", "signal")``, the graphline sends
 ``ProducerFinished`` (``Shutdown`` if a child ended on one) on its signal once every child
 has finished, so a graphline ends a pipeline like any other component.
 """
@@ -113,7 +113,8 @@ class Graphline(Component):
 
     Inboxes = {
         "inbox": "passed to the children the linkages say",
-        "control": "passed to the children the linkages say (default: the stream heads)",
+        "control": "passed to the children the linkages say (default: to every child "
+                   "whose control no linkage feeds)",
     }
     Outboxes = {
         "outbox": "what the linkages send here",

@@ -2,40 +2,82 @@
 
 from __future__ import annotations
 
-from ._box import _push_outside
+from typing import Any
+
+from ._box import Inbox, _push_outside
 from ._component import Component
 
 __all__ = ["hand_over"]
 
 
-def hand_over(old: Component, new: Component | None, *, pass_end: bool = False) -> int:
-    """Move the messages waiting in ``old``'s inboxes into ``new``'s same-named inboxes;
-    with ``pass_end``, also the end of stream ``old`` had taken (its ``end_message``).
+def hand_over(old: Component, new: Component | None, *, pass_end: bool = False,
+              unplaced: list[Any] | None = None) -> int:
+    """Move the messages waiting for ``old`` into ``new``'s same-named inboxes, then close
+    ``old``'s inboxes; with ``pass_end``, also pass on the end of stream ``old`` had taken
+    (its ``end_message``).
+
+    What waits for an inbox is what is queued in it and what blocked senders hold for it:
+    the held messages are re-aimed at the new inbox, behind the queued ones.  What ``new``
+    has no place for (or all of it, with ``new`` None) is dropped, and counted, as the old
+    inboxes close (``Inbox.close``).
 
     A replacement for a failed child (Supervisor) inherits its end; a successor in a
     Carousel or Seq does not: there the end was the composition's own word to the old
     child, and the composition tells each child its end itself.
 
     Call it after ``old`` is unlinked and before ``new`` is linked, so the messages keep
-    their order ahead of anything that arrives later.  Boxes ``new`` lacks (or ``new``
-    None) keep their messages where they are.  Returns how many messages moved.
+    their order ahead of anything that arrives later.  Returns how many messages moved;
+    the messages that had no place are appended to ``unplaced`` if given.
 
     Only ``old``'s own inboxes are looked at: if ``old`` is a composition, messages already
-    passed to its children stay with them.
+    passed to its children stay with them (see ``Supervisor`` for a whole-tree hand-over).
     """
-    if new is None:
-        return 0
     moved = 0
-    end = old.end_message
-    if pass_end and end is not None and "control" in new.inboxes:
-        new.inboxes["control"].put(end)
-        moved += 1
-    for name, ib in old.inboxes.items():
-        target = new.inboxes.get(name)
-        if target is None or not ib.queue:
-            continue
-        items = list(ib.queue)
-        ib.queue.clear()
-        _push_outside(target, items)  # in order, one wake-up
-        moved += len(items)
+    sched = old.scheduler
+    if unplaced is not None:
+        for name, ib in old.inboxes.items():
+            if new is None or name not in new.inboxes:
+                unplaced.extend(ib.queue)
+                for sender in ib.blocked:
+                    unplaced.extend(m for t, m in sender._held or () if t is ib)
+    if new is not None:
+        end = old.end_message
+        if pass_end and end is not None and "control" in new.inboxes:
+            new.inboxes["control"].put(end)
+            moved += 1
+        for name, ib in old.inboxes.items():
+            target = new.inboxes.get(name)
+            if target is None:
+                continue
+            if ib.queue:
+                items = list(ib.queue)
+                ib.queue.clear()
+                _push_outside(target, items)  # in order, one wake-up
+                moved += len(items)
+            if ib.blocked:
+                moved += _reaim_held(ib, target)
+                if sched is not None:
+                    sched.unblock(target)  # room now: they go on
+    if sched is not None:
+        sched.close_inboxes(old)
+    else:
+        for ib in old.inboxes.values():
+            ib.close()
     return moved
+
+
+def _reaim_held(old: Inbox[Any], new: Inbox[Any]) -> int:
+    """Point what senders hold for ``old`` at ``new``; they now wait for room there."""
+    n = 0
+    for sender in old.blocked:
+        held = sender._held
+        if not held:
+            continue
+        for i, (target, msg) in enumerate(held):
+            if target is old:
+                held[i] = (new, msg)
+                n += 1
+        if sender not in new.blocked:
+            new.blocked.append(sender)
+    old.blocked.clear()
+    return n

@@ -70,6 +70,8 @@ class Introspector(Component):
     Outboxes = {"outbox": "batches of topology commands (str, newline-terminated lines)",
                 "signal": "ProducerFinished when it stops"}
 
+    _woken_unseen = True  # by the scheduler's hooks, on any start, finish or link
+
     def __init__(self, *, name: str | None = None) -> None:
         super().__init__(name=name)
         self._shown_nodes: dict[str, str] = {}  # id -> the ADD NODE line

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["EndSignal", "ProducerFinished", "Shutdown"]
+__all__ = ["EndSignal", "ProducerFinished", "ReaderGone", "Shutdown"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,3 +22,13 @@ class ProducerFinished(EndSignal):
 @dataclass(frozen=True, slots=True)
 class Shutdown(EndSignal):
     """Stop now: unprocessed input is abandoned."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderGone(Shutdown):
+    """Stop now: every inbox this component sends to has closed (its readers finished).
+
+    The scheduler puts it in a component's ``control``; as a ``Shutdown`` it ends every
+    end-of-stream idiom, so a producer into a dead pipeline stops (OTP's links play
+    this part there).  ``reason`` names the reader that went last.
+    """

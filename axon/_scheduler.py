@@ -20,6 +20,19 @@ Design principles
 5. Errors always propagate.  An exception in a component stops the system and
    :func:`run` raises :class:`ComponentError` naming the component's place, unless an
    ancestor (a supervisor) takes charge of it.
+6. Nothing is left waiting for what cannot come.  A component that finishes closes its
+   inboxes (``Inbox.close``): what is sent there is counted as dropped, senders blocked on
+   them are released, and a sender whose every reader has gone is told (``ReaderGone``
+   in its ``control``).  A message on ``control`` releases a component blocked on a full
+   inbox, and a ``Shutdown`` there cancels what it awaits (``CancelledError`` is thrown in
+   at its ``yield``; escaping ``main()``, it ends the component on that ``Shutdown``).
+7. Deadlocks are found whatever else runs: a cycle of components blocked on each other's
+   full inboxes as the last of them blocks; and, when nothing can run, the components
+   that nothing can ever wake (no keep-alive, thread or awaitable of their own, and none
+   of those that could wake them can run), even beside timers, servers and handles.
+   Keep-alives held by outside code (``keep_alive()`` with no component) turn the second
+   search off: outside code may wake anything.  (So must code, a component's too, that
+   puts straight into the inbox of a component it is not linked to.)
 """
 
 from __future__ import annotations
@@ -34,16 +47,18 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ._box import Inbox, Link
+from ._box import Box, Inbox, Link, LinkKind
 from ._component import RECEIVE, Component, State, Task, _drop_wake_list, _fall_asleep
 from ._errors import ComponentError, Deadlock
 from ._instrument import Instrument, SliceHooks, overrides
+from ._message import ReaderGone, Shutdown
 from ._services import ServiceRegistry
 
 __all__ = ["Scheduler", "SchedulerStatistics", "run", "run_async"]
 
 _RUNNABLE = State.RUNNABLE
 _PAUSED = State.PAUSED
+_BLOCKED = State.BLOCKED
 _ASLEEP: Any = object()  # Scheduler._receive put the task to sleep without resuming it
 
 
@@ -81,6 +96,9 @@ class Scheduler:
         self._live: dict[int, Component] = {}
         self._waiting = 0
         self._keepalives = 0
+        self._holders: dict[int, int] = {}  # id(component) -> keep-alives it holds
+        self._stuck_check = 0.0  # when the search for components nothing can wake may run
+        self._recheck: asyncio.TimerHandle | None = None  # to run it then, if still idle
         self._threads = 0
         self._idle: asyncio.Future[None] | None = None
         self._idle_waiters: list[asyncio.Future[None]] = []  # see next_idle()
@@ -102,18 +120,28 @@ class Scheduler:
         if component._scheduler is not None and component._scheduler is not self:
             raise ValueError(f"{component.path} belongs to another scheduler")
         component._ensure_boxes()
-        component.on_activate(self)
-        gen = component._generator()
-        if not inspect.isgenerator(gen):
-            raise TypeError(
-                f"{component.path}: main() must be a generator (use 'yield'), "
-                f"it returned {type(gen).__name__}"
-            )
+        try:
+            component.on_activate(self)
+            gen = component._generator()
+            if not inspect.isgenerator(gen):
+                raise TypeError(
+                    f"{component.path}: main() must be a generator (use 'yield'), "
+                    f"it returned {type(gen).__name__}"
+                )
+        except Exception as exc:  # noqa: BLE001 - the component's own failure, reported as such
+            self._activation_failed(component, exc)
+            return component
         component._scheduler = self
         component._gen = gen
         component._send = gen.send
+        node = component._parent
+        while node is not None:  # (a few steps up, once per activation)
+            if node._supervises:
+                component._supervised()
+                break
+            node = node._parent
         if self._slice_hooks is not None:
-            component._send = self._slice_hooks.wrap_send(component, gen.send)
+            component._send = self._slice_hooks.wrap_send(component, component._send)
         task = component._task
         assert task is not None
         task.resume = None
@@ -129,6 +157,17 @@ class Scheduler:
             if child._state is State.NEW:
                 self.activate(child)
         return component
+
+    def _activation_failed(self, component: Component, exc: BaseException) -> None:
+        """``component`` failed as it started (in ``on_activate``, or ``main()`` is no
+        generator): it has failed like any component, so an ancestor may take charge (a
+        supervisor restarts it); otherwise a :class:`ComponentError` names it, raised now
+        if the scheduler is not running, else from :meth:`run`.  Its children never start."""
+        component._scheduler = self
+        self._failed(component, exc)
+        if not self._running and self._error is not None:
+            err, self._error = self._error, None
+            raise err
 
     @property
     def current(self) -> Component | None:
@@ -168,7 +207,7 @@ class Scheduler:
         senders = inbox.blocked[:]
         inbox.blocked.clear()
         owner = inbox.owner._task
-        if owner is not None and owner.inbox is inbox:
+        if owner is not None and owner.inbox is inbox and owner.limit is None:
             owner.inq = inbox.queue  # (it was NO_ROOM)
         for sender in senders:
             t = sender._task
@@ -181,14 +220,44 @@ class Scheduler:
                     self.wake(sender)
 
     @contextlib.contextmanager
-    def keep_alive(self) -> Iterator[None]:
-        """While held, an idle system is not a deadlock: outside code may still wake it."""
+    def keep_alive(self, owner: Component | None = None) -> Iterator[None]:
+        """While held, an idle system is not a deadlock: something may still wake it.
+
+        Held for a component (``Component.keep_alive()``), it says that *that component*
+        may be woken from outside (a timer, a socket, a thread): components that nothing
+        can wake are still found beside it.  Held with no owner, it says outside code
+        may wake anything, and only cycles of blocked senders are found.
+        """
+        key = id(owner) if owner is not None else 0
+        holders = self._holders
+        holders[key] = holders.get(key, 0) + 1
         self._keepalives += 1
         try:
             yield
         finally:
             self._keepalives -= 1
+            n = holders[key] - 1
+            if n:
+                holders[key] = n
+            else:
+                del holders[key]
             self._poke()
+
+    def _release_blocked(self, t: Task) -> None:
+        """Let a component blocked on a full inbox run (a message reached its control).
+
+        What it holds stays held; its next send to a ``block`` inbox suspends it again."""
+        if t.state is _BLOCKED:
+            t.state = _RUNNABLE
+            self._ready.append(t)
+            self._poke()
+
+    def _cancel_wait(self, comp: Component, shutdown: Shutdown) -> None:
+        """A ``Shutdown`` reached ``comp`` while it awaits: cancel the awaitable."""
+        fut = comp._future
+        if fut is not None and not fut.done():
+            comp._cancelled_by = shutdown
+            fut.cancel()
 
     def thread_started(self) -> None:
         self._threads += 1
@@ -307,21 +376,32 @@ class Scheduler:
                         await self._main_loop()
                 except TimeoutError:
                     still = ", ".join(c.path for c in self._live.values())
-                    self.shutdown()
                     raise TimeoutError(
                         f"system did not finish within {timeout} s (still running: {still})"
                     ) from None
-        except BaseException:
-            self.shutdown()
+        except BaseException as exc:
+            self._shutdown_for(exc)
             raise
         finally:
             self._running = False
             self._in_loop = False
             self._resolve_idle_waiters()
+            if self._recheck is not None:
+                self._recheck.cancel()
+                self._recheck = None
         if self._error is not None:
-            self.shutdown()
             err, self._error = self._error, None
+            self._shutdown_for(err)
             raise err
+
+    def _shutdown_for(self, exc: BaseException) -> None:
+        """Shut down because ``exc`` ends the run: errors from ``finally`` blocks (and an
+        error still pending) become notes on ``exc``, so none is lost or left behind."""
+        pending, self._error = self._error, None
+        if pending is not None and pending is not exc:
+            exc.add_note(f"also: {pending}")
+        for err in self._stop_all():
+            exc.add_note(f"also, while shutting down: {err}")
 
     async def _main_loop(self) -> None:
         ready = self._ready
@@ -337,6 +417,8 @@ class Scheduler:
             if not ready:
                 if not self._waiting and not self._threads and not self._keepalives:
                     self._raise_deadlock()
+                if 0 not in self._holders:  # (no outside code may wake anything)
+                    self._look_for_stuck(loop)
                 self._idle = loop.create_future()
                 if self._idle_waiters:
                     self._resolve_idle_waiters()
@@ -409,7 +491,8 @@ class Scheduler:
                         if t.pause:
                             t.pause = False
                             if t.held is not None:
-                                t.state = State.BLOCKED
+                                t.state = _BLOCKED
+                                self._blocked(t)
                                 continue
                         append(t)
                     elif y is None:
@@ -417,7 +500,8 @@ class Scheduler:
                         if t.pause:  # also set when a send blocked
                             t.pause = False
                             if t.held is not None:
-                                t.state = State.BLOCKED
+                                t.state = _BLOCKED
+                                self._blocked(t)
                             else:
                                 for q in t.pause_queues:
                                     if q:
@@ -457,11 +541,28 @@ class Scheduler:
 
     def _ended(self, t: Task, exc: BaseException) -> bool:
         """``t``'s generator returned or raised ``exc``: True if the run must stop."""
+        comp = t.comp
         if isinstance(exc, StopIteration):
-            self._finished(t.comp, State.FINISHED)
+            self._finished(comp, State.FINISHED, close=True)
             return False
-        self._failed(t.comp, exc)
+        shutdown = comp._cancelled_by
+        if shutdown is not None and isinstance(exc, asyncio.CancelledError):
+            # a Shutdown cancelled its await and it let that end it: it ended on the
+            # Shutdown, which it would have passed on
+            if comp.end_message is None:
+                comp.end_message = shutdown
+            self._pass_on_end(comp)
+            self._finished(comp, State.FINISHED, close=True)
+            return False
+        self._failed(comp, exc)
         return self._error is not None
+
+    @staticmethod
+    def _pass_on_end(comp: Component) -> None:
+        ob = comp._outboxes.get("signal")
+        if ob is not None:
+            with contextlib.suppress(Exception):  # (a full or closed signal box: nothing to do)
+                ob.push(comp.end_message)
 
     def _receive(self, t: Task) -> Any:
         """Resume ``t`` for RECEIVE off the hot path: an end of stream, messages while
@@ -472,8 +573,12 @@ class Scheduler:
         if t.control and t.comp.finished():  # Shutdown (or the end, inbox drained): stop now
             return t.send(None)
         if q:
-            batch = list(q)
-            q.clear()
+            n = t.limit
+            if n is None or len(q) <= n:
+                batch = list(q)
+                q.clear()
+            else:  # receive_limit: the rest waits in the inbox for the next RECEIVE
+                batch = [q.popleft() for _ in range(n)]
             t.received += len(batch)
             if ib.blocked:
                 self.unblock(ib)
@@ -516,6 +621,95 @@ class Scheduler:
             stuck,
         )
 
+    def _blocked(self, t: Task) -> None:
+        """``t`` was just suspended on a full inbox: a deadlock if, following who waits for
+        whom, the owners of the full inboxes lead back to it (design note 7)."""
+        chain = [t]
+        cur = t
+        while True:
+            held = cur.held
+            if not held:
+                return
+            inbox = held[0][0]  # the first held message waits for room here
+            nxt = inbox.owner._task
+            if nxt is t:
+                break
+            if nxt is None or nxt.state is not _BLOCKED or nxt in chain:
+                return
+            chain.append(nxt)
+            cur = nxt
+        waits = [f"{c.comp.path} (blocked on {c.held[0][0]!r})" for c in chain]  # type: ignore[index]
+        self._error = Deadlock(
+            "components blocked on each other's full inboxes, in a cycle: "
+            + " -> ".join(waits) + " (a cycle of bounded 'block' inboxes)",
+            [f"{c.comp.path} (blocked)" for c in chain],
+        )
+
+    def _look_for_stuck(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Idle beside something that may still be woken (a timer, a socket, a thread):
+        raise :class:`Deadlock` if some components can never be woken (design note 7).
+
+        The search is linear in the system's size, so it runs at most every so often
+        (50 times its own cost, and 20 ms); a timer looks again if it had to wait."""
+        now = time.perf_counter()
+        if now < self._stuck_check:
+            if self._recheck is None:
+                self._recheck = loop.call_later(self._stuck_check - now, self._look_again)
+            return
+        stuck = self._never_woken()
+        spent = time.perf_counter() - now
+        self._stuck_check = now + spent + max(0.02, 50 * spent)
+        if stuck:
+            names = [f"{c.path} ({c._state.value})" for c in stuck]
+            raise Deadlock(
+                "nothing can ever wake: " + ", ".join(names) + " (they wait for messages "
+                "that no component able to run can send; a component paused without "
+                "handling ProducerFinished/Shutdown, or a cycle?)",
+                names,
+            )
+
+    def _look_again(self) -> None:
+        self._recheck = None
+        self._poke()
+
+    def _never_woken(self) -> list[Component]:
+        """The paused and blocked components that nothing able to run can wake: neither
+        a component that holds a keep-alive, awaits, runs a thread, is woken by the
+        scheduler's hooks or is a named service (anyone may link to it, as to a
+        Backplane), nor one woken by such a component, and so on.  "X can wake Y": X sends to Y's inboxes, or Y sends
+        to X (X's end releases or tells Y), or X is Y's child (its end wakes Y), or Y is
+        X's child (compositions tell their children things)."""
+        holders = self._holders
+        named = {id(s) for s in self.services.values()}  # (anyone may link to them by name)
+        named.update(id(s[0]) for s in self.services.values() if type(s) is tuple and s)
+        alive: list[Task] = []
+        asleep: set[Task] = set()
+        for c in self._live.values():
+            t = c._task
+            if t is None:
+                continue
+            state = t.state
+            if ((state is _PAUSED or state is _BLOCKED) and id(c) not in holders
+                    and not c._woken_unseen and id(c) not in named):
+                asleep.add(t)
+            else:
+                alive.append(t)
+        if not asleep:
+            return []
+        while alive and asleep:
+            t = alive.pop()
+            c = t.comp
+            near = [*t.wake, *t.wakers]
+            parent = c._parent
+            if parent is not None and parent._task is not None:
+                near.append(parent._task)
+            near.extend(ch._task for ch in c._children if ch._task is not None)
+            for n in near:
+                if n in asleep:
+                    asleep.discard(n)
+                    alive.append(n)
+        return [t.comp for t in asleep]
+
     # -- awaitables --------------------------------------------------------------------------------
 
     def _await(self, comp: Component, obj: Any) -> None:
@@ -534,6 +728,12 @@ class Scheduler:
         comp._future = fut
         self._waiting += 1
         fut.add_done_callback(partial(self._awaited, comp))
+        ctl = comp._task.control  # type: ignore[union-attr]
+        if ctl and comp.end_message is None:  # a Shutdown came before: it cancels this too
+            for msg in ctl:
+                if isinstance(msg, Shutdown):
+                    self._cancel_wait(comp, msg)
+                    break
 
     def _awaited(self, comp: Component, fut: asyncio.Future[Any]) -> None:
         if comp._future is not fut:
@@ -559,7 +759,9 @@ class Scheduler:
 
     # -- endings ------------------------------------------------------------------------------------
 
-    def _finished(self, comp: Component, state: State) -> None:
+    def _finished(self, comp: Component, state: State, close: bool = False) -> None:
+        """``comp`` ended.  With ``close`` (it ended by itself, not stopped or failed) its
+        inboxes close, unless its parent hands them to a successor (design note 6)."""
         comp._state = state
         comp._gen = None
         comp._send = None
@@ -583,6 +785,8 @@ class Scheduler:
             self._waiting -= 1
             fut.cancel()
         parent = comp._parent
+        if close and (parent is None or not parent._keeps_inboxes_of(comp)):
+            self.close_inboxes(comp)
         if parent is not None:
             parent._unfinished -= 1
             parent.child_finished(comp)
@@ -590,6 +794,26 @@ class Scheduler:
                 self.wake(parent)
         for hook in self._finish_hooks:
             hook(comp)
+
+    def close_inboxes(self, comp: Component) -> None:
+        """Close ``comp``'s inboxes (``Inbox.close``): release the senders blocked on them
+        (what they hold is counted as dropped) and tell each live sender whose readers
+        have all gone (``ReaderGone`` in its control).  The scheduler does this as a
+        component finishes; a composition that kept a child's inboxes open to hand their
+        messages on (see ``Component._keeps_inboxes_of``) does it once they are moved."""
+        senders: dict[int, Component] = {}
+        for ib in comp._inboxes.values():
+            for ob in ib.close():
+                senders[id(ob.owner)] = ob.owner
+            if ib.blocked:
+                self.unblock(ib)
+        for sender in senders.values():
+            if sender is not comp and not sender.done and _readers_gone(sender):
+                ctl = sender._inboxes.get("control")
+                end = sender.end_message
+                if ctl is not None and not ctl.closed and not isinstance(end, Shutdown):
+                    with contextlib.suppress(Exception):  # (a full bounded control)
+                        ctl.put(ReaderGone(f"readers gone: {comp.path}"))
 
     def _failed(self, comp: Component, exc: BaseException) -> None:
         self._finished(comp, State.FAILED)
@@ -635,7 +859,24 @@ class Scheduler:
         self._finished(component, State.FINISHED)
 
     def shutdown(self) -> None:
-        """Stop every live component now (their ``finally`` blocks run)."""
+        """Stop every live component now (their ``finally`` blocks run).
+
+        An error raised by a ``finally`` block is raised from :meth:`run` (a
+        :class:`ComponentError`), or added as a note to the error that ends the run.
+        """
+        errors = self._stop_all()
+        self._poke()  # a run waiting for work sees that nothing is left
+        if errors:
+            if self._error is None:
+                self._error = errors.pop(0)
+            for e in errors:
+                self._error.add_note(f"also, while shutting down: {e}")
+            if not self._running:  # nobody will raise it: do so now, leaving nothing behind
+                err, self._error = self._error, None
+                raise err
+
+    def _stop_all(self) -> list[BaseException]:
+        """Close every live component's generator; the errors their ``finally`` blocks raised."""
         errors: list[BaseException] = []
         for comp in list(self._live.values()):
             gen = comp._gen
@@ -648,14 +889,46 @@ class Scheduler:
                 if gen is not None:
                     gen.close()
             except BaseException as exc:  # noqa: BLE001
-                errors.append(ComponentError(comp.path, exc, comp))
+                err = ComponentError(comp.path, exc, comp)
+                err.__cause__ = exc
+                errors.append(err)
             self._finished(comp, State.FINISHED)
         self._ready.clear()
-        if errors and self._error is None:
-            self._error = errors[0]
-        elif errors and self._error is not None:
-            for e in errors:
-                self._error.add_note(f"also, while shutting down: {e}")
+        return errors
+
+
+def _readers_gone(sender: Component) -> bool:
+    """True if every inbox ``sender``'s own data outboxes reach has closed: all but
+    ``signal`` and ``error``, outboxes a live child sends through (a composition's), and
+    links into its own children.  False if it has no such link, or if a route passes a
+    live relay (an inbox forwarded to an outbox, as a Backplane does), whose readers
+    come and go: its publishers are not tied to any of them."""
+    found = False
+    for name, ob in sender._outboxes.items():
+        if name in ("signal", "error") or not ob.links_out:
+            continue
+        if any(not lk.source.owner.done for lk in ob.links_in):
+            continue  # a live child (or relay) sends through it: that one is told
+        todo: list[Box] = [ob]
+        while todo:
+            box = todo.pop()
+            if not box.links_out:
+                if not isinstance(box, Inbox):
+                    return False  # an outbox holding it for a link still to come
+                node = box.owner._parent
+                while node is not None and node is not sender:
+                    node = node._parent
+                if node is sender:
+                    continue  # one of its own children
+                if not box.closed:
+                    return False
+                found = True
+                continue
+            for lk in box.links_out:
+                if lk.kind is LinkKind.FORWARD and not lk.sink.owner.done:
+                    return False
+                todo.append(lk.sink)
+    return found
 
 
 def run(*systems: Component, timeout: float | None = None) -> Scheduler:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ._component import Component
 from ._handover import hand_over
-from ._message import EndSignal, ProducerFinished, Shutdown
+from ._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
 
 __all__ = ["Seq"]
 
@@ -17,7 +17,8 @@ class Seq(Component):
     """Runs ``components`` one at a time, in order, each in the sequence's place.
 
     The running component gets the sequence's ``inbox`` and sends on its ``outbox``;
-    messages it leaves unread pass to the next one.  Its ``signal`` does not leave the
+    messages it leaves unread pass to the next one (the last one's are dropped, counted).
+    A component that ends because its readers are gone (``ReaderGone``) ends the sequence.  Its ``signal`` does not leave the
     sequence (it would end what is downstream).  On ``control``: ``ProducerFinished`` is
     given to the running component and to each later one as it starts (the input has
     ended for all of them); ``Shutdown`` stops the running one and skips the rest.  After
@@ -45,6 +46,9 @@ class Seq(Component):
         self._started = 0
         self.wake_on("control")  # a finishing child wakes us too
 
+    def _keeps_inboxes_of(self, child: Component) -> bool:
+        return True  # a finished child's unread input goes to the next one (hand_over)
+
     def _start(self, child: Component, previous: Component | None) -> None:
         self.add_child(child, self._started)
         self._started += 1
@@ -57,12 +61,16 @@ class Seq(Component):
         current: Component | None = None
         while True:
             ending = take_control(self, current, ending)
-            self.recv_all("child_signal")
+            for msg in self.recv_all("child_signal"):
+                if isinstance(msg, ReaderGone):  # our outbox leads nowhere live
+                    ending = msg
             if current is None or current.done:
                 nxt = None if isinstance(ending, Shutdown) or not self.pending else self.pending.popleft()
                 if current is not None:
                     self.remove_child(current)
                 if nxt is None:
+                    if current is not None:  # none comes next: its unread input is dropped
+                        hand_over(current, None)
                     break
                 self._start(nxt, current)
                 current = nxt

@@ -2,16 +2,47 @@
 
 Strategies (Erlang's names): ``one_for_one`` restarts only the child that failed;
 ``one_for_all`` stops every other child and restarts them all.  More than ``max_restarts``
-restarts within ``within`` seconds and the supervisor gives up: it stops its children and
+failures within ``within`` seconds and the supervisor gives up: it stops its children and
 fails itself with :class:`RestartsExhausted` (whose cause is the child's error), which
 propagates like any component error, to an enclosing supervisor or out of ``run()``.
 
 Wiring: the children are linked like a :class:`~axon.Pipeline` by default (the
 supervisor's inbox/control to the first, outbox/signal from the last), or by
 ``linkages`` as in a :class:`~axon.Graphline`.  A restarted child is linked in its
-predecessor's place, and the messages its predecessor left unread are handed to it, so a
-failure loses only what the failing child had already taken.  Each failure is reported on
-the ``failures`` outbox as a :class:`ChildFailed` record.
+predecessor's place.  Each failure is reported on the ``failures`` outbox as a
+:class:`ChildFailed` record.
+
+What a failure loses, and why Axon differs from Erlang/OTP
+----------------------------------------------------------
+In OTP a crashed process's mailbox dies with it: what waited for it is gone, senders
+address the new process by a new pid and must resend, and a supervisor restores a
+process, not its work (callers recover with timeouts and retries).  Axon keeps the
+work.  A link joins box *places*, not process identities, so the replacement stands
+where the failed child stood and what was sent to that place is still for it; and
+in-process delivery is exactly-once, so dropping it would lose messages silently, which
+Axon promises never happens.  So, on a failure:
+
+1. Everything waiting in the failed child, in its own inboxes and in those of every
+   component inside it (the healthy parts of a composition too), and what blocked
+   senders held for them, goes to the same place (labels and box names) in the
+   replacement, in order, ahead of anything sent later.  A component's end of stream
+   goes with it.
+2. The messages the failed component had taken and not finished are named in the
+   :class:`ChildFailed` record (``unfinished``), not sent again: among them is the one
+   it failed on, which would most likely fail its replacement too.  So that this is
+   exact, a supervised component takes one message per ``RECEIVE`` (an Erlang process
+   takes one per ``receive``), and what each of its timeslices takes is recorded.  The
+   price is batching: a supervised stage runs one message per timeslice.  (``recv_all``
+   still takes all that waits, so a component written with it has all of that named.)
+   Messages taken by a component stopped in the middle of an await are named there too.
+3. What waits where the replacement has no place (a factory that builds differently) is
+   named in the record (``unplaced``) and counted as dropped.
+4. Every failure counts against the budget: a second failure in a child already being
+   replaced, an error in a ``finally`` block as siblings are stopped, and a replacement
+   that fails as it starts (``on_activate``), which is restarted like any other.
+
+A replacement starts afresh: what its predecessor had already done (sent, written) is
+not undone, and a source in it starts from the beginning.
 """
 
 from __future__ import annotations
@@ -23,9 +54,9 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._component import Component
+from ._component import Component, State
 from ._errors import AxonError
-from ._graphline import SELF, Linkages, check_linkages, linkage_pairs, make_linkages
+from ._graphline import SELF, Linkages, check_linkages, make_linkages
 from ._handover import hand_over
 
 __all__ = ["ChildFailed", "RestartsExhausted", "Strategy", "Supervisor"]
@@ -48,10 +79,24 @@ class ChildFailed:
     path: str  # where it failed, e.g. Supervisor[worker]:Parser (maybe a grandchild)
     error: BaseException
     restarts: int  # the supervisor's restarts so far, this one included (0: giving up)
+    #: messages it had taken and not finished (the one it failed on among them): not
+    #: sent again (see the module doc)
+    unfinished: tuple[Any, ...] = ()
+    #: messages waiting in the failed child that its replacement has no place for
+    unplaced: tuple[Any, ...] = ()
 
 
 class RestartsExhausted(AxonError):
     """A supervised child failed more often than the supervisor's budget allows."""
+
+
+@dataclass(slots=True)
+class _Failure:
+    label: str
+    component: Component
+    path: str  # its place as it failed (it may be detached before the failure is handled)
+    error: BaseException
+    taken: tuple[Any, ...]
 
 
 class Supervisor(Component):
@@ -61,8 +106,10 @@ class Supervisor(Component):
         children: factories (called with no arguments), as a list (labelled "0", "1"...)
             or a mapping of label to factory.
         strategy: ``"one_for_one"`` or ``"one_for_all"``.
-        max_restarts / within: at most this many restarts within this many seconds.
+        max_restarts / within: at most this many failures within this many seconds.
         linkages: Graphline-style links between the labels; default: a pipeline.
+
+    See the module documentation for what a failure loses (nothing silently).
     """
 
     Inboxes = {
@@ -74,6 +121,8 @@ class Supervisor(Component):
         "signal": "as the linkages say (default: the last child's signal)",
         "failures": "a ChildFailed record for each failure of a child",
     }
+
+    _supervises = True  # what runs below it is supervised (Component._supervised)
 
     def __init__(
         self,
@@ -105,7 +154,7 @@ class Supervisor(Component):
         self.restarts = 0
         self.restarts_by_child: dict[str, int] = dict.fromkeys(factories, 0)
         self._failure_times: deque[float] = deque()
-        self._failed: deque[tuple[Component, BaseException]] = deque()
+        self._failed: deque[_Failure] = deque()
         self._giving_up: RestartsExhausted | None = None
         first = {label: self._make(label) for label in factories}
         if linkages is None:
@@ -130,78 +179,101 @@ class Supervisor(Component):
 
     def child_failed(self, child: Component, exc: BaseException) -> bool:
         """Scheduler hook: take charge of a failure below us; restart in our next timeslice."""
-        self._failed.append((child, exc))
+        top = child
+        while top._parent is not self and top._parent is not None:
+            top = top._parent  # the child of ours that contains it (or contained it)
+        self._failed.append(
+            _Failure(str(top.label), child, child.path, exc, tuple(child._taken or ())))
         if self._scheduler is not None:
             self._scheduler.wake(self)
         return True
 
-    def _handle_failure(self, failed: Component, exc: BaseException) -> None:
-        top = failed
-        while top._parent is not self:  # the child of ours that contains the failure
-            assert top._parent is not None
-            top = top._parent
-        label = str(top.label)
+    def _handle_failure(self, f: _Failure) -> None:
+        label, failed, path, exc = f.label, f.component, f.path, f.error
         now = time.monotonic()
         times = self._failure_times
-        times.append(now)
+        times.append(now)  # every failure counts
         while times and now - times[0] > self.within:
             times.popleft()
         if len(times) > self.max_restarts:
-            self.send(ChildFailed(label, failed.path, exc, 0), "failures")
+            self.send(ChildFailed(label, path, exc, 0, f.taken), "failures")
             err = RestartsExhausted(
-                f"child {label!r} ({failed.path}) failed: {type(exc).__name__}: {exc}; "
+                f"child {label!r} ({path}) failed: {type(exc).__name__}: {exc}; "
                 f"more than {self.max_restarts} restarts within {self.within} s, giving up"
             )
             err.__cause__ = exc
             self._giving_up = err
             return
+        current = self._current()
+        if label not in current or not _contains(current[label], failed):
+            # in a child already replaced (a second failure, or one while it was stopped)
+            self.send(ChildFailed(label, path, exc, self.restarts, f.taken), "failures")
+            return
         self.restarts += 1
         self.restarts_by_child[label] += 1
-        self.send(ChildFailed(label, failed.path, exc, self.restarts), "failures")
+        labels = [label] if self.strategy is Strategy.ONE_FOR_ONE else list(self.factories)
+        unfinished = list(f.taken)
         sched = self._scheduler
         assert sched is not None
-        if self.strategy is Strategy.ONE_FOR_ONE:
-            labels = [label]
-        else:
-            labels = list(self.factories)
-        current = self._current()
+        for lb in labels:  # stop what is left of them (the failed one is done already)
+            unfinished.extend(_taken_mid_await(current[lb], failed))
+            sched.stop(current[lb])
+        unplaced: list[Any] = []
         for lb in labels:
-            sched.stop(current[lb])  # the failed one is done already; stops the rest of it
-        for lb in labels:
-            self._replace(current[lb], lb)
+            self._replace(current[lb], lb, unplaced)
+        self.send(ChildFailed(label, path, exc, self.restarts, tuple(unfinished),
+                              tuple(unplaced)), "failures")
 
-    def _replace(self, old: Component, label: str) -> None:
+    def _replace(self, old: Component, label: str, unplaced: list[Any]) -> None:
         new = self._make(label)
         self.remove_child(old)
         self.add_child(new, label)
-        hand_over(old, new, pass_end=True)
+        _hand_over_tree(old, new, unplaced)
         make_linkages(self, self.linkages, self._current(), only=label)
-
-    def _give_back(self) -> None:
-        """Giving up: put what our children left unread back in our own inboxes, so an
-        enclosing supervisor hands it to our replacement."""
-        current = self._current()
-        for (src, box), (dst, cbox) in linkage_pairs(self.linkages):
-            if src == SELF and dst in current:
-                q = current[dst].inboxes[cbox].queue
-                self.inboxes[box].queue.extend(q)
-                q.clear()
 
     # -- the work ------------------------------------------------------------------------------
 
     def main(self) -> Generator[None, Any, None]:
         while True:
-            while self._failed and self._giving_up is None:
-                self._handle_failure(*self._failed.popleft())
+            while self._failed and self._giving_up is None:  # (replacing may add failures)
+                self._handle_failure(self._failed.popleft())
             if self._giving_up is not None:
                 for child in self.children:
                     self._scheduler.stop(child)  # type: ignore[union-attr]
-                self._give_back()
-                raise self._giving_up
+                raise self._giving_up  # an enclosing supervisor hands our children's work on
             if self.children_done():
                 break
             self.pause()
             yield
+
+
+def _contains(top: Component, c: Component | None) -> bool:
+    while c is not None:
+        if c is top:
+            return True
+        c = c._parent
+    return False
+
+
+def _taken_mid_await(top: Component, failed: Component) -> list[Any]:
+    """What components under ``top`` that are being stopped in an await had taken."""
+    out: list[Any] = []
+    todo = [top]
+    while todo:
+        c = todo.pop()
+        todo.extend(c._children)
+        if c is not failed and c._state is State.WAITING and c._taken:
+            out.extend(c._taken)
+    return out
+
+
+def _hand_over_tree(old: Component, new: Component | None, unplaced: list[Any]) -> None:
+    """Hand what waits in ``old`` and every component inside it to the same places in
+    ``new`` (children matched by label), each with its end of stream (module doc, 1, 3)."""
+    by_label = {c.label: c for c in new._children} if new is not None else {}
+    for child in old._children:
+        _hand_over_tree(child, by_label.get(child.label), unplaced)
+    hand_over(old, new, pass_end=True, unplaced=unplaced)
 
 
 def pipeline_linkages(labels: list[str]) -> dict[tuple[str, str], tuple[str, str]]:

@@ -30,6 +30,7 @@ class ThreadedComponent(Component):
 
     queue_size = 1000
     _pause_on_data = False  # the proxy sleeps between kicks; the thread reads the boxes
+    _woken_unseen = True  # by its thread, whenever it sends or ends
 
     def __init__(self, *, name: str | None = None, queue_size: int | None = None) -> None:
         super().__init__(name=name)

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Generator, Iterable
 from typing import IO, Any
 
-from axon import ProducerFinished
+from axon import ProducerFinished, Shutdown
 
 from ._stage import Stage
 from .errors import OnError
@@ -23,16 +23,19 @@ CHUNK = 256
 class IterableSource(Stage):
     """Sends every item of ``iterable`` in order, then ``ProducerFinished``.
 
-    It yields every ``chunk`` items so the rest of the system keeps pace, and stops at once
-    on ``Shutdown`` (or ``ProducerFinished``) in ``control``.
+    It yields every ``chunk`` items so the rest of the system keeps pace.  ``Shutdown`` in
+    ``control`` stops it at once; ``ProducerFinished`` changes nothing: a source has no
+    input to drain, so it finishes what it was given (a Carousel or a Seq ends each child
+    that way).  An endless iterable is stopped with ``Shutdown``.
 
     >>> run(Pipeline(IterableSource(["a", "b"]), ConsoleEcho()))  # doctest: +SKIP
     """
 
-    Inboxes = {"inbox": "(unused: a source; anything sent here is bad input)", "control": "Shutdown or ProducerFinished: stop early"}
+    Inboxes = {"inbox": "(unused: a source; anything sent here is bad input)",
+               "control": "Shutdown: stop early (ProducerFinished: finish, as anyway)"}
     Outboxes = {
         "outbox": "the items, in order",
-        "signal": "ProducerFinished once every item is sent (or the end that stopped it)",
+        "signal": "ProducerFinished once every item is sent (Shutdown if stopped early)",
         "error": "BadInput records (stray control messages) when on_error='send'",
     }
 
@@ -55,9 +58,9 @@ class IterableSource(Stage):
                 yield
                 out = self.outboxes["outbox"]
                 self.refuse_input()
-                if control and (end := self.take_control(end)) is not None:
+                if control and isinstance(end := self.take_control(end), Shutdown):
                     break
-        self.send(end or ProducerFinished(), "signal")
+        self.send(end if isinstance(end, Shutdown) else ProducerFinished(), "signal")
 
 
 class ConsoleReader(Stage):
@@ -133,17 +136,19 @@ class FileReader(Stage):
 
     Lines are ``bytes`` without their ``b"\\n"`` (``str`` if ``encoding`` is given; a line
     that does not decode is bad input, reported per ``on_error``).  It yields between
-    chunks, ends with ``ProducerFinished`` at end of file, and stops on ``Shutdown``.
+    chunks, ends with ``ProducerFinished`` at end of file, and stops early only on
+    ``Shutdown`` (``ProducerFinished`` changes nothing: it reads the file to its end).
     A missing file raises (``FileNotFoundError``) when the component starts.
 
     >>> run(Pipeline(FileReader("log.txt", lines=True, encoding="utf-8"), ConsoleEcho()))
     ... # doctest: +SKIP
     """
 
-    Inboxes = {"inbox": "(unused: a source; anything sent here is bad input)", "control": "Shutdown or ProducerFinished: stop reading"}
+    Inboxes = {"inbox": "(unused: a source; anything sent here is bad input)",
+               "control": "Shutdown: stop reading (ProducerFinished: read to the end, as anyway)"}
     Outboxes = {
         "outbox": "bytes chunks, or lines (bytes, or str with an encoding)",
-        "signal": "ProducerFinished at end of file (or the end that stopped it)",
+        "signal": "ProducerFinished at end of file (Shutdown if stopped early)",
         "error": "BadInput records for undecodable lines (on_error='send')",
     }
 
@@ -167,9 +172,9 @@ class FileReader(Stage):
                 self.send_many(batch)
                 yield
                 self.refuse_input()
-                if control and (end := self.take_control(end)) is not None:
+                if control and isinstance(end := self.take_control(end), Shutdown):
                     break
-        self.send(end or ProducerFinished(), "signal")
+        self.send(end if isinstance(end, Shutdown) else ProducerFinished(), "signal")
 
     def _chunks(self, f: io.BufferedReader) -> Generator[list[bytes], None, None]:
         while chunk := f.read(self.chunk_size):

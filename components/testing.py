@@ -114,8 +114,8 @@ class _Recorder(Component):
 class Harness:
     """Runs one component (and its children) step by step on a private event loop.
 
-    ``feed()`` its inboxes, ``run_until_idle()``, look at ``outputs`` (or ``take()`` them),
-    ``advance()`` a :class:`FakeClock`, repeat; ``run_until_finished()`` at the end.  Every
+    ``feed()`` its inboxes (which runs it until idle), look at ``outputs`` (or ``take()``
+    them), ``advance()`` a :class:`FakeClock` (which also runs it), repeat; ``run_until_finished()`` at the end.  Every
     outbox of the component is recorded.  Errors in the component are raised from the
     run methods as ``ComponentError``.  Use as a context manager, or call :meth:`close`.
     """
@@ -140,8 +140,12 @@ class Harness:
     # -- driving -----------------------------------------------------------------------------
 
     def feed(self, box: str = "inbox", *msgs: Any) -> None:
-        """Deliver ``msgs`` to inbox ``box`` (the component wakes at the next run)."""
+        """Deliver ``msgs`` to inbox ``box`` and run until idle, so the component takes
+        them now, at the fake clock's present time (``feed(x); advance(0.5)`` on a
+        ``Delay(0.5)`` gives ``x``).  To deliver without running, use the module's
+        :func:`feed` on ``harness.component``."""
         feed(self.component, **{box: msgs})
+        self.run_until_idle()
 
     def run_until_idle(self) -> None:
         """Run until nothing can happen without more input or (fake) time."""
@@ -187,24 +191,20 @@ class Harness:
             self._hold.__exit__(None, None, None)
             self._hold = None
         task = self._task
-        if task is not None and not task.done():
-            self.scheduler.shutdown()
-            task.cancel()
-            try:
-                self._loop.run_until_complete(task)
-            except asyncio.CancelledError:
-                pass  # what cancelling it is for; any other error propagates
-        elif task is None:
-            self.scheduler.shutdown()
-        # as asyncio.run ends: what the components left running (a child process being
-        # reaped, say) finishes before the loop closes
-        left = asyncio.all_tasks(self._loop)
-        for t in left:
-            t.cancel()
-        if left:
-            self._loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
-        self._loop.run_until_complete(self._loop.shutdown_asyncgens())
-        self._loop.close()
+        try:
+            self.scheduler.shutdown()  # raises an error from a finally block, unless running
+            if task is not None and not task.done():
+                self._loop.run_until_complete(task)  # it ends at once, raising such an error
+        finally:
+            # as asyncio.run ends: what the components left running (a child process being
+            # reaped, say) finishes before the loop closes
+            left = asyncio.all_tasks(self._loop)
+            for t in left:
+                t.cancel()
+            if left:
+                self._loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+            self._loop.close()
 
     def __enter__(self) -> Harness:
         return self

@@ -74,9 +74,8 @@ class Alarm:
             return
         self.cancel()
         self.deadline = deadline
-        sched = self.component.scheduler
-        assert sched is not None, "an Alarm is set from a running component"
-        self._hold = sched.keep_alive()
+        assert self.component.scheduler is not None, "an Alarm is set from a running component"
+        self._hold = self.component.keep_alive()  # (the component's: see Scheduler.keep_alive)
         self._hold.__enter__()
         self._handle = self.clock.call_later(max(0.0, deadline - self.clock.now()), self._ring)
 
@@ -244,12 +243,16 @@ class Periodic(Timed):
     """Sends a tick every ``interval`` seconds: 0, 1, 2, ... (``count`` ticks, or forever).
 
     Ticks are due at ``start + k * interval`` (no drift).  A tick that comes more than an
-    interval late is sent once and the schedule restarts from it (no burst of catch-up ticks).  Ends after ``count`` ticks, or at ``ProducerFinished``/``Shutdown``.
+    interval late is sent once and the schedule restarts from it (no burst of catch-up
+    ticks).  Ends after ``count`` ticks, or at ``Shutdown``.  ``ProducerFinished`` (a
+    source has no input to drain) lets it finish its ``count``; without a count, whose
+    ticks would never finish, it ends there.
 
     >>> Pipeline(Periodic(1.0, count=3), ConsoleEcho())  # doctest: +SKIP
     """
 
-    Inboxes = {"inbox": "(unused: a source; anything sent here is bad input)", "control": "ProducerFinished or Shutdown: stop ticking"}
+    Inboxes = {"inbox": "(unused: a source; anything sent here is bad input)",
+               "control": "Shutdown: stop ticking (ProducerFinished: finish the count)"}
     Outboxes = {
         "outbox": "tick numbers 0, 1, 2, ...",
         "signal": "ProducerFinished after the last tick (or the end that stopped it)",
@@ -274,7 +277,7 @@ class Periodic(Timed):
             while self.count is None or tick < self.count:
                 self.refuse_input()
                 end = self.take_control(end)
-                if end is not None:
+                if isinstance(end, Shutdown) or (end is not None and self.count is None):
                     break
                 due = start + (tick + 1) * self.interval
                 now = clock.now()

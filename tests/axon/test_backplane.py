@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from axon import (
-    Backplane, Component, ComponentError, Pipeline, Policy, ProducerFinished, PublishTo,
+    RECEIVE, Backplane, Component, ComponentError, Pipeline, Policy, ProducerFinished, PublishTo,
     Scheduler, ServiceError, Shutdown, SubscribeTo, run,
 )
+from tests.axon.core_parts import Ticker
 from tests.axon.parts import Collect, Count
 
 
@@ -102,8 +103,9 @@ def test_the_registry_belongs_to_the_scheduler_not_the_process() -> None:
 def test_a_second_backplane_of_the_same_name_is_refused() -> None:
     s = Scheduler()
     s.activate(Backplane("dup"))
-    with pytest.raises(ServiceError, match="'backplane:dup' is already registered"):
+    with pytest.raises(ComponentError, match="'backplane:dup' is already registered") as info:
         s.activate(Backplane("dup"))
+    assert isinstance(info.value.error, ServiceError) and info.value.path == "Backplane(dup)"
 
 
 def test_an_unknown_backplane_is_an_error_naming_it() -> None:
@@ -118,3 +120,33 @@ def test_shutdown_ends_the_backplane_and_every_subscriber() -> None:
     sched = run(bp, *[Pipeline(SubscribeTo("stop"), s) for s in subs], timeout=10)
     assert all(s.end == Shutdown("closing") for s in subs)
     assert "backplane:stop" not in sched.services
+
+
+def test_a_publisher_is_not_told_to_stop_when_a_subscribers_reader_goes() -> None:
+    # subscribers come and go: a publisher is tied to none of them
+    class Forever(Component):
+        def main(self) -> Generator[None, Any, None]:
+            n = 0
+            while not self.finished() and n < 200:
+                self.send(n)
+                n += 1
+                yield
+            self.sent = n
+            self.send(ProducerFinished(), "signal")
+
+    class TakeTwo(Component):
+        def main(self) -> Generator[Any, Any, None]:
+            got: list[Any] = []
+            while len(got) < 2:
+                got += yield RECEIVE
+
+    pub = Forever()
+    run(Backplane("news"), Pipeline(pub, PublishTo("news", end_backplane=True)),
+        Pipeline(SubscribeTo("news"), TakeTwo()), timeout=10)
+    assert pub.sent == 200 and pub.end_message is None
+
+
+def test_a_backplane_waiting_for_its_first_publisher_is_not_a_deadlock() -> None:
+    # a server that starts publishers and subscribers per connection finds it by name later
+    with pytest.raises(TimeoutError):
+        run(Backplane("chat"), Ticker(), timeout=0.3)

@@ -289,3 +289,16 @@ def test_block_holds_for_a_receive_reader_whatever_the_rates(size, per_slice, id
     run(Pipeline(Source(range(n), per_slice=per_slice), Identity(), reader), timeout=20)
     assert reader.items == list(range(n))
     assert reader.largest <= size
+
+
+def test_a_put_through_a_passthrough_into_a_finished_component_is_counted_as_dropped():
+    class Quick(Component):
+        def main(self):
+            yield
+
+    quick = Quick()
+    outer = Pipeline(quick, Component())  # (the second never runs: a plain Component)
+    run(quick, timeout=5)  # only the first child runs, and finishes: its inbox closes
+    outer.inboxes["inbox"].put("late")  # passed through to the finished child
+    stats = quick.inboxes["inbox"].statistics()
+    assert stats.closed and (stats.depth, stats.dropped) == (0, 1)

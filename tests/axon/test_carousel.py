@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from axon import (
-    Carousel, Component, ComponentError, Graphline, Pipeline, ProducerFinished, Shutdown, run,
+    RECEIVE, Carousel, Component, ComponentError, Graphline, Pipeline, ProducerFinished,
+    ReaderGone, Shutdown, run,
 )
 from tests.axon.parts import Collect, Count, Echo, Forever
 
@@ -151,3 +152,64 @@ def test_unread_messages_of_a_child_that_finished_early_go_to_the_next_child() -
     out = feed_carousel([("next", "a"), ("data", 1), ("data", 2), ("wait", 5),
                          ("next", "b")], TakeOne)
     assert out.items == [("a", 1), ("b", 2)]
+
+
+def test_a_child_that_fails_to_start_is_named_in_the_error_not_the_carousel() -> None:
+    class BadStart(Component):
+        def on_activate(self, scheduler: Any) -> None:
+            raise LookupError("no such service")
+
+    car = Carousel(lambda msg: BadStart())
+    car.inboxes["next"].put(1)
+    with pytest.raises(ComponentError) as info:
+        run(car, timeout=10)
+    assert info.value.path == "Carousel[0]:BadStart"
+    assert isinstance(info.value.error, LookupError)
+
+
+def test_a_carousel_whose_reader_is_gone_ends_and_tells_its_own_senders() -> None:
+    class Endless(Component):
+        """Counts up until its end-of-stream idiom says stop."""
+
+        def main(self) -> Generator[None, Any, None]:
+            n = 0
+            while not self.finished():
+                self.send(n)
+                n += 1
+                yield
+            self.send(self.end_message, "signal")
+
+    class TakeFive(Component):
+        def main(self) -> Generator[Any, Any, None]:
+            got: list[Any] = []
+            while len(got) < 5:
+                got += yield RECEIVE
+            self.got = got[:5]
+
+    class Three(Component):
+        """Sends 0, 1, 2, one a timeslice, whatever ends it is told but Shutdown."""
+
+        def main(self) -> Generator[None, Any, None]:
+            for n in range(3):
+                self.finished()
+                if isinstance(self.end_message, Shutdown):
+                    break
+                self.send(n)
+                yield
+            self.send(self.end_message, "signal")
+
+    class GoneBetween(Component):
+        """Reads nothing; ends while the carousel's first child has ended and is not yet
+        replaced (so no child of its is there to be told)."""
+
+        def main(self) -> Generator[None, Any, None]:
+            while not (car.children and car.children[0].done):
+                yield
+
+    for reader in (TakeFive(), GoneBetween()):
+        jobs = Endless()
+        car = Carousel(lambda job: Three())
+        run(Graphline(J=jobs, C=car, T=reader, linkages={
+            ("J", "outbox"): ("C", "next"), ("C", "outbox"): ("T", "inbox")}), timeout=10)
+        assert isinstance(jobs.end_message, ReaderGone)  # the end travelled back through it
+        assert getattr(reader, "got", [0, 1, 2, 0, 1]) == [0, 1, 2, 0, 1]

@@ -4,14 +4,142 @@ from __future__ import annotations
 
 import pytest
 
-from axon import AxonError, BoxSpec, Component, EmptyBox, Policy, ProducerFinished, Shutdown
+from axon import (
+    AxonError, BoxSpec, Component, EmptyBox, Pipeline, Policy, ProducerFinished, Shutdown,
+    ThreadedComponent, run,
+)
 
-from .core_parts import Collect
+from .core_parts import Collect, Source
+
+# -- the box API, specified once for each runtime: a generator or a thread ---------------------
+
+
+class Threaded(ThreadedComponent):
+    """A ThreadedComponent with Component's defaults (its main() is not run here)."""
 
 
 class Custom(Component):
     Inboxes = {"inbox": "work", "control": "ends", "config": "settings"}
     Outboxes = {"outbox": "results", "signal": "ends", "log": "what happened"}
+
+
+class ThreadedCustom(ThreadedComponent):
+    Inboxes = Custom.Inboxes
+    Outboxes = Custom.Outboxes
+
+
+@pytest.fixture(params=["generator", "thread"])
+def runtime(request):
+    """The kinds of component every box-API specification must hold for."""
+    return request.param
+
+
+def make(runtime: str, custom: bool = False, name: str | None = None) -> Component:
+    if runtime == "generator":
+        return (Custom if custom else Component)(name=name)
+    return (ThreadedCustom if custom else Threaded)(name=name)
+
+
+def test_recv_returns_messages_in_the_order_they_arrived(runtime):
+    c = make(runtime)
+    for i in range(5):
+        c.inboxes["inbox"].put(i)
+    assert c.data_ready() == 5
+    assert [c.recv() for _ in range(5)] == [0, 1, 2, 3, 4]
+    assert c.data_ready() == 0
+
+
+def test_recv_on_an_empty_inbox_raises_a_clear_error(runtime):
+    c = make(runtime, name="Parser")
+    with pytest.raises(EmptyBox, match="Parser: recv\\(\\) on empty inbox 'inbox'"):
+        c.recv()
+    assert isinstance(EmptyBox("x"), IndexError)
+
+
+def test_recv_all_drains_the_box_and_any_ready_sees_every_inbox(runtime):
+    c = make(runtime, custom=True)
+    assert not c.any_ready()
+    c.inboxes["config"].put("a")
+    assert c.any_ready()
+    c.inboxes["inbox"].put(1)
+    c.inboxes["inbox"].put(2)
+    assert c.recv_all() == [1, 2]
+    assert c.recv_all() == []
+    assert c.recv_all("config") == ["a"]
+    assert not c.any_ready()
+    assert c.inboxes["inbox"].statistics().received == 2
+
+
+def test_finished_waits_for_the_inbox_to_drain_after_producer_finished(runtime):
+    c = make(runtime)
+    c.inboxes["inbox"].put("data")
+    c.inboxes["control"].put(ProducerFinished())
+    assert not c.finished()  # control checked first, data still waiting
+    assert c.end_message == ProducerFinished()
+    assert c.recv() == "data"
+    assert c.finished()
+
+
+@pytest.mark.parametrize("end", [Shutdown("bye"), ProducerFinished("done")])
+def test_finished_takes_the_first_end_and_leaves_other_control_messages_in_order(runtime, end):
+    c = make(runtime)
+    for msg in ("reload", "rotate", end, "later", Shutdown("second")):
+        c.inboxes["control"].put(msg)
+    assert c.finished()
+    assert c.end_message == end
+    assert c.recv_all("control") == ["reload", "rotate", "later", Shutdown("second")]
+
+
+def test_finished_is_immediate_on_shutdown_whatever_the_inbox_holds(runtime):
+    c = make(runtime)
+    c.inboxes["inbox"].put("data")
+    c.inboxes["control"].put(Shutdown("bye"))
+    assert c.finished() and c.data_ready() == 1
+
+
+def test_finished_checks_every_data_box_it_is_given(runtime):
+    c = make(runtime, custom=True)
+    c.inboxes["config"].put("setting")
+    c.inboxes["control"].put(ProducerFinished())
+    assert c.finished()  # "inbox" is drained
+    assert not c.finished("inbox", "config")
+    c.recv("config")
+    assert c.finished("inbox", "config")
+
+
+class GenEcho(Component):
+    """The classic idiom in a generator; notes the control messages it was left."""
+
+    def main(self):
+        while not self.finished():
+            for msg in self.recv_all():
+                self.send(msg)
+            self.pause()
+            yield
+        self.left = self.recv_all("control")
+        self.send(self.end_message, "signal")
+
+
+class ThreadEcho(ThreadedComponent):
+    """The classic idiom in a thread."""
+
+    def main(self):
+        while not self.finished():
+            for msg in self.recv_all():
+                self.send(msg)
+            self.wait()
+        self.left = self.recv_all("control")
+        self.send(self.end_message, "signal")
+
+
+def test_a_running_component_passes_everything_sent_before_the_end_then_the_end(runtime):
+    echo = GenEcho() if runtime == "generator" else ThreadEcho()
+    for msg in ("a", "b"):
+        echo.inboxes["control"].put(msg)
+    sink = Collect()
+    run(Pipeline(Source(range(300), per_slice=7), echo, sink), timeout=10)
+    assert sink.items == list(range(300)) and sink.end == ProducerFinished()
+    assert echo.left == ["a", "b"]
 
 
 def test_default_boxes_are_inbox_control_outbox_signal_with_descriptions():
@@ -45,36 +173,6 @@ def test_boxes_added_to_an_instance_do_not_leak_into_other_instances():
     assert "extra" in a.inboxes and "extra" not in b.inboxes
     assert "more" in a.outboxes and "more" not in b.outboxes
     assert "extra" not in Custom.Inboxes
-
-
-def test_recv_returns_messages_in_the_order_they_arrived():
-    c = Component()
-    for i in range(5):
-        c.inboxes["inbox"].put(i)
-    assert c.data_ready() == 5
-    assert [c.recv() for _ in range(5)] == [0, 1, 2, 3, 4]
-    assert c.data_ready() == 0
-
-
-def test_recv_on_an_empty_inbox_raises_a_clear_error():
-    c = Component(name="Parser")
-    with pytest.raises(EmptyBox, match="Parser: recv\\(\\) on empty inbox 'inbox'"):
-        c.recv()
-    assert isinstance(EmptyBox("x"), IndexError)
-
-
-def test_recv_all_drains_the_box_and_any_ready_sees_every_inbox():
-    c = Custom()
-    assert not c.any_ready()
-    c.inboxes["config"].put("a")
-    assert c.any_ready()
-    c.inboxes["inbox"].put(1)
-    c.inboxes["inbox"].put(2)
-    assert c.recv_all() == [1, 2]
-    assert c.recv_all() == []
-    assert c.recv_all("config") == ["a"]
-    assert not c.any_ready()
-    assert c.inboxes["inbox"].statistics().received == 2
 
 
 def test_unknown_box_names_are_errors_that_list_the_real_ones():
@@ -113,26 +211,6 @@ def test_send_many_delivers_in_order():
     a.send_many(range(4))
     a.send_many(iter([4, 5]))
     assert b.recv_all() == [0, 1, 2, 3, 4, 5]
-
-
-def test_finished_waits_for_the_inbox_to_drain_after_producer_finished():
-    c = Component()
-    c.inboxes["inbox"].put("data")
-    c.inboxes["control"].put(ProducerFinished())
-    assert not c.finished()  # control checked first, data still waiting
-    assert c.end_message == ProducerFinished()
-    assert c.recv() == "data"
-    assert c.finished()
-
-
-def test_finished_is_immediate_on_shutdown_and_leaves_other_control_messages():
-    c = Component()
-    c.inboxes["inbox"].put("data")
-    c.inboxes["control"].put("reload")
-    c.inboxes["control"].put(Shutdown("bye"))
-    assert c.finished()
-    assert c.end_message == Shutdown("bye")
-    assert c.recv("control") == "reload"
 
 
 def test_box_spec_declares_a_bounded_inbox():
@@ -186,3 +264,21 @@ def test_received_counts_recv_recv_all_and_receive_batches_together():
         b.inboxes["inbox"].put(i)
     run(b, timeout=5)
     assert b.inboxes["inbox"].statistics().received == 3
+
+
+def test_kamaelias_list_of_box_names_is_accepted():
+    class Listed(Component):
+        Inboxes = ["inbox", "control", "extra"]
+        Outboxes = ("outbox", "signal")
+
+    c = Listed()
+    assert list(c.inboxes) == ["inbox", "control", "extra"] and list(c.outboxes) == ["outbox", "signal"]
+    assert c.inboxes["control"].description == Component.Inboxes["control"]
+    assert "extra" in c.inboxes["extra"].description
+
+
+def test_boxes_declared_some_other_way_say_what_is_expected():
+    with pytest.raises(TypeError, match="Odd.Inboxes declares boxes as a dict of name -> description"):
+
+        class Odd(Component):
+            Inboxes = "inbox"

@@ -19,6 +19,7 @@ from axon import (
     Deadlock,
     Pipeline,
     ProducerFinished,
+    ReaderGone,
     Scheduler,
     Shutdown,
     State,
@@ -28,7 +29,10 @@ from axon import (
 
 from axon._component import CROWD
 
-from .core_parts import ClassicCollect, Collect, Identity, Map, Source
+from .core_parts import (
+    BusySender, ClassicCollect, Collect, Identity, LogReader, Map, PassEvery, Source, Ticker,
+    Timeline,
+)
 
 
 class Recorder(Component):
@@ -151,10 +155,10 @@ def test_through_passthrough_links_only_the_final_owner_is_woken():
     async def go():
         with sched.keep_alive():
             task = asyncio.ensure_future(sched.run_async())
-            await asyncio.sleep(0.01)
+            await sched.next_idle()
             o, i = outer.resumes, inner.resumes
             outer.inboxes["inbox"].put("m")
-            await asyncio.sleep(0.01)
+            await sched.next_idle()
             assert (outer.resumes, inner.resumes) == (o, i + 1)
             for c in (inner, outer):
                 c.inboxes["control"].put(Shutdown())
@@ -241,8 +245,49 @@ def test_main_must_be_a_generator():
         def main(self):
             return None
 
-    with pytest.raises(TypeError, match="main\\(\\) must be a generator"):
+    with pytest.raises(ComponentError, match="NotAGenerator: main\\(\\) must be a generator") as info:
         run(NotAGenerator())
+    assert isinstance(info.value.error, TypeError)
+
+
+class BadStart(Component):
+    """Fails as it is activated."""
+
+    def on_activate(self, scheduler):
+        raise LookupError("no such service")
+
+
+def test_an_error_in_on_activate_names_the_component_and_its_place():
+    started: list = []
+
+    class Child(Component):
+        def on_activate(self, scheduler):
+            started.append(self)
+
+    bad = BadStart()
+    bad.add_child(Child())
+    with pytest.raises(ComponentError, match="Pipeline\\[1\\]:BadStart raised LookupError") as info:
+        run(Pipeline(Source([1]), bad, Collect()), timeout=5)
+    assert info.value.path == "Pipeline[1]:BadStart"
+    assert isinstance(info.value.__cause__, LookupError)
+    assert started == []  # the children of a component that failed to start never start
+
+
+def test_a_child_that_fails_to_start_at_run_time_is_blamed_not_its_parent():
+    class Starter(Component):
+        def main(self):
+            yield
+            self.add_child(BadStart(), "late")
+            self.parent_went_on = True
+            while not self.children_done():
+                self.pause()
+                yield
+
+    starter = Starter(name="Starter")
+    with pytest.raises(ComponentError) as info:
+        run(starter, timeout=5)
+    assert info.value.path == "Starter[late]:BadStart"
+    assert starter.parent_went_on and starter.state is State.FINISHED
 
 
 def test_an_error_stops_the_system_and_names_the_component_and_its_place():
@@ -313,7 +358,8 @@ def test_keep_alive_means_outside_code_may_still_wake_the_system():
     async def go():
         with sched.keep_alive():
             task = asyncio.ensure_future(sched.run_async())
-            await asyncio.sleep(0.02)
+            await sched.next_idle()
+            assert sink.state is State.PAUSED
             sink.inboxes["inbox"].put("late")
             sink.inboxes["control"].put(ProducerFinished())
             await task
@@ -650,3 +696,412 @@ def test_a_parent_is_told_which_child_finished_before_it_is_woken():
     p.add_children(Recorder([], 1, "quick"), Recorder([], 3, "slow"))
     run(p, timeout=5)
     assert told == [("quick", State.PAUSED), ("slow", State.PAUSED)]
+
+
+# -- wake-ups happen at once: event logs of timeslices, senders that stay alive ---------------
+#
+# A finishing sender always wakes its readers, which hides a wake-up lost earlier; so these
+# senders keep running long after they send, and the log checks WHEN the reader ran: before
+# its sender's next timeslice (Timeline.check_prompt).
+
+
+@pytest.mark.parametrize("classic", [False, True], ids=["receive", "classic"])
+def test_a_busy_sender_wakes_its_paused_reader_before_its_own_next_timeslice(classic):
+    log = Timeline()
+    sender = BusySender(log, at=[3, 9, 10, 24], slices=40, name="Sender")
+    reader = LogReader(log, classic=classic)
+    run(Pipeline(sender, reader), timeout=10)
+    assert reader.items == [3, 9, 10, 24]
+    log.check_prompt("Reader")
+
+
+@pytest.mark.parametrize("classic", [False, True], ids=["receive", "classic"])
+def test_a_receive_stage_kept_busy_by_its_input_wakes_its_paused_reader_at_once(classic):
+    log = Timeline()
+    stage = PassEvery(log, keep=[5, 17, 18, 40])
+    reader = LogReader(log, classic=classic)
+    run(Pipeline(Source(range(60)), stage, reader), timeout=10)
+    assert reader.items == [5, 17, 18, 40]
+    assert all(len(b) == 1 for b in stage.took[1:])  # one message a round: it never pauses
+    log.check_prompt("Reader")
+
+
+@pytest.mark.parametrize("classic", [False, True], ids=["receive", "classic"])
+@pytest.mark.parametrize("senders", [CROWD, CROWD + 1, 2 * CROWD + 3])
+def test_a_reader_with_a_crowd_of_busy_senders_is_woken_by_each_at_once(senders, classic):
+    # past CROWD senders a pausing reader no longer flags each of them: they always look
+    log = Timeline()
+    reader = LogReader(log, classic=classic)
+    crowd = [BusySender(log, at=[4 + 2 * k], slices=2 * senders + 10, name=f"S{k}")
+             for k in range(senders)]
+    for s in crowd:
+        s.link((s, "outbox"), (reader, "inbox"))
+    crowd[-1].link((crowd[-1], "signal"), (reader, "control"))
+    run(reader, *crowd, timeout=10)
+    assert sorted(reader.items) == [4 + 2 * k for k in range(senders)]
+    log.check_prompt("Reader")
+
+
+class BadCleanup(Component):
+    """Waits for ever; its finally block raises."""
+
+    def main(self):
+        try:
+            while True:
+                self.pause()
+                yield
+        finally:
+            raise OSError("cleanup failed")
+
+
+def test_an_error_in_a_finally_block_during_a_timed_out_shutdown_is_a_note_on_the_timeout():
+    sched = Scheduler()
+    sched.activate(BadCleanup())
+    with sched.keep_alive(), pytest.raises(TimeoutError) as info:
+        sched.run(timeout=0.05)
+    notes = "\n".join(getattr(info.value, "__notes__", []))
+    assert "BadCleanup raised OSError: cleanup failed" in notes
+    assert sched._error is None  # nothing left behind for a later run
+
+
+def test_an_error_in_a_finally_block_while_a_deadlock_is_reported_is_a_note_on_it():
+    sched = Scheduler()
+    sched.activate(BadCleanup())
+    with pytest.raises(Deadlock) as info:
+        sched.run(timeout=5)
+    assert "cleanup failed" in "\n".join(info.value.__notes__)
+    assert sched._error is None
+
+
+def test_an_error_in_a_finally_block_when_shut_down_from_outside_is_raised():
+    sched = Scheduler()
+    sched.activate(BadCleanup())
+
+    async def go():
+        with sched.keep_alive():
+            task = asyncio.ensure_future(sched.run_async())
+            await sched.next_idle()
+            sched.shutdown()
+            await task
+
+    with pytest.raises(ComponentError, match="BadCleanup raised OSError: cleanup failed"):
+        asyncio.run(go())
+    assert sched._error is None
+
+
+# -- nothing is left waiting for what cannot come ---------------------------------------------
+
+
+class Producer(Component):
+    """Sends 0, 1, 2, ... (``per_slice`` a timeslice) until its end-of-stream idiom says stop."""
+
+    def __init__(self, per_slice: int = 10) -> None:
+        super().__init__()
+        self.per_slice = per_slice
+        self.sent = 0
+
+    def main(self):
+        while not self.finished():
+            for _ in range(self.per_slice):
+                self.send(self.sent)
+                self.sent += 1
+            yield
+        self.send(self.end_message, "signal")
+
+
+class Head(Component):
+    """Takes the first ``n`` messages, one a timeslice, and returns (as ``head`` does),
+    leaving what else was sent in its inbox."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+        self.items: list = []
+
+    def main(self):
+        while len(self.items) < self.n:
+            if self.data_ready():
+                self.items.append(self.recv())
+            else:
+                self.pause()
+            yield
+
+
+def test_a_producer_into_a_finished_reader_is_told_and_stops():
+    producer, head = Producer(), Head(25)
+    sched = run(Pipeline(producer, head), timeout=5)
+    assert head.items == list(range(25))
+    assert isinstance(producer.end_message, ReaderGone)
+    assert "Pipeline[1]:Head" in producer.end_message.reason
+    inbox = head.inboxes["inbox"].statistics()
+    assert inbox.closed and inbox.depth == 0
+    # everything it sent arrived: taken, or counted as dropped (none left queued for ever)
+    assert inbox.received + inbox.dropped == producer.sent
+    assert inbox.dropped > 0 and sched.statistics().components == 0
+
+
+def test_the_end_of_a_reader_travels_up_a_pipeline_to_its_source():
+    producer = Producer()
+    stages = [Identity(), Map(str), Identity()]
+    run(Pipeline(producer, *stages, Head(3)), timeout=5)
+    assert all(isinstance(s.end_message, ReaderGone) for s in (producer, *stages))
+
+
+def test_drops_at_a_finished_reader_are_visible_in_a_snapshot():
+    from axon import snapshot
+
+    system = Pipeline(Producer(), Head(5))
+    run(system, timeout=5)
+    info = snapshot(system).component("Pipeline[1]:Head")
+    box = next(b for b in info.inboxes if b.name == "inbox")
+    assert box.stats.dropped > 0 and box.stats.closed and box.stats.depth == 0
+    assert info.dropped == box.stats.dropped + 1  # and the ReaderGone passed on to control
+
+
+def test_a_sender_with_one_live_reader_left_is_not_told():
+    producer, head, keep = Producer(per_slice=1), Head(3), Head(40)
+    producer.link((producer, "outbox"), (head, "inbox"))
+    producer.link((producer, "outbox"), (keep, "inbox"))
+    run(producer, head, keep, timeout=5)
+    assert keep.items == list(range(40))  # it went on after the first reader went...
+    assert isinstance(producer.end_message, ReaderGone)  # ...until it had none left
+
+
+class Slow(Component):
+    """Reads its inbox only when told "go" on ``gate`` (so senders block); ends on Shutdown."""
+
+    Inboxes = {"inbox": "data", "control": "ends", "gate": "go"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wake_on("control", "gate")  # a full inbox alone does not keep it awake
+
+    def main(self):
+        self.items: list = []
+        while not self.finished():
+            if self.recv_all("gate"):
+                self.items += self.recv_all()
+            self.pause()
+            yield
+
+
+def test_a_blocked_sender_sees_shutdown_on_its_control_at_once():
+    producer, slow = Producer(), Slow()
+    slow.set_bound("inbox", 3, "block")
+    sched = Scheduler()
+    sched.activate(Pipeline(producer, slow))
+
+    async def go():
+        with sched.keep_alive():
+            task = asyncio.ensure_future(sched.run_async())
+            await sched.next_idle()
+            assert producer.state is State.BLOCKED
+            producer.inboxes["control"].put(Shutdown("stop"))
+            await sched.next_idle()
+            assert producer.done and producer.end_message == Shutdown("stop")
+            assert slow.done and slow.end_message == Shutdown("stop")  # passed on at once
+        await task
+
+    asyncio.run(asyncio.wait_for(go(), 10))
+
+
+def test_a_sender_blocked_on_a_reader_that_finishes_is_released_and_its_sends_counted():
+    class TakeOne(Component):
+        def main(self):
+            while not self.data_ready():
+                self.pause()
+                yield
+            self.recv()  # and ends, its inbox full
+
+    producer, reader = Producer(per_slice=50), TakeOne()
+    reader.set_bound("inbox", 2, "block")
+    ticker = Ticker()  # something that holds keep-alive: before, this hung for ever
+    run(Pipeline(producer, reader), ticker, timeout=5)
+    inbox = reader.inboxes["inbox"].statistics()
+    assert isinstance(producer.end_message, ReaderGone)
+    assert inbox.received == 1 and inbox.received + inbox.dropped == producer.sent
+
+
+# -- Shutdown reaches what a component awaits ---------------------------------------------
+
+
+def test_shutdown_cancels_an_await_runs_finally_blocks_and_is_passed_on():
+    log: list = []
+
+    class Napper(Component):
+        def main(self):
+            try:
+                yield asyncio.sleep(30)
+                log.append("woke")
+            finally:
+                log.append("finally")
+
+    nap, after = Napper(), Collect()
+    sched = Scheduler()
+    sched.activate(Pipeline(nap, after))
+
+    async def go():
+        task = asyncio.ensure_future(sched.run_async())
+        await sched.next_idle()
+        assert nap.state is State.WAITING
+        nap.inboxes["control"].put(Shutdown("now"))
+        await asyncio.wait_for(task, 5)  # not the 30 s nap
+
+    asyncio.run(go())
+    assert log == ["finally"]
+    assert nap.state is State.FINISHED and nap.end_message == Shutdown("now")
+    assert after.end == Shutdown("now")
+
+
+def test_shutdown_cancels_a_read_on_an_idle_socket():
+    log: list = []
+
+    class LineReader(Component):
+        def __init__(self, port):
+            super().__init__()
+            self.port = port
+
+        def main(self):
+            reader, writer = yield asyncio.open_connection("127.0.0.1", self.port)
+            log.append("connected")
+            try:
+                while not self.finished():
+                    line = yield reader.readline()  # the peer never sends
+                    log.append(line)
+            except asyncio.CancelledError:
+                log.append("cancelled")
+                raise
+            finally:
+                writer.close()
+                log.append("closed")
+
+    async def go():
+        server = await asyncio.start_server(lambda r, w: None, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        comp = LineReader(port)
+        sched = Scheduler()
+        sched.activate(comp)
+        task = asyncio.ensure_future(sched.run_async())
+        while not log:  # connecting
+            await asyncio.wait_for(sched.next_idle(), 5)
+        assert comp.state is State.WAITING  # for a line that never comes
+        comp.inboxes["control"].put(Shutdown())
+        await asyncio.wait_for(task, 5)
+        server.close()
+
+    asyncio.run(go())
+    assert log == ["connected", "cancelled", "closed"]
+
+
+def test_a_component_may_catch_the_cancellation_and_end_in_its_own_way():
+    class Careful(Component):
+        def main(self):
+            try:
+                yield asyncio.sleep(30)
+            except asyncio.CancelledError:
+                self.note = "caught"
+            assert self.finished() and isinstance(self.end_message, Shutdown)
+            self.send(Shutdown("careful, passed on"), "signal")
+
+    careful, after = Careful(), Collect()
+    careful.inboxes["control"].put(Shutdown())  # there before it awaits: cancels it at once
+    run(Pipeline(careful, after), timeout=5)
+    assert careful.note == "caught" and after.end == Shutdown("careful, passed on")
+
+
+def test_a_component_already_ending_is_not_cancelled_while_it_cleans_up():
+    class Flusher(Component):
+        def main(self):
+            while not self.finished():
+                self.pause()
+                yield
+            self.flushed = yield asyncio.sleep(0.05, result="flushed")  # its cleanup
+
+    f = Flusher()
+    f.inboxes["control"].put(Shutdown())
+
+    class Again(Component):
+        def main(self):
+            while f.state is not State.WAITING:
+                yield
+            f.inboxes["control"].put(Shutdown("again"))
+
+    run(f, Again(), timeout=5)
+    assert f.flushed == "flushed"
+
+
+# -- deadlocks are found whatever else runs ---------------------------------------------------
+
+
+class Relay(Component):
+    """Sends ``n`` messages, then passes on whatever arrives (never pausing for long)."""
+
+    def __init__(self, n: int, name: str) -> None:
+        super().__init__(name=name)
+        self.n = n
+
+    def main(self):
+        for i in range(self.n):
+            self.send(i)
+        yield
+        while not self.finished():
+            self.send_many(self.recv_all())
+            self.pause()
+            yield
+
+
+def blocked_cycle() -> tuple[Relay, Relay]:
+    a, b = Relay(5, "A"), Relay(5, "B")
+    for x, y in ((a, b), (b, a)):
+        y.set_bound("inbox", 2, "block")
+        x.link((x, "outbox"), (y, "inbox"))
+    return a, b
+
+
+@pytest.mark.parametrize("beside", ["ticker", "spinner", "nothing"])
+def test_a_cycle_of_blocked_senders_is_a_deadlock_whatever_else_runs(beside):
+    class Spinner(Component):
+        def main(self):
+            while True:
+                yield  # never idle: the scheduler never waits
+
+    a, b = blocked_cycle()
+    others = {"ticker": [Ticker()], "spinner": [Spinner()], "nothing": []}[beside]
+    with pytest.raises(Deadlock, match="cycle") as info:
+        run(a, b, *others, timeout=5)
+    assert sorted(info.value.stuck) == ["A (blocked)", "B (blocked)"]
+
+
+def test_components_nothing_can_wake_are_a_deadlock_beside_a_timer():
+    with pytest.raises(Deadlock, match="nothing can ever wake") as info:
+        run(Pipeline(Source([1, 2], end=False), Collect()), Ticker(), timeout=5)
+    assert sorted(info.value.stuck) == ["Pipeline (paused)", "Pipeline[1]:Collect (paused)"]
+
+
+def test_a_component_that_outside_code_may_still_wake_is_not_a_deadlock():
+    class Door(Component):
+        """Holds a keep-alive (outside code may put into its inbox) and passes messages on."""
+
+        def main(self):
+            with self.keep_alive():
+                while not self.finished():
+                    self.send_many(self.recv_all())
+                    self.pause()
+                    yield
+
+    door, sink = Door(), Collect()
+    with pytest.raises(TimeoutError):  # waits for the outside: idle, not a deadlock
+        run(Pipeline(door, sink), Ticker(), timeout=0.3)
+
+
+def test_a_cycle_of_blocked_senders_inside_a_handle_is_reported_not_a_hang():
+    from axon import Graphline, Handle
+
+    a, b = Relay(5, "A"), Relay(5, "B")
+    for x in (a, b):
+        x.set_bound("inbox", 2, "block")
+    system = Graphline({("A", "outbox"): ("B", "inbox"), ("B", "outbox"): ("A", "inbox")},
+                       A=a, B=b)
+    with pytest.raises(Deadlock, match="cycle"):  # (as it starts, or soon after)
+        h = Handle(system)  # its feeder holds a keep-alive: before, this hung for ever
+        h.get(timeout=5)  # (nothing comes out: it returns when the run stops, raising)

@@ -11,7 +11,7 @@ from axon import (
     ChildFailed, Component, ComponentError, Graphline, Pipeline, ProducerFinished,
     RestartsExhausted, Supervisor, run,
 )
-from tests.axon.parts import Collect, Count, Echo, Fail, Forever
+from tests.axon.parts import Collect, Count, Echo, Fail, Forever, Map
 
 
 def failing_then(n_failures: int, at: int, then: type[Component] = Echo) -> Any:
@@ -152,3 +152,136 @@ def test_factories_must_be_callables_making_components() -> None:
         Supervisor([lambda: 3])  # type: ignore[list-item,return-value]
     with pytest.raises(ComponentError):  # without a supervisor, errors propagate
         run(Pipeline(Count(3), Fail(at=1), Collect()), timeout=10)
+
+
+# -- nothing a failure touches vanishes -------------------------------------------------------
+
+
+class Send(Component):
+    """Sends ``items`` all in one timeslice, then ProducerFinished."""
+
+    def __init__(self, items: list[Any]) -> None:
+        super().__init__()
+        self.items = items
+
+    def main(self) -> Generator[None, Any, None]:
+        self.send_many(self.items)
+        yield
+        self.send(ProducerFinished(), "signal")
+
+
+class Failures(Component):
+    """Keeps the ChildFailed records a supervisor reports (link its failures here)."""
+
+    Inboxes = {"inbox": "ChildFailed records", "control": "(unused)"}
+
+    def __init__(self, sup: Supervisor) -> None:
+        super().__init__()
+        self.sup = sup
+        self.records: list[ChildFailed] = []
+
+    def main(self) -> Generator[None, Any, None]:
+        sched = self.scheduler
+        assert sched is not None
+        sched.on_finish(lambda c: sched.wake(self) if c is self.sup else None)
+        while not self.sup.done or self.data_ready():
+            self.records += self.recv_all()
+            self.pause()
+            yield
+
+
+def supervise(items: list[Any], sup: Supervisor) -> tuple[Collect, Failures]:
+    out, failures = Collect(name="out"), Failures(sup)
+    failures.link((sup, "failures"), (failures, "inbox"))
+    run(Pipeline(Send(items), sup, out), failures, timeout=10)
+    return out, failures
+
+
+def test_a_batch_taking_child_loses_nothing_but_the_message_it_failed_on() -> None:
+    # Map takes whatever waits as one batch; all six arrive at once
+    sup = Supervisor([lambda: Map(int)], max_restarts=5, within=3600)
+    out, failures = supervise(["1", "2", "x", "3", "y", "4"], sup)
+    assert out.items == [1, 2, 3, 4] and isinstance(out.end, ProducerFinished)
+    assert [r.unfinished for r in failures.records] == [("x",), ("y",)]
+    assert [r.restarts for r in failures.records] == [1, 2]
+
+
+def test_every_failure_counts_against_the_budget() -> None:
+    sup = Supervisor([lambda: Map(int)], max_restarts=3, within=3600)
+    with pytest.raises(ComponentError) as info:
+        supervise(["a", "b", "c", "d", "e", "1"], sup)  # five bad inputs at once
+    assert isinstance(info.value.error, RestartsExhausted)
+    assert sup.restarts == 3
+
+
+def test_the_healthy_parts_of_a_failed_composition_hand_on_what_they_held() -> None:
+    made = [0]
+
+    def factory() -> Component:
+        made[0] += 1
+        return Pipeline(Echo(), Fail(at=5) if made[0] == 1 else Echo(), Echo())
+
+    sup = Supervisor([factory], max_restarts=3, within=3600)
+    out, failures = supervise(list(range(12)), sup)
+    assert out.items == [0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11]  # only the poison message
+    (record,) = failures.records
+    assert record.unfinished == (5,) and record.unplaced == ()
+    assert record.path == "Pipeline[1]:Supervisor[0]:Pipeline[1]:Fail"
+
+
+def test_a_replacement_built_differently_names_what_it_has_no_place_for() -> None:
+    made = [0]
+
+    def factory() -> Component:
+        made[0] += 1
+        if made[0] == 1:
+            return Pipeline(Echo(), Fail(at=5), Echo())
+        return Pipeline(Echo())  # no place for what waited in the old [1] and [2]
+
+    sup = Supervisor([factory], max_restarts=3, within=3600)
+    out, failures = supervise(list(range(12)), sup)
+    (record,) = failures.records
+    got, named = set(out.items), set(record.unplaced) | set(record.unfinished)
+    assert got | named == set(range(12)) and not got & named  # each exactly once
+
+
+def test_a_failure_while_siblings_are_stopped_counts_too() -> None:
+    class BadCleanup(Echo):
+        def main(self) -> Generator[Any, Any, None]:
+            try:
+                yield from super().main()
+            finally:
+                raise OSError("cleanup failed")
+
+    made: list[str] = []
+
+    def first_bad() -> Component:  # only the first "a" fails as it is stopped
+        made.append("a")
+        return BadCleanup() if len(made) == 1 else Echo()
+
+    sup = Supervisor({"a": first_bad, "b": failing_then(1, at=2)},
+                     strategy="one_for_all", max_restarts=1, within=3600)
+    with pytest.raises(ComponentError) as info:
+        supervise(list(range(5)), sup)  # b fails (1), then a's finally as a is stopped (2)
+    err = info.value.error
+    assert isinstance(err, RestartsExhausted) and isinstance(err.__cause__, OSError)
+    assert sup.restarts == 1
+
+
+class BadStart(Echo):
+    def on_activate(self, scheduler: Any) -> None:
+        raise LookupError("no such service")
+
+
+def test_a_child_that_fails_as_it_starts_is_restarted() -> None:
+    made: list[str] = []
+
+    def factory() -> Component:
+        made.append("bad" if len(made) < 2 else "echo")
+        return Fail(at=1) if len(made) == 1 else BadStart() if len(made) == 2 else Echo()
+
+    sup = Supervisor([factory], max_restarts=3, within=3600)
+    out, failures = supervise([0, 1, 2, 3], sup)
+    assert out.items == [0, 2, 3]
+    assert [type(r.error) for r in failures.records] == [ValueError, LookupError]
+    assert "BadStart" in failures.records[1].path

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from axon import ComponentError, Pipeline, ThreadedComponent, run
+from axon import Component, ComponentError, Pipeline, ProducerFinished, ThreadedComponent, run
 
 from .core_parts import Collect, Source
 
@@ -117,3 +117,37 @@ def test_a_bounded_inbox_in_front_of_a_thread_applies_backpressure():
     run(Pipeline(Source(range(300), per_slice=100), slow, sink), timeout=30)
     assert sink.items == list(range(300))
     assert slow.deepest <= 3
+
+
+def test_a_send_held_for_a_full_threaded_inbox_is_not_overtaken_when_the_thread_makes_room():
+    took = threading.Event()
+
+    class Taker(ThreadedComponent):
+        """Takes one message at a time (as soon as there is one), in its thread."""
+
+        def main(self) -> None:
+            self.items: list[int] = []
+            while not self.finished():
+                if self.data_ready():
+                    self.items.append(self.recv())
+                    took.set()
+                else:
+                    self.wait(timeout=0.005)
+
+    class Pusher(Component):
+        def main(self):
+            yield  # the taker's thread starts meanwhile
+            out = self.outboxes["outbox"]
+            out.push(0)
+            out.push(1)  # the inbox (2) is full now
+            out.push(2)  # held
+            assert took.wait(5)  # meanwhile the thread took 0: there is room again
+            out.push(3)  # must wait behind 2
+            self.send_many([4, 5])
+            yield
+            self.send(ProducerFinished(), "signal")
+
+    taker = Taker()
+    taker.set_bound("inbox", 2, "block")
+    run(Pipeline(Pusher(), taker), timeout=10)
+    assert taker.items == [0, 1, 2, 3, 4, 5]

@@ -27,7 +27,7 @@ from components import (
     Subprocess,
     SubprocessError,
 )
-from components.testing import Harness
+from components.testing import Harness, feed
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -111,8 +111,8 @@ def test_a_slow_child_holds_up_a_fast_producer_without_buffering_or_busy_waking(
 def test_with_unread_input_reject_and_on_error_send_unread_input_is_one_report():
     proc = Subprocess(["true"], on_error="send", unread_input="reject")
     with Harness(proc, timeout=30) as h:
-        h.feed("inbox", *[b"y" * 16_384] * 240)  # ~4 MB, within the inbox's bound of 256
-        h.feed("control", ProducerFinished())
+        # ~4 MB, within the inbox's bound of 256, and the end, delivered together
+        feed(proc, inbox=[b"y" * 16_384] * 240, control=[ProducerFinished()])
         out = h.run_until_finished()
     assert out["outbox"] == [] and out["status"] == [ProcessExited(("true",), 0)]
     assert out["signal"] == [ProducerFinished()]

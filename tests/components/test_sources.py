@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from axon import Pipeline, ProducerFinished, run
+from axon import Carousel, Graphline, Pipeline, ProducerFinished, Seq, Shutdown, run
 from components import (
     Collector,
     ConsoleReader,
@@ -56,3 +56,48 @@ def test_file_round_trip_through_a_pipeline(tmp_path):
     run(Pipeline(FileReader(src, lines=True), Map(lambda b: b.upper() + b"\n"), FileWriter(dst)),
         timeout=30)
     assert dst.read_bytes() == src.read_bytes().upper()
+
+
+# -- a source has no input to drain: ProducerFinished lets it finish what it was given ---------
+
+
+def test_a_source_told_producer_finished_still_sends_everything(tmp_path):
+    path = tmp_path / "data.bin"
+    path.write_bytes(bytes(range(256)) * 40)
+    for source, expected in [
+        (IterableSource(range(1000), chunk=10), list(range(1000))),
+        (FileReader(path, chunk_size=100), None),
+    ]:
+        out = run_component(source, control=[PF])
+        if expected is None:
+            assert b"".join(out["outbox"]) == path.read_bytes()
+        else:
+            assert out["outbox"] == expected
+        assert out["signal"] == [PF]
+
+
+def test_shutdown_still_stops_a_source_early():
+    out = run_component(IterableSource(range(10**6), chunk=10), control=[Shutdown()])
+    assert len(out["outbox"]) == 10 and out["signal"] == [Shutdown()]
+
+
+def test_a_carousel_of_sources_gives_each_job_its_whole_output():
+    # each job makes a source; the next job (or the end of the jobs) tells the running one
+    # ProducerFinished, which must not cut it short
+    out = Collector()
+    run(Graphline(
+        JOBS=IterableSource([1000, 3, 300, 1]),
+        W=Carousel(lambda n: IterableSource(range(n), chunk=10)),
+        OUT=out,
+        linkages={("JOBS", "outbox"): ("W", "next"), ("JOBS", "signal"): ("W", "control"),
+                  ("W", "outbox"): ("OUT", "inbox"), ("W", "signal"): ("OUT", "control")},
+    ), timeout=30)
+    assert out.items == [*range(1000), *range(3), *range(300), *range(1)]
+
+
+def test_a_seq_of_sources_told_producer_finished_runs_each_to_its_end():
+    out = Collector()
+    seq = Seq(IterableSource("abc", chunk=1), IterableSource("de", chunk=1))
+    seq.inboxes["control"].put(PF)  # passed to each in turn
+    run(Pipeline(seq, out), timeout=10)
+    assert out.items == list("abcde")

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from axon import Component, ComponentError, Deadlock, ProducerFinished
-from components import Map
+from components import Delay, Map
 from components.testing import FakeClock, Harness, feed, run_component
 
 
@@ -64,3 +64,11 @@ def test_the_harness_waits_for_real_io_without_polling():
         used = time.process_time() - cpu0
         assert h.take() == ["woke"]
     assert used < 0.02, f"{used * 1000:.1f} ms of CPU while waiting 1 s"
+
+
+def test_harness_feed_runs_the_component_so_time_moves_from_the_moment_it_took_them():
+    clock = FakeClock()
+    with Harness(Delay(0.5, clock=clock), clock=clock) as h:
+        h.feed("inbox", "x")
+        h.advance(0.5)
+        assert h.take() == ["x"]

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from collections import deque
 
-from axon import ProducerFinished, Shutdown
-from components import Batch, Delay, Periodic, RateLimiter, Timed
+import pytest
+
+from axon import Deadlock, Pipeline, ProducerFinished, Shutdown, run
+from components import (
+    Batch,
+    Collector,
+    Delay,
+    IterableSource,
+    Periodic,
+    RateLimiter,
+    Timed,
+)
 from components.testing import FakeClock, Harness, run_component
 
 PF = ProducerFinished()
@@ -154,3 +164,21 @@ def test_a_timed_stage_is_a_start_and_a_step():
         h.advance(0.4)
         assert h.take() == ["b"] and h.finished  # then the end goes on
         assert h.outputs["signal"] == [ProducerFinished()]
+
+
+def test_periodic_told_producer_finished_finishes_its_count_or_ends_if_endless():
+    clock = FakeClock()
+    out = run_component(Periodic(0.25, count=4, clock=clock), clock=clock, control=[PF])
+    assert out["outbox"] == [0, 1, 2, 3] and out["signal"] == [PF]
+    out = run_component(Periodic(0.25, clock=clock), clock=clock, control=[PF])
+    assert out["outbox"] == [] and out["signal"] == [PF]
+
+
+def test_components_nothing_can_wake_are_a_deadlock_even_beside_a_periodic():
+    class NoEnd(IterableSource):
+        def main(self):  # sends its items, never an end
+            self.send_many(self.iterable)
+            yield
+
+    with pytest.raises(Deadlock, match="nothing can ever wake.*Collector"):
+        run(Pipeline(NoEnd([1]), Collector()), Pipeline(Periodic(0.01), Collector()), timeout=5)
