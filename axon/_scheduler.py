@@ -59,6 +59,7 @@ __all__ = ["Scheduler", "SchedulerStatistics", "run", "run_async"]
 _RUNNABLE = State.RUNNABLE
 _PAUSED = State.PAUSED
 _BLOCKED = State.BLOCKED
+_NEW = State.NEW
 _ASLEEP: Any = object()  # Scheduler._receive put the task to sleep without resuming it
 
 
@@ -678,7 +679,8 @@ class Scheduler:
         scheduler's hooks or is a named service (anyone may link to it, as to a
         Backplane), nor one woken by such a component, and so on.  "X can wake Y": X sends to Y's inboxes, or Y sends
         to X (X's end releases or tells Y), or X is Y's child (its end wakes Y), or Y is
-        X's child (compositions tell their children things)."""
+        X's child (compositions tell their children things).  A component with a linked sender
+        that has not started yet is not counted: outside code may still activate it."""
         holders = self._holders
         named = {id(s) for s in self.services.values()}  # (anyone may link to them by name)
         named.update(id(s[0]) for s in self.services.values() if type(s) is tuple and s)
@@ -690,7 +692,9 @@ class Scheduler:
                 continue
             state = t.state
             if ((state is _PAUSED or state is _BLOCKED) and id(c) not in holders
-                    and not c._woken_unseen and id(c) not in named):
+                    and not c._woken_unseen and id(c) not in named
+                    and not any(w.state is _NEW for w in t.wakers)):
+                # (a linked sender not started yet may be activated by outside code later)
                 asleep.add(t)
             else:
                 alive.append(t)

@@ -466,6 +466,8 @@ class TCPServer(Stage):
         self._ended: set[int] = set()  # pairs with a finished member, to look at
         self._closing: set[int] = set()  # pairs the server is closing (failure, Shutdown)
         self._count = 0
+        self._adopting: Component | None = None  # a protocol being started (see _adopt)
+        self._adopt_error: BaseException | None = None
 
     def main(self) -> Generator[Any, Any, None]:
         loop = asyncio.get_running_loop()
@@ -528,9 +530,16 @@ class TCPServer(Stage):
             return
         if self.protocol_backlog is not None:
             _bound_data_inboxes(proto, self.protocol_backlog)
+        # it activates as it is adopted, and its on_activate may raise: child_failed takes
+        # that failure in charge (self._adopting) and it is refused below
+        self._adopting, self._adopt_error = proto, None
         try:
-            self.add_child(proto, f"protocol{n}")  # activates it: its on_activate runs
-        except Exception as exc:  # noqa: BLE001 - contained: reported as ProtocolFailed
+            self.add_child(proto, f"protocol{n}")
+        finally:
+            self._adopting = None
+        exc = self._adopt_error
+        if exc is not None:
+            self._adopt_error = None
             path = proto.path
             if self.scheduler is not None:
                 self.scheduler.stop(proto)  # whatever of it did start
@@ -596,6 +605,9 @@ class TCPServer(Stage):
         top: Component | None = child
         while top is not None and top.parent is not self:
             top = top.parent
+        if top is not None and top is self._adopting:  # failed as it started: see _adopt
+            self._adopt_error = exc
+            return True
         key = self._pair_of.get(id(top))
         if key is None:
             return False

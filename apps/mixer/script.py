@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,7 @@ class _State:
     t0: float = 0.0
     next: int = 0
     unanswered: deque[Exchange] = field(default_factory=deque)
+    hung_up: bool = False
 
 
 class ScriptedClient(Timed):
@@ -75,6 +76,15 @@ class ScriptedClient(Timed):
     def start(self) -> None:
         self._run.t0 = self.clock.now()
 
+    def main(self) -> Generator[Any, Any, None]:
+        try:
+            yield from super().main()
+        finally:  # ended by a Shutdown (or its readers gone): the connection goes with it
+            sched = self.scheduler
+            for child in self.children:
+                if sched is not None and not child.done:
+                    sched.stop(child)
+
     def _connect(self, address: tuple[str, int]) -> None:
         self.address = address
         client = TCPClient(address[0], address[1], name="ControlClient")
@@ -105,8 +115,10 @@ class ScriptedClient(Timed):
                 self.send(f"  {ex.at:5.2f} s  {ex.command:<26} -> {ex.reply}  "
                           f"({ex.rtt * 1000:.1f} ms)", "log")
         if end is not None:
-            self.send(ProducerFinished("script over"), "hangup")  # close our side too
-            return True
+            if not st.hung_up:
+                st.hung_up = True
+                self.send(ProducerFinished("script over"), "hangup")  # close our side too
+            return self.children_done()  # (a finishing child wakes us to look again)
         if self.address is None:
             return False  # waiting for the control port
         out = self.outboxes["commands"]

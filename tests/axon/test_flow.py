@@ -51,7 +51,7 @@ class Intake(Component):
     def main(self) -> Generator[Any, Any, None]:
         outside = self.outside
         with self.keep_alive():
-            while not self.stop:
+            while not self.stop and not self.finished():
                 n = 0
                 while outside and (free := self.room(limit=self.limit)) > 0:
                     for _ in range(min(free, len(outside))):
@@ -60,6 +60,8 @@ class Intake(Component):
                 self.log.append(("fed", n))
                 self.pause()
                 yield
+        if self.end_message is not None:
+            self.log.append(("ended", type(self.end_message).__name__))
 
 
 class Ticked(Component):
@@ -207,7 +209,8 @@ def test_the_readers_end_releases_the_intake():
         await settle(sched, task)
 
     log = run_flow(Quits([], "recv"), body)
-    assert log == [("fed", 0), ("fed", 3), ("quit", 0), ("fed", 7)]
+    # its reader gone, nothing will take what it brings in: it is told so, and ends
+    assert log == [("fed", 0), ("fed", 3), ("quit", 0), ("ended", "ReaderGone")]
 
 
 def test_an_intake_waiting_for_room_costs_no_timeslices():

@@ -466,9 +466,6 @@ class Stream(Component):
         self.send(ProducerFinished(), "signal")
 
 
-@pytest.mark.xfail(strict=True, reason="needs the core's release of a sender blocked on a "
-                   "full inbox when its receiver finishes, its later sends counted as dropped "
-                   "(issue 10, items 3 and 5)")
 def test_a_protocol_blocked_on_a_reset_connection_is_released_and_the_server_ends():
     server = TCPServer(lambda: Stream(2048), host=HOST, port=0)
     conns: list[TCPConnection] = []
