@@ -359,7 +359,7 @@ class NatsConnection(Component):
                     yield
                 self.status = ConnectionState.CLOSING
                 with contextlib.suppress(Exception):
-                    yield asyncio.wait_for(nc.close(), 5.0)
+                    yield _close_within(nc, 5.0)
                 closed_cleanly = True
                 self._set_state(ConnectionState.CLOSED)
                 for ev in self.recv_all("changes"):
@@ -414,6 +414,13 @@ def _abort(nc: Any) -> None:
 
 
 _CLOSING: set[asyncio.Task[None]] = set()
+
+
+async def _close_within(nc: Any, seconds: float) -> None:
+    """nats-py's close, given ``seconds``.  (The close coroutine is made only once this
+    runs: a wait cancelled before it starts leaves no coroutine that was never awaited.)"""
+    async with asyncio.timeout(seconds):
+        await nc.close()
 
 
 async def _quietly(coro: Any) -> None:
