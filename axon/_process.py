@@ -652,7 +652,10 @@ class _ChildEnd(CrossingEnd):
     def child_failed(self, child: Component, exc: BaseException) -> bool:
         """Scheduler hook: a component in here failed; report it and stop."""
         if self._failed is None:
-            self._failed = (child.path[len(self.comp.path):], exc)
+            root = getattr(self.comp, "path_root", self.comp)  # (a pool's numbering wrapper)
+            path = child.path
+            rest = path[len(root.path):] if path.startswith(root.path) else ""
+            self._failed = (rest, exc)
             self._kick()
         return True
 
