@@ -17,6 +17,8 @@ from ._instrument import Instrument
 from ._introspector import Introspector
 from ._message import EndSignal, ProducerFinished, Shutdown
 from ._pipeline import Pipeline
+from ._pool import LostMessage, OnLost, PoolStatistics, WorkerPool
+from ._process import ChildProcess, ProcessDied, ProcessStatistics, RemoteError
 from ._scheduler import Scheduler, SchedulerStatistics, run, run_async
 from ._seq import Seq
 from ._services import ServiceError, ServiceRegistry
@@ -36,6 +38,7 @@ __all__ = [
     "BoxStatistics",
     "Carousel",
     "ChildFailed",
+    "ChildProcess",
     "Codec",
     "codec_for",
     "CodecError",
@@ -60,15 +63,21 @@ __all__ = [
     "LinkError",
     "LinkInfo",
     "LinkKind",
+    "LostMessage",
     "MsgpackCodec",
+    "OnLost",
     "Outbox",
     "PickleCodec",
     "Pipeline",
     "Policy",
+    "PoolStatistics",
+    "ProcessDied",
+    "ProcessStatistics",
     "ProducerFinished",
     "Profiler",
     "PublishTo",
     "RECEIVE",
+    "RemoteError",
     "RestartsExhausted",
     "run",
     "run_async",
@@ -78,8 +87,8 @@ __all__ = [
     "ServiceError",
     "ServiceRegistry",
     "Shutdown",
-    "Snapshot",
     "snapshot",
+    "Snapshot",
     "State",
     "Strategy",
     "SubscribeTo",
@@ -87,4 +96,5 @@ __all__ = [
     "ThreadedComponent",
     "ThreadStopped",
     "to_dot",
+    "WorkerPool",
 ]

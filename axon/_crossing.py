@@ -21,7 +21,8 @@ Design notes
    coming back) carries ``ProducerFinished`` and ``Shutdown``; its messages are sent only
    when no data box has messages still waiting for credit, and the receiving end delivers
    frames strictly in order, stopping at the first that had to wait for room.  So
-   everything sent before an end of stream arrives before it.
+   everything sent before an end of stream arrives before it.  ``Shutdown`` means stop
+   now: it goes at once, and is delivered ahead of data still waiting for room.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from typing import Any
 
 from ._box import Outbox, Policy
 from ._component import Component
+from ._message import EndSignal, Shutdown
 from ._wire import Codec, CodecError, DecodeError, EncodeError, FrameReader, frame
 
 __all__ = ["CrossingEnd", "Kind"]
@@ -72,15 +74,20 @@ class CrossingEnd(Component):
     """A component whose outgoing inboxes and incoming outboxes continue across a pipe.
 
     Subclasses call :meth:`_cross_open` once, then :meth:`_cross_step` every timeslice,
-    and handle the frames other than ``DATA`` and ``CREDIT`` in :meth:`_on_frame`.
+    and handle the frames other than ``DATA`` and ``CREDIT`` in :meth:`_on_frame`.  The
+    delivery of what arrives may be left to another component (``deliverer``), which
+    then calls :meth:`_deliver_step` in its own timeslices: waiting for room there never
+    stops this end from taking and sending (see ``_ChildEnd`` in axon/_process.py).
     """
 
     # -- set-up -------------------------------------------------------------------------------
 
     def _cross_open(self, rfd: int, wfd: int, codec: Codec, window: int,
-                    sends: Sequence[str], receives: Sequence[str], end_box: str | None) -> None:
+                    sends: Sequence[str], receives: Sequence[str], end_box: str | None,
+                    recv_end: str | None, deliverer: Component | None = None) -> None:
         """Start crossing: messages of inboxes ``sends`` go out (``end_box`` among them is
-        the end box), frames for outboxes ``receives`` come in."""
+        the end box), frames for outboxes ``receives`` come in (``recv_end`` the end box
+        of the far side)."""
         self._codec = codec
         self._window = window
         self._rfd = rfd
@@ -88,6 +95,8 @@ class CrossingEnd(Component):
         self._send_names = tuple(sends)
         self._recv_names = tuple(receives)
         self._end_index = sends.index(end_box) if end_box in sends else -1
+        self._recv_end = receives.index(recv_end) if recv_end in receives else -1
+        self.forwarded_end: EndSignal | None = None  # the last end sent on the end box
         self._credit = [window] * len(sends)
         self._owed = [0] * len(receives)  # delivered, credit not yet granted
         self._deferred = [0] * len(receives)  # delivered maybe-held: granted next step
@@ -103,9 +112,11 @@ class CrossingEnd(Component):
         self._outbuf = bytearray()
         self._frames: list[bytes] = []
         self._writer_on = False
-        self._eof = False  # the far end closed (or the pipe broke)
+        self._eof = False  # the far end closed its pipe to us (all it wrote is read)
+        self._write_closed = False  # the far end closed its pipe from us (EPIPE)
         self._wake_set: tuple[str, ...] | None = None
-        self._outboxes_by_index = [self.outboxes[n] for n in receives]
+        self._deliverer = deliverer if deliverer is not None else self
+        self._outboxes_by_index = [self._deliverer.outboxes[n] for n in receives]
         for fd in (rfd, wfd):
             os.set_blocking(fd, False)
         widen_pipe(wfd)
@@ -147,7 +158,7 @@ class CrossingEnd(Component):
             self._kick()
             return
         incoming = self._incoming
-        kick = False
+        kick = deliver = False
         for p in payloads:
             self.frames_in += 1
             if p[0] == Kind.CREDIT:
@@ -159,22 +170,27 @@ class CrossingEnd(Component):
                     kick = True
             else:
                 incoming.append(p)
-                kick = True
+                deliver = True
         if kick:
             self._kick()
+        if deliver:
+            self._kick(self._deliverer)
 
     def _on_writable(self) -> None:
         self._flush()
         if not self._outbuf:
             self._kick()
 
-    def _kick(self) -> None:
+    def _kick(self, comp: Component | None = None) -> None:
         sched = self._scheduler
         if sched is not None:
-            sched.wake(self)
+            sched.wake(comp if comp is not None else self)
 
     def _on_eof(self) -> None:
         """The far end closed its pipe (subclasses decide what that means)."""
+
+    def _on_broken(self) -> None:
+        """The far end stopped reading (subclasses decide what that means)."""
 
     def _on_corrupt(self, exc: DecodeError) -> None:
         """A frame could not be read; the crossing is unusable (subclasses report it)."""
@@ -190,6 +206,15 @@ class CrossingEnd(Component):
 
         Returns True if it must run again next round without waiting for a wake-up
         (credit to grant for a delivery that may have waited for room, or frames left).
+        """
+        again = self._deliver_step()
+        self._take_outgoing()
+        self._write()
+        return again
+
+    def _deliver_step(self) -> bool:
+        """In the deliverer's timeslice: deliver what arrived, in order, and queue the
+        credit it earns.  True if it must run again next round (see :meth:`_cross_step`).
         """
         frames = self._frames
         owed = self._owed
@@ -229,9 +254,24 @@ class CrossingEnd(Component):
             if n:
                 frames.append(frame(bytes((Kind.CREDIT, i)) + _U32.pack(n)))
                 owed[i] = 0
-        self._take_outgoing()
-        self._write()
         return again
+
+    def _shutdown_first(self) -> None:
+        """Delivery waits for room: a Shutdown behind it goes ahead (stop now).  For the
+        sending end, while its deliverer waits."""
+        e = self._recv_end
+        if e < 0:
+            return
+        for p in list(self._incoming):
+            if p[0] == Kind.DATA and p[1] == e:
+                msgs = self._codec.decode_batch(memoryview(p)[2:])
+                if any(isinstance(m, Shutdown) for m in msgs):
+                    self._incoming.remove(p)
+                    self._received[e] += len(msgs)
+                    push = self._outboxes_by_index[e].push
+                    for m in msgs:
+                        push(m)
+                    return
 
     def _deliver(self, ob: Outbox[Any], msgs: list[Any]) -> bool:
         """Deliver ``msgs`` on ``ob``; True if all are in place now (none had to wait)."""
@@ -261,21 +301,24 @@ class CrossingEnd(Component):
             if i == end:
                 continue
             q = inboxes[name].queue
-            if not q:
-                continue
-            c = credit[i]
-            if c <= 0:
+            while q and credit[i] > 0:
+                c = credit[i]
+                # (taking makes room, which may let blocked senders refill the box at
+                # once: hence the loop, and the look at q afterwards)
+                batch = self.recv_all(name) if len(q) <= c else [
+                    self.recv(name) for _ in range(c)]
+                credit[i] = c - len(batch)
+                self._encode(i, batch)
+            if q:
                 backlog = True
-                continue
-            if len(q) <= c:
-                batch = self.recv_all(name)
-            else:
-                batch = [self.recv(name) for _ in range(c)]
-                backlog = True
-            credit[i] = c - len(batch)
-            self._encode(i, batch)
-        if end >= 0 and not backlog and inboxes[names[end]].queue:
-            self._encode(end, self.recv_all(names[end]))
+        if end >= 0:
+            q = inboxes[names[end]].queue
+            if q and (not backlog or any(isinstance(m, Shutdown) for m in q)):
+                batch = self.recv_all(names[end])
+                for m in batch:
+                    if isinstance(m, EndSignal):
+                        self.forwarded_end = m
+                self._encode(end, batch)
         # sleep only on the boxes it can take from now (else a waiting message would keep
         # it runnable: busy waiting); credit arriving wakes it (_on_readable)
         wake = tuple(n for i, n in enumerate(names)
@@ -314,7 +357,7 @@ class CrossingEnd(Component):
         self.frames_out += len(frames)
         data = frames[0] if len(frames) == 1 else b"".join(frames)
         frames.clear()
-        if self._eof and self._wfd < 0:
+        if self._write_closed:
             return
         if self._outbuf:
             self._outbuf += data
@@ -352,21 +395,22 @@ class CrossingEnd(Component):
             self._loop.remove_writer(self._wfd)
 
     def _broken(self, exc: OSError) -> None:
-        """The far end is gone (EPIPE): nothing more can be written."""
+        """The far end no longer reads (EPIPE): nothing more can be written.  (What it
+        wrote before may still wait to be read: that is for the read side to see.)"""
         if exc.errno not in (errno.EPIPE, errno.ECONNRESET, errno.EBADF):
             raise exc
         self._outbuf.clear()
         if self._writer_on:
             self._writer_on = False
             self._loop.remove_writer(self._wfd)
-        self._eof = True
-        self._on_eof()
+        self._write_closed = True
+        self._on_broken()
 
     def _flush_blocking(self, timeout: float) -> bool:
         """Write what is left, waiting up to ``timeout`` s (at the very end); True if done."""
         self._write()
         deadline = time.monotonic() + timeout
-        while self._outbuf and not self._eof:
+        while self._outbuf and not self._write_closed:
             left = deadline - time.monotonic()
             if left <= 0:
                 return False

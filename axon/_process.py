@@ -38,11 +38,11 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable, Generator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._box import BoxSpec, Policy
-from ._component import Component
+from ._component import Component, State
 from ._crossing import CrossingEnd, Kind
 from ._errors import AxonError, ComponentError
 from ._scheduler import Scheduler
@@ -295,7 +295,7 @@ class ChildProcess(CrossingEnd):
 
     def ask_snapshot(self) -> None:
         """Ask the running child for a fresh snapshot (it arrives in a few ms)."""
-        if self._pid is not None and not self._eof and hasattr(self, "_codec"):
+        if self._pid is not None and not self._write_closed and hasattr(self, "_codec"):
             self._send_frame(Kind.ASK)
             self._write()
 
@@ -325,7 +325,19 @@ class ChildProcess(CrossingEnd):
         finally:
             self._stop_child()
         if failure is not None:
+            if hasattr(self, "_codec"):  # a replacement (Supervisor) inherits the end it had
+                self.end_message = self.forwarded_end
+            self._release_senders()
             raise failure
+
+    def _release_senders(self) -> None:
+        """Failing: senders waiting for room in our bounded inboxes put their messages in
+        them now (unbounded), where a replacement (Supervisor) is handed them."""
+        sched = self._scheduler
+        for ib in self._inboxes.values():
+            if ib.blocked and sched is not None:
+                ib.set_bound(None)
+                sched.unblock(ib)
 
     def _start(self) -> None:
         ctx = multiprocessing.get_context(self.start_method)
@@ -350,7 +362,7 @@ class ChildProcess(CrossingEnd):
         self._exit_future = loop.create_future()
         loop.add_reader(proc.sentinel, self._on_exit)
         self._cross_open(from_child_r.fileno(), to_child_w.fileno(), self.codec, self.window,
-                         tuple(self.inboxes), tuple(self.outboxes), END_IN)
+                         tuple(self.inboxes), tuple(self.outboxes), END_IN, END_OUT)
 
     def _on_exit(self) -> None:
         """The loop saw the process end (its sentinel became readable)."""
@@ -512,8 +524,6 @@ def _rebuild(rec: dict[str, Any], pid: int | None, place: str) -> BaseException:
 def _with_links(final: Any, hello: Any) -> Any:
     """The final snapshot (counts) with the links of the first (finished components have
     dropped theirs)."""
-    from dataclasses import replace
-
     return replace(final, links=final.links or hello.links)
 
 
@@ -612,7 +622,10 @@ def _report_now(wfd: int, rec: dict[str, Any]) -> None:
 
 
 class _ChildEnd(CrossingEnd):
-    """In the child: the parent of the component, whose boxes it links to the pipes."""
+    """In the child: the parent of the component, whose outboxes it sends to the parent
+    process; what arrives for the component's inboxes is delivered by a second child, a
+    :class:`_Feeder`, so that waiting for room in a slow component's inbox never stops the
+    component's output from leaving (which would leave the component waiting on it)."""
 
     Inboxes: dict[str, str | BoxSpec] = {}
     Outboxes: dict[str, str | BoxSpec] = {}
@@ -628,22 +641,22 @@ class _ChildEnd(CrossingEnd):
         self._failed: tuple[str, BaseException] | None = None
         self._asked = False
         w = config.window
-        for n in config.outboxes:  # what the component sends comes in here...
+        for n in config.outboxes:  # what the component sends comes in here
             if n == END_OUT:
                 self.add_inbox(n, f"the component's {n}")
             else:
                 self.add_inbox(n, f"the component's {n}", w, Policy.BLOCK)
-        for n in config.inboxes:  # ...and what the parent sends goes out here
-            self.add_outbox(n, f"to the component's {n}")
+        self.feeder = feeder = _Feeder(self, config.inboxes)
         self.add_child(comp, 0)
+        self.add_child(feeder, "feeder")
         for n in config.inboxes:
-            self.link((self, n), (comp, n))
+            self.link((feeder, n), (comp, n))
         for n in config.outboxes:
             self.link((comp, n), (self, n))
         for n in config.inboxes:  # credit is granted as messages are delivered: a bound
             if n == END_IN:       # on the inboxes they reach keeps memory bounded here
                 continue
-            for t in self.outboxes[n].targets:
+            for t in feeder.outboxes[n].targets:
                 if t.size is None:
                     t.set_bound(w, Policy.BLOCK)
                 elif t.policy is Policy.ERROR:  # (enforced at the parent's side)
@@ -664,31 +677,34 @@ class _ChildEnd(CrossingEnd):
         codec = codec_for(config.codec)
         rfd, wfd = self._fds
         self._cross_open(rfd, wfd, codec, config.window, config.outboxes, config.inboxes,
-                         END_OUT)
+                         END_OUT, END_IN, self.feeder)
         self._send_frame(Kind.HELLO, pickle.dumps(self._describe()))
+        comp, feeder = self.comp, self.feeder
         try:
             with self.keep_alive():  # the parent's pipe wakes us
                 while self._failed is None:
+                    if self._incoming and feeder.state is State.BLOCKED:
+                        self._shutdown_first()
                     try:
-                        again = self._cross_step()
+                        self._take_outgoing()
                     except CodecError as exc:
                         self._failed = ("", exc)
                         break
                     if self._asked:
                         self._asked = False
                         self._send_frame(Kind.HELLO, pickle.dumps(self._describe()))
-                        self._write()
-                    if self.children_done() and not any(self._inboxes[n].queue
-                                                         for n in self._send_names):
+                    self._write()
+                    if comp.done and not any(self._inboxes[n].queue for n in self._send_names):
                         break
-                    if not again:
-                        self.pause()
+                    self.pause()
                     yield
+            sched = self._scheduler
+            if sched is not None:
+                sched.stop(feeder)  # (what it still holds was for a finished component)
             if self._failed is not None:
                 rest, exc = self._failed
-                sched = self._scheduler
-                if sched is not None and not self.comp.done:
-                    sched.stop(self.comp)
+                if sched is not None and not comp.done:
+                    sched.stop(comp)
                 for i, n in enumerate(self._send_names):  # what it sent before failing
                     batch = self.recv_all(n)
                     if batch:
@@ -702,22 +718,37 @@ class _ChildEnd(CrossingEnd):
             self._cross_close()
 
     def _on_eof(self) -> None:
+        """The parent closed its pipe (or died): stop quietly."""
         task = self.run_task
         if task is not None and not task.done():
             task.cancel()
 
+    _on_broken = _on_eof
+
     def _on_frame(self, kind: int, payload: bytes) -> bool:
         if kind == Kind.ASK:
             self._asked = True
+            self._kick()
         return True
 
-    def _describe(self) -> dict[str, Any]:
+    def _snapshot(self) -> Any:
+        """A snapshot of the component, with paths as if it ran on its own."""
         from ._inspect import snapshot
 
-        return {"pid": os.getpid(), "snapshot": snapshot(self.comp)}
+        snap = snapshot(self.comp)
+        root = snap.components[0]
+        cut = len(root.path) - len(root.name)
+        comps = tuple(replace(c, path=c.path[cut:], depth=c.depth - root.depth,
+                              parent=None if c is root else c.parent,
+                              label=None if c is root else c.label)
+                      for c in snap.components)
+        return replace(snap, components=comps)
+
+    def _describe(self) -> dict[str, Any]:
+        return {"pid": os.getpid(), "snapshot": self._snapshot()}
 
     def _report(self) -> dict[str, Any]:
-        from ._inspect import _walk, component_id, snapshot
+        from ._inspect import _walk, component_id
 
         profile = None
         p = self.profiler
@@ -725,4 +756,27 @@ class _ChildEnd(CrossingEnd):
             profile = {component_id(c): (p.timeslices.get(c, 0), p.seconds.get(c, 0.0),
                                          p.sent.get(c))
                        for c in _walk([self.comp], live_only=False)}
-        return {"pid": os.getpid(), "snapshot": snapshot(self.comp), "profile": profile}
+        return {"pid": os.getpid(), "snapshot": self._snapshot(), "profile": profile}
+
+
+class _Feeder(Component):
+    """In the child: delivers what arrives from the parent into the component's inboxes
+    (waiting for room when they are full) and earns the credit that sends more."""
+
+    Inboxes: dict[str, str | BoxSpec] = {}
+    Outboxes: dict[str, str | BoxSpec] = {}
+
+    def __init__(self, end: _ChildEnd, names: tuple[str, ...]) -> None:
+        super().__init__(name="Feeder")
+        self.end = end
+        for n in names:
+            self.add_outbox(n, f"to the component's {n}")
+
+    def main(self) -> Generator[Any, Any, None]:
+        end = self.end
+        while True:
+            again = end._deliver_step()
+            end._write()
+            if not again:
+                self.pause()
+            yield
