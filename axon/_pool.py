@@ -288,16 +288,6 @@ class WorkerPool(Component):
                     else:
                         out.push(result)
                         self._in_flight -= 1
-                if self.ordered:
-                    while True:
-                        if next_out in done:
-                            out.push(done.pop(next_out))
-                        elif next_out in skipped:
-                            skipped.discard(next_out)
-                        else:
-                            break
-                        next_out += 1
-                        self._in_flight -= 1
                 # 2. failed workers: restart them and see to what they held
                 while self._failures and giving_up is None:
                     child, exc = self._failures.popleft()
@@ -314,11 +304,12 @@ class WorkerPool(Component):
                             self._scheduler.stop(old)  # type: ignore[union-attr]
                         unsent = {seq for seq, _ in old.inboxes["inbox"].queue}
                         old.inboxes["inbox"].queue.clear()
+                        resend: list[tuple[int, Any]] = []
                         for seq in sorted(held[i]):
                             msg = held[i][seq]
                             del owner[seq]
                             if seq in unsent or self.on_lost is OnLost.RESEND:
-                                again.append((seq, msg))
+                                resend.append((seq, msg))
                                 if seq not in unsent:
                                     self._resent += 1
                             else:
@@ -332,11 +323,29 @@ class WorkerPool(Component):
                         self.remove_child(old)
                         self._add_worker(label)
                         if ended_workers and end is not None:
+                            # the others have their end: its successor takes them all
+                            for seq, msg in resend:
+                                held[i][seq] = msg
+                                owner[seq] = i
+                                self.send((seq, msg), f"to_{label}")
+                            self._dispatched += len(resend)
                             self.send(end, f"end_{label}")
+                        else:
+                            again.extend(resend)
                     again = deque(sorted(again, key=lambda p: p[0]))
                     pushes = [self.outboxes[f"to_{label}"].push for label in labels]
                 if giving_up is not None:
                     break
+                if self.ordered:  # (after the failures: a lost message lets later ones out)
+                    while True:
+                        if next_out in done:
+                            out.push(done.pop(next_out))
+                        elif next_out in skipped:
+                            skipped.discard(next_out)
+                        else:
+                            break
+                        next_out += 1
+                        self._in_flight -= 1
                 # 3. the end of the stream
                 for msg in self.recv_all("control"):
                     if isinstance(msg, EndSignal) and end is None:
@@ -359,9 +368,10 @@ class WorkerPool(Component):
                         next_seq += k
                         self._in_flight += k
                         self._place(batch, held, owner, pushes)
-                # 5. the end, once every result is out: to the workers, then on
-                if (end is not None and not ended_workers and self._in_flight == 0
-                        and not again and not self.data_ready("inbox")):
+                # 5. the end, once every message is out to a worker: to the workers (each
+                # answers what it holds first), then on once they have finished
+                if (end is not None and not ended_workers and not again
+                        and not self.data_ready("inbox")):
                     ended_workers = True
                     for label in labels:
                         self.send(end, f"end_{label}")
