@@ -37,6 +37,12 @@ def component_id(comp: Component) -> str:
     return f"c{id(comp):x}"
 
 
+def child_id(stand_in: ChildProcess, cid: str) -> str:
+    """The id in this process's snapshots of component ``cid`` of ``stand_in``'s child."""
+    pid = stand_in.pid
+    return f"p{pid}_{cid}" if pid is not None else f"{component_id(stand_in)}_{cid}"
+
+
 def box_id(box: Box) -> str:
     return f"{component_id(box.owner)}.{box.name}"
 
@@ -182,7 +188,7 @@ def _in_child(stand_in: ChildProcess, info: ComponentInfo, live_only: bool
     if child is None or not child.components:
         return replace(info, process=stats), [], []
     pid = stats.pid
-    prefix = f"p{pid}_" if pid is not None else f"{info.id}_"
+    prefix = child_id(stand_in, "")
     root = child.components[0]
     cut = len(root.path)
 
@@ -332,6 +338,8 @@ class Profiler(Instrument):
     ``scheduler.add_instrument(Profiler())``; read :attr:`timeslices`, :attr:`seconds` and
     :attr:`sent` (keyed by component; ``sent`` is taken as each one finishes, while the
     links it sent through still exist).  Costs two clock reads per timeslice while added.
+    A :class:`~axon.ChildProcess` started while it is added has its child profile what
+    runs there too (see :meth:`~axon.ChildProcess.child_profile`).
     """
 
     def __init__(self) -> None:
@@ -340,6 +348,10 @@ class Profiler(Instrument):
         self.sent: dict[Component, int | None] = {}
         self._t0 = 0.0
         self._clock = time.perf_counter
+
+    def component_started(self, component: Component) -> None:
+        if isinstance(component, ChildProcess):  # its child profiles what runs there
+            component.profile_child = True
 
     def before_timeslice(self, component: Component) -> None:
         self._t0 = self._clock()

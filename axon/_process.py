@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.machinery
 import importlib.util
 import multiprocessing
 import os
@@ -426,6 +427,12 @@ class ChildProcess(CrossingEnd):
                else f"was killed by {_signal_name(-code)}" if code < 0
                else f"exited with status {code}")
         sent, _ = self.counts()
+        if self._hello is None:  # (multiprocessing prints why on the child's stderr)
+            return ProcessDied(
+                f"the child process {self._pid} for {self.name} {how} while starting, before "
+                "it could make the component (see its stderr; as with multiprocessing, the "
+                "main module must be importable: a script file, with its system started "
+                "under `if __name__ == '__main__':`)", self._pid, code)
         return ProcessDied(
             f"the child process {self._pid} running {self.name} {how} before it finished "
             f"({sum(sent.values())} messages had been sent to it)", self._pid, code)
@@ -523,8 +530,16 @@ def _rebuild(rec: dict[str, Any], pid: int | None, place: str) -> BaseException:
 
 def _with_links(final: Any, hello: Any) -> Any:
     """The final snapshot (counts) with the links of the first (finished components have
-    dropped theirs)."""
-    return replace(final, links=final.links or hello.links)
+    dropped theirs), counted again where they lead straight to a component's inbox."""
+    if final.links:
+        return final
+    leaf_inboxes = {b.id: b for c in final.components if not c.children for b in c.inboxes}
+    links = []
+    for lk in hello.links:
+        box = leaf_inboxes.get(lk.sink)
+        count = box.arrived if box is not None and lk.count is not None else None
+        links.append(replace(lk, count=count))
+    return replace(final, links=tuple(links))
 
 
 # -- the child's side ----------------------------------------------------------------------------
@@ -549,14 +564,20 @@ def _child_main(rconn: Any, wconn: Any, scripts: dict[str, str], factory_bytes: 
 
 
 def _load_script(name: str, path: str) -> None:
+    """Load the script the parent loaded as ``name`` (``axon run``), so that what it
+    defines can be unpickled here."""
     if name in sys.modules:
         return
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load {path} as {name}")
+    loader = importlib.machinery.SourceFileLoader(name, path)
+    spec = importlib.util.spec_from_loader(name, loader)
+    assert spec is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+    try:
+        loader.exec_module(module)
+    finally:
+        sys.path.pop(0)
 
 
 async def _child_run(rfd: int, wfd: int, config: _ChildConfig) -> None:
