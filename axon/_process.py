@@ -252,6 +252,11 @@ class ChildProcess(CrossingEnd):
         return self._pid
 
     @property
+    def ready(self) -> bool:
+        """True once the child has made the component and said so (it is running)."""
+        return self._hello is not None
+
+    @property
     def exitcode(self) -> int | None:
         """The child's exit status once reaped (negative: killed by that signal)."""
         return self._exitcode

@@ -1,0 +1,289 @@
+"""Process benchmark: links across a process boundary, and CPU-bound stages on several cores.
+
+Run: ``python -m bench.processes`` (``--quick`` for a smoke run).  Prints a table, writes
+``bench/results/processes.json``, and ends with one line of JSON.  In one run:
+
+- *link throughput*: small messages (ints) from this process to a component in a child
+  process (``ChildProcess``), sent in batches (1000 a timeslice) and one per timeslice;
+- *hop latency*: one message at a time to a child and back, each hop timed with the
+  system-wide monotonic clock (``time.perf_counter`` is CLOCK_MONOTONIC on Linux);
+- *a CPU-bound 4-stage pipeline*: each stage does a fixed amount of pure-Python work per
+  message (units 1, 1, 2, 1: the third is the slowest), run in one process, with one
+  process per stage, and with a 2-worker ``WorkerPool`` on the slowest stage.  Speed-ups
+  are against the one-process run, measured in the same run (best of ``--repeat``), with
+  the machine's load average and its CPU count in the record.
+
+Timing starts once every child process has made its component (``ChildProcess.ready``):
+starting processes is not counted (a few ms each with the forkserver).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Generator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from axon import (
+    RECEIVE, ChildProcess, Component, Graphline, Pipeline, ProducerFinished, WorkerPool, run,
+)
+
+RESULTS = Path(__file__).parent / "results"
+TARGETS = {"batched_msgs_per_s": 1_000_000, "cpu_speedup": 1.8}
+LOOP = 1000  # iterations of pure-Python arithmetic in one unit of work (~0.15 ms here)
+
+
+def work(units: int) -> int:
+    """A fixed amount of pure-Python work (no I/O, no C call doing it for us)."""
+    x = 0
+    for i in range(units * LOOP):
+        x += i * i % 7
+    return x
+
+
+# -- components (module level: a child process makes them) ---------------------------------
+
+
+class Source(Component):
+    """Sends 0..n-1, ``per_slice`` a timeslice, once every stage in ``wait_for`` is ready."""
+
+    def __init__(self, n: int, per_slice: int, wait_for: list[Any] | None = None) -> None:
+        super().__init__()
+        self.n, self.per_slice, self.wait_for = n, per_slice, wait_for or []
+        self.t0 = 0.0
+
+    def main(self) -> Generator[Any, Any, None]:
+        while not all(s.ready for s in self.wait_for):
+            yield  # (a few ms: the children are starting)
+        out = self.outboxes["outbox"]
+        self.t0 = time.perf_counter()
+        per = self.per_slice
+        for start in range(0, self.n, per):
+            for i in range(start, min(start + per, self.n)):
+                out.push(i)
+            yield
+        self.send(ProducerFinished(), "signal")
+
+
+class CountSink(Component):
+    """Counts what arrives; at the end sends the count (and checks the order)."""
+
+    def main(self) -> Generator[Any, Any, None]:
+        n = 0
+        ordered = True
+        while (batch := (yield RECEIVE)) is not None:
+            if batch[0] != n or batch[-1] != n + len(batch) - 1:
+                ordered = False
+            n += len(batch)
+        self.send((n, ordered))
+        self.send(self.end_message, "signal")
+
+
+class Last(Component):
+    """Keeps what arrives and the time the last message came."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[Any] = []
+        self.t1 = 0.0
+
+    def main(self) -> Generator[Any, Any, None]:
+        while (batch := (yield RECEIVE)) is not None:
+            self.items.extend(batch)
+            self.t1 = time.perf_counter()
+
+
+class Stamp(Component):
+    """Echoes each message with the time it arrived and the time it left."""
+
+    def main(self) -> Generator[Any, Any, None]:
+        clock = time.perf_counter
+        while (batch := (yield RECEIVE)) is not None:
+            for x in batch:
+                self.send((x, clock()))
+        self.send(self.end_message, "signal")
+
+
+class Pinger(Component):
+    """Sends one timestamp at a time and waits for its echo: two hops per round trip."""
+
+    def __init__(self, n: int, stage: ChildProcess) -> None:
+        super().__init__()
+        self.n, self.stage = n, stage
+        self.hops: list[float] = []
+
+    Inboxes = {"inbox": "echoes", "control": "unused"}
+
+    def main(self) -> Generator[Any, Any, None]:
+        while not self.stage.ready:
+            yield
+        clock = time.perf_counter
+        for _ in range(self.n):
+            self.send(clock())
+            while not self.data_ready():
+                self.pause()
+                yield
+            sent, there = self.recv()
+            back = clock()
+            self.hops += [there - sent, back - there]
+        self.send(ProducerFinished(), "signal")
+
+
+class Work(Component):
+    """A CPU-bound stage: ``units`` of work per message, ending its timeslice every
+    ``per_slice`` messages so its output moves on while it works."""
+
+    def __init__(self, units: int, per_slice: int = 8) -> None:
+        super().__init__()
+        self.units, self.per_slice = units, per_slice
+
+    def main(self) -> Generator[Any, Any, None]:
+        units, per = self.units, self.per_slice
+        out = self.outboxes["outbox"]
+        while (batch := (yield RECEIVE)) is not None:
+            for k, x in enumerate(batch, 1):
+                work(units)
+                out.push(x)
+                if k % per == 0:
+                    yield
+        self.send(self.end_message, "signal")
+
+
+# -- the measurements ----------------------------------------------------------------------------
+
+
+def link_throughput(n: int, per_slice: int) -> float:
+    """Messages per second from here to a component in a child process."""
+    stage = ChildProcess(CountSink)
+    src = Source(n, per_slice, [stage])
+    last = Last()
+    run(Pipeline(src, stage, last), timeout=600)
+    (count, ordered), = last.items
+    assert count == n and ordered, (count, ordered)
+    return n / (last.t1 - src.t0)
+
+
+def hop_latency(n: int) -> list[float]:
+    stage = ChildProcess(Stamp)
+    ping = Pinger(n, stage)
+    run(Graphline({("ping", "outbox"): ("stage", "inbox"), ("stage", "outbox"): ("ping", "inbox"),
+                   ("ping", "signal"): ("stage", "control")}, ping=ping, stage=stage),
+        timeout=600)
+    return ping.hops
+
+
+STAGES = (1, 1, 2, 1)
+
+
+def cpu_pipeline(kind: str, n: int) -> float:
+    """Seconds for ``n`` messages through the four stages, run as ``kind`` says."""
+    stand_ins: list[Any] = []
+
+    def stage(units: int) -> Component:
+        if kind == "in_process":
+            return Work(units)
+        if kind == "pool" and units == max(STAGES):
+            pool = WorkerPool(partial(Work, units), 2, max_in_flight=32)
+            return pool
+        cp = ChildProcess(partial(Work, units))
+        stand_ins.append(cp)
+        return cp
+
+    stages = [stage(u) for u in STAGES]
+    for s in stages:
+        if isinstance(s, WorkerPool):
+            stand_ins.extend(s.workers)
+    src = Source(n, 8, stand_ins)
+    last = Last()
+    run(Pipeline(src, *stages, last), timeout=600)
+    assert last.items == list(range(n)), kind
+    return last.t1 - src.t0
+
+
+def percentile(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a smoke run (small counts)")
+    parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--output", type=Path, default=RESULTS / "processes.json")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    repeat = 1 if quick else args.repeat
+    n_batched = 20_000 if quick else 2_000_000
+    n_single = 2_000 if quick else 50_000
+    n_ping = 200 if quick else 2_000
+    n_cpu = 40 if quick else 1_000
+    load_before = os.getloadavg()
+    print(f"processes: {os.cpu_count()} CPUs, load average {load_before[0]:.2f} "
+          f"(python {platform.python_version()}, start method: forkserver)", flush=True)
+
+    batched = max(link_throughput(n_batched, 1000) for _ in range(repeat))
+    print(f"[link] batched (1000 a timeslice): {batched / 1e6:.2f}M msgs/s", flush=True)
+    single = max(link_throughput(n_single, 1) for _ in range(repeat))
+    print(f"[link] one message a timeslice:   {single / 1e3:.1f}k msgs/s "
+          f"(batched is {batched / single:.1f}x)", flush=True)
+    hops = hop_latency(n_ping)
+    p50, p99 = percentile(hops, 0.5) * 1e6, percentile(hops, 0.99) * 1e6
+    print(f"[latency] one hop: p50 {p50:.0f} µs, p99 {p99:.0f} µs ({len(hops)} hops)",
+          flush=True)
+
+    times: dict[str, list[float]] = {"in_process": [], "per_stage": [], "pool": []}
+    for _ in range(repeat):  # interleaved, so a burst of load hits each kind alike
+        for kind in times:
+            times[kind].append(cpu_pipeline(kind, n_cpu))
+    best = {k: min(v) for k, v in times.items()}
+    speed_stage = best["in_process"] / best["per_stage"]
+    speed_pool = best["in_process"] / best["pool"]
+    per_msg_ms = best["in_process"] / n_cpu * 1e3
+    print(f"[cpu] 4 stages (work {'+'.join(map(str, STAGES))} units, {per_msg_ms:.2f} ms a "
+          f"message in one process), {n_cpu} messages, best of {repeat}:", flush=True)
+    print(f"    one process        {best['in_process']:.3f} s", flush=True)
+    print(f"    process per stage  {best['per_stage']:.3f} s  ({speed_stage:.2f}x)", flush=True)
+    print(f"    + pool of 2 on S3  {best['pool']:.3f} s  ({speed_pool:.2f}x)", flush=True)
+    load_after = os.getloadavg()
+    result: dict[str, Any] = {
+        "batched_msgs_per_s": round(batched),
+        "single_msgs_per_s": round(single),
+        "speedup": round(batched / single, 2),
+        "hop_latency_us": {"p50": round(p50, 1), "p99": round(p99, 1)},
+        "cpu_pipeline": {
+            "stages_units": list(STAGES), "messages": n_cpu,
+            "seconds": {k: round(v, 4) for k, v in best.items()},
+            "all_seconds": {k: [round(x, 4) for x in v] for k, v in times.items()},
+            "speedup_process_per_stage": round(speed_stage, 2),
+            "speedup_pool_on_slowest": round(speed_pool, 2),
+        },
+        "cpus": os.cpu_count(),
+        "load_average": {"before": round(load_before[0], 2), "after": round(load_after[0], 2)},
+        "targets": TARGETS,
+        "quick": quick,
+        "python": platform.python_version(),
+        "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    }
+    met = {
+        "batched_msgs_per_s": batched >= TARGETS["batched_msgs_per_s"],
+        "cpu_speedup": max(speed_stage, speed_pool) >= TARGETS["cpu_speedup"],
+    }
+    result["met"] = met
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"targets met: {', '.join(k for k, v in met.items() if v) or 'none'}"
+          f" (load average {load_before[0]:.2f} before, {load_after[0]:.2f} after)", flush=True)
+    print(json.dumps(result), flush=True)
+    return result
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)
