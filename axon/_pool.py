@@ -199,8 +199,9 @@ class WorkerPool(Component):
         self.within = within
         self.restarts = 0
         self._cap = max(1, math.ceil(limit / n))  # in flight per worker
-        self._worker_args = dict(codec=codec, start_method=start_method, window=self._cap,
-                                 stop_grace=stop_grace)
+        self._worker_args: dict[str, Any] = {
+            "codec": codec, "start_method": start_method, "window": self._cap,
+            "stop_grace": stop_grace}
         self._worker_factory = partial(_Tagged, factory)
         self._name_of_worker = _worker_name(factory)
         self.set_bound("inbox", limit, Policy.BLOCK)
@@ -224,7 +225,7 @@ class WorkerPool(Component):
         worker = ChildProcess(self._worker_factory, name=self._name_of_worker,
                               inboxes={"inbox": "(seq, message) pairs", "control": "the end"},
                               outboxes={"outbox": "(seq, result) pairs", "signal": "the end"},
-                              **self._worker_args)  # type: ignore[arg-type]
+                              **self._worker_args)
         self.add_child(worker, label)
         self.link((self, f"to_{label}"), (worker, "inbox"))
         self.link((self, f"end_{label}"), (worker, "control"))
@@ -388,14 +389,14 @@ class WorkerPool(Component):
                 self.pause()
                 yield
         finally:
-            for w in self.workers:  # close every pipe first: the workers stop in parallel
-                if not w.done:
-                    w.begin_stop()
+            for worker in self.workers:  # close every pipe first: they stop in parallel
+                if not worker.done:
+                    worker.begin_stop()
         sched = self._scheduler
         if giving_up is not None or isinstance(end, Shutdown):
-            for w in self.workers:
-                if not w.done and sched is not None:
-                    sched.stop(w)
+            for worker in self.workers:
+                if not worker.done and sched is not None:
+                    sched.stop(worker)
         if giving_up is not None:
             raise giving_up
         self.send(end if end is not None else ProducerFinished("pool finished"), "signal")

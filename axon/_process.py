@@ -40,7 +40,7 @@ import sys
 import traceback
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, ClassVar
 
 from ._box import BoxSpec, Policy
 from ._component import Component, State
@@ -145,7 +145,8 @@ def _describe(factory: Factory, inboxes: Mapping[str, str | BoxSpec] | None,
               ) -> tuple[list[BoxDecl], list[BoxDecl], str, Component | None]:
     """The boxes (and name) of what ``factory`` makes: as given, from a Component class's
     declarations, or from one instance made here and thrown away (a probe)."""
-    probe = None
+    probe: Component | None = None
+    made: Any
     if isinstance(factory, type) and issubclass(factory, Component):
         ins = inboxes if inboxes is not None else factory.Inboxes
         outs = outboxes if outboxes is not None else factory.Outboxes
@@ -154,9 +155,10 @@ def _describe(factory: Factory, inboxes: Mapping[str, str | BoxSpec] | None,
         ins, outs = inboxes, outboxes
         name = getattr(factory, "__name__", type(factory).__name__)
     else:
-        probe = factory()
-        if not isinstance(probe, Component):
-            raise TypeError(f"ChildProcess: the factory returned {probe!r}, not a Component")
+        made = factory()
+        if not isinstance(made, Component):
+            raise TypeError(f"ChildProcess: the factory returned {made!r}, not a Component")
+        probe = made
         name = probe.name
         ins = inboxes if inboxes is not None else {
             n: BoxSpec(b.description, b.size, b.policy) for n, b in probe.inboxes.items()}
@@ -194,8 +196,8 @@ class ChildProcess(CrossingEnd):
     as if it ran in this process.  :meth:`statistics` reports what crossed.
     """
 
-    Inboxes: dict[str, str | BoxSpec] = {}
-    Outboxes: dict[str, str | BoxSpec] = {}
+    Inboxes: ClassVar[Mapping[str, str | BoxSpec]] = {}
+    Outboxes: ClassVar[Mapping[str, str | BoxSpec]] = {}
     _send_side = ("inbox", "the child process")
 
     def __init__(self, factory: Factory, *, name: str | None = None,
@@ -337,12 +339,14 @@ class ChildProcess(CrossingEnd):
             raise failure
 
     def _release_senders(self) -> None:
-        """Failing: senders waiting for room in our bounded inboxes put their messages in
-        them now (unbounded), where a replacement (Supervisor) is handed them."""
+        """Failing: our inboxes take everything from now on (unbounded), and senders waiting
+        for room in them put their messages in now, so that a replacement (Supervisor) is
+        handed all of it and no sender waits for ever on a finished component."""
         sched = self._scheduler
         for ib in self._inboxes.values():
-            if ib.blocked and sched is not None:
+            if ib.size is not None:
                 ib.set_bound(None)
+            if ib.blocked and sched is not None:
                 sched.unblock(ib)
 
     def _start(self) -> None:
@@ -354,9 +358,10 @@ class ChildProcess(CrossingEnd):
         self._conns = [to_child_w, from_child_r]
         config = _ChildConfig(None, _codec_spec(self.codec), self.window,  # type: ignore[arg-type]
                               tuple(self.inboxes), tuple(self.outboxes), self.profile_child)
-        proc = ctx.Process(target=_child_main, name=f"axon:{self.path}",
-                           args=(to_child_r, from_child_w, _scripts(), self._factory_bytes,
-                                 pickle.dumps(config)))
+        proc = ctx.Process(  # type: ignore[attr-defined]
+            target=_child_main, name=f"axon:{self.path}",
+            args=(to_child_r, from_child_w, _scripts(), self._factory_bytes,
+                  pickle.dumps(config)))
         try:
             proc.start()
         finally:
@@ -526,7 +531,7 @@ def _rebuild(rec: dict[str, Any], pid: int | None, place: str) -> BaseException:
         exc = RemoteError(f"{rec['type']}: {rec['text']}", rec["type"], tb)
     else:
         with contextlib.suppress(AttributeError, TypeError):
-            exc.child_traceback = tb
+            exc.child_traceback = tb  # type: ignore[attr-defined]
     if tb:
         with contextlib.suppress(AttributeError, TypeError):
             exc.add_note(f"Raised in child process {pid} at {place}:\n{tb.rstrip()}")
@@ -608,8 +613,9 @@ async def _child_run(rfd: int, wfd: int, config: _ChildConfig) -> None:
         await task
     except asyncio.CancelledError:
         pass  # the parent went away (or closed the pipe): stop quietly
-    except BaseException as exc:  # noqa: BLE001 - a failure outside the component
-        rec = _error_record("", exc.error if isinstance(exc, ComponentError) else exc, "")
+    except BaseException as failure:  # noqa: BLE001 - a failure outside the component
+        error = failure.error if isinstance(failure, ComponentError) else failure
+        rec = _error_record("", error, "")
         end._send_frame(Kind.ERROR, pickle.dumps(rec))
         end._flush_blocking(1.0)
 
@@ -653,8 +659,8 @@ class _ChildEnd(CrossingEnd):
     :class:`_Feeder`, so that waiting for room in a slow component's inbox never stops the
     component's output from leaving (which would leave the component waiting on it)."""
 
-    Inboxes: dict[str, str | BoxSpec] = {}
-    Outboxes: dict[str, str | BoxSpec] = {}
+    Inboxes: ClassVar[Mapping[str, str | BoxSpec]] = {}
+    Outboxes: ClassVar[Mapping[str, str | BoxSpec]] = {}
     _send_side = ("outbox", "the parent process")
 
     def __init__(self, comp: Component, rfd: int, wfd: int, config: _ChildConfig) -> None:
@@ -713,8 +719,8 @@ class _ChildEnd(CrossingEnd):
                         self._shutdown_first()
                     try:
                         self._take_outgoing()
-                    except CodecError as exc:
-                        self._failed = ("", exc)
+                    except CodecError as bad:
+                        self._failed = ("", bad)
                         break
                     if self._asked:
                         self._asked = False
@@ -728,7 +734,7 @@ class _ChildEnd(CrossingEnd):
             if sched is not None:
                 sched.stop(feeder)  # (what it still holds was for a finished component)
             if self._failed is not None:
-                rest, exc = self._failed
+                rest, error = self._failed
                 if sched is not None and not comp.done:
                     sched.stop(comp)
                 for i, n in enumerate(self._send_names):  # what it sent before failing
@@ -736,7 +742,7 @@ class _ChildEnd(CrossingEnd):
                     if batch:
                         with contextlib.suppress(CodecError):
                             self._encode(i, batch)
-                self._send_frame(Kind.ERROR, pickle.dumps(_error_record(rest, exc, "")))
+                self._send_frame(Kind.ERROR, pickle.dumps(_error_record(rest, error, "")))
             else:
                 self._send_frame(Kind.DONE, pickle.dumps(self._report()))
             self._flush_blocking(5.0)
@@ -789,8 +795,8 @@ class _Feeder(Component):
     """In the child: delivers what arrives from the parent into the component's inboxes
     (waiting for room when they are full) and earns the credit that sends more."""
 
-    Inboxes: dict[str, str | BoxSpec] = {}
-    Outboxes: dict[str, str | BoxSpec] = {}
+    Inboxes: ClassVar[Mapping[str, str | BoxSpec]] = {}
+    Outboxes: ClassVar[Mapping[str, str | BoxSpec]] = {}
 
     def __init__(self, end: _ChildEnd, names: tuple[str, ...]) -> None:
         super().__init__(name="Feeder")

@@ -23,7 +23,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import time
 from collections.abc import Generator
@@ -240,8 +239,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     times: dict[str, list[float]] = {"in_process": [], "per_stage": [], "pool": []}
     for _ in range(repeat):  # interleaved, so a burst of load hits each kind alike
-        for kind in times:
-            times[kind].append(cpu_pipeline(kind, n_cpu))
+        for kind, seconds in times.items():
+            seconds.append(cpu_pipeline(kind, n_cpu))
     best = {k: min(v) for k, v in times.items()}
     speed_stage = best["in_process"] / best["per_stage"]
     speed_pool = best["in_process"] / best["pool"]

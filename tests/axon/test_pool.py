@@ -133,7 +133,7 @@ def test_kill_9_of_a_worker_under_load_with_report_reports_what_it_held() -> Non
 
 
 def test_one_for_all_restarts_every_worker_and_loses_nothing() -> None:
-    pool, out, killer = killed_under_load("resend", strategy="one_for_all")
+    pool, out, _ = killed_under_load("resend", strategy="one_for_all")
     assert values(out.items) == list(range(300))
     assert pool.restarts == 1
     before = {pid for _, pid in out.items[:30]}

@@ -20,15 +20,15 @@ from typing import Any
 import pytest
 
 from axon import (
-    RECEIVE, BoxSpec, ChildFailed, ChildProcess, Component, ComponentError, EncodeError, EndSignal,
+    RECEIVE, BoxSpec, ChildFailed, ChildProcess, Component, ComponentError, EncodeError,
     Graphline, Pipeline, ProcessDied, ProducerFinished, RemoteError, Shutdown, Supervisor,
     ThreadedComponent, run, snapshot,
 )
 from tests.axon.core_parts import Source
 from tests.axon.parts import Collect, Count
 from tests.axon.process_parts import (
-    Boom, Bounded, Careful, Die, Double, Flood, Forever, Join, RaiseOdd, SendLambda, Slow, Spin, Tag,
-    doubled_twice, nested_boom,
+    Boom, Bounded, Careful, Die, Double, Flood, Forever, Join, RaiseOdd, SendLambda, Slow,
+    Spin, Tag, doubled_twice, nested_boom,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -77,7 +77,7 @@ def test_the_stand_in_has_the_components_boxes_and_name_and_takes_its_place() ->
     assert (ib.size, ib.policy.value) == (5, "drop_oldest")
     unbounded = ChildProcess(Double, window=64).inboxes["inbox"]
     assert (unbounded.size, unbounded.policy.value) == (64, "block")
-    p = Pipeline(Count(3), stage, Collect())
+    Pipeline(Count(3), stage, Collect())
     assert stage.path == "Pipeline[1]:Bounded"
 
 
@@ -437,7 +437,8 @@ def test_ctrl_c_to_the_parent_leaves_no_child_process(tmp_path: Any) -> None:
         line = proc.stdout.readline()  # type: ignore[union-attr]
         assert line, proc.stderr.read()  # type: ignore[union-attr]
         pids = json.loads(line)
-        assert len(pids) == 4 and all(os.path.exists(f"/proc/{p}") for p in pids)
+        missing = [p for p in pids if not os.path.exists(f"/proc/{p}")]
+        assert len(pids) == 4 and not missing, (missing, proc.poll())
         t0 = time.monotonic()
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
