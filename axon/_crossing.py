@@ -98,6 +98,8 @@ class CrossingEnd(Component):
         self._recv_end = receives.index(recv_end) if recv_end in receives else -1
         self.forwarded_end: EndSignal | None = None  # the last end sent on the end box
         self._credit = [window] * len(sends)
+        # taken from a send box and not yet sent (no credit): at most what the box held
+        self._taken: list[deque[Any]] = [deque() for _ in sends]
         self._owed = [0] * len(receives)  # delivered, credit not yet granted
         self._deferred = [0] * len(receives)  # delivered maybe-held: granted next step
         self._sent = [0] * len(sends)  # messages sent, per box
@@ -301,15 +303,21 @@ class CrossingEnd(Component):
             if i == end:
                 continue
             q = inboxes[name].queue
-            while q and credit[i] > 0:
+            taken = self._taken[i]  # taken from the box, waiting for credit
+            while (taken or q) and credit[i] > 0:
+                if not taken:
+                    # everything at once (one call, one wake-up of blocked senders, who
+                    # may refill the box at once: hence the loop and the look at q after)
+                    taken.extend(self.recv_all(name))
                 c = credit[i]
-                # (taking makes room, which may let blocked senders refill the box at
-                # once: hence the loop, and the look at q afterwards)
-                batch = self.recv_all(name) if len(q) <= c else [
-                    self.recv(name) for _ in range(c)]
+                if len(taken) <= c:
+                    batch = list(taken)
+                    taken.clear()
+                else:
+                    batch = [taken.popleft() for _ in range(c)]
                 credit[i] = c - len(batch)
                 self._encode(i, batch)
-            if q:
+            if taken or q:
                 backlog = True
         if end >= 0:
             q = inboxes[names[end]].queue
@@ -321,8 +329,10 @@ class CrossingEnd(Component):
                 self._encode(end, batch)
         # sleep only on the boxes it can take from now (else a waiting message would keep
         # it runnable: busy waiting); credit arriving wakes it (_on_readable)
+        taken = self._taken
         wake = tuple(n for i, n in enumerate(names)
-                     if (credit[i] > 0 and i != end) or (i == end and not backlog))
+                     if (credit[i] > 0 and not taken[i] and i != end)
+                     or (i == end and not backlog))
         if wake != self._wake_set:
             self._wake_set = wake
             self.wake_on(*wake)
@@ -417,6 +427,14 @@ class CrossingEnd(Component):
             select.select([], [self._wfd], [], left)
             self._flush()
         return not self._outbuf
+
+    def _untake(self) -> None:
+        """Put what was taken and never sent back at the front of its box (an end that
+        has failed: a successor may be handed it)."""
+        for name, taken in zip(self._send_names, self._taken):
+            if taken:
+                self._inboxes[name].queue.extendleft(reversed(taken))
+                taken.clear()
 
     @property
     def waiting_out(self) -> bool:

@@ -342,6 +342,8 @@ class ChildProcess(CrossingEnd):
         """Failing: our inboxes take everything from now on (unbounded), and senders waiting
         for room in them put their messages in now, so that a replacement (Supervisor) is
         handed all of it and no sender waits for ever on a finished component."""
+        if hasattr(self, "_codec"):
+            self._untake()
         sched = self._scheduler
         for ib in self._inboxes.values():
             if ib.size is not None:
@@ -726,7 +728,8 @@ class _ChildEnd(CrossingEnd):
                         self._asked = False
                         self._send_frame(Kind.HELLO, pickle.dumps(self._describe()))
                     self._write()
-                    if comp.done and not any(self._inboxes[n].queue for n in self._send_names):
+                    if comp.done and not any(self._inboxes[n].queue for n in self._send_names) \
+                            and not any(self._taken):
                         break
                     self.pause()
                     yield
@@ -737,6 +740,7 @@ class _ChildEnd(CrossingEnd):
                 rest, error = self._failed
                 if sched is not None and not comp.done:
                     sched.stop(comp)
+                self._untake()
                 for i, n in enumerate(self._send_names):  # what it sent before failing
                     batch = self.recv_all(n)
                     if batch:
