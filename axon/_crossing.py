@@ -80,6 +80,9 @@ class CrossingEnd(Component):
     stops this end from taking and sending (see ``_ChildEnd`` in axon/_process.py).
     """
 
+    opened = False  # _cross_open has run
+    writes = frames_out = frames_in = bytes_out = bytes_in = 0  # (counted once it has)
+
     # -- set-up -------------------------------------------------------------------------------
 
     def _cross_open(self, rfd: int, wfd: int, codec: Codec, window: int,
@@ -88,6 +91,7 @@ class CrossingEnd(Component):
         """Start crossing: messages of inboxes ``sends`` go out (``end_box`` among them is
         the end box), frames for outboxes ``receives`` come in (``recv_end`` the end box
         of the far side)."""
+        self.opened = True
         self._codec = codec
         self._window = window
         self._rfd = rfd

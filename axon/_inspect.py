@@ -206,7 +206,7 @@ def _in_child(stand_in: ChildProcess, info: ComponentInfo, live_only: bool
             children=tuple(prefix + k for k in c.children),
             inboxes=tuple(replace(b, id=prefix + b.id) for b in c.inboxes),
             outboxes=tuple(replace(b, id=prefix + b.id) for b in c.outboxes),
-            pid=pid))
+            pid=c.pid if c.pid is not None else pid))  # (a grandchild keeps its own)
     links = [replace(lk, source=prefix + lk.source, sink=prefix + lk.sink,
                      owner=moved(lk.owner)) for lk in child.links]
     for name, n in stats.sent.items():  # the boundary: the stand-in's boxes to the root's

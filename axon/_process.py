@@ -30,9 +30,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import importlib.machinery
 import importlib.util
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import pickle
 import signal
@@ -59,6 +61,7 @@ DEFAULT_WINDOW = 10_000
 DEFAULT_STOP_GRACE = 1.0
 END_IN = "control"  # the inbox whose messages keep their place behind the data
 END_OUT = "signal"  # the outbox likewise
+PR_SET_PDEATHSIG = 1  # prctl(2): a signal for this process when its parent exits
 
 DEFAULT_START_METHOD = ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
                         else "spawn")
@@ -265,16 +268,13 @@ class ChildProcess(CrossingEnd):
 
     def statistics(self) -> ProcessStatistics:
         """Messages, frames, writes and bytes across this boundary so far."""
-        started = hasattr(self, "_codec")
-        sent, received = self.counts() if started else (
+        sent, received = self.counts() if self.opened else (
             dict.fromkeys(self.inboxes, 0), dict.fromkeys(self.outboxes, 0))
         state = ("not started" if self._pid is None
                  else "exited" if self._exited or self._exitcode is not None else "running")
         return ProcessStatistics(
             self.path, self._pid, self.start_method, state, self._exitcode, sent, received,
-            getattr(self, "writes", 0), getattr(self, "frames_out", 0),
-            getattr(self, "frames_in", 0), getattr(self, "bytes_out", 0),
-            getattr(self, "bytes_in", 0))
+            self.writes, self.frames_out, self.frames_in, self.bytes_out, self.bytes_in)
 
     def child_snapshot(self) -> Any:
         """The latest snapshot of what runs in the child (an :class:`axon.Snapshot`):
@@ -303,7 +303,7 @@ class ChildProcess(CrossingEnd):
 
     def ask_snapshot(self) -> None:
         """Ask the running child for a fresh snapshot (it arrives in a few ms)."""
-        if self._pid is not None and not self._write_closed and hasattr(self, "_codec"):
+        if self._pid is not None and self.opened and not self._write_closed:
             self._send_frame(Kind.ASK)
             self._write()
 
@@ -333,7 +333,7 @@ class ChildProcess(CrossingEnd):
         finally:
             self._stop_child()
         if failure is not None:
-            if hasattr(self, "_codec"):  # a replacement (Supervisor) inherits the end it had
+            if self.opened:  # a replacement (Supervisor) inherits the end it had
                 self.end_message = self.forwarded_end
             self._release_senders()
             raise failure
@@ -342,7 +342,7 @@ class ChildProcess(CrossingEnd):
         """Failing: our inboxes take everything from now on (unbounded), and senders waiting
         for room in them put their messages in now, so that a replacement (Supervisor) is
         handed all of it and no sender waits for ever on a finished component."""
-        if hasattr(self, "_codec"):
+        if self.opened:
             self._untake()
         sched = self._scheduler
         for ib in self._inboxes.values():
@@ -456,7 +456,7 @@ class ChildProcess(CrossingEnd):
         if self._stopping:
             return
         self._stopping = True
-        if hasattr(self, "_codec"):
+        if self.opened:
             self._cross_close()
         for c in self._conns:
             c.close()
@@ -561,6 +561,7 @@ def _child_main(rconn: Any, wconn: Any, scripts: dict[str, str], factory_bytes: 
                 config_bytes: bytes) -> None:
     """The child process: build the component, cross its boxes, run until it ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _stop_with_parent()
     wfd = wconn.fileno()
     try:
         for name, path in scripts.items():
@@ -573,6 +574,38 @@ def _child_main(rconn: Any, wconn: Any, scripts: dict[str, str], factory_bytes: 
     asyncio.run(_child_run(rconn.fileno(), wfd, config))
     rconn.close()
     wconn.close()
+
+
+class _Terminated(SystemExit):
+    """SIGTERM in a child process (its parent is gone, or someone asked): stop."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise _Terminated(f"child process {os.getpid()} got signal {signal.Signals(signum).name}")
+
+
+def _stop_with_parent() -> None:
+    """Have the kernel send SIGTERM when the parent goes (Linux), which stops even a child
+    whose event loop is busy and would not see its pipe close: no orphan outlives it.
+    (With the forkserver the parent is the fork server, which exits with our parent.)"""
+    signal.signal(signal.SIGTERM, _terminate)
+    # A forkserver child inherits a descriptor that keeps the fork server alive as long as
+    # the child lives (so the server would outlive our parent, and the child would never
+    # get its signal).  This Python does not use it in the child (a child that starts
+    # processes of its own starts a server of its own), so it is closed here.
+    server = getattr(multiprocessing.forkserver, "_forkserver", None)
+    alive = getattr(server, "_forkserver_alive_fd", None)
+    if isinstance(alive, int):
+        with contextlib.suppress(OSError):
+            os.close(alive)
+        server._forkserver_alive_fd = None  # type: ignore[union-attr]
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):  # not Linux: the pipe closing still stops it
+        return
+    if os.getppid() == 1:  # the parent went before the request was made
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _load_script(name: str, path: str) -> None:

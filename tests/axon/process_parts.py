@@ -243,3 +243,10 @@ def doubled_twice() -> Pipeline:
 def nested_boom() -> Pipeline:
     """A Pipeline whose second stage fails on 3."""
     return Pipeline(Double(), Pipeline(Tag("x"), Boom(at=("x", 6))))
+
+
+def double_in_a_grandchild() -> Pipeline:
+    """A sub-system that runs one of its stages in a process of its own."""
+    from axon import ChildProcess
+
+    return Pipeline(Double(), ChildProcess(Double))

@@ -28,7 +28,7 @@ from tests.axon.core_parts import Source
 from tests.axon.parts import Collect, Count
 from tests.axon.process_parts import (
     Boom, Bounded, Careful, Die, Double, Flood, Forever, Join, RaiseOdd, SendLambda, Slow,
-    Spin, Tag, doubled_twice, nested_boom,
+    Spin, Tag, double_in_a_grandchild, doubled_twice, nested_boom,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -91,6 +91,17 @@ def test_a_whole_pipeline_runs_in_one_child_process() -> None:
     assert [c.path for c in child.components] == ["Pipeline", "Pipeline[0]:Double",
                                                   "Pipeline[1]:Double"]
     assert child.component("Pipeline[1]:Double").received == 1000
+
+
+def test_a_child_process_can_run_a_stage_in_a_process_of_its_own() -> None:
+    out = Collect()
+    stage = ChildProcess(double_in_a_grandchild)
+    run(Pipeline(Count(1000, per_slice=100), stage, out), timeout=30)
+    assert out.items == [4 * i for i in range(1000)]
+    inner = [c for c in snapshot(stage).components if c.path.endswith("[1]:Double")]
+    # the stand-in in the child, and the Double in the grandchild, each where it ran
+    assert len(inner) == 2 and inner[0].pid == stage.pid
+    assert inner[0].process is not None and inner[1].pid == inner[0].process.pid != stage.pid
 
 
 def test_other_codecs_can_be_chosen() -> None:
@@ -392,11 +403,9 @@ class Announce(Component):
         super().__init__()
         self.stages, self.pool = stages, pool
     def main(self):
-        while True:
-            pids = [s.pid for s in self.stages] + [w.pid for w in self.pool.workers]
-            if all(pids):
-                break
+        while not all(s.ready for s in self.stages + self.pool.workers):
             yield
+        pids = [s.pid for s in self.stages] + [w.pid for w in self.pool.workers]
         print(json.dumps(pids), flush=True)
         while not self.finished():
             self.pause()
@@ -409,9 +418,10 @@ class Ticks(Component):
             self.pause()
             yield
 
-stages = [ChildProcess(Forever), ChildProcess(Spin, stop_grace=0.3)]
-pool = WorkerPool(Pid, 2)
-run(Pipeline(Ticks(), stages[0], stages[1]), pool, Announce(stages, pool))
+if __name__ == "__main__":  # (each child imports this script)
+    stages = [ChildProcess(Forever), ChildProcess(Spin, stop_grace=0.3)]
+    pool = WorkerPool(Pid, 2)
+    run(Pipeline(Ticks(), stages[0], stages[1]), pool, Announce(stages, pool))
 """
 
 
@@ -429,34 +439,72 @@ def session_processes(sid: int) -> list[int]:
     return found
 
 
-def test_ctrl_c_to_the_parent_leaves_no_child_process(tmp_path: Any) -> None:
+def start_parent(tmp_path: Any) -> tuple[subprocess.Popen[str], list[int]]:
+    """The script above in a process of its own session, and its children's pids."""
     script = tmp_path / "parent.py"
     script.write_text(SIGINT_SCRIPT.format(root=ROOT))
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    line = proc.stdout.readline()  # type: ignore[union-attr]
+    assert line, proc.stderr.read()  # type: ignore[union-attr]
+    pids = json.loads(line)
+    missing = [p for p in pids if not os.path.exists(f"/proc/{p}")]
+    assert len(pids) == 4 and not missing, (missing, proc.poll())
+    spin = pids[1]  # it is busy (it will not notice its pipe close)
+    before = cpu_ticks(spin)
+    deadline = time.monotonic() + 5
+    while cpu_ticks(spin) <= before and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert cpu_ticks(spin) > before
+    return proc, pids
+
+
+def cpu_ticks(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def assert_none_left(proc: subprocess.Popen[str], pids: list[int]) -> None:
+    for pid in pids:
+        assert gone(pid), f"child {pid} is still there"
+    deadline = time.monotonic() + 5  # (multiprocessing's helpers follow their parent)
+    while session_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert session_processes(proc.pid) == []
+
+
+def clean_up(proc: subprocess.Popen[str]) -> None:
+    """(Only does something if the test failed: kill whatever is left, hard.)"""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    for pid in session_processes(proc.pid):
+        os.kill(pid, signal.SIGKILL)
+
+
+def test_ctrl_c_to_the_parent_leaves_no_child_process(tmp_path: Any) -> None:
+    proc, pids = start_parent(tmp_path)
     try:
-        line = proc.stdout.readline()  # type: ignore[union-attr]
-        assert line, proc.stderr.read()  # type: ignore[union-attr]
-        pids = json.loads(line)
-        missing = [p for p in pids if not os.path.exists(f"/proc/{p}")]
-        assert len(pids) == 4 and not missing, (missing, proc.poll())
         t0 = time.monotonic()
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)
         assert time.monotonic() - t0 < 5
         assert "KeyboardInterrupt" in proc.stderr.read()  # type: ignore[union-attr]
-        for pid in pids:
-            assert gone(pid), f"child {pid} is still there"
-        deadline = time.monotonic() + 5  # (multiprocessing's helpers follow their parent)
-        while session_processes(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert session_processes(proc.pid) == []
+        assert_none_left(proc, pids)
     finally:
-        if proc.poll() is None:  # (the test has failed: clean up hard)
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        for pid in session_processes(proc.pid):
-            os.kill(pid, signal.SIGKILL)
+        clean_up(proc)
+
+
+def test_a_parent_killed_outright_leaves_no_child_process(tmp_path: Any) -> None:
+    # no finally block runs in the parent: its children go by themselves, the busy one too
+    proc, pids = start_parent(tmp_path)
+    try:
+        proc.kill()
+        proc.wait(timeout=10)
+        assert_none_left(proc, pids)
+    finally:
+        clean_up(proc)
 
 
 # -- seeing the boundary ------------------------------------------------------------------------------
