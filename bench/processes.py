@@ -36,7 +36,7 @@ from axon import (
 
 RESULTS = Path(__file__).parent / "results"
 TARGETS = {"batched_msgs_per_s": 1_000_000, "cpu_speedup": 1.8}
-LOOP = 1000  # iterations of pure-Python arithmetic in one unit of work (~0.15 ms here)
+LOOP = 25_000  # iterations of pure-Python arithmetic in one unit of work (~1 ms here)
 
 
 def work(units: int) -> int:
@@ -56,13 +56,14 @@ class Source(Component):
     def __init__(self, n: int, per_slice: int, wait_for: list[Any] | None = None) -> None:
         super().__init__()
         self.n, self.per_slice, self.wait_for = n, per_slice, wait_for or []
-        self.t0 = 0.0
+        self.t0 = self.cpu0 = 0.0
 
     def main(self) -> Generator[Any, Any, None]:
         while not all(s.ready for s in self.wait_for):
             yield  # (a few ms: the children are starting)
         out = self.outboxes["outbox"]
         self.t0 = time.perf_counter()
+        self.cpu0 = time.process_time()
         per = self.per_slice
         for start in range(0, self.n, per):
             for i in range(start, min(start + per, self.n)):
@@ -91,12 +92,13 @@ class Last(Component):
     def __init__(self) -> None:
         super().__init__()
         self.items: list[Any] = []
-        self.t1 = 0.0
+        self.t1 = self.cpu1 = 0.0
 
     def main(self) -> Generator[Any, Any, None]:
         while (batch := (yield RECEIVE)) is not None:
             self.items.extend(batch)
             self.t1 = time.perf_counter()
+            self.cpu1 = time.process_time()
 
 
 class Stamp(Component):
@@ -139,7 +141,7 @@ class Work(Component):
     """A CPU-bound stage: ``units`` of work per message, ending its timeslice every
     ``per_slice`` messages so its output moves on while it works."""
 
-    def __init__(self, units: int, per_slice: int = 8) -> None:
+    def __init__(self, units: int, per_slice: int = 2) -> None:
         super().__init__()
         self.units, self.per_slice = units, per_slice
 
@@ -181,8 +183,9 @@ def hop_latency(n: int) -> list[float]:
 STAGES = (1, 1, 2, 1)
 
 
-def cpu_pipeline(kind: str, n: int) -> float:
-    """Seconds for ``n`` messages through the four stages, run as ``kind`` says."""
+def cpu_pipeline(kind: str, n: int) -> tuple[float, float]:
+    """Seconds for ``n`` messages through the four stages, run as ``kind`` says, and the
+    CPU seconds this process spent meanwhile (with processes: passing messages on)."""
     stand_ins: list[Any] = []
 
     def stage(units: int) -> Component:
@@ -203,7 +206,7 @@ def cpu_pipeline(kind: str, n: int) -> float:
     last = Last()
     run(Pipeline(src, *stages, last), timeout=600)
     assert last.items == list(range(n)), kind
-    return last.t1 - src.t0
+    return last.t1 - src.t0, last.cpu1 - src.cpu0
 
 
 def percentile(xs: list[float], q: float) -> float:
@@ -222,7 +225,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     n_batched = 20_000 if quick else 2_000_000
     n_single = 2_000 if quick else 50_000
     n_ping = 200 if quick else 2_000
-    n_cpu = 40 if quick else 1_000
+    n_cpu = 12 if quick else 400
     load_before = os.getloadavg()
     print(f"processes: {os.cpu_count()} CPUs, load average {load_before[0]:.2f} "
           f"(python {platform.python_version()}, start method: forkserver)", flush=True)
@@ -238,18 +241,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           flush=True)
 
     times: dict[str, list[float]] = {"in_process": [], "per_stage": [], "pool": []}
+    here: dict[str, list[float]] = {k: [] for k in times}  # CPU of this process
     for _ in range(repeat):  # interleaved, so a burst of load hits each kind alike
         for kind, seconds in times.items():
-            seconds.append(cpu_pipeline(kind, n_cpu))
+            wall, cpu = cpu_pipeline(kind, n_cpu)
+            seconds.append(wall)
+            here[kind].append(cpu)
     best = {k: min(v) for k, v in times.items()}
+    relay = {k: min(v) / n_cpu * 1e6 for k, v in here.items() if k != "in_process"}
     speed_stage = best["in_process"] / best["per_stage"]
     speed_pool = best["in_process"] / best["pool"]
     per_msg_ms = best["in_process"] / n_cpu * 1e3
     print(f"[cpu] 4 stages (work {'+'.join(map(str, STAGES))} units, {per_msg_ms:.2f} ms a "
           f"message in one process), {n_cpu} messages, best of {repeat}:", flush=True)
     print(f"    one process        {best['in_process']:.3f} s", flush=True)
-    print(f"    process per stage  {best['per_stage']:.3f} s  ({speed_stage:.2f}x)", flush=True)
-    print(f"    + pool of 2 on S3  {best['pool']:.3f} s  ({speed_pool:.2f}x)", flush=True)
+    print(f"    process per stage  {best['per_stage']:.3f} s  ({speed_stage:.2f}x; this process "
+          f"spent {relay['per_stage']:.0f} µs a message passing messages on)", flush=True)
+    print(f"    + pool of 2 on S3  {best['pool']:.3f} s  ({speed_pool:.2f}x; "
+          f"{relay['pool']:.0f} µs a message)", flush=True)
     load_after = os.getloadavg()
     result: dict[str, Any] = {
         "batched_msgs_per_s": round(batched),
@@ -262,6 +271,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "all_seconds": {k: [round(x, 4) for x in v] for k, v in times.items()},
             "speedup_process_per_stage": round(speed_stage, 2),
             "speedup_pool_on_slowest": round(speed_pool, 2),
+            "parent_cpu_us_per_message": {k: round(v, 1) for k, v in relay.items()},
         },
         "cpus": os.cpu_count(),
         "load_average": {"before": round(load_before[0], 2), "after": round(load_after[0], 2)},

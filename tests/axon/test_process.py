@@ -132,6 +132,33 @@ def test_spawn_works_beside_running_threads() -> None:
     assert out.items == [2 * i for i in range(100)]
 
 
+class IdleThenEnd(Component):
+    """Waits ``seconds`` (an awaitable: no CPU), noting the CPU both processes used."""
+
+    def __init__(self, seconds: float, stage: ChildProcess) -> None:
+        super().__init__()
+        self.seconds, self.stage = seconds, stage
+        self.here = self.there = -1.0
+
+    def main(self) -> Generator[Any, Any, None]:
+        import asyncio
+
+        while not self.stage.ready:
+            yield
+        here, there = time.process_time(), cpu_ticks(self.stage.pid)  # type: ignore[arg-type]
+        yield asyncio.sleep(self.seconds)
+        self.here = time.process_time() - here
+        self.there = (cpu_ticks(self.stage.pid) - there) / os.sysconf("SC_CLK_TCK")  # type: ignore[arg-type]
+        self.send(ProducerFinished(), "signal")
+
+
+def test_an_idle_boundary_uses_no_cpu_on_either_side() -> None:
+    stage = ChildProcess(Forever)
+    idle = IdleThenEnd(0.5, stage)
+    run(Pipeline(idle, stage, Collect()), timeout=30)
+    assert idle.here < 0.05 and idle.there < 0.05  # (no polling: both sleep in select)
+
+
 # -- fan-out and fan-in ---------------------------------------------------------------------------
 
 
