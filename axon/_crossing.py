@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import errno
 import fcntl
 import os
@@ -46,8 +47,9 @@ from ._wire import Codec, CodecError, DecodeError, EncodeError, FrameReader, fra
 
 __all__ = ["CrossingEnd", "Kind"]
 
-#: Frame kinds (the first byte of every frame).
-class Kind:
+class Kind(enum.IntEnum):
+    """What a frame is (its first byte)."""
+
     DATA = 0  #: box, encoded batch
     CREDIT = 1  #: box, u32: that many more messages may be sent on it
     HELLO = 2  #: (child -> parent) pickled: pid, a snapshot of what runs there
