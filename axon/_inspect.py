@@ -132,6 +132,10 @@ class Snapshot:
         rows = [("component", "state", "in", "out", "waiting", "dropped", "waiting on")]
         for c in self.components:
             name = "  " * c.depth + (f"[{c.label}] " if c.label is not None else "") + c.name
+            if c.process is not None:
+                name += f" (stand-in, pid {c.process.pid})"
+            elif c.pid is not None:
+                name += f" (pid {c.pid})"
             rows.append((name, c.state, str(c.received), "?" if c.sent is None else str(c.sent),
                          str(c.waiting), str(c.dropped), c.waiting_on))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]

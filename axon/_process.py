@@ -30,11 +30,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import importlib.machinery
 import importlib.util
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import pickle
 import signal
@@ -63,8 +60,8 @@ END_IN = "control"  # the inbox whose messages keep their place behind the data
 END_OUT = "signal"  # the outbox likewise
 PR_SET_PDEATHSIG = 1  # prctl(2): a signal for this process when its parent exits
 
-DEFAULT_START_METHOD = ("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
-                        else "spawn")
+# (multiprocessing and ctypes are imported when a process starts: `import axon` stays quick)
+DEFAULT_START_METHOD = "spawn" if sys.platform == "win32" else "forkserver"
 _preloaded = False  # the forkserver has been asked to preload axon (once per process)
 
 
@@ -352,6 +349,8 @@ class ChildProcess(CrossingEnd):
                 sched.unblock(ib)
 
     def _start(self) -> None:
+        import multiprocessing
+
         ctx = multiprocessing.get_context(self.start_method)
         if self.start_method == "forkserver":
             _preload(ctx)
@@ -593,6 +592,9 @@ def _stop_with_parent() -> None:
     # the child lives (so the server would outlive our parent, and the child would never
     # get its signal).  This Python does not use it in the child (a child that starts
     # processes of its own starts a server of its own), so it is closed here.
+    import ctypes
+    import multiprocessing.forkserver
+
     server = getattr(multiprocessing.forkserver, "_forkserver", None)
     alive = getattr(server, "_forkserver_alive_fd", None)
     if isinstance(alive, int):

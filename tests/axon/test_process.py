@@ -549,3 +549,6 @@ def test_a_snapshot_shows_what_runs_in_which_process_and_what_crossed() -> None:
     inner = snap.component("Pipeline[1]:Pipeline[1]:Double")
     assert inner.pid == stage.pid and inner.received == 100
     assert snap.component("Pipeline[0]:Count").pid is None  # (this process)
+    text = snap.format()
+    assert f"[1] Pipeline (stand-in, pid {stage.pid})" in text
+    assert f"[1] Double (pid {stage.pid})" in text
