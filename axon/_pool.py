@@ -411,8 +411,27 @@ class WorkerPool(Component):
                 if not worker.done and sched is not None:
                     sched.stop(worker)
         if giving_up is not None:
+            self._give_back(again, taken, end)
             raise giving_up
         self.send(end if end is not None else ProducerFinished("pool finished"), "signal")
+
+    def _give_back(self, again: deque[tuple[int, Any]], taken: deque[Any],
+                   end: EndSignal | None) -> None:
+        """Giving up: what no worker's process has seen goes back into our inbox, in
+        order, with our end of stream, so that a Supervisor's replacement is handed it;
+        the inbox takes everything from now on, so no sender waits on us for ever."""
+        unsent = list(again)
+        for w in self.workers:
+            q = w.inboxes["inbox"].queue  # (stopped before sending these on)
+            unsent.extend(q)
+            q.clear()
+        back = [msg for _, msg in sorted(unsent, key=lambda p: p[0])] + list(taken)
+        ib = self.inboxes["inbox"]
+        ib.queue.extendleft(reversed(back))
+        self.end_message = end
+        ib.set_bound(None)
+        if ib.blocked and self._scheduler is not None:
+            self._scheduler.unblock(ib)
 
     def _place(self, batch: list[tuple[int, Any]], held: list[dict[int, Any]],
                owner: dict[int, int], pushes: list[Any]) -> list[tuple[int, Any]]:

@@ -328,6 +328,8 @@ class ChildProcess(CrossingEnd):
                     yield asyncio.wait([self._exit_future], timeout=self.stop_grace)
                 failure = self._failure()
         finally:
+            if self.opened:
+                self._untake()  # (stopped or failed: what was never sent goes back)
             self._stop_child()
         if failure is not None:
             if self.opened:  # a replacement (Supervisor) inherits the end it had
@@ -339,8 +341,6 @@ class ChildProcess(CrossingEnd):
         """Failing: our inboxes take everything from now on (unbounded), and senders waiting
         for room in them put their messages in now, so that a replacement (Supervisor) is
         handed all of it and no sender waits for ever on a finished component."""
-        if self.opened:
-            self._untake()
         sched = self._scheduler
         for ib in self._inboxes.values():
             if ib.size is not None:

@@ -14,7 +14,7 @@ import pytest
 
 from axon import (
     RECEIVE, ChildFailed, Component, ComponentError, LostMessage, Pipeline, ProcessDied,
-    ProducerFinished, RestartsExhausted, Shutdown, WorkerPool, run,
+    ProducerFinished, RestartsExhausted, Shutdown, Supervisor, WorkerPool, run,
 )
 from tests.axon.core_parts import Source
 from tests.axon.parts import Collect, Count
@@ -197,3 +197,20 @@ def test_shutdown_stops_the_pool_and_its_workers_at_once() -> None:
     assert time.monotonic() - t0 < 1.2
     assert out.end == Shutdown("stop") and len(out.items) < 10
     assert all(gone(w.pid) for w in pool.workers)
+
+
+def test_a_supervisor_restarts_a_pool_that_ran_out_of_restarts() -> None:
+    # the pool may not restart its workers itself (max_restarts=0): its Supervisor restarts
+    # the whole pool, new processes and all, and the stream carries on
+    sup = Supervisor([partial(WorkerPool, Pid, 2, max_in_flight=2, max_restarts=0)],
+                     max_restarts=1, within=60)
+    out = Collect()
+    first = sup.children[0]
+    run(Pipeline(Source([0, 1, 2, "die", 4, 5, 6, 7]), sup, out), timeout=30)
+    assert sup.restarts == 1
+    (failed,) = sup.outboxes["failures"].held
+    assert isinstance(failed.error, RestartsExhausted)
+    assert isinstance(failed.error.__cause__, ProcessDied)
+    got = values(out.items)
+    assert got == sorted(got) and got[-1] == 7 and "die" not in got
+    assert all(gone(w.pid) for w in first.workers + sup.children[0].workers)
