@@ -9,7 +9,8 @@ Run: ``python -m bench.processes`` (``--quick`` for a smoke run).  Prints a tabl
   system-wide monotonic clock (``time.perf_counter`` is CLOCK_MONOTONIC on Linux);
 - *a CPU-bound 4-stage pipeline*: each stage does a fixed amount of pure-Python work per
   message (units 1, 1, 2, 1: the third is the slowest), run in one process, with one
-  process per stage, and with a 2-worker ``WorkerPool`` on the slowest stage.  Speed-ups
+  process per stage, and with a 2-worker ``WorkerPool`` on the slowest stage (each stage
+  bounded to ``WINDOW`` messages on their way into it).  Speed-ups
   are against the one-process run, measured in the same run (best of ``--repeat``), with
   the machine's load average and its CPU count in the record.
 
@@ -181,6 +182,10 @@ def hop_latency(n: int) -> list[float]:
 
 
 STAGES = (1, 1, 2, 1)
+#: Messages on their way into each stage.  Bounded, so that the stages before the slowest
+#: cannot race ahead and take the cores it needs (with 10,000 they finished early and left
+#: it alone on one core at the end).
+WINDOW = 16
 
 
 def cpu_pipeline(kind: str, n: int) -> tuple[float, float]:
@@ -192,9 +197,9 @@ def cpu_pipeline(kind: str, n: int) -> tuple[float, float]:
         if kind == "in_process":
             return Work(units)
         if kind == "pool" and units == max(STAGES):
-            pool = WorkerPool(partial(Work, units), 2, max_in_flight=32)
+            pool = WorkerPool(partial(Work, units), 2, max_in_flight=WINDOW)
             return pool
-        cp = ChildProcess(partial(Work, units))
+        cp = ChildProcess(partial(Work, units), window=WINDOW)
         stand_ins.append(cp)
         return cp
 
