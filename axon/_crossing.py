@@ -190,7 +190,7 @@ class CrossingEnd(Component):
             self._kick()
 
     def _kick(self, comp: Component | None = None) -> None:
-        sched = self._scheduler
+        sched = self.scheduler
         if sched is not None:
             sched.wake(comp if comp is not None else self)
 
@@ -300,7 +300,7 @@ class CrossingEnd(Component):
 
     def _take_outgoing(self) -> None:
         """Take what the send boxes hold, within credit; the end box only behind the data."""
-        inboxes = self._inboxes
+        inboxes = self.inboxes
         credit = self._credit
         backlog = False
         end = self._end_index
@@ -335,9 +335,9 @@ class CrossingEnd(Component):
                 self._encode(end, batch)
         # sleep only on the boxes it can take from now (else a waiting message would keep
         # it runnable: busy waiting); credit arriving wakes it (_on_readable)
-        taken = self._taken
+        waiting = self._taken
         wake = tuple(n for i, n in enumerate(names)
-                     if (credit[i] > 0 and not taken[i] and i != end)
+                     if (credit[i] > 0 and not waiting[i] and i != end)
                      or (i == end and not backlog))
         if wake != self._wake_set:
             self._wake_set = wake
@@ -439,7 +439,7 @@ class CrossingEnd(Component):
         has failed: a successor may be handed it)."""
         for name, taken in zip(self._send_names, self._taken):
             if taken:
-                self._inboxes[name].queue.extendleft(reversed(taken))
+                self.inboxes[name].queue.extendleft(reversed(taken))
                 taken.clear()
 
     @property

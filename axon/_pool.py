@@ -244,7 +244,7 @@ class WorkerPool(Component):
     @property
     def workers(self) -> list[ChildProcess]:
         """The current worker stand-ins (replaced ones are gone)."""
-        return [c for c in self._children if isinstance(c, ChildProcess)]
+        return [c for c in self.children if isinstance(c, ChildProcess)]
 
     def statistics(self) -> PoolStatistics:
         return PoolStatistics(len(self._labels), self._in_flight, self._dispatched,
@@ -256,8 +256,8 @@ class WorkerPool(Component):
     def child_failed(self, child: Component, exc: BaseException) -> bool:
         """Scheduler hook: a worker failed; handled (restarted) in our next timeslice."""
         self._failures.append((child, exc))
-        if self._scheduler is not None:
-            self._scheduler.wake(self)
+        if self.scheduler is not None:
+            self.scheduler.wake(self)
         return True
 
     # -- the work -----------------------------------------------------------------------------
@@ -309,7 +309,7 @@ class WorkerPool(Component):
                         i = slots[label]
                         old = self._worker(label)
                         if not old.done:
-                            self._scheduler.stop(old)  # type: ignore[union-attr]
+                            self.scheduler.stop(old)  # type: ignore[union-attr]
                         unsent = {seq for seq, _ in old.inboxes["inbox"].queue}
                         old.inboxes["inbox"].queue.clear()
                         resend: list[tuple[int, Any]] = []
@@ -405,7 +405,7 @@ class WorkerPool(Component):
             for worker in self.workers:  # close every pipe first: they stop in parallel
                 if not worker.done:
                     worker.begin_stop()
-        sched = self._scheduler
+        sched = self.scheduler
         if giving_up is not None or isinstance(end, Shutdown):
             for worker in self.workers:
                 if not worker.done and sched is not None:
@@ -430,8 +430,8 @@ class WorkerPool(Component):
         ib.queue.extendleft(reversed(back))
         self.end_message = end
         ib.set_bound(None)
-        if ib.blocked and self._scheduler is not None:
-            self._scheduler.unblock(ib)
+        if ib.blocked and self.scheduler is not None:
+            self.scheduler.unblock(ib)
 
     def _place(self, batch: list[tuple[int, Any]], held: list[dict[int, Any]],
                owner: dict[int, int], pushes: list[Any]) -> list[tuple[int, Any]]:
@@ -453,16 +453,16 @@ class WorkerPool(Component):
         return batch[k:]
 
     def _worker(self, label: str) -> ChildProcess:
-        for c in self._children:
+        for c in self.children:
             if c.label == label:
                 return c  # type: ignore[return-value]
         raise KeyError(label)
 
     def _slot_of(self, child: Component) -> str:
         top = child
-        while top._parent is not self:
-            assert top._parent is not None
-            top = top._parent
+        while top.parent is not self:
+            assert top.parent is not None
+            top = top.parent
         return str(top.label)
 
     def _over_budget(self, child: Component, exc: BaseException) -> RestartsExhausted | None:

@@ -341,8 +341,8 @@ class ChildProcess(CrossingEnd):
         """Failing: our inboxes take everything from now on (unbounded), and senders waiting
         for room in them put their messages in now, so that a replacement (Supervisor) is
         handed all of it and no sender waits for ever on a finished component."""
-        sched = self._scheduler
-        for ib in self._inboxes.values():
+        sched = self.scheduler
+        for ib in self.inboxes.values():
             if ib.size is not None:
                 ib.set_bound(None)
             if ib.blocked and sched is not None:
@@ -763,12 +763,12 @@ class _ChildEnd(CrossingEnd):
                         self._asked = False
                         self._send_frame(Kind.HELLO, pickle.dumps(self._describe()))
                     self._write()
-                    if comp.done and not any(self._inboxes[n].queue for n in self._send_names) \
+                    if comp.done and not any(self.inboxes[n].queue for n in self._send_names) \
                             and not any(self._taken):
                         break
                     self.pause()
                     yield
-            sched = self._scheduler
+            sched = self.scheduler
             if sched is not None:
                 sched.stop(feeder)  # (what it still holds was for a finished component)
             if self._failed is not None:
