@@ -36,6 +36,7 @@ import os
 import pickle
 import signal
 import sys
+import time
 import traceback
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
@@ -106,6 +107,7 @@ class ProcessStatistics:
     frames_in: int
     bytes_out: int
     bytes_in: int
+    cpu_seconds: float | None = None  # CPU the child used running (start-up not counted)
 
     @property
     def messages_out(self) -> int:
@@ -243,6 +245,7 @@ class ChildProcess(CrossingEnd):
         self._ending: str | None = None  # "done", "error" once that frame is reached
         self._error_record: dict[str, Any] | None = None
         self._hello: dict[str, Any] | None = None
+        self._cpu_ready = 0.0  # the child's CPU time when it had made its component
         self._final: dict[str, Any] | None = None
         self._stopping = False
 
@@ -271,7 +274,14 @@ class ChildProcess(CrossingEnd):
                  else "exited" if self._exited or self._exitcode is not None else "running")
         return ProcessStatistics(
             self.path, self._pid, self.start_method, state, self._exitcode, sent, received,
-            self.writes, self.frames_out, self.frames_in, self.bytes_out, self.bytes_in)
+            self.writes, self.frames_out, self.frames_in, self.bytes_out, self.bytes_in,
+            self._cpu_running())
+
+    def _cpu_running(self) -> float | None:
+        """The child's CPU time from when it had made its component until it finished."""
+        if not self._final or "cpu" not in self._final:
+            return None
+        return float(self._final["cpu"] - self._cpu_ready)
 
     def child_snapshot(self) -> Any:
         """The latest snapshot of what runs in the child (an :class:`axon.Snapshot`):
@@ -406,7 +416,10 @@ class ChildProcess(CrossingEnd):
     def _on_frame(self, kind: int, payload: bytes) -> bool:
         body = memoryview(payload)[1:]
         if kind == Kind.HELLO:
-            self._hello = pickle.loads(body)
+            hello = pickle.loads(body)
+            if self._hello is None:
+                self._cpu_ready = hello.get("cpu", 0.0)
+            self._hello = hello
             return True
         if kind == Kind.DONE:
             self._final = pickle.loads(body)
@@ -816,7 +829,7 @@ class _ChildEnd(CrossingEnd):
         return replace(snap, components=comps)
 
     def _describe(self) -> dict[str, Any]:
-        return {"pid": os.getpid(), "snapshot": self._snapshot()}
+        return {"pid": os.getpid(), "snapshot": self._snapshot(), "cpu": time.process_time()}
 
     def _report(self) -> dict[str, Any]:
         from ._inspect import _walk, component_id
@@ -827,7 +840,8 @@ class _ChildEnd(CrossingEnd):
             profile = {component_id(c): (p.timeslices.get(c, 0), p.seconds.get(c, 0.0),
                                          p.sent.get(c))
                        for c in _walk([self.comp], live_only=False)}
-        return {"pid": os.getpid(), "snapshot": self._snapshot(), "profile": profile}
+        return {"pid": os.getpid(), "snapshot": self._snapshot(), "profile": profile,
+                "cpu": time.process_time()}
 
 
 class _Feeder(Component):

@@ -188,9 +188,11 @@ STAGES = (1, 1, 2, 1)
 WINDOW = 16
 
 
-def cpu_pipeline(kind: str, n: int) -> tuple[float, float]:
-    """Seconds for ``n`` messages through the four stages, run as ``kind`` says, and the
-    CPU seconds this process spent meanwhile (with processes: passing messages on)."""
+def cpu_pipeline(kind: str, n: int) -> tuple[float, float, float]:
+    """Seconds for ``n`` messages through the four stages, run as ``kind`` says; the CPU
+    seconds this process spent meanwhile (with processes: passing messages on); and the
+    CPU seconds every process spent (the children's as they report it when they end,
+    their start included)."""
     stand_ins: list[Any] = []
 
     def stage(units: int) -> Component:
@@ -204,14 +206,17 @@ def cpu_pipeline(kind: str, n: int) -> tuple[float, float]:
         return cp
 
     stages = [stage(u) for u in STAGES]
-    for s in stages:
-        if isinstance(s, WorkerPool):
-            stand_ins.extend(s.workers)
+    pools = [s for s in stages if isinstance(s, WorkerPool)]
+    for p in pools:
+        stand_ins.extend(p.workers)
     src = Source(n, 8, stand_ins)
     last = Last()
     run(Pipeline(src, *stages, last), timeout=600)
     assert last.items == list(range(n)), kind
-    return last.t1 - src.t0, last.cpu1 - src.cpu0
+    here = last.cpu1 - src.cpu0
+    children = [s for s in stand_ins if isinstance(s, ChildProcess)]
+    there = sum(s.statistics().cpu_seconds or 0.0 for s in children)
+    return last.t1 - src.t0, here, here + there
 
 
 def idle_cpus(seconds: float = 1.0) -> float | None:
@@ -275,13 +280,23 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
               "rest, and caps any speed-up)", flush=True)
     times: dict[str, list[float]] = {"in_process": [], "per_stage": [], "pool": []}
     here: dict[str, list[float]] = {k: [] for k in times}  # CPU of this process
+    total: dict[str, list[float]] = {k: [] for k in times}  # CPU of every process
     for _ in range(repeat):  # interleaved, so a burst of load hits each kind alike
         for kind, seconds in times.items():
-            wall, cpu = cpu_pipeline(kind, n_cpu)
+            wall, cpu, cpu_all = cpu_pipeline(kind, n_cpu)
             seconds.append(wall)
             here[kind].append(cpu)
+            total[kind].append(cpu_all)
     best = {k: min(v) for k, v in times.items()}
     relay = {k: min(v) / n_cpu * 1e6 for k, v in here.items() if k != "in_process"}
+    # what the processes cost in CPU, whatever the load: the most any number of idle
+    # cores could give is the work's CPU time over all of it, times the cores
+    work_cpu = min(total["in_process"])
+    efficiency = {k: work_cpu / min(v) for k, v in total.items() if k != "in_process"}
+    ncpu = os.cpu_count() or 1
+    units = sum(STAGES)  # (a stage in one process can use one CPU: the slowest caps it)
+    bound = {"per_stage": min(ncpu, units / max(STAGES)) * efficiency["per_stage"],
+             "pool": min(ncpu, units / max(max(STAGES) / 2, 1)) * efficiency["pool"]}
     speed_stage = best["in_process"] / best["per_stage"]
     speed_pool = best["in_process"] / best["pool"]
     per_msg_ms = best["in_process"] / n_cpu * 1e3
@@ -292,6 +307,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"spent {relay['per_stage']:.0f} µs a message passing messages on)", flush=True)
     print(f"    + pool of 2 on S3  {best['pool']:.3f} s  ({speed_pool:.2f}x; "
           f"{relay['pool']:.0f} µs a message)", flush=True)
+    print(f"    CPU used by all processes against one process's: "
+          f"{1 / efficiency['per_stage']:.2f}x and {1 / efficiency['pool']:.2f}x, so on "
+          f"{ncpu} idle CPUs at most {bound['per_stage']:.2f}x and {bound['pool']:.2f}x",
+          flush=True)
     load_after = os.getloadavg()
     result: dict[str, Any] = {
         "batched_msgs_per_s": round(batched),
@@ -305,6 +324,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "speedup_process_per_stage": round(speed_stage, 2),
             "speedup_pool_on_slowest": round(speed_pool, 2),
             "parent_cpu_us_per_message": {k: round(v, 1) for k, v in relay.items()},
+            "cpu_seconds_all_processes": {k: round(min(v), 4) for k, v in total.items()},
+            "cpu_efficiency": {k: round(v, 3) for k, v in efficiency.items()},
+            "speedup_bound_on_idle_cpus": {k: round(v, 2) for k, v in bound.items()},
         },
         "cpus": os.cpu_count(),
         "idle_cpus_before_cpu_pipeline": None if idle is None else round(idle, 2),

@@ -60,6 +60,7 @@ def test_a_million_messages_cross_in_order_with_none_lost_or_duplicated() -> Non
     assert stats.received == {"outbox": n, "signal": 1}
     assert stats.writes < n / 100  # batches: one write per round, not per message
     assert stats.exitcode == 0 and gone(stage.pid)
+    assert stats.cpu_seconds is not None and 0 < stats.cpu_seconds < 60
 
 
 def test_one_message_per_timeslice_crosses_in_order() -> None:
