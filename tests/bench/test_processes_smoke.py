@@ -25,5 +25,8 @@ def test_processes_benchmark_runs_and_ends_with_its_figures(tmp_path: Path) -> N
     cpu = last["cpu_pipeline"]
     assert set(cpu["seconds"]) == {"in_process", "per_stage", "pool"}
     assert cpu["speedup_process_per_stage"] > 0 and cpu["speedup_pool_on_slowest"] > 0
+    assert set(cpu["cpu_efficiency"]) == set(cpu["speedup_bound_on_idle_cpus"]) == {
+        "per_stage", "pool"}
+    assert all(v > 0 for v in cpu["parent_cpu_us_per_message"].values())
     assert set(last["met"]) == set(last["targets"]) and last["cpus"] >= 1
     assert "[link]" in proc.stdout and "[cpu]" in proc.stdout  # progress as it goes
