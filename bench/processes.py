@@ -12,7 +12,10 @@ Run: ``python -m bench.processes`` (``--quick`` for a smoke run).  Prints a tabl
   process per stage, and with a 2-worker ``WorkerPool`` on the slowest stage (each stage
   bounded to ``WINDOW`` messages on their way into it).  Speed-ups
   are against the one-process run, measured in the same run (best of ``--repeat``), with
-  the machine's load average and its CPU count in the record.
+  the machine's load average, its idle CPUs and its CPU count in the record, beside two
+  figures that the load does not move much: the CPU all the processes used against one
+  process's (what the boundaries cost), and the same work split over plain processes
+  without Axon (the ceiling the machine offered at that moment).
 
 Timing starts once every child process has made its component (``ChildProcess.ready``):
 starting processes is not counted (a few ms each with the forkserver).
@@ -219,6 +222,41 @@ def cpu_pipeline(kind: str, n: int) -> tuple[float, float, float]:
     return last.t1 - src.t0, here, here + there
 
 
+def _raw_worker(units: int, conn: Any) -> None:
+    conn.send("ready")
+    conn.recv()  # go
+    for _ in range(units):
+        work(1)
+    conn.send(time.perf_counter())
+
+
+def raw_parallel(units: int) -> tuple[float, float]:
+    """The machine's own ceiling for this work, without Axon: ``units`` of work in this
+    process, and the same split over one plain process per CPU (started first, then
+    timed from a common go).  Returns (one process's seconds, the processes' seconds)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("forkserver")
+    k = os.cpu_count() or 1
+    pipes = [ctx.Pipe() for _ in range(k)]
+    procs = [ctx.Process(target=_raw_worker, args=(units // k, child))  # type: ignore[attr-defined]
+             for _, child in pipes]
+    for p in procs:
+        p.start()
+    for conn, _ in pipes:
+        conn.recv()
+    t0 = time.perf_counter()
+    for conn, _ in pipes:
+        conn.send("go")
+    t1 = max(conn.recv() for conn, _ in pipes)
+    for p in procs:
+        p.join()
+    start = time.perf_counter()
+    for _ in range(units // k * k):
+        work(1)
+    return time.perf_counter() - start, t1 - t0
+
+
 def idle_cpus(seconds: float = 1.0) -> float | None:
     """How many CPUs sat idle over ``seconds`` (from /proc/stat; None where there is none):
     what other work on the machine leaves for ours."""
@@ -281,12 +319,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     times: dict[str, list[float]] = {"in_process": [], "per_stage": [], "pool": []}
     here: dict[str, list[float]] = {k: [] for k in times}  # CPU of this process
     total: dict[str, list[float]] = {k: [] for k in times}  # CPU of every process
+    raw: list[float] = []  # the machine's own ceiling, measured between them
     for _ in range(repeat):  # interleaved, so a burst of load hits each kind alike
         for kind, seconds in times.items():
             wall, cpu, cpu_all = cpu_pipeline(kind, n_cpu)
             seconds.append(wall)
             here[kind].append(cpu)
             total[kind].append(cpu_all)
+        one, many = raw_parallel(n_cpu * sum(STAGES))
+        raw.append(one / many)
     best = {k: min(v) for k, v in times.items()}
     relay = {k: min(v) / n_cpu * 1e6 for k, v in here.items() if k != "in_process"}
     # what the processes cost in CPU, whatever the load: the most any number of idle
@@ -307,6 +348,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"spent {relay['per_stage']:.0f} µs a message passing messages on)", flush=True)
     print(f"    + pool of 2 on S3  {best['pool']:.3f} s  ({speed_pool:.2f}x; "
           f"{relay['pool']:.0f} µs a message)", flush=True)
+    print(f"    the same work in {ncpu} plain processes (no Axon): {max(raw):.2f}x "
+          f"(the machine's own ceiling as it was; best of {len(raw)})", flush=True)
     print(f"    CPU used by all processes against one process's: "
           f"{1 / efficiency['per_stage']:.2f}x and {1 / efficiency['pool']:.2f}x, so on "
           f"{ncpu} idle CPUs at most {bound['per_stage']:.2f}x and {bound['pool']:.2f}x",
@@ -327,6 +370,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "cpu_seconds_all_processes": {k: round(min(v), 4) for k, v in total.items()},
             "cpu_efficiency": {k: round(v, 3) for k, v in efficiency.items()},
             "speedup_bound_on_idle_cpus": {k: round(v, 2) for k, v in bound.items()},
+            "raw_parallel_speedup": round(max(raw), 2),
+            "all_raw_parallel_speedups": [round(x, 2) for x in raw],
         },
         "cpus": os.cpu_count(),
         "idle_cpus_before_cpu_pipeline": None if idle is None else round(idle, 2),
