@@ -190,11 +190,12 @@ class ThenShutdown(Component):
 
 def test_shutdown_stops_the_pool_and_its_workers_at_once() -> None:
     out = Collect()
-    # 16 in flight, 200 ms each: 1.6 s of work for each worker, which Shutdown cuts short
-    pool = WorkerPool(partial(Pid, 0.2), 2, max_in_flight=16)
+    # 16 in flight, 500 ms each: 4 s of work for each worker, which Shutdown cuts short
+    # (the message each is busy with, then they stop)
+    pool = WorkerPool(partial(Pid, 0.5), 2, max_in_flight=16)
     t0 = time.monotonic()
     run(Pipeline(ThenShutdown(), pool, out), timeout=30)
-    assert time.monotonic() - t0 < 1.2
+    assert time.monotonic() - t0 < 2.5
     assert out.end == Shutdown("stop") and len(out.items) < 10
     assert all(gone(w.pid) for w in pool.workers)
 
