@@ -47,7 +47,7 @@ from ._component import Component, State
 from ._crossing import CrossingEnd, Kind
 from ._errors import AxonError, ComponentError
 from ._scheduler import Scheduler
-from ._wire import Codec, CodecError, JSONCodec, MsgpackCodec, codec_for
+from ._wire import Codec, CodecError, EncodeError, JSONCodec, MsgpackCodec, codec_for
 
 __all__ = ["ChildProcess", "ProcessDied", "ProcessStatistics", "RemoteError"]
 
@@ -682,12 +682,17 @@ def _check_boxes(comp: Component, config: _ChildConfig) -> None:
 
 def _error_record(rest: str, exc: BaseException, when: str) -> dict[str, Any]:
     tb = "".join(traceback.format_exception(exc))
-    pickled: bytes | None
-    try:
-        pickled = pickle.dumps(exc)
-        pickle.loads(pickled)  # an exception that cannot be rebuilt is sent as text
-    except Exception:  # noqa: BLE001
-        pickled = None
+    pickled: bytes | None = None
+    tries = [exc]
+    if isinstance(exc, EncodeError):  # (it holds the message that would not pickle)
+        tries.append(EncodeError(str(exc), exc.index, None, exc.reason))
+    for candidate in tries:
+        try:
+            pickled = pickle.dumps(candidate)
+            pickle.loads(pickled)  # an exception that cannot be rebuilt is sent as text
+            break
+        except Exception:  # noqa: BLE001
+            pickled = None
     text = str(exc) + (f" ({when})" if when else "")
     return {"rest": rest, "type": f"{type(exc).__module__}.{type(exc).__qualname__}",
             "text": text, "traceback": tb, "pickled": pickled}

@@ -368,8 +368,8 @@ def test_an_unpicklable_message_names_the_box_and_the_type_both_ways() -> None:
     with pytest.raises(ComponentError) as info:
         run(Pipeline(Source([1]), ChildProcess(SendLambda), Collect()), timeout=30)
     err = info.value
-    assert err.path == "Pipeline[1]:SendLambda" and "outbox 'outbox'" in str(err)
-    assert "function" in str(err)
+    assert err.path == "Pipeline[1]:SendLambda" and isinstance(err.error, EncodeError)
+    assert "outbox 'outbox'" in str(err) and "function" in str(err)
 
 
 def test_a_factory_that_cannot_reach_a_child_is_refused_at_once() -> None:
