@@ -145,7 +145,7 @@ class Work(Component):
     """A CPU-bound stage: ``units`` of work per message, ending its timeslice every
     ``per_slice`` messages so its output moves on while it works."""
 
-    def __init__(self, units: int, per_slice: int = 2) -> None:
+    def __init__(self, units: int, per_slice: int = 4) -> None:
         super().__init__()
         self.units, self.per_slice = units, per_slice
 
