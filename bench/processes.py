@@ -225,15 +225,16 @@ def cpu_pipeline(kind: str, n: int) -> tuple[float, float, float]:
 def _raw_worker(units: int, conn: Any) -> None:
     conn.send("ready")
     conn.recv()  # go
+    cpu = time.process_time()
     for _ in range(units):
         work(1)
-    conn.send(time.perf_counter())
+    conn.send((time.perf_counter(), time.process_time() - cpu))
 
 
-def raw_parallel(units: int) -> tuple[float, float]:
+def raw_parallel(units: int) -> tuple[float, float, float, float]:
     """The machine's own ceiling for this work, without Axon: ``units`` of work in this
     process, and the same split over one plain process per CPU (started first, then
-    timed from a common go).  Returns (one process's seconds, the processes' seconds)."""
+    timed from a common go).  Returns the seconds and the CPU seconds of each way."""
     import multiprocessing
 
     ctx = multiprocessing.get_context("forkserver")
@@ -248,13 +249,14 @@ def raw_parallel(units: int) -> tuple[float, float]:
     t0 = time.perf_counter()
     for conn, _ in pipes:
         conn.send("go")
-    t1 = max(conn.recv() for conn, _ in pipes)
+    ends = [conn.recv() for conn, _ in pipes]
     for p in procs:
         p.join()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(units // k * k):
         work(1)
-    return time.perf_counter() - start, t1 - t0
+    one, one_cpu = time.perf_counter() - start, time.process_time() - cpu
+    return one, max(t for t, _ in ends) - t0, one_cpu, sum(c for _, c in ends)
 
 
 def idle_cpus(seconds: float = 1.0) -> float | None:
@@ -320,14 +322,16 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     here: dict[str, list[float]] = {k: [] for k in times}  # CPU of this process
     total: dict[str, list[float]] = {k: [] for k in times}  # CPU of every process
     raw: list[float] = []  # the machine's own ceiling, measured between them
+    raw_cpu: list[float] = []  # and how much more CPU the same work took in parallel
     for _ in range(repeat):  # interleaved, so a burst of load hits each kind alike
         for kind, seconds in times.items():
             wall, cpu, cpu_all = cpu_pipeline(kind, n_cpu)
             seconds.append(wall)
             here[kind].append(cpu)
             total[kind].append(cpu_all)
-        one, many = raw_parallel(n_cpu * sum(STAGES))
+        one, many, one_cpu, many_cpu = raw_parallel(n_cpu * sum(STAGES))
         raw.append(one / many)
+        raw_cpu.append(many_cpu / one_cpu)
     best = {k: min(v) for k, v in times.items()}
     relay = {k: min(v) / n_cpu * 1e6 for k, v in here.items() if k != "in_process"}
     # what the processes cost in CPU, whatever the load: the most any number of idle
@@ -338,6 +342,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     units = sum(STAGES)  # (a stage in one process can use one CPU: the slowest caps it)
     bound = {"per_stage": min(ncpu, units / max(STAGES)) * efficiency["per_stage"],
              "pool": min(ncpu, units / max(max(STAGES) / 2, 1)) * efficiency["pool"]}
+    # the CPU the processes cost beyond what running the work in parallel cost anyway
+    own = {k: 1 / v / min(raw_cpu) for k, v in efficiency.items()}
     speed_stage = best["in_process"] / best["per_stage"]
     speed_pool = best["in_process"] / best["pool"]
     per_msg_ms = best["in_process"] / n_cpu * 1e3
@@ -354,6 +360,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"{1 / efficiency['per_stage']:.2f}x and {1 / efficiency['pool']:.2f}x, so on "
           f"{ncpu} idle CPUs at most {bound['per_stage']:.2f}x and {bound['pool']:.2f}x",
           flush=True)
+    print(f"    (the same work alone took {min(raw_cpu):.2f}x the CPU in {ncpu} plain "
+          f"processes at once: Axon's own share is {own['per_stage'] - 1:+.0%} and "
+          f"{own['pool'] - 1:+.0%})", flush=True)
     load_after = os.getloadavg()
     result: dict[str, Any] = {
         "batched_msgs_per_s": round(batched),
@@ -371,6 +380,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "cpu_efficiency": {k: round(v, 3) for k, v in efficiency.items()},
             "speedup_bound_on_idle_cpus": {k: round(v, 2) for k, v in bound.items()},
             "raw_parallel_speedup": round(max(raw), 2),
+            "raw_parallel_cpu_ratio": round(min(raw_cpu), 3),
+            "axon_cpu_share": {k: round(v - 1, 3) for k, v in own.items()},
             "all_raw_parallel_speedups": [round(x, 2) for x in raw],
         },
         "cpus": os.cpu_count(),
