@@ -12,6 +12,17 @@ from typing import Any
 from axon import RECEIVE, BoxSpec, Component, EndSignal, Pipeline, ProducerFinished
 
 
+def gone(pid: int | None, timeout: float = 5.0) -> bool:
+    """True once process ``pid`` no longer exists (reaped: not even a zombie)."""
+    assert pid is not None
+    deadline = time.monotonic() + timeout
+    while os.path.exists(f"/proc/{pid}"):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 class Double(Component):
     """Sends 2 * each message; passes the end on."""
 

@@ -18,8 +18,7 @@ from axon import (
 )
 from tests.axon.core_parts import Source
 from tests.axon.parts import Collect, Count
-from tests.axon.process_parts import Drop, Pid, Twice
-from tests.axon.test_process import gone
+from tests.axon.process_parts import Drop, Pid, Twice, gone
 
 
 def values(items: list[Any]) -> list[Any]:

@@ -28,21 +28,10 @@ from tests.axon.core_parts import Source
 from tests.axon.parts import Collect, Count
 from tests.axon.process_parts import (
     Boom, Bounded, Careful, Die, Double, Flood, Forever, Join, RaiseOdd, SendLambda, Slow,
-    Spin, Tag, double_in_a_grandchild, doubled_twice, nested_boom,
+    Spin, Tag, double_in_a_grandchild, doubled_twice, gone, nested_boom,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def gone(pid: int | None, timeout: float = 5.0) -> bool:
-    """True once process ``pid`` no longer exists (reaped: not even a zombie)."""
-    assert pid is not None
-    deadline = time.monotonic() + timeout
-    while os.path.exists(f"/proc/{pid}"):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
 
 
 # -- messages cross in order, in batches ------------------------------------------------------
