@@ -108,6 +108,7 @@ class ProcessStatistics:
     bytes_out: int
     bytes_in: int
     cpu_seconds: float | None = None  # CPU the child used running (start-up not counted)
+    frames_waiting: int = 0  # frames read from the child, not yet delivered (credit bounds it)
 
     @property
     def messages_out(self) -> int:
@@ -275,7 +276,7 @@ class ChildProcess(CrossingEnd):
         return ProcessStatistics(
             self.path, self._pid, self.start_method, state, self._exitcode, sent, received,
             self.writes, self.frames_out, self.frames_in, self.bytes_out, self.bytes_in,
-            self._cpu_running())
+            self._cpu_running(), len(self._incoming) if self.opened else 0)
 
     def _cpu_running(self) -> float | None:
         """The child's CPU time from when it had made its component until it finished."""

@@ -251,15 +251,16 @@ class SlowSink(Component):
     def __init__(self, stage: ChildProcess) -> None:
         super().__init__()
         self.set_bound("inbox", 5)
-        self.stage, self.items, self.behind = stage, [], 0
+        self.stage, self.items, self.behind, self.read_ahead = stage, [], 0, 0
 
     def main(self) -> Generator[Any, Any, None]:
         while not self.finished():
             if self.data_ready():
                 self.items.append(self.recv())
                 time.sleep(0.001)
-                got = self.stage.statistics().messages_in
-                self.behind = max(self.behind, got - len(self.items))
+                stats = self.stage.statistics()
+                self.behind = max(self.behind, stats.messages_in - len(self.items))
+                self.read_ahead = max(self.read_ahead, stats.frames_waiting)
                 yield
             else:
                 self.pause()
@@ -273,6 +274,7 @@ def test_a_slow_consumer_here_holds_the_child_back() -> None:
     run(Pipeline(stage, sink), timeout=30)
     assert sink.items == list(range(300))
     assert sink.behind <= window + 5 + 1  # the credit window and the sink's bound
+    assert sink.read_ahead <= window  # read from the pipe: at most a window of frames
 
 
 # -- errors -------------------------------------------------------------------------------------------
