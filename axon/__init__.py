@@ -17,6 +17,8 @@ from ._instrument import Instrument
 from ._introspector import Introspector
 from ._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
 from ._pipeline import Pipeline
+from ._pool import LostMessage, OnLost, PoolStatistics, WorkerPool
+from ._process import ChildProcess, ProcessDied, ProcessStatistics, RemoteError
 from ._scheduler import Scheduler, SchedulerStatistics, run, run_async
 from ._seq import Seq
 from ._services import ServiceError, ServiceRegistry
@@ -36,6 +38,7 @@ __all__ = [
     "BoxStatistics",
     "Carousel",
     "ChildFailed",
+    "ChildProcess",
     "Codec",
     "codec_for",
     "CodecError",
@@ -60,16 +63,22 @@ __all__ = [
     "LinkError",
     "LinkInfo",
     "LinkKind",
+    "LostMessage",
     "MsgpackCodec",
+    "OnLost",
     "Outbox",
     "PickleCodec",
     "Pipeline",
     "Policy",
+    "PoolStatistics",
+    "ProcessDied",
+    "ProcessStatistics",
     "ProducerFinished",
     "Profiler",
     "PublishTo",
     "ReaderGone",
     "RECEIVE",
+    "RemoteError",
     "RestartsExhausted",
     "run",
     "run_async",
@@ -79,8 +88,8 @@ __all__ = [
     "ServiceError",
     "ServiceRegistry",
     "Shutdown",
-    "Snapshot",
     "snapshot",
+    "Snapshot",
     "State",
     "Strategy",
     "SubscribeTo",
@@ -88,4 +97,5 @@ __all__ = [
     "ThreadedComponent",
     "ThreadStopped",
     "to_dot",
+    "WorkerPool",
 ]

@@ -5,6 +5,10 @@ and outboxes down its right; a composition is a cluster holding its children, wi
 own boxes as small tabs at the cluster's edges.  Data links are solid, ``control`` /
 ``signal`` links dashed grey; a link is labelled with its message count where known
 (see axon/_inspect.py).  Colours tell the state: finished is grey, failed red.
+
+A component in another process (:class:`~axon.ChildProcess`) is a blue, bold-edged cluster
+titled with its process id, holding what runs there; the links across the boundary are
+bold blue, labelled with the messages that crossed.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["draw", "to_dot"]
 
 CONTROL_BOXES = {"control", "signal"}
+PROCESS_COLOUR = "#1f5fa8"
+PROCESS_FILL = "#eef4fc"
 STATE_COLOURS = {
     "new": "#ffffff", "runnable": "#e8f4e8", "paused": "#f4f4f4", "waiting": "#e8eef8",
     "blocked": "#fbeed5", "finished": "#e6e6e6", "failed": "#f8d0d0",
@@ -62,10 +68,13 @@ def _node_label(c: ComponentInfo) -> str:
     fill = STATE_COLOURS.get(c.state, "#ffffff")
     status = c.state if not c.waiting_on else f"{c.state}: {c.waiting_on}"
     counts = f"in {c.received}" + (f" · out {c.sent}" if c.sent is not None else "")
+    if c.process is not None:
+        counts += f"<br/>{_process_title(c)}"
     middle = (f'<td rowspan="{rows}" bgcolor="{fill}" cellpadding="6">'
               f'<b>{_esc(_title(c))}</b><br/>'
               f'<font point-size="8" color="#555555">{_esc(c.type if c.type != c.name else "")}'
-              f'{"<br/>" if c.type != c.name else ""}{_esc(status)}<br/>{_esc(counts)}</font></td>')
+              f'{"<br/>" if c.type != c.name else ""}{_esc(status)}<br/>'
+              f'{_esc(counts).replace("&lt;br/&gt;", "<br/>")}</font></td>')
     out = ['<table border="0" cellborder="1" cellspacing="0" cellpadding="2">']
     for i in range(rows):
         cells = [_box_cell(c.inboxes[i], "left") if i < len(c.inboxes) else '<td border="0"></td>']
@@ -96,9 +105,16 @@ def to_dot(target: Snapshot | Component | Scheduler, *, title: str | None = None
             return
         with graph.subgraph(name=f"cluster_{c.id}") as sub:
             fill = STATE_COLOURS.get(c.state, "#ffffff") if c.state == "failed" else "#fafafa"
-            sub.attr(label=f"{_title(c)}  ({c.state})" if c.state not in ("new", "runnable")
-                     else _title(c), style="rounded,filled", fillcolor=fill, color="#9a9a9a",
-                     fontsize="11", tooltip=c.path)
+            title = f"{_title(c)}  ({c.state})" if c.state not in ("new", "runnable") \
+                else _title(c)
+            if c.process is not None:  # another process: what runs there is inside
+                sub.attr(label=f"{title}  — {_process_title(c)}", style="rounded,filled,bold",
+                         fillcolor=PROCESS_FILL if c.state != "failed" else fill,
+                         color=PROCESS_COLOUR, penwidth="2", fontcolor=PROCESS_COLOUR,
+                         fontsize="11", tooltip=c.path)
+            else:
+                sub.attr(label=title, style="rounded,filled", fillcolor=fill,
+                         color="#9a9a9a", fontsize="11", tooltip=c.path)
             for box in (*c.inboxes, *c.outboxes):
                 tab_fill = "#fff6d5" if box.kind == "inbox" else "#dff0ff"
                 depth = f" ({box.stats.depth})" if box.stats.depth else ""
@@ -120,6 +136,8 @@ def to_dot(target: Snapshot | Component | Scheduler, *, title: str | None = None
         sink_name = lk.sink.split(".", 1)[1]
         ctl = box_name in CONTROL_BOXES or sink_name in CONTROL_BOXES
         attrs = {"style": "dashed", "color": "#9a9a9a"} if ctl else {"color": "#333333"}
+        if lk.kind == "process":  # across a process boundary
+            attrs.update(color=PROCESS_COLOUR, penwidth="2")
         if lk.count is not None and (lk.count or not ctl):
             attrs["label"] = str(lk.count)
             attrs["fontcolor"] = "#9a9a9a" if ctl else "#1f5fa8"
@@ -127,6 +145,15 @@ def to_dot(target: Snapshot | Component | Scheduler, *, title: str | None = None
             attrs["weight"] = "0"
         dot.edge(src, dst, tooltip=f"{lk.source} -> {lk.sink} ({lk.kind})", **attrs)
     return dot
+
+
+def _process_title(c: ComponentInfo) -> str:
+    p = c.process
+    assert p is not None
+    if p.pid is None:
+        return "a child process (not started)"
+    code = f", exit {p.exitcode}" if p.exitcode is not None else ""
+    return f"process {p.pid}{code}: {p.messages_out} in, {p.messages_in} out"
 
 
 def _tab(cid: str, box: BoxInfo) -> str:

@@ -3,6 +3,11 @@
 Named ``_inspect`` (exported as :func:`axon.snapshot`) rather than ``axon.inspect`` so it
 never shadows the standard library's ``inspect`` for readers of the package.
 
+A :class:`~axon.ChildProcess` stand-in carries its boundary's statistics (``process``),
+and what runs in its child process appears below it, each component marked with the
+``pid`` it runs in (from the child's own snapshot: taken as it started, with final counts
+once it has finished, or fresh after ``ask_snapshot()``).
+
 Message counts come from the boxes, because sends are not counted (a send is one deque
 append; see axon/_box.py).  A component's ``received`` is what it took from its inboxes; a
 link's ``count`` is what has arrived at the inboxes it leads to (taken, waiting or
@@ -14,13 +19,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._box import Box, BoxStatistics, Inbox, Link, Outbox, finals
 from ._component import RECEIVE, Component, State
 from ._errors import LinkError
 from ._instrument import Instrument
+from ._process import ChildProcess, ProcessStatistics
 from ._scheduler import Scheduler, SchedulerStatistics
 
 __all__ = ["BoxInfo", "ComponentInfo", "LinkInfo", "Profiler", "Snapshot", "snapshot"]
@@ -29,6 +35,12 @@ __all__ = ["BoxInfo", "ComponentInfo", "LinkInfo", "Profiler", "Snapshot", "snap
 def component_id(comp: Component) -> str:
     """An id for ``comp``, stable while it lives (used by drawings and the Introspector)."""
     return f"c{id(comp):x}"
+
+
+def child_id(stand_in: ChildProcess, cid: str) -> str:
+    """The id in this process's snapshots of component ``cid`` of ``stand_in``'s child."""
+    pid = stand_in.pid
+    return f"p{pid}_{cid}" if pid is not None else f"{component_id(stand_in)}_{cid}"
 
 
 def box_id(box: Box) -> str:
@@ -79,6 +91,8 @@ class ComponentInfo:
     # what the component reports of itself: its ``statistics()`` dict, if it has one (a
     # backplane's subscribers, a network link's connection state and drops)
     details: Mapping[str, Any] = field(default_factory=dict)
+    pid: int | None = None  # the process it runs in (None: this one)
+    process: ProcessStatistics | None = None  # a stand-in's boundary: what crossed it
 
     @property
     def is_composition(self) -> bool:
@@ -121,6 +135,10 @@ class Snapshot:
         rows = [("component", "state", "in", "out", "waiting", "dropped", "waiting on")]
         for c in self.components:
             name = "  " * c.depth + (f"[{c.label}] " if c.label is not None else "") + c.name
+            if c.process is not None:
+                name += f" (stand-in, pid {c.process.pid})"
+            elif c.pid is not None:
+                name += f" (pid {c.pid})"
             rows.append((name, c.state, str(c.received), "?" if c.sent is None else str(c.sent),
                          str(c.waiting), str(c.dropped), c.waiting_on))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
@@ -147,15 +165,65 @@ def snapshot(*targets: Component | Scheduler, live_only: bool = False) -> Snapsh
             raise TypeError(f"snapshot() takes components or a Scheduler, not {t!r}")
     comps = list(_walk(roots, live_only))
     ids = {id(c) for c in comps}
-    infos = tuple(_component_info(c, depth) for c, depth in _with_depth(comps))
+    infos: list[ComponentInfo] = []
+    remote_links: list[LinkInfo] = []
+    for c, depth in _with_depth(comps):
+        info = _component_info(c, depth)
+        if isinstance(c, ChildProcess):
+            info, inside, crossing = _in_child(c, info, live_only)
+            infos.append(info)
+            infos.extend(inside)
+            remote_links.extend(crossing)
+        else:
+            infos.append(info)
     links: dict[int, Link] = {}
     for c in comps:
         for b in (*c.inboxes.values(), *c.outboxes.values()):
             for lk in b.links_out:
                 if id(lk.source.owner) in ids and id(lk.sink.owner) in ids:
                     links[id(lk)] = lk
-    link_infos = tuple(_link_info(lk) for lk in links.values())
-    return Snapshot(infos, link_infos, sched_stats)
+    link_infos = tuple(_link_info(lk) for lk in links.values()) + tuple(remote_links)
+    return Snapshot(tuple(infos), link_infos, sched_stats)
+
+
+def _in_child(stand_in: ChildProcess, info: ComponentInfo, live_only: bool
+              ) -> tuple[ComponentInfo, list[ComponentInfo], list[LinkInfo]]:
+    """A stand-in's info with its boundary, the components of its child process (ids,
+    paths and depths moved under it), and the links inside and across."""
+    stats = stand_in.statistics()
+    child = stand_in.child_snapshot()
+    if child is None or not child.components:
+        return replace(info, process=stats), [], []
+    pid = stats.pid
+    prefix = child_id(stand_in, "")
+    root = child.components[0]
+    cut = len(root.path)
+
+    def moved(cid: str | None) -> str | None:
+        return None if cid is None else prefix + cid
+
+    inside = []
+    for c in child.components:
+        if live_only and c.state in ("finished", "failed") and stats.state == "running":
+            continue
+        inside.append(replace(
+            c, id=prefix + c.id, path=info.path + c.path[cut:],
+            label=c.label if c is not root else None,
+            parent=info.id if c is root else moved(c.parent), depth=c.depth + info.depth + 1,
+            children=tuple(prefix + k for k in c.children),
+            inboxes=tuple(replace(b, id=prefix + b.id) for b in c.inboxes),
+            outboxes=tuple(replace(b, id=prefix + b.id) for b in c.outboxes),
+            pid=c.pid if c.pid is not None else pid))  # (a grandchild keeps its own)
+    links = [replace(lk, source=prefix + lk.source, sink=prefix + lk.sink,
+                     owner=moved(lk.owner)) for lk in child.links]
+    for name, n in stats.sent.items():  # the boundary: the stand-in's boxes to the root's
+        links.append(LinkInfo(f"{info.id}.{name}", f"{prefix}{root.id}.{name}", "process",
+                              info.id, n))
+    for name, n in stats.received.items():
+        links.append(LinkInfo(f"{prefix}{root.id}.{name}", f"{info.id}.{name}", "process",
+                              info.id, n))
+    here = replace(info, process=stats, children=(prefix + root.id,), sent=None)
+    return here, inside, links
 
 
 def _walk(roots: Iterable[Component], live_only: bool) -> Iterator[Component]:
@@ -289,6 +357,8 @@ class Profiler(Instrument):
     ``scheduler.add_instrument(Profiler())``; read :attr:`timeslices`, :attr:`seconds` and
     :attr:`sent` (keyed by component; ``sent`` is taken as each one finishes, while the
     links it sent through still exist).  Costs two clock reads per timeslice while added.
+    A :class:`~axon.ChildProcess` started while it is added has its child profile what
+    runs there too (see :meth:`~axon.ChildProcess.child_profile`).
     """
 
     def __init__(self) -> None:
@@ -297,6 +367,10 @@ class Profiler(Instrument):
         self.sent: dict[Component, int | None] = {}
         self._t0 = 0.0
         self._clock = time.perf_counter
+
+    def component_started(self, component: Component) -> None:
+        if isinstance(component, ChildProcess):  # its child profiles what runs there
+            component.profile_child = True
 
     def before_timeslice(self, component: Component) -> None:
         self._t0 = self._clock()

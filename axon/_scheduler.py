@@ -831,6 +831,11 @@ class Scheduler:
             if handler is not None and not node.done and handler(comp, exc):
                 return
             node = node._parent
+        if isinstance(exc, ComponentError) and exc.component is comp:
+            # comp reports a failure inside it that already names its place (a process
+            # stand-in passing on its child process's error): raised as it is
+            self._error = exc
+            return
         error = ComponentError(comp.path, exc, comp)
         error.__cause__ = exc
         self._error = error

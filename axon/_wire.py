@@ -162,10 +162,22 @@ class MsgpackCodec(Codec):
         self._msgpack = msgpack
         self._packb = msgpack.Packer(default=self._default, use_bin_type=True,
                                      strict_types=True).pack
-        # (an extension's contents are packed by a second packer: a Packer is not
-        # re-entrant, and its default hook runs in the middle of a pack)
-        self._pack_inner = msgpack.Packer(default=self._default, use_bin_type=True,
-                                          strict_types=True).pack
+        # (an extension's contents are packed by another packer, one per depth of
+        # extensions within extensions: a Packer is not re-entrant, and its default hook
+        # runs in the middle of a pack)
+        self._inner: list[Any] = []
+        self._depth = 0
+
+    def _pack_inner(self, obj: Any) -> bytes:
+        d = self._depth
+        if d == len(self._inner):
+            self._inner.append(self._msgpack.Packer(default=self._default, use_bin_type=True,
+                                                    strict_types=True))
+        self._depth = d + 1
+        try:
+            return self._inner[d].pack(obj)  # type: ignore[no-any-return]
+        finally:
+            self._depth = d
 
     def _default(self, obj: Any) -> Any:
         ExtType = self._msgpack.ExtType

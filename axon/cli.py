@@ -12,7 +12,8 @@ a function that takes no arguments and returns one.
 from __future__ import annotations
 
 import argparse
-import runpy
+import importlib.machinery
+import importlib.util
 import sys
 import time
 from collections.abc import Sequence
@@ -20,12 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from ._component import Component
-from ._inspect import Profiler, _walk, snapshot
+from ._inspect import Profiler, _walk, child_id, component_id, snapshot
+from ._process import ChildProcess
 from ._scheduler import Scheduler
 
 __all__ = ["CliError", "load_system", "main"]
 
 DEFAULT_NAME = "system"
+SCRIPT_MODULE = "__axon__"  # the name a script runs under (its __main__ block does not run)
 
 
 class CliError(Exception):
@@ -43,11 +46,7 @@ def load_system(spec: str) -> Component:
         raise CliError(f"no such file: {path}")
     if path.is_dir():
         raise CliError(f"{path} is a directory; give a Python script")
-    sys.path.insert(0, str(path.resolve().parent))
-    try:
-        namespace = runpy.run_path(str(path), run_name="__axon__")
-    finally:
-        sys.path.pop(0)
+    namespace = vars(_load_script(path))
     explicit = bool(name)
     name = name or DEFAULT_NAME
     if name not in namespace:
@@ -77,6 +76,25 @@ def load_system(spec: str) -> Component:
     raise CliError(f"{path}:{name} is of type {type(value).__name__}, not a Component or a factory")
 
 
+def _load_script(path: Path) -> Any:
+    """Run the script as the module ``__axon__``, kept in ``sys.modules`` so that what it
+    defines can be pickled by name (a ChildProcess's child loads the script again)."""
+    loader = importlib.machinery.SourceFileLoader(SCRIPT_MODULE, str(path))
+    spec = importlib.util.spec_from_loader(SCRIPT_MODULE, loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[SCRIPT_MODULE] = module
+    sys.path.insert(0, str(path.resolve().parent))
+    try:
+        loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(SCRIPT_MODULE, None)
+        raise
+    finally:
+        sys.path.pop(0)
+    return module
+
+
 def _system_like(value: Any) -> bool:
     """A component, or a function or component class the script itself defines."""
     if isinstance(value, Component):
@@ -88,19 +106,41 @@ def _system_like(value: Any) -> bool:
 
 def _stats_table(system: Component, profiler: Profiler, elapsed: float) -> str:
     snap = snapshot(system)
-    rows = [("component", "state", "in", "out", "dropped", "slices", "ms")]
-    for info, comp in zip(snap.components, _walk([system], live_only=False)):  # same order
-        sent = profiler.sent.get(comp, info.sent)
+    here = {component_id(c): c for c in _walk([system], live_only=False)}
+    remote: dict[str, tuple[int, float, int | None]] = {}  # what the children profiled
+    stand_ins = [c for c in here.values() if isinstance(c, ChildProcess)]
+    for sp in stand_ins:
+        for cid, figures in sp.child_profile().items():
+            remote[child_id(sp, cid)] = figures
+    rows = [("component", "where", "state", "in", "out", "dropped", "slices", "ms")]
+    for info in snap.components:
+        comp = here.get(info.id)
+        if comp is not None:
+            sent = profiler.sent.get(comp, info.sent)
+            slices, secs = profiler.timeslices.get(comp, 0), profiler.seconds.get(comp, 0.0)
+        else:
+            slices, secs, sent = remote.get(info.id, (0, 0.0, info.sent))
+        where = "" if info.pid is None else f"pid {info.pid}"
+        if info.process is not None:
+            where = "stand-in"
         rows.append((
             "  " * info.depth + (f"[{info.label}] " if info.label is not None else "") + info.name,
-            info.state, str(info.received), "-" if sent is None else str(sent), str(info.dropped),
-            str(profiler.timeslices.get(comp, 0)),
-            f"{profiler.seconds.get(comp, 0.0) * 1000:.2f}",
+            where, info.state, str(info.received), "-" if sent is None else str(sent),
+            str(info.dropped), str(slices), f"{secs * 1000:.2f}",
         ))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in
+    lines = ["  ".join(v.ljust(w) if i < 3 else v.rjust(w) for i, (v, w) in
                        enumerate(zip(r, widths))) for r in rows]
     lines.append(f"total {elapsed * 1000:.1f} ms")
+    for sp in stand_ins:
+        p = sp.statistics()
+        if p.pid is None:
+            lines.append(f"process boundary {p.path}: not started")
+            continue
+        lines.append(
+            f"process boundary {p.path}: pid {p.pid} ({p.start_method}, exit {p.exitcode}): "
+            f"{p.messages_out} messages to it, {p.messages_in} from it, in {p.frames_out} + "
+            f"{p.frames_in} frames, {p.writes} writes, {p.bytes_out + p.bytes_in} bytes")
     return "\n".join(lines)
 
 

@@ -78,3 +78,36 @@ def test_graph_draws_without_running(script: Path, tmp_path: Path) -> None:
     r = axon("graph", str(script), "-o", str(out))
     assert r.returncode == 0, r.stderr
     assert "<svg" in out.read_text() and "Sink" in out.read_text()
+
+
+PROCESS_SCRIPT = '''
+from axon import RECEIVE, ChildProcess, Component, Pipeline
+from tests.axon.parts import Collect, Count
+
+class Square(Component):  # defined here: the child process loads this script too
+    def main(self):
+        while (batch := (yield RECEIVE)) is not None:
+            self.send_many(n * n for n in batch)
+        self.send(self.end_message, "signal")
+
+system = Pipeline(Count(100, per_slice=10), ChildProcess(Square), Collect(name="Sink"))
+'''
+
+
+def test_run_stats_shows_what_ran_in_a_child_process_and_what_crossed(tmp_path: Path) -> None:
+    path = tmp_path / "procs.py"
+    path.write_text(PROCESS_SCRIPT)
+    r = axon("run", str(path), "--stats")
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.splitlines()
+    stand_in = next(line for line in lines if "[1] Square" in line)
+    assert stand_in.split()[2:5] == ["stand-in", "finished", "101"]
+    boundary = next(line for line in lines if line.startswith("process boundary"))
+    pid = int(boundary.split("pid ")[1].split()[0])
+    assert "Pipeline[1]:Square" in boundary and "exit 0" in boundary
+    assert "101 messages to it, 101 from it" in boundary
+    inside = next(line for line in lines if f"pid {pid}" in line and "Square" in line
+                  and "boundary" not in line)
+    name, _pid, _num, state, taken, sent, dropped, slices, _ms = inside.split()
+    assert (name, state, taken, sent) == ("Square", "finished", "100", "101")
+    assert int(slices) > 0  # profiled in the child

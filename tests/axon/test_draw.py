@@ -78,3 +78,20 @@ def test_a_box_whose_name_has_a_dot_still_gets_its_edge() -> None:
     g.link((a, "out.v2"), (b, "inbox"))
     edges = [line for line in to_dot(g).source.splitlines() if ":o_out_v2:" in line]
     assert len(edges) == 1 and ":i_inbox:" in edges[0]
+
+
+def test_a_child_process_is_a_cluster_titled_with_its_pid_and_crossings_are_bold() -> None:
+    from axon import ChildProcess, run
+    from tests.axon.process_parts import doubled_twice
+
+    stage = ChildProcess(doubled_twice)
+    system = Pipeline(Count(100, per_slice=10), stage, Collect())
+    before = to_dot(system).source
+    assert "a child process (not started)" in before  # drawn from a component made here
+    assert "<b>[1] Double</b>" in before
+    run(system, timeout=30)
+    src = to_dot(system).source
+    assert f"process {stage.pid}, exit 0: 101 in, 101 out" in src
+    crossing = [line for line in src.splitlines() if "->" in line and "penwidth=2" in line]
+    assert len(crossing) == 4  # inbox, control in; outbox, signal out
+    assert sum("label=100" in line for line in crossing) == 2

@@ -48,6 +48,14 @@ def test_msgpack_keeps_bytes_and_tuples_apart_from_str_and_lists():
     assert type(codec.decode_batch(codec.encode_batch([(1, 2)]))[0]) is tuple
 
 
+def test_msgpack_keeps_tuples_nested_in_tuples():
+    codec = MsgpackCodec()
+    batch = [("t", (1, "a")), ((1, (2, (3,))),), ("t", [1, (2, 3)]), (ProducerFinished("x"),)]
+    back = codec.decode_batch(codec.encode_batch(batch))
+    assert back == batch and type(back[0][1]) is tuple and type(back[1][0][1][1]) is tuple
+    assert codec.decode_batch(codec.encode_batch(batch)) == batch  # (the packers are reusable)
+
+
 @pytest.mark.parametrize("codec_type", [MsgpackCodec, JSONCodec])
 def test_an_unencodable_message_is_named_by_index_and_type(codec_type):
     codec = codec_type()
