@@ -42,7 +42,7 @@ from typing import Any
 
 from ._box import Outbox, Policy
 from ._component import Component
-from ._message import EndSignal, Shutdown
+from ._message import EndSignal, ReaderGone, Shutdown
 from ._wire import Codec, CodecError, DecodeError, EncodeError, FrameReader, frame
 
 __all__ = ["CrossingEnd", "Kind"]
@@ -103,9 +103,10 @@ class CrossingEnd(Component):
         self._end_index = sends.index(end_box) if end_box in sends else -1
         self._recv_end = receives.index(recv_end) if recv_end in receives else -1
         self.forwarded_end: EndSignal | None = None  # the last end sent on the end box
+        self.end_received = False  # the far side passed its end on: its component ended
         self._credit = [window] * len(sends)
         # taken from a send box and not yet sent (no credit): at most what the box held
-        self._taken: list[deque[Any]] = [deque() for _ in sends]
+        self._for_credit: list[deque[Any]] = [deque() for _ in sends]
         self._owed = [0] * len(receives)  # delivered, credit not yet granted
         self._deferred = [0] * len(receives)  # delivered maybe-held: granted next step
         self._sent = [0] * len(sends)  # messages sent, per box
@@ -246,6 +247,8 @@ class CrossingEnd(Component):
                                       f"could not be decoded: {exc}") from None
                 incoming.popleft()
                 self._received[i] += len(msgs)
+                if i == self._recv_end and any(isinstance(m, EndSignal) for m in msgs):
+                    self.end_received = True
                 if self._deliver(self._outboxes_by_index[i], msgs):
                     owed[i] += len(msgs)
                 else:
@@ -309,7 +312,7 @@ class CrossingEnd(Component):
             if i == end:
                 continue
             q = inboxes[name].queue
-            taken = self._taken[i]  # taken from the box, waiting for credit
+            taken = self._for_credit[i]  # taken from the box, waiting for credit
             while (taken or q) and credit[i] > 0:
                 if not taken:
                     # everything at once (one call, one wake-up of blocked senders, who
@@ -329,13 +332,17 @@ class CrossingEnd(Component):
             q = inboxes[names[end]].queue
             if q and (not backlog or any(isinstance(m, Shutdown) for m in q)):
                 batch = self.recv_all(names[end])
+                if self.end_received:  # its readers gone after the far side ended: that
+                    # side has no one left to tell
+                    batch = [m for m in batch if not isinstance(m, ReaderGone)]
                 for m in batch:
                     if isinstance(m, EndSignal):
                         self.forwarded_end = m
-                self._encode(end, batch)
+                if batch:
+                    self._encode(end, batch)
         # sleep only on the boxes it can take from now (else a waiting message would keep
         # it runnable: busy waiting); credit arriving wakes it (_on_readable)
-        waiting = self._taken
+        waiting = self._for_credit
         wake = tuple(n for i, n in enumerate(names)
                      if (credit[i] > 0 and not waiting[i] and i != end)
                      or (i == end and not backlog))
@@ -437,7 +444,7 @@ class CrossingEnd(Component):
     def _untake(self) -> None:
         """Put what was taken and never sent back at the front of its box (an end that
         has failed: a successor may be handed it)."""
-        for name, taken in zip(self._send_names, self._taken):
+        for name, taken in zip(self._send_names, self._for_credit):
             if taken:
                 self.inboxes[name].queue.extendleft(reversed(taken))
                 taken.clear()

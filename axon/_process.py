@@ -783,7 +783,7 @@ class _ChildEnd(CrossingEnd):
                         self._send_frame(Kind.HELLO, pickle.dumps(self._describe()))
                     self._write()
                     if comp.done and not any(self.inboxes[n].queue for n in self._send_names) \
-                            and not any(self._taken):
+                            and not any(self._for_credit):
                         break
                     self.pause()
                     yield

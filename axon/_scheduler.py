@@ -27,12 +27,16 @@ Design principles
    inbox, and a ``Shutdown`` there cancels what it awaits (``CancelledError`` is thrown in
    at its ``yield``; escaping ``main()``, it ends the component on that ``Shutdown``).
 7. Deadlocks are found whatever else runs: a cycle of components blocked on each other's
-   full inboxes as the last of them blocks; and, when nothing can run, the components
-   that nothing can ever wake (no keep-alive, thread or awaitable of their own, and none
-   of those that could wake them can run), even beside timers, servers and handles.
-   Keep-alives held by outside code (``keep_alive()`` with no component) turn the second
-   search off: outside code may wake anything.  (So must code, a component's too, that
-   puts straight into the inbox of a component it is not linked to.)
+   full inboxes as the last of them blocks; and, when nothing can run, components blocked
+   with messages that nothing can ever take (they, and whatever could wake them, have no
+   keep-alive, thread or awaitable of their own, and none of those can run), even beside
+   timers, servers and handles.  A component that is merely idle (paused, holding
+   nothing) beside such live parts is not an error: a server may idle until Ctrl-C, and
+   stopping it for that would stop everything else it serves.  With nothing at all left
+   to run or to wake, any waiting component is a deadlock, as before.  Keep-alives held
+   by outside code (``keep_alive()`` with no component) turn the partial search off:
+   outside code may wake anything.  (So must code, a component's too, that puts straight
+   into the inbox of a component it is not linked to.)
 """
 
 from __future__ import annotations
@@ -648,7 +652,7 @@ class Scheduler:
 
     def _look_for_stuck(self, loop: asyncio.AbstractEventLoop) -> None:
         """Idle beside something that may still be woken (a timer, a socket, a thread):
-        raise :class:`Deadlock` if some components can never be woken (design note 7).
+        raise :class:`Deadlock` if some components are blocked for good (design note 7).
 
         The search is linear in the system's size, so it runs at most every so often
         (50 times its own cost, and 20 ms); a timer looks again if it had to wait."""
@@ -660,12 +664,12 @@ class Scheduler:
         stuck = self._never_woken()
         spent = time.perf_counter() - now
         self._stuck_check = now + spent + max(0.02, 50 * spent)
-        if stuck:
+        if any(c._state is _BLOCKED for c in stuck):  # messages stuck for good (an idle
+            # component that nothing will wake is not an error here: design note 7)
             names = [f"{c.path} ({c._state.value})" for c in stuck]
             raise Deadlock(
-                "nothing can ever wake: " + ", ".join(names) + " (they wait for messages "
-                "that no component able to run can send; a component paused without "
-                "handling ProducerFinished/Shutdown, or a cycle?)",
+                "nothing can ever wake: " + ", ".join(names) + " (blocked sending to full "
+                "inboxes that no component able to run will read)",
                 names,
             )
 
@@ -698,8 +702,8 @@ class Scheduler:
                 asleep.add(t)
             else:
                 alive.append(t)
-        if not asleep:
-            return []
+        if not any(t.state is _BLOCKED for t in asleep):
+            return []  # (only blocked ones are reported: see design note 7)
         while alive and asleep:
             t = alive.pop()
             c = t.comp

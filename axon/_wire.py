@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from ._errors import AxonError
-from ._message import EndSignal, ProducerFinished, Shutdown
+from ._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
 
 __all__ = [
     "Codec",
@@ -76,6 +76,7 @@ class DecodeError(CodecError):
 _END_KINDS: dict[str, type[EndSignal]] = {
     "ProducerFinished": ProducerFinished,
     "Shutdown": Shutdown,
+    "ReaderGone": ReaderGone,
     "EndSignal": EndSignal,
 }
 

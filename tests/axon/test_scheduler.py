@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from axon import (
     RECEIVE,
+    BoxSpec,
     Component,
     ComponentError,
     Deadlock,
@@ -1072,10 +1073,30 @@ def test_a_cycle_of_blocked_senders_is_a_deadlock_whatever_else_runs(beside):
     assert sorted(info.value.stuck) == ["A (blocked)", "B (blocked)"]
 
 
-def test_components_nothing_can_wake_are_a_deadlock_beside_a_timer():
+def test_components_blocked_for_good_are_a_deadlock_beside_a_timer():
+    class Deaf(Component):
+        """Reads only its ``other`` inbox, which nothing feeds: its bounded inbox fills."""
+
+        Inboxes = {"inbox": BoxSpec("never read", 2, "block"), "control": "", "other": ""}
+
+        def main(self):
+            self.wake_on("other")
+            while not self.recv_all("other"):
+                self.pause()
+                yield
+
     with pytest.raises(Deadlock, match="nothing can ever wake") as info:
-        run(Pipeline(Source([1, 2], end=False), Collect()), Ticker(), timeout=5)
-    assert sorted(info.value.stuck) == ["Pipeline (paused)", "Pipeline[1]:Collect (paused)"]
+        run(Pipeline(Source(range(10), end=False), Deaf()), Ticker(), timeout=5)
+    assert sorted(info.value.stuck) == [
+        "Pipeline (paused)", "Pipeline[0]:Source (blocked)", "Pipeline[1]:Deaf (paused)"]
+
+
+def test_an_idle_component_nothing_will_wake_beside_live_parts_is_not_a_deadlock():
+    # (a server may idle until Ctrl-C: stopping it would stop everything it serves)
+    sink = Collect()
+    with pytest.raises(TimeoutError):
+        run(Pipeline(Source([1, 2], end=False), sink), Ticker(), timeout=0.5)
+    assert sink.items == [1, 2]
 
 
 def test_a_component_that_outside_code_may_still_wake_is_not_a_deadlock():

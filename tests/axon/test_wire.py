@@ -8,7 +8,7 @@ import pickle
 import pytest
 from hypothesis import given, strategies as st
 
-from axon import ProducerFinished, Shutdown
+from axon import ProducerFinished, ReaderGone, Shutdown
 from axon._wire import (
     CodecError, DecodeError, EncodeError, FrameReader, JSONCodec, MsgpackCodec, PickleCodec,
     codec_for, frame,
@@ -34,10 +34,12 @@ def test_plain_data_round_trips_through_every_codec(codec_type, batch):
 @pytest.mark.parametrize("codec_type", ALL)
 def test_the_end_of_stream_messages_cross_every_codec_with_their_reason(codec_type):
     codec = codec_type()
-    batch = [1, ProducerFinished("done"), Shutdown("stop"), {"k": ProducerFinished()}]
+    batch = [1, ProducerFinished("done"), Shutdown("stop"), {"k": ProducerFinished()},
+             ReaderGone("readers gone: X")]
     back = codec.decode_batch(codec.encode_batch(batch))
     assert back == batch
     assert type(back[1]) is ProducerFinished and type(back[2]) is Shutdown
+    assert type(back[4]) is ReaderGone
 
 
 def test_msgpack_keeps_bytes_and_tuples_apart_from_str_and_lists():

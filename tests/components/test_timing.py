@@ -174,11 +174,19 @@ def test_periodic_told_producer_finished_finishes_its_count_or_ends_if_endless()
     assert out["outbox"] == [] and out["signal"] == [PF]
 
 
-def test_components_nothing_can_wake_are_a_deadlock_even_beside_a_periodic():
+def test_a_sender_blocked_for_good_is_a_deadlock_even_beside_a_periodic():
     class NoEnd(IterableSource):
         def main(self):  # sends its items, never an end
             self.send_many(self.iterable)
             yield
 
-    with pytest.raises(Deadlock, match="nothing can ever wake.*Collector"):
-        run(Pipeline(NoEnd([1]), Collector()), Pipeline(Periodic(0.01), Collector()), timeout=5)
+    class Stuck(Collector):
+        def main(self):  # never reads
+            self.wake_on()
+            self.pause()
+            yield
+
+    stuck = Stuck()
+    stuck.set_bound("inbox", 1, "block")
+    with pytest.raises(Deadlock, match="nothing can ever wake.*NoEnd \\(blocked\\)"):
+        run(Pipeline(NoEnd([1, 2, 3]), stuck), Pipeline(Periodic(0.01), Collector()), timeout=5)
