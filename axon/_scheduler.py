@@ -48,7 +48,9 @@ from functools import partial
 from typing import Any
 
 from ._box import Box, Inbox, Link, LinkKind
-from ._component import RECEIVE, Component, State, Task, _drop_wake_list, _fall_asleep
+from ._component import (
+    RECEIVE, RECEIVE_ONE, Component, ReceivingOne, State, Task, _drop_wake_list, _fall_asleep,
+)
 from ._errors import ComponentError, Deadlock
 from ._instrument import Instrument, SliceHooks, overrides
 from ._message import ReaderGone, Shutdown
@@ -717,6 +719,9 @@ class Scheduler:
     # -- awaitables --------------------------------------------------------------------------------
 
     def _await(self, comp: Component, obj: Any) -> None:
+        if obj is RECEIVE_ONE:  # (here, not in the main loop: RECEIVE's path stays as it is)
+            self._receive_one(comp._task)  # type: ignore[arg-type]
+            return
         try:
             fut = asyncio.ensure_future(obj)
         except TypeError:
@@ -738,6 +743,57 @@ class Scheduler:
                 if isinstance(msg, Shutdown):
                     self._cancel_wait(comp, msg)
                     break
+
+    # -- RECEIVE_ONE: served here, off the main loop's hot path, which hands it over as it
+    #    hands over an awaitable ----------------------------------------------------------------
+
+    def _receive_one(self, t: Task) -> None:
+        """``t`` yielded RECEIVE_ONE: queue it to resume with the oldest message in its
+        ``inbox``, or with None at the end of the stream; if there is neither, it sleeps
+        (BLOCKED instead while a send of its own waits for room) and looks again when
+        woken, without running its generator (:class:`ReceivingOne`)."""
+        comp = t.comp
+        ib = t.inbox
+        assert ib is not None
+        value: Any = None
+        taken: list[Any] = []
+        if (t.control or comp.end_message is not None) and comp.finished():
+            pass  # the end of the stream: resume with None
+        elif t.held is not None:  # its own blocked send goes first (as after RECEIVE)
+            t.resume = ReceivingOne(self._look_again, t)
+            t.state = _BLOCKED
+            self._blocked(t)
+            return
+        elif ib.queue:
+            value = ib.queue.popleft()
+            taken.append(value)
+            t.received += 1.0
+            if ib.blocked:
+                self.unblock(ib)
+        else:
+            t.resume = ReceivingOne(self._look_again, t)
+            _fall_asleep(t)
+            return
+        gen = comp._gen
+        assert gen is not None
+        resume: Callable[[], Any]
+        if comp._taken is not None:  # supervised: record what this timeslice takes
+
+            def resume() -> Any:
+                comp._taken = taken
+                return gen.send(value)
+        else:
+            resume = partial(gen.send, value)
+        if self._slice_hooks is not None:
+            resume = self._slice_hooks.wrap_resume(comp, resume)
+        t.resume = resume
+        self._ready.append(t)
+
+    def _look_again(self, t: Task) -> Any:
+        """Woken in RECEIVE_ONE: hand it back to :meth:`_receive_one` (the loop does, as
+        for any yielded value), which did not resume its generator: not a timeslice."""
+        self._asleep += 1
+        return RECEIVE_ONE
 
     def _awaited(self, comp: Component, fut: asyncio.Future[Any]) -> None:
         if comp._future is not fut:
