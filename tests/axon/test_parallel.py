@@ -28,9 +28,19 @@ def test_the_inbox_goes_to_every_child_and_their_outboxes_are_merged() -> None:
 def test_the_end_goes_out_once_every_child_has_ended_not_at_the_first() -> None:
     # Kamaelia's PAR passed each child's signal out: the short child's end ended the sink
     # while the long one was still sending
+    class Slow(Component):
+        """Sends 100..104 with quiet timeslices between (the sink drains in between)."""
+
+        def main(self) -> Generator[None, Any, None]:
+            for n in range(100, 105):
+                self.send(n)
+                for _ in range(5):
+                    yield
+            self.send(ProducerFinished("slow"), "signal")
+
     out = Collect()
-    run(Pipeline(Parallel(Count(2), Count(50, start=100)), out), timeout=10)
-    assert sorted(out.items) == [0, 1] + list(range(100, 150))
+    run(Pipeline(Parallel(Count(2), Slow()), out), timeout=10)
+    assert sorted(out.items) == [0, 1, 100, 101, 102, 103, 104]
     assert isinstance(out.end, ProducerFinished)
 
 
