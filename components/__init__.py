@@ -12,6 +12,7 @@ from .sinks import Collector, ConsoleEcho, FileWriter
 from .transforms import Batch, Filter, Map, Unbatch
 from .timing import Clock, Delay, Periodic, RateLimiter, SystemClock, Timed, TimerHandle
 from .routing import FanOut, KeyRouter, Merge, Router
+from .chooser import Choose, Chooser, ForwardIteratingChooser
 from .framing import LengthPrefixDecoder, LengthPrefixEncoder, LineJoiner, LineSplitter
 from .codecs import (
     JSONDecoder,
@@ -39,6 +40,8 @@ __all__ = [
     "BadInput",
     "BadInputError",
     "Batch",
+    "Choose",
+    "Chooser",
     "Clock",
     "Collector",
     "Connected",
@@ -51,6 +54,7 @@ __all__ = [
     "FileReader",
     "FileWriter",
     "Filter",
+    "ForwardIteratingChooser",
     "IterableSource",
     "JSONDecoder",
     "JSONEncoder",

@@ -8,7 +8,7 @@ from pathlib import Path
 import components
 
 MODULES = ["errors", "sources", "sinks", "transforms", "timing", "routing", "framing",
-           "codecs", "net", "process"]
+           "codecs", "net", "process", "chooser"]
 
 
 def test_all_is_sorted_and_complete():
