@@ -760,7 +760,7 @@ class Scheduler:
         if (t.control or comp.end_message is not None) and comp.finished():
             pass  # the end of the stream: resume with None
         elif t.held is not None:  # its own blocked send goes first (as after RECEIVE)
-            t.resume = ReceivingOne(self._look_again, t)
+            t.resume = ReceivingOne(self._receive_one_again, t)
             t.state = _BLOCKED
             self._blocked(t)
             return
@@ -771,7 +771,7 @@ class Scheduler:
             if ib.blocked:
                 self.unblock(ib)
         else:
-            t.resume = ReceivingOne(self._look_again, t)
+            t.resume = ReceivingOne(self._receive_one_again, t)
             _fall_asleep(t)
             return
         gen = comp._gen
@@ -789,7 +789,7 @@ class Scheduler:
         t.resume = resume
         self._ready.append(t)
 
-    def _look_again(self, t: Task) -> Any:
+    def _receive_one_again(self, t: Task) -> Any:
         """Woken in RECEIVE_ONE: hand it back to :meth:`_receive_one` (the loop does, as
         for any yielded value), which did not resume its generator: not a timeslice."""
         self._asleep += 1

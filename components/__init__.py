@@ -35,6 +35,7 @@ from .net import (
     UDPSender,
 )
 from .process import ProcessExited, Subprocess, SubprocessError, UnreadInput
+from .single_server import Refused, SingleServer
 
 __all__ = [
     "BadInput",
@@ -72,7 +73,9 @@ __all__ = [
     "ProcessExited",
     "ProtocolFailed",
     "RateLimiter",
+    "Refused",
     "Router",
+    "SingleServer",
     "SocketError",
     "Subprocess",
     "SubprocessError",

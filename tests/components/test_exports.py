@@ -8,7 +8,8 @@ from pathlib import Path
 import components
 
 MODULES = ["errors", "sources", "sinks", "transforms", "timing", "routing", "framing",
-           "codecs", "net", "process", "chooser"]
+           "codecs", "net", "process", "chooser",
+           "single_server"]
 
 
 def test_all_is_sorted_and_complete():
