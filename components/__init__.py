@@ -36,6 +36,7 @@ from .net import (
 )
 from .process import ProcessExited, Subprocess, SubprocessError, UnreadInput
 from .single_server import Refused, SingleServer
+from .time_to_live import TimeToLive
 
 __all__ = [
     "BadInput",
@@ -85,6 +86,7 @@ __all__ = [
     "TCPServer",
     "TextDecoder",
     "TextEncoder",
+    "TimeToLive",
     "Timed",
     "TimerHandle",
     "UDPReceiver",

@@ -66,6 +66,8 @@ STREAMS = {
                 ["a", "b", "c", "b", "b"]),
     "ForwardIteratingChooser": (lambda clock: components.ForwardIteratingChooser(iter("abc")),
                                 ["next", "same"], ["a", "b", "b"]),
+    "TimeToLive": (lambda clock: components.TimeToLive(components.Map(lambda n: n + 1), 60.0,
+                                                       clock=clock), [1, 2, 3], [2, 3, 4]),
 }
 
 # components whose inbox feeds something other than "outbox" (checked via their own box)

@@ -9,7 +9,7 @@ import components
 
 MODULES = ["errors", "sources", "sinks", "transforms", "timing", "routing", "framing",
            "codecs", "net", "process", "chooser",
-           "single_server"]
+           "single_server", "time_to_live"]
 
 
 def test_all_is_sorted_and_complete():
