@@ -213,10 +213,9 @@ class SingleServer(Component):
         stopping = False
         end: Any = None
         while True:
-            for msg in self.recv_all("control"):
-                if isinstance(msg, Shutdown):
-                    self._ending = msg
-                elif isinstance(msg, ProducerFinished) and self._ending is None:
+            for msg in self.recv_all("control"):  # (Shutdown wins over ProducerFinished)
+                if isinstance(msg, Shutdown) or (
+                        isinstance(msg, ProducerFinished) and self._ending is None):
                     self._ending = msg
             for ev in self.recv_all("tcp"):
                 peer = getattr(ev, "peer", None)

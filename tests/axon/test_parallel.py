@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from axon import (
-    RECEIVE, Component, ComponentError, Parallel, Pipeline, ProducerFinished, Scheduler,
+    Component, ComponentError, Parallel, Pipeline, ProducerFinished, Scheduler,
     Shutdown, run,
 )
 from tests.axon.parts import Collect, Count, Echo, Fail, Forever, Map

@@ -98,8 +98,7 @@ def test_what_reaches_its_inbox_before_a_client_connects_waits_for_that_client()
         assert await reader.read() == b"hello world"  # then our half-close
         writer.close()
 
-    out, events = serve(SingleServer(), body,
-                        source=IterableSource([b"hello ", b"world"]))
+    out, _ = serve(SingleServer(), body, source=IterableSource([b"hello ", b"world"]))
     assert out.items == [] and isinstance(out.end_message, ProducerFinished)
 
 
