@@ -1,5 +1,7 @@
 """The Axon component library: sources, sinks, transforms, timing, routing, framing,
-codecs, networking and subprocesses; test helpers live in ``components.testing``.
+codecs, networking (a server per connection, or ``SingleServer`` for one client at a
+time), subprocesses, choosers and ``TimeToLive``; test helpers live in
+``components.testing``.
 
 Every component declares its boxes with descriptions, passes ``ProducerFinished`` on only
 after the data sent before it, stops promptly on ``Shutdown``, and reports bad input per
