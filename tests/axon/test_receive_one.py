@@ -171,3 +171,11 @@ def test_timeslice_instruments_see_each_resume() -> None:
     sched.run(timeout=10)
     # its first timeslice, one per message, and the one that ends it
     assert seen.count("One") == 1 + 3 + 1
+
+
+def test_taking_from_a_full_bounded_inbox_lets_its_blocked_sender_go_on() -> None:
+    one, out = TakeOne(), Collect()
+    one.set_bound("inbox", 2, "block")  # the source's burst of 10 blocks it at 2
+    run(Pipeline(Source(range(10), per_slice=10), one, out), timeout=10)
+    assert out.items == list(range(10))
+    assert max(waiting for _, waiting in one.log[:10]) <= 2
