@@ -43,8 +43,9 @@ class ConsoleEcho(Stage):
     ``str`` messages are written followed by ``end`` (default a newline); ``bytes`` go
     to the stream's binary buffer unchanged.  Anything else is bad input, unless
     ``use_repr=True``: then every message (str and bytes too) is written as its ``repr``,
-    so objects print as a debugger would show them.  ``tag`` is written before each
-    message (each line, with the default ``end``), to tell several echoes apart.  With
+    so objects print as a debugger would show them.  ``tag`` starts every line written
+    (each line of a message of several; before the bytes of a ``bytes`` message), to tell
+    several echoes apart.  With
     ``forwarder=True`` each message written is also passed on, unchanged, on ``outbox``,
     so an echo can watch a stream in the middle of a pipeline (Kamaelia's
     ``ConsoleEchoer(forwarder=True, use_repr=True, tag=...)``).  The stream is flushed
@@ -80,9 +81,9 @@ class ConsoleEcho(Stage):
         end, tag, forward = self.end, self.tag, self.forwarder
         for msg in batch:
             if self.use_repr:
-                stream.write(tag + repr(msg) + end)
+                stream.write(self._tagged(repr(msg)) + end)
             elif isinstance(msg, str):
-                stream.write(tag + msg + end)
+                stream.write(self._tagged(msg) + end)
             elif isinstance(msg, (bytes, bytearray)):
                 if tag:
                     stream.write(tag)
@@ -95,6 +96,15 @@ class ConsoleEcho(Stage):
             if forward:
                 out.push(msg)
         stream.flush()
+
+    def _tagged(self, text: str) -> str:
+        """``text`` with the tag at the start of each of its lines."""
+        tag = self.tag
+        if not tag:
+            return text
+        if "\n" not in text and "\r" not in text:
+            return tag + text
+        return "".join(tag + line for line in text.splitlines(keepends=True))
 
 
 class FileWriter(Stage):

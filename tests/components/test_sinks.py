@@ -18,6 +18,13 @@ def test_console_echo_tags_each_line_and_prints_repr_of_any_object():
     assert stream.getvalue() == "[w1] (1, 2)\n[w1] 'text'\n[w1] b'\\x00'\n[w1] None\n"
 
 
+def test_console_echo_tags_every_line_of_a_message_of_several():
+    stream = io.StringIO()
+    run_component(ConsoleEcho(stream, tag="| "), inbox=["one\ntwo", "three\n", ""],
+                  control=[PF])
+    assert stream.getvalue() == "| one\n| two\n| three\n\n| \n"
+
+
 def test_console_echo_forwarder_passes_on_what_it_printed_unchanged_then_the_end():
     stream = io.StringIO()
     items = [{"a": 1}, [2], "three"]
