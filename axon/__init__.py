@@ -7,7 +7,7 @@ delivery so that a send is one deque append; compositions snap components togeth
 from ._backplane import Backplane, PublishTo, SubscribeTo
 from ._box import BoxSpec, BoxStatistics, Inbox, Link, LinkKind, Outbox, Policy
 from ._carousel import Carousel
-from ._component import RECEIVE, Component, State
+from ._component import RECEIVE, RECEIVE_ONE, Component, State
 from ._draw import draw, to_dot
 from ._errors import AxonError, BoxFull, ComponentError, Deadlock, EmptyBox, LinkError
 from ._graphline import Graphline
@@ -16,6 +16,7 @@ from ._inspect import BoxInfo, ComponentInfo, LinkInfo, Profiler, Snapshot, snap
 from ._instrument import Instrument
 from ._introspector import Introspector
 from ._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
+from ._parallel import Parallel
 from ._pipeline import Pipeline
 from ._pool import LostMessage, OnLost, PoolStatistics, WorkerPool
 from ._process import ChildProcess, ProcessDied, ProcessStatistics, RemoteError
@@ -67,6 +68,7 @@ __all__ = [
     "MsgpackCodec",
     "OnLost",
     "Outbox",
+    "Parallel",
     "PickleCodec",
     "Pipeline",
     "Policy",
@@ -78,6 +80,7 @@ __all__ = [
     "PublishTo",
     "ReaderGone",
     "RECEIVE",
+    "RECEIVE_ONE",
     "RemoteError",
     "RestartsExhausted",
     "run",

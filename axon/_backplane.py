@@ -24,7 +24,9 @@ Lifecycle
    Published while nobody subscribes, a message is dropped (counted in ``unheard``).
 2. ``PublishTo(name)`` publishes its ``inbox``.  Its own end (on its ``control``) ends only
    the publisher, unless made with ``end_backplane=True``: then it passes its end to the
-   backplane (use this when that publisher's end is the end of the stream).
+   backplane (use this when that publisher's end is the end of the stream).  With
+   ``forwarder=True`` it also passes every message on, on its ``outbox`` (its inbox then
+   fans out to the backplane and to what its outbox feeds: one send, two deliveries).
 3. At its end the backplane unregisters its name and sends the end message to every
    subscriber, after every message published before it (delivery is immediate).
 4. ``SubscribeTo(name)`` joins when it is activated (or, if its backplane is activated
@@ -177,22 +179,26 @@ class Backplane(Component):
 
 
 class PublishTo(Component):
-    """Publishes every message on its ``inbox`` to the backplane ``name``."""
+    """Publishes every message on its ``inbox`` to the backplane ``name``; with
+    ``forwarder=True`` it also passes each on, on its ``outbox`` (Kamaelia's
+    ``PublishTo(..., forwarder=True)``), so it can sit in the middle of a pipeline."""
 
     Inboxes = {
         "inbox": "messages to publish",
         "control": "ProducerFinished / Shutdown: stop publishing",
     }
     Outboxes = {
-        "outbox": "(unused)",
+        "outbox": "with forwarder=True, every message published, in order (else unused)",
         "signal": "the end, passed on",
         "backplane_control": "the end, to the backplane (with end_backplane=True)",
     }
 
-    def __init__(self, name: str, *, end_backplane: bool = False) -> None:
+    def __init__(self, name: str, *, end_backplane: bool = False,
+                 forwarder: bool = False) -> None:
         super().__init__(name=f"PublishTo({name})")
         self.backplane_name = name
         self.end_backplane = end_backplane
+        self.forwarder = forwarder
         self.backplane: Backplane | None = None
         self.wake_on("inbox", "control")
 
@@ -203,7 +209,14 @@ class PublishTo(Component):
 
     def _attach(self, bp: Backplane) -> None:
         self.backplane = bp
+        inbox = self.inboxes["inbox"]
+        early = list(inbox.queue)  # sent before the backplane was found: to both places
+        inbox.queue.clear()
         self.link((self, "inbox"), (bp, "inbox"))  # published straight through from now on
+        if self.forwarder:
+            self.link((self, "inbox"), (self, "outbox"))  # and passed on
+        for msg in early:
+            inbox.put(msg)
         if self.end_backplane:
             self.link((self, "backplane_control"), (bp, "control"))
 
@@ -216,6 +229,8 @@ class PublishTo(Component):
         while True:
             for msg in self.recv_all():  # only from a sender holding a stale push binding
                 target.put(msg)
+                if self.forwarder:
+                    self.send(msg)
             if self.finished():
                 break
             self.pause()

@@ -26,6 +26,15 @@ class Carousel(Component):
     ends it now.  Either way the end goes out on ``signal``.  A child that ends because
     its readers are gone (``ReaderGone``: the carousel's outbox leads nowhere live) ends
     the carousel too.  What the last child leaves unread is dropped (counted).
+
+    Pull mode (Kamaelia's ``requestNext``): with ``request`` (any message the job source
+    understands, e.g. ``"next"`` for a ``components.Chooser``), the carousel sends it on
+    ``requests`` each time a child finishes, so a source hands out one job per request;
+    with ``request_first=True`` it also asks once at start (for a source that sends
+    nothing until asked).  Once the carousel has been told its input has ended
+    (``ProducerFinished``) it asks no more.  If the job source goes while a child runs
+    (the carousel is told ``ReaderGone`` for ``requests``), that is taken as the end of
+    the jobs, like ``ProducerFinished``: the running child finishes its job.
     """
 
     Inboxes = {
@@ -38,14 +47,23 @@ class Carousel(Component):
         "outbox": "the running child's outbox",
         "signal": "ProducerFinished / Shutdown once the carousel ends",
         "child_control": "to the running child's control",
+        "requests": "(pull mode) the request message, each time a child finishes (and at "
+                    "start with request_first)",
     }
 
-    def __init__(self, factory: Callable[[Any], Component], *, name: str | None = None) -> None:
+    def __init__(self, factory: Callable[[Any], Component], *, request: Any = None,
+                 request_first: bool = False, name: str | None = None) -> None:
         super().__init__(name=name)
         if not callable(factory):
             raise TypeError(f"{self.name}: factory must be callable, not {factory!r}")
+        if request_first and request is None:
+            raise ValueError(f"{self.name}: request_first needs the request to send "
+                             "(request=..., e.g. 'next' for a Chooser)")
         self.factory = factory
+        self.request = request
+        self.request_first = request_first
         self.made = 0
+        self.requested = 0  # requests sent (pull mode)
         self.wake_on("next", "control")  # a finishing child wakes us too
 
     def main(self) -> Generator[None, Any, None]:
@@ -53,7 +71,12 @@ class Carousel(Component):
         current: Component | None = None
         told: Component | None = None  # the child already sent ProducerFinished
         previous: Component | None = None  # finished, its unread input not yet handed on
+        pull = self.request is not None
+        if self.request_first:
+            self._ask()
         while True:
+            if pull:
+                self._jobs_gone_is_the_end()
             ending = take_control(self, current, ending, pass_finished=False)
             for msg in self.recv_all("child_signal"):
                 if isinstance(msg, ReaderGone):  # our outbox leads nowhere live
@@ -61,6 +84,8 @@ class Carousel(Component):
             if current is not None and current.done:
                 self.remove_child(current)
                 previous, current = current, None
+                if pull and ending is None:
+                    self._ask()
             if current is None:
                 if isinstance(ending, Shutdown):
                     break
@@ -84,6 +109,24 @@ class Carousel(Component):
         if previous is not None:  # no child comes next: what it left unread is dropped
             hand_over(previous, None)
         self.send(ending if isinstance(ending, Shutdown) else ProducerFinished("carousel"), "signal")
+
+    def _ask(self) -> None:
+        self.requested += 1
+        self.send(self.request, "requests")
+
+    def _jobs_gone_is_the_end(self) -> None:
+        """Pull mode: a ``ReaderGone`` while the carousel's own outbox still leads somewhere
+        (live, or not linked yet) is about ``requests``: no more jobs can come, which is
+        ``ProducerFinished``, not a reason to stop the running child."""
+        q = self.inboxes["control"].queue
+        if not q:
+            return
+        targets = self.outboxes["outbox"].targets
+        if targets and all(t.closed for t in targets):
+            return  # our readers have gone too: a real ReaderGone
+        for i, msg in enumerate(q):
+            if isinstance(msg, ReaderGone):
+                q[i] = ProducerFinished(f"carousel: job source gone ({msg.reason})")
 
     def _keeps_inboxes_of(self, child: Component) -> bool:
         return True  # a finished child's unread input goes to the next one (hand_over)

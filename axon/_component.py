@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections import deque
+from functools import partial
 from collections.abc import Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -14,7 +15,7 @@ from ._message import EndSignal, Shutdown
 if TYPE_CHECKING:
     from ._scheduler import Scheduler
 
-__all__ = ["RECEIVE", "Component", "State", "Task"]
+__all__ = ["RECEIVE", "RECEIVE_ONE", "Component", "State", "Task"]
 
 BoxRef = tuple["Component", str]
 
@@ -32,6 +33,34 @@ class _Receive:
 #: ``inbox`` (a list, oldest first), sleeping until there is one; at the end of the stream
 #: (``Shutdown``, or ``ProducerFinished`` once the inbox is drained) it resumes with ``None``.
 RECEIVE: Any = _Receive()
+
+
+class _ReceiveOne:
+    """The type of :data:`RECEIVE_ONE`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "RECEIVE_ONE"
+
+
+#: ``msg = yield RECEIVE_ONE`` ends the timeslice and resumes with the oldest message in
+#: ``inbox``, sleeping until there is one; at the end of the stream (as for RECEIVE) it
+#: resumes with ``None``.  The scheduler serves it off RECEIVE's hot path
+#: (``Scheduler._receive_one``): each message is a timeslice, about twice what RECEIVE
+#: costs at one message per timeslice (bench.instructions), so batch where speed counts.
+RECEIVE_ONE: Any = _ReceiveOne()
+
+
+class ReceivingOne(partial):  # type: ignore[type-arg]
+    """A task's resume while it is in ``yield RECEIVE_ONE`` (one per task, made on first
+    use): on each turn it looks for the message (or the end) and resumes the generator
+    with it, or, without running the generator, says that there is none (it is
+    ``partial(Scheduler._receive_one_turn, task)``: a partial is called from C, one
+    Python frame less per message).  ``looked``: its last turn found none either."""
+
+    looked = False
+
 
 #: What a task's ``inq`` is while senders wait for room in its inbox: always empty.
 NO_ROOM: deque[Any] = deque(maxlen=0)
@@ -178,6 +207,8 @@ class Component:
     _supervises: ClassVar[bool] = False  # a Supervisor: its descendants run supervised
     # under a supervisor: what it took in its current timeslice (see _supervised)
     _taken: list[Any] | None = None
+    _one_taken: list[Any] | None = None  # supervised: what a RECEIVE_ONE resume takes
+    _receiving_one: ReceivingOne | None = None  # its resume in RECEIVE_ONE (made on use)
     # woken by what the links do not show (its own thread, the scheduler's hooks): the
     # search for components that nothing can wake counts it as able to run
     _woken_unseen: ClassVar[bool] = False
@@ -498,7 +529,11 @@ class Component:
         send = self._send
 
         def send_tracking(value: Any) -> Any:
-            self._taken = list(value) if type(value) is list else []
+            one = self._one_taken  # (a RECEIVE_ONE resume: one message, maybe a list)
+            if one is not None:
+                self._taken, self._one_taken = one, None
+            else:
+                self._taken = list(value) if type(value) is list else []
             return send(value)
 
         self._send = send_tracking

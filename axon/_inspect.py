@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._box import Box, BoxStatistics, Inbox, Link, Outbox, finals
-from ._component import RECEIVE, Component, State
+from ._component import RECEIVE, Component, ReceivingOne, State
 from ._errors import LinkError
 from ._instrument import Instrument
 from ._process import ChildProcess, ProcessStatistics
@@ -295,7 +295,7 @@ def _waiting_on(c: Component) -> str:
     if state is State.PAUSED:
         queues = {id(q) for q in c._pause_queues}
         names = [n for n, ib in c.inboxes.items() if id(ib.queue) in queues]
-        if c._resume is RECEIVE:
+        if c._resume is RECEIVE or isinstance(c._resume, ReceivingOne):
             names = ["inbox"] + [n for n in names if n != "inbox"]
         if not names:
             return "a wake-up (children finishing)" if c.children else "a wake-up"

@@ -52,7 +52,9 @@ from functools import partial
 from typing import Any
 
 from ._box import Box, Inbox, Link, LinkKind
-from ._component import RECEIVE, Component, State, Task, _drop_wake_list, _fall_asleep
+from ._component import (
+    RECEIVE, RECEIVE_ONE, Component, ReceivingOne, State, Task, _drop_wake_list, _fall_asleep,
+)
 from ._errors import ComponentError, Deadlock
 from ._instrument import Instrument, SliceHooks, overrides
 from ._message import ReaderGone, Shutdown
@@ -65,6 +67,8 @@ _PAUSED = State.PAUSED
 _BLOCKED = State.BLOCKED
 _NEW = State.NEW
 _ASLEEP: Any = object()  # Scheduler._receive put the task to sleep without resuming it
+_ONE_AGAIN: Any = object()  # a turn in RECEIVE_ONE found no message: look on the next
+_ONE_WAIT: Any = object()  # and again: sleep until woken
 
 
 @dataclass(frozen=True, slots=True)
@@ -721,6 +725,19 @@ class Scheduler:
     # -- awaitables --------------------------------------------------------------------------------
 
     def _await(self, comp: Component, obj: Any) -> None:
+        if obj is RECEIVE_ONE:  # (here, off the main loop: RECEIVE's path is as it was)
+            t = comp._task
+            one = comp._receiving_one
+            if one is not None and t.held is None:  # type: ignore[union-attr]
+                one.looked = False  # (_receive_one's common case, inline: a call less)
+                t.resume = one  # type: ignore[union-attr]
+                self._ready.append(t)  # type: ignore[arg-type]
+            else:
+                self._receive_one(comp, obj)
+            return
+        if obj is _ONE_AGAIN or obj is _ONE_WAIT:
+            self._receive_one(comp, obj)
+            return
         try:
             fut = asyncio.ensure_future(obj)
         except TypeError:
@@ -742,6 +759,67 @@ class Scheduler:
                 if isinstance(msg, Shutdown):
                     self._cancel_wait(comp, msg)
                     break
+
+    # -- RECEIVE_ONE: the main loop hands it over as it hands over an awaitable, and its
+    #    resume (a ReceivingOne) looks for the message on each turn ----------------------------
+
+    def _receive_one(self, comp: Component, why: Any) -> None:
+        """``comp`` yielded RECEIVE_ONE (``why``), or its last turn found no message
+        (:meth:`_receive_one_turn` says ``_ONE_AGAIN`` or ``_ONE_WAIT``): queue it to look
+        on its next turn; after two turns in a row without one, sleep until woken (so a
+        busy stage never sleeps, as with RECEIVE).  While a send of its own waits for room
+        it is BLOCKED until there is."""
+        t = comp._task
+        assert t is not None
+        one = comp._receiving_one
+        if one is None:
+            one = comp._receiving_one = ReceivingOne(self._receive_one_turn, t)
+        t.resume = one
+        if why is RECEIVE_ONE:
+            one.looked = False
+            if t.held is not None:  # its own blocked send goes first (as after RECEIVE)
+                t.state = _BLOCKED
+                self._blocked(t)
+                return
+        elif why is _ONE_WAIT:
+            if t.held is not None:
+                t.state = _BLOCKED
+                self._blocked(t)
+            else:
+                _fall_asleep(t)
+            return
+        self._ready.append(t)
+
+    def _receive_one_turn(self, t: Task) -> Any:
+        """A turn in RECEIVE_ONE (called by the main loop, as a resume): resume the
+        generator with the oldest message in ``inbox``, or with None at the end of the
+        stream, and return what it yields next; or, if neither is there, return
+        ``_ONE_AGAIN`` / ``_ONE_WAIT`` without running it (not a timeslice)."""
+        comp = t.comp
+        ib = t.inbox
+        assert ib is not None
+        q = ib.queue
+        if (t.control or comp.end_message is not None) and comp.finished():
+            value = None  # the end of the stream
+        elif t.held is not None:  # (released by a control message, still holding)
+            self._asleep += 1
+            return _ONE_WAIT
+        elif q:
+            value = q.popleft()
+            t.received += 1.0
+            if ib.blocked:
+                self.unblock(ib)
+        else:
+            self._asleep += 1
+            one = comp._receiving_one
+            assert one is not None
+            if one.looked:
+                return _ONE_WAIT
+            one.looked = True
+            return _ONE_AGAIN
+        if comp._taken is not None:  # supervised: this timeslice takes this message
+            comp._one_taken = [] if value is None else [value]
+        return t.send(value)
 
     def _awaited(self, comp: Component, fut: asyncio.Future[Any]) -> None:
         if comp._future is not fut:

@@ -24,6 +24,12 @@ class Seq(Component):
     ended for all of them); ``Shutdown`` stops the running one and skips the rest.  After
     the last, the sequence sends ``ProducerFinished`` on its ``signal`` (``Shutdown`` if
     it was shut down).
+
+    A ``str`` among the components is a title (Kamaelia printed them): it labels the
+    component after it (``Seq[intro]:Player`` in paths and errors, instead of its number)
+    and is sent on ``steps`` as the sequence reaches it, after everything the step before
+    sent, so ``Seq("intro", a, "main", b, "done")`` announces each step (link ``steps`` to
+    where ``outbox`` goes to see them in line with the output).
     """
 
     Inboxes = {
@@ -35,26 +41,39 @@ class Seq(Component):
         "outbox": "the running component's outbox",
         "signal": "ProducerFinished after the last component (Shutdown if shut down)",
         "child_control": "to the running component's control",
+        "steps": "each title (a str given among the components) as the sequence reaches it",
     }
 
-    def __init__(self, *components: Component, name: str | None = None) -> None:
+    def __init__(self, *components: Component | str, name: str | None = None) -> None:
         super().__init__(name=name)
         for c in components:
-            if not isinstance(c, Component):
-                raise TypeError(f"{self.name}: {c!r} is not a Component")
-        self.pending: deque[Component] = deque(components)
+            if not isinstance(c, (Component, str)):
+                raise TypeError(f"{self.name}: {c!r} is not a Component (nor a str title)")
+        self.pending: deque[Component | str] = deque(components)
         self._started = 0
         self.wake_on("control")  # a finishing child wakes us too
 
     def _keeps_inboxes_of(self, child: Component) -> bool:
         return True  # a finished child's unread input goes to the next one (hand_over)
 
-    def _start(self, child: Component, previous: Component | None) -> None:
-        self.add_child(child, self._started)
+    def _start(self, child: Component, previous: Component | None, title: str | None) -> None:
+        self.add_child(child, self._started if title is None else title)
         self._started += 1
         if previous is not None:
             hand_over(previous, child)
         wire(self, child)
+
+    def _next(self) -> tuple[Component | None, str | None]:
+        """The next component, announcing the titles before it; its title (the last)."""
+        title = None
+        while self.pending:
+            step = self.pending.popleft()
+            if isinstance(step, str):
+                title = step
+                self.send(step, "steps")
+            else:
+                return step, title
+        return None, None
 
     def main(self) -> Generator[None, Any, None]:
         ending: EndSignal | None = None
@@ -65,14 +84,14 @@ class Seq(Component):
                 if isinstance(msg, ReaderGone):  # our outbox leads nowhere live
                     ending = msg
             if current is None or current.done:
-                nxt = None if isinstance(ending, Shutdown) or not self.pending else self.pending.popleft()
+                nxt, title = (None, None) if isinstance(ending, Shutdown) else self._next()
                 if current is not None:
                     self.remove_child(current)
                 if nxt is None:
                     if current is not None:  # none comes next: its unread input is dropped
                         hand_over(current, None)
                     break
-                self._start(nxt, current)
+                self._start(nxt, current, title)
                 current = nxt
                 if ending is not None:
                     tell(self, current, ending)

@@ -21,7 +21,7 @@ from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
-from axon import RECEIVE, Component, Pipeline, ProducerFinished, Scheduler, Shutdown
+from axon import RECEIVE, RECEIVE_ONE, Component, Pipeline, ProducerFinished, Scheduler, Shutdown
 
 STAGES = 10
 RESULTS = Path(__file__).parent / "results"
@@ -169,6 +169,17 @@ class SendIdentity(Component):
                 self.send(msg)
             self.pause()
             yield
+        self.send(self.end_message, "signal")
+
+
+class OneIdentity(Component):
+    """Passes every message on, taking one per ``yield RECEIVE_ONE`` (the scheduler's
+    slower path for it: bench.instructions measures its cost beside RECEIVE's)."""
+
+    def main(self) -> Generator[Any, Any, None]:
+        out = self.outboxes["outbox"]
+        while (msg := (yield RECEIVE_ONE)) is not None:
+            out.push(msg)
         self.send(self.end_message, "signal")
 
 

@@ -1,5 +1,7 @@
 """The Axon component library: sources, sinks, transforms, timing, routing, framing,
-codecs, networking and subprocesses; test helpers live in ``components.testing``.
+codecs, networking (a server per connection, or ``SingleServer`` for one client at a
+time), subprocesses, choosers and ``TimeToLive``; test helpers live in
+``components.testing``.
 
 Every component declares its boxes with descriptions, passes ``ProducerFinished`` on only
 after the data sent before it, stops promptly on ``Shutdown``, and reports bad input per
@@ -12,6 +14,7 @@ from .sinks import Collector, ConsoleEcho, FileWriter
 from .transforms import Batch, Filter, Map, Unbatch
 from .timing import Clock, Delay, Periodic, RateLimiter, SystemClock, Timed, TimerHandle
 from .routing import FanOut, KeyRouter, Merge, Router
+from .chooser import Choose, Chooser, ForwardIteratingChooser
 from .framing import LengthPrefixDecoder, LengthPrefixEncoder, LineJoiner, LineSplitter
 from .codecs import (
     JSONDecoder,
@@ -34,11 +37,15 @@ from .net import (
     UDPSender,
 )
 from .process import ProcessExited, Subprocess, SubprocessError, UnreadInput
+from .single_server import Refused, SingleServer
+from .time_to_live import TimeToLive
 
 __all__ = [
     "BadInput",
     "BadInputError",
     "Batch",
+    "Choose",
+    "Chooser",
     "Clock",
     "Collector",
     "Connected",
@@ -51,6 +58,7 @@ __all__ = [
     "FileReader",
     "FileWriter",
     "Filter",
+    "ForwardIteratingChooser",
     "IterableSource",
     "JSONDecoder",
     "JSONEncoder",
@@ -68,7 +76,9 @@ __all__ = [
     "ProcessExited",
     "ProtocolFailed",
     "RateLimiter",
+    "Refused",
     "Router",
+    "SingleServer",
     "SocketError",
     "Subprocess",
     "SubprocessError",
@@ -78,6 +88,7 @@ __all__ = [
     "TCPServer",
     "TextDecoder",
     "TextEncoder",
+    "TimeToLive",
     "Timed",
     "TimerHandle",
     "UDPReceiver",

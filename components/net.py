@@ -52,6 +52,7 @@ Design notes
 from __future__ import annotations
 
 import asyncio
+import inspect
 import socket
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
@@ -406,7 +407,9 @@ class TCPServer(Stage):
     ``protocol`` is a factory (a class, or any callable returning a component): the
     component's ``inbox`` receives the connection's bytes, its ``outbox`` is sent back, its
     ``control`` receives ``ProducerFinished`` when the peer's stream ends, and when it
-    finishes (``signal``) the connection is half-closed.  ``ready`` sends the bound
+    finishes (``signal``) the connection is half-closed.  A factory with one required
+    positional parameter is called with the peer's address, ``(host, port)`` as asyncio
+    reports it (a chat server can label speakers); with two, with ``host, port``.  ``ready`` sends the bound
     ``(host, port)`` (also :attr:`address`) once listening; ``port=0`` picks a free port.
 
     ``ProducerFinished`` on ``control`` stops accepting and ends the server once its
@@ -441,14 +444,18 @@ class TCPServer(Stage):
 
     address: Address = ()
 
-    def __init__(self, protocol: Callable[[], Component], *, host: str = "127.0.0.1",
+    def __init__(self, protocol: Callable[..., Component], *, host: str = "127.0.0.1",
                  port: int = 0, backlog: int = 128,
                  protocol_backlog: int | None = PROTOCOL_BACKLOG, read_limit: int = READ_LIMIT,
                  read_chunk: int = READ_CHUNK, send_backlog: int = SEND_BACKLOG,
                  write_limit: int = WRITE_LIMIT, on_error: OnError | str = OnError.RAISE,
                  name: str | None = None) -> None:
         super().__init__(on_error=on_error, name=name)
+        if not callable(protocol):
+            raise TypeError(f"{self.path}: protocol must be a factory (a class or a callable "
+                            f"returning a component), not {protocol!r}")
         self.protocol = protocol
+        self._peer_args = _peer_parameters(protocol)
         self.host = host
         self.port = port
         self.backlog = backlog
@@ -522,7 +529,7 @@ class TCPServer(Stage):
         self._count += 1
         n = self._count
         try:
-            proto = self.protocol()
+            proto = self._make(conn)
             if not isinstance(proto, Component):
                 raise TypeError(f"protocol() must return a Component, not {proto!r}")
         except Exception as exc:  # noqa: BLE001 - contained: reported as ProtocolFailed
@@ -556,6 +563,16 @@ class TCPServer(Stage):
         key = id(conn)
         self._pairs[key] = (conn, proto)
         self._pair_of[id(conn)] = self._pair_of[id(proto)] = key
+
+    def _make(self, conn: TCPConnection) -> Any:
+        """Call the protocol factory, with the peer's address if it takes it."""
+        if not self._peer_args:
+            return self.protocol()
+        tr = conn._protocol.transport if conn._protocol is not None else None
+        peer = tuple(tr.get_extra_info("peername") or ()) if tr is not None else ()
+        if self._peer_args == 1:
+            return self.protocol(peer)
+        return self.protocol(*peer[:2])
 
     def _refuse(self, conn: TCPConnection, component: str, exc: BaseException) -> None:
         tr = conn._protocol.transport if conn._protocol is not None else None
@@ -618,6 +635,21 @@ class TCPServer(Stage):
         if sched is not None:
             sched.wake(self)
         return True
+
+
+def _peer_parameters(factory: Callable[..., Any]) -> int:
+    """How many of the peer's ``host, port`` a protocol factory takes: its required
+    positional parameters (0, 1: the address tuple, or 2: host and port)."""
+    try:
+        params = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # (a builtin without a signature: call it plainly)
+        return 0
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    required = sum(1 for p in params if p.kind in positional and p.default is p.empty)
+    if required > 2:
+        raise TypeError(f"a protocol factory is called with nothing, the peer's address or "
+                        f"its host and port; {factory!r} needs {required} arguments")
+    return required
 
 
 def _bound_data_inboxes(component: Component, size: int) -> None:

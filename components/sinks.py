@@ -41,39 +41,70 @@ class ConsoleEcho(Stage):
     """Writes each message to the console (``stream``, default ``sys.stdout``).
 
     ``str`` messages are written followed by ``end`` (default a newline); ``bytes`` go
-    to the stream's binary buffer unchanged.  Anything else is bad input: put a
-    ``Map(str)`` in front to print objects.  The stream is flushed after each batch.
+    to the stream's binary buffer unchanged.  Anything else is bad input, unless
+    ``use_repr=True``: then every message (str and bytes too) is written as its ``repr``,
+    so objects print as a debugger would show them.  ``tag`` starts every line written
+    (each line of a message of several; before the bytes of a ``bytes`` message), to tell
+    several echoes apart.  With
+    ``forwarder=True`` each message written is also passed on, unchanged, on ``outbox``,
+    so an echo can watch a stream in the middle of a pipeline (Kamaelia's
+    ``ConsoleEchoer(forwarder=True, use_repr=True, tag=...)``).  The stream is flushed
+    after each batch.
 
-    >>> run(Pipeline(IterableSource(["hello"]), ConsoleEcho()))  # doctest: +SKIP
-    hello
+    >>> run(Pipeline(IterableSource([(1, 2)]), ConsoleEcho(tag="got: ", use_repr=True)))
+    ... # doctest: +SKIP
+    got: (1, 2)
     """
 
-    Inboxes = {"inbox": "str or bytes to write", "control": "ProducerFinished or Shutdown"}
+    Inboxes = {"inbox": "str or bytes to write (anything, with use_repr=True)",
+               "control": "ProducerFinished or Shutdown"}
     Outboxes = {
-        "outbox": "(unused) kept so ConsoleEcho can sit inside a Pipeline",
+        "outbox": "with forwarder=True, each message written, unchanged (else unused)",
         "signal": "the end of stream, passed on once everything is written",
         "error": "BadInput records for messages that are not str/bytes (on_error='send')",
     }
 
-    def __init__(self, stream: IO[str] | None = None, *, end: str = "\n",
+    def __init__(self, stream: IO[str] | None = None, *, end: str = "\n", tag: str = "",
+                 use_repr: bool = False, forwarder: bool = False,
                  on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
         super().__init__(on_error=on_error, name=name)
+        if not isinstance(tag, str):
+            raise TypeError(f"ConsoleEcho: tag is a str, not {tag!r}")
         self.stream = stream
         self.end = end
+        self.tag = tag
+        self.use_repr = use_repr
+        self.forwarder = forwarder
 
     def process(self, batch: list[Any], out: Outbox[Any]) -> None:
         stream = self.stream if self.stream is not None else sys.stdout
-        end = self.end
+        end, tag, forward = self.end, self.tag, self.forwarder
         for msg in batch:
-            if isinstance(msg, str):
-                stream.write(msg + end)
+            if self.use_repr:
+                stream.write(self._tagged(repr(msg)) + end)
+            elif isinstance(msg, str):
+                stream.write(self._tagged(msg) + end)
             elif isinstance(msg, (bytes, bytearray)):
+                if tag:
+                    stream.write(tag)
                 stream.flush()
                 stream.buffer.write(msg)  # type: ignore[union-attr]
             else:
                 self.reject(f"expected str or bytes, got {type(msg).__name__} "
-                            "(put Map(str) in front to print objects)", msg)
+                            "(use_repr=True prints any object, or put Map(str) in front)", msg)
+                continue
+            if forward:
+                out.push(msg)
         stream.flush()
+
+    def _tagged(self, text: str) -> str:
+        """``text`` with the tag at the start of each of its lines."""
+        tag = self.tag
+        if not tag:
+            return text
+        if "\n" not in text and "\r" not in text:
+            return tag + text
+        return "".join(tag + line for line in text.splitlines(keepends=True))
 
 
 class FileWriter(Stage):

@@ -150,3 +150,33 @@ def test_a_backplane_waiting_for_its_first_publisher_is_not_a_deadlock() -> None
     # a server that starts publishers and subscribers per connection finds it by name later
     with pytest.raises(TimeoutError):
         run(Backplane("chat"), Ticker(), timeout=0.3)
+
+
+def test_a_forwarding_publisher_also_passes_on_what_it_publishes_then_the_end() -> None:
+    sub, passed = Collect("sub"), Collect("passed")
+    run(Pipeline(Count(50, per_slice=7), PublishTo("fw", end_backplane=True, forwarder=True),
+                 passed),
+        Pipeline(SubscribeTo("fw"), sub), Backplane("fw"), timeout=10)
+    assert passed.items == list(range(50)) and isinstance(passed.end, ProducerFinished)
+    assert sub.items == list(range(50)) and isinstance(sub.end, ProducerFinished)
+
+
+def test_a_forwarding_publisher_started_before_its_backplane_loses_nothing() -> None:
+    pub, passed, sub = PublishTo("late", forwarder=True), Collect("passed"), Collect("sub")
+    for n in range(3):  # waiting in the publisher before the backplane exists
+        pub.inboxes["inbox"].put(n)
+    sched = Scheduler()
+    sched.activate(Pipeline(SubscribeTo("late"), sub))
+    sched.activate(Pipeline(pub, passed))  # finds no backplane as it starts
+    bp = sched.activate(Backplane("late"))
+
+    class End(Component):
+        def main(self) -> Generator[None, Any, None]:
+            while len(passed.items) < 3:
+                yield
+            pub.inboxes["control"].put(ProducerFinished())
+            bp.inboxes["control"].put(ProducerFinished())
+
+    sched.activate(End())
+    sched.run(timeout=10)
+    assert passed.items == [0, 1, 2] and sub.items == [0, 1, 2]

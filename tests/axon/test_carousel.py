@@ -213,3 +213,114 @@ def test_a_carousel_whose_reader_is_gone_ends_and_tells_its_own_senders() -> Non
             ("J", "outbox"): ("C", "next"), ("C", "outbox"): ("T", "inbox")}), timeout=10)
         assert isinstance(jobs.end_message, ReaderGone)  # the end travelled back through it
         assert getattr(reader, "got", [0, 1, 2, 0, 1]) == [0, 1, 2, 0, 1]
+
+
+# -- pull mode: the carousel asks for each job --------------------------------------------------
+
+
+class Jobs(Component):
+    """Hands out one job per request on its inbox (the first unasked with ``send_first``);
+    once out of jobs, a request gets ProducerFinished on its signal and it ends."""
+
+    def __init__(self, jobs: list[Any], log: list[Any], send_first: bool = False) -> None:
+        super().__init__()
+        self.jobs, self.log, self.send_first = list(jobs), log, send_first
+
+    def main(self) -> Generator[Any, Any, None]:
+        if self.send_first:
+            self.send(self.jobs.pop(0))
+        while (batch := (yield RECEIVE)) is not None:
+            for request in batch:
+                self.log.append(("asked", request))
+                if not self.jobs:
+                    self.send(ProducerFinished("no more jobs"), "signal")
+                    return
+                self.send(self.jobs.pop(0))
+        self.send(self.end_message, "signal")
+
+
+class Job(Component):
+    """Sends ``job`` tagged with 0..2, one a timeslice; logs when it is done."""
+
+    def __init__(self, job: Any, log: list[Any]) -> None:
+        super().__init__(name=f"Job{job}")
+        self.job, self.log = job, log
+
+    def main(self) -> Generator[None, Any, None]:
+        for i in range(3):
+            self.send(f"{self.job}{i}")
+            yield
+        self.log.append(("done", self.job))
+        self.send(ProducerFinished(), "signal")
+
+
+def pulled(jobs: Jobs, car: Carousel) -> tuple[Graphline, Collect]:
+    out = Collect()
+    return Graphline(J=jobs, C=car, O=out, linkages={
+        ("C", "requests"): ("J", "inbox"), ("J", "outbox"): ("C", "next"),
+        ("J", "signal"): ("C", "control"),
+        ("C", "outbox"): ("O", "inbox"), ("C", "signal"): ("O", "control")}), out
+
+
+def test_pull_mode_asks_at_start_and_after_each_child_finishes() -> None:
+    log: list[Any] = []
+    car = Carousel(lambda job: Job(job, log), request="next", request_first=True)
+    system, out = pulled(Jobs(["a", "b"], log), car)
+    run(system, timeout=10)
+    assert out.items == ["a0", "a1", "a2", "b0", "b1", "b2"]
+    # each request follows the end of the child before it: one job at a time, on demand
+    assert log == [("asked", "next"), ("done", "a"), ("asked", "next"), ("done", "b"),
+                   ("asked", "next")]
+    assert car.requested == 3 and car.made == 2
+    assert isinstance(out.end, ProducerFinished)  # the source's end ended the carousel
+
+
+def test_pull_mode_with_a_source_that_sends_the_first_job_unasked() -> None:
+    log: list[Any] = []
+    car = Carousel(lambda job: Job(job, log), request="more")
+    system, out = pulled(Jobs(["a", "b", "c"], log, send_first=True), car)
+    run(system, timeout=10)
+    assert [x[:1] for x in out.items] == ["a"] * 3 + ["b"] * 3 + ["c"] * 3
+    assert log.count(("asked", "more")) == 3 and car.requested == 3
+
+
+def test_pull_mode_a_job_source_gone_lets_the_running_child_finish_its_job() -> None:
+    log: list[Any] = []
+
+    class OneJob(Component):
+        """Sends one job, then ends without waiting to be asked again."""
+
+        def main(self) -> Generator[None, Any, None]:
+            self.send("a")
+            yield
+
+    car = Carousel(lambda job: Job(job, log), request="next")
+    out = Collect()
+    run(Graphline(J=OneJob(), C=car, O=out, linkages={
+        ("C", "requests"): ("J", "inbox"), ("J", "outbox"): ("C", "next"),
+        ("C", "outbox"): ("O", "inbox"), ("C", "signal"): ("O", "control")}), timeout=10)
+    assert out.items == ["a0", "a1", "a2"]  # not cut short by the source's end
+    assert ("done", "a") in log
+    assert car.requested == 0  # told that no more jobs come (before "a" ended), it did not ask
+    assert isinstance(out.end, ProducerFinished)
+
+
+def test_pull_mode_shutdown_stops_the_child_and_asks_no_more() -> None:
+    log: list[Any] = []
+    car = Carousel(lambda job: Forever(), request="next", request_first=True)
+    system, out = pulled(Jobs(["a", "b"], log), car)
+
+    class Stop(Component):
+        def main(self) -> Generator[None, Any, None]:
+            while not car.children:
+                yield
+            car.inboxes["control"].put(Shutdown("stop"))
+
+    run(system, Stop(), timeout=10)
+    assert car.requested == 1 and car.made == 1
+    assert isinstance(out.end, Shutdown)
+
+
+def test_request_first_needs_a_request() -> None:
+    with pytest.raises(ValueError, match="request_first needs"):
+        Carousel(Echo, request_first=True)

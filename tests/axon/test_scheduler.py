@@ -1099,6 +1099,26 @@ def test_an_idle_component_nothing_will_wake_beside_live_parts_is_not_a_deadlock
     assert sink.items == [1, 2]
 
 
+def test_components_that_become_stuck_just_after_a_search_are_found_by_its_timer():
+    # the search runs at most every 20 ms or so; the components below become stuck just
+    # after one found nothing, beside a long sleep: the timer set then must run it again
+    class LateStuck(Component):
+        def main(self):
+            yield asyncio.sleep(0.001)  # (the idle search runs now, and finds nothing)
+            while not self.finished():  # then it waits for what nothing can send
+                self.pause()
+                yield
+
+    class Sleeper(Component):
+        def main(self):
+            yield asyncio.sleep(30)
+
+    start = time.perf_counter()
+    with pytest.raises(Deadlock, match="nothing can ever wake"):
+        run(LateStuck(), Sleeper(), timeout=10)
+    assert time.perf_counter() - start < 5  # found by the timer, not once the sleep ends
+
+
 def test_a_component_that_outside_code_may_still_wake_is_not_a_deadlock():
     class Door(Component):
         """Holds a keep-alive (outside code may put into its inbox) and passes messages on."""

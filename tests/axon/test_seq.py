@@ -90,3 +90,57 @@ def test_seqs_nest_ten_deep() -> None:
 def test_an_error_names_the_failing_component() -> None:
     with pytest.raises(ComponentError, match=r"Seq\[1\]:Fail"):
         run(Pipeline(Count(3), Seq(Take(1, "a"), Fail(at=2)), Collect()), timeout=10)
+
+
+# -- titles: a str among the components ---------------------------------------------------------
+
+
+def titled(seq: Seq) -> Collect:
+    """Run ``seq`` with its outbox and its steps both into one Collect."""
+    from axon import Graphline
+
+    out = Collect()
+    run(Graphline(S=seq, O=out, linkages={("S", "outbox"): ("O", "inbox"),
+                                          ("S", "steps"): ("O", "inbox"),
+                                          ("S", "signal"): ("O", "control")}), timeout=10)
+    return out
+
+
+def test_titles_are_announced_as_the_sequence_reaches_them_in_line_with_the_output() -> None:
+    out = titled(Seq("BEGIN", Count(3, per_slice=3), "middle", Count(2, start=10), "END"))
+    assert out.items == ["BEGIN", 0, 1, 2, "middle", 10, 11, "END"]
+    assert isinstance(out.end, ProducerFinished)
+
+
+def test_a_title_labels_the_component_after_it_in_paths_and_errors() -> None:
+    seq = Seq("intro", Count(1), Count(1), "parse", Fail(at=0, name="Parser"))
+    src = Count(3)
+    with pytest.raises(ComponentError) as info:
+        run(Pipeline(src, seq, Collect()), timeout=10)
+    assert info.value.path == "Pipeline[1]:Seq[parse]:Parser"
+    labels = [c.label for c in seq.children]
+    assert labels == ["parse"]  # the one running; the others were numbered 1 (and "intro")
+
+
+def test_shutdown_skips_the_titles_left_too() -> None:
+    s = Seq("one", Echo(), "two", Echo())
+
+    class Stop(Component):
+        def main(self) -> Generator[None, Any, None]:
+            while not s.children:  # the first is running
+                yield
+            s.inboxes["control"].put(Shutdown("now"))
+
+    from axon import Graphline
+
+    out = Collect()
+    run(Graphline(S=s, O=out, linkages={("S", "outbox"): ("O", "inbox"),
+                                        ("S", "steps"): ("O", "inbox"),
+                                        ("S", "signal"): ("O", "control")}), Stop(), timeout=10)
+    assert out.items == ["one"]
+    assert isinstance(out.end, Shutdown)
+
+
+def test_anything_else_among_the_components_is_refused() -> None:
+    with pytest.raises(TypeError, match="nor a str title"):
+        Seq(Echo(), 42)  # type: ignore[arg-type]

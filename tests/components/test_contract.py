@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import inspect
+import io
 import pickle
 
 import pytest
@@ -57,6 +58,16 @@ STREAMS = {
                       [pickle.dumps((1, "x"), pickle.HIGHEST_PROTOCOL)]),
     "PickleDecoder": (lambda clock: components.PickleDecoder(), [pickle.dumps({1: 2})],
                       [{1: 2}]),
+    "ConsoleEcho(forwarder)": (lambda clock: components.ConsoleEcho(io.StringIO(),
+                                                                    forwarder=True),
+                               ["a", "b"], ["a", "b"]),
+    # a chooser sends its first item as it starts, then one per command
+    "Chooser": (lambda clock: components.Chooser("abc"), ["next", "NEXT", "prev", "same"],
+                ["a", "b", "c", "b", "b"]),
+    "ForwardIteratingChooser": (lambda clock: components.ForwardIteratingChooser(iter("abc")),
+                                ["next", "same"], ["a", "b", "b"]),
+    "TimeToLive": (lambda clock: components.TimeToLive(components.Map(lambda n: n + 1), 60.0,
+                                                       clock=clock), [1, 2, 3], [2, 3, 4]),
 }
 
 # components whose inbox feeds something other than "outbox" (checked via their own box)
@@ -95,6 +106,10 @@ BAD = {
     "FileWriter": (lambda e: components.FileWriter("/dev/null", on_error=e), "not bytes",
                    [b"ok"], []),
     "ConsoleEcho": (lambda e: components.ConsoleEcho(on_error=e), 42, ["ok"], []),
+    "Chooser": (lambda e: components.Chooser("ab", send_first=False, on_error=e), "jump",
+                ["next"], ["a"]),
+    "ForwardIteratingChooser": (lambda e: components.ForwardIteratingChooser(
+        "ab", send_first=False, on_error=e), "prev", ["next"], ["a"]),
 }
 
 

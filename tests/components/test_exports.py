@@ -8,7 +8,8 @@ from pathlib import Path
 import components
 
 MODULES = ["errors", "sources", "sinks", "transforms", "timing", "routing", "framing",
-           "codecs", "net", "process"]
+           "codecs", "net", "process", "chooser",
+           "single_server", "time_to_live"]
 
 
 def test_all_is_sorted_and_complete():

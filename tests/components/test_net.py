@@ -825,3 +825,41 @@ def test_a_tcp_client_reads_only_as_fast_as_its_consumer_takes():
     serving(lambda: download(64), body)  # 4 MB, streamed at the client
     assert len(slow.data) == 64 * 65536
     assert max(held) <= 2 * 128 * 1024 + 65536, max(held)
+
+
+def test_a_protocol_factory_may_take_the_peers_address_to_label_what_it_says():
+    def labelled(peer: tuple[str, int]) -> Component:
+        host, port = peer
+        return Pipeline(LineSplitter(), Map(lambda line: b"%s:%d said %s" % (
+            host.encode(), port, line)), LineJoiner())
+
+    async def body(port: int, server: TCPServer, log: EventLog, task: asyncio.Task[None]) -> None:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        me = writer.get_extra_info("sockname")
+        writer.write(b"hello\n")
+        assert await reader.readline() == b"%s:%d said hello\n" % (me[0].encode(), me[1])
+        writer.close()
+
+    serving(labelled, body)
+
+
+def test_a_protocol_factory_may_take_host_and_port_as_two_arguments():
+    seen: list[tuple[str, int]] = []
+
+    def two(host: str, port: int, banner: bytes = b"hi") -> Component:
+        seen.append((host, port))
+        return Pipeline(LineSplitter(), LineJoiner())
+
+    async def body(port: int, server: TCPServer, log: EventLog, task: asyncio.Task[None]) -> None:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        me = writer.get_extra_info("sockname")
+        writer.write(b"x\n")
+        assert await reader.readline() == b"x\n"
+        assert seen == [(me[0], me[1])]
+        writer.close()
+
+    serving(two, body)
+    with pytest.raises(TypeError, match="needs 3 arguments"):
+        TCPServer(lambda a, b, c: Map(str))
+    with pytest.raises(TypeError, match="must be a factory"):
+        TCPServer(Map(str))  # type: ignore[arg-type]  # a component, not a factory
