@@ -1105,9 +1105,15 @@ def test_components_that_become_stuck_just_after_a_search_are_found_by_its_timer
     class LateStuck(Component):
         def main(self):
             yield asyncio.sleep(0.001)  # (the idle search runs now, and finds nothing)
-            while not self.finished():  # then it waits for what nothing can send
-                self.pause()
-                yield
+            for i in range(3):  # then it blocks on an inbox nothing will read
+                self.send(i)
+            yield
+
+    class Deaf(Component):
+        def main(self):
+            self.wake_on()
+            self.pause()
+            yield
 
     class Sleeper(Component):
         def main(self):
@@ -1115,7 +1121,9 @@ def test_components_that_become_stuck_just_after_a_search_are_found_by_its_timer
 
     start = time.perf_counter()
     with pytest.raises(Deadlock, match="nothing can ever wake"):
-        run(LateStuck(), Sleeper(), timeout=10)
+        deaf = Deaf()
+        deaf.set_bound("inbox", 1, "block")
+        run(Pipeline(LateStuck(), deaf), Sleeper(), timeout=10)
     assert time.perf_counter() - start < 5  # found by the timer, not once the sleep ends
 
 
