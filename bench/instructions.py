@@ -31,7 +31,7 @@ WORKLOADS = {
 
 PROGRAM = """
 import gc, sys
-import axon._scheduler as s
+import axon._core._scheduler as s
 s.Scheduler.__init__.__kwdefaults__["io_slice"] = 1e9  # no event-loop turns: they are
 from bench.core import *                              # slowed by valgrind, not by Axon
 n = int(sys.argv[1])

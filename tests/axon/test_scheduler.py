@@ -28,7 +28,7 @@ from axon import (
     run_async,
 )
 
-from axon._component import CROWD
+from axon._core._component import CROWD
 
 from .core_parts import (
     BusySender, ClassicCollect, Collect, Identity, LogReader, Map, PassEvery, Source, Ticker,

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from axon import ProducerFinished, ReaderGone, Shutdown
-from axon._wire import (
+from axon._processes._wire import (
     CodecError, DecodeError, EncodeError, FrameReader, JSONCodec, MsgpackCodec, PickleCodec,
     codec_for, frame,
 )

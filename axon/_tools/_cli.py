@@ -20,10 +20,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ._component import Component
-from ._inspect import Profiler, _walk, child_id, component_id, snapshot
-from ._process import ChildProcess
-from ._scheduler import Scheduler
+from .._core._component import Component
+from .._core._inspect import Profiler, _walk, child_id, component_id, snapshot
+from .._processes._process import ChildProcess
+from .._core._scheduler import Scheduler
 
 __all__ = ["CliError", "load_system", "main"]
 

@@ -25,14 +25,14 @@ import shlex
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from ._box import Box, Link
-from ._component import Component
-from ._inspect import box_id, component_id
-from ._instrument import Instrument
-from ._message import ProducerFinished
+from .._core._box import Box, Link
+from .._core._component import Component
+from .._core._inspect import box_id, component_id
+from .._core._instrument import Instrument
+from .._core._message import ProducerFinished
 
 if TYPE_CHECKING:
-    from ._scheduler import Scheduler
+    from .._core._scheduler import Scheduler
 
 __all__ = ["Introspector"]
 

@@ -26,7 +26,7 @@ from ._box import Box, BoxStatistics, Inbox, Link, Outbox, finals
 from ._component import RECEIVE, Component, ReceivingOne, State
 from ._errors import LinkError
 from ._instrument import Instrument
-from ._process import ChildProcess, ProcessStatistics
+from .._processes._process import ChildProcess, ProcessStatistics
 from ._scheduler import Scheduler, SchedulerStatistics
 
 __all__ = ["BoxInfo", "ComponentInfo", "LinkInfo", "Profiler", "Snapshot", "snapshot"]

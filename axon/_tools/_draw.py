@@ -18,9 +18,9 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._component import Component
-from ._inspect import BoxInfo, ComponentInfo, Snapshot, snapshot
-from ._scheduler import Scheduler
+from .._core._component import Component
+from .._core._inspect import BoxInfo, ComponentInfo, Snapshot, snapshot
+from .._core._scheduler import Scheduler
 
 if TYPE_CHECKING:
     import graphviz

@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping
 from typing import Any
 
-from ._component import Component
-from ._errors import LinkError
-from ._message import ProducerFinished, Shutdown
+from .._core._component import Component
+from .._core._errors import LinkError
+from .._core._message import ProducerFinished, Shutdown
 
 __all__ = ["Graphline", "Linkages", "check_linkages"]
 

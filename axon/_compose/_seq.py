@@ -6,9 +6,9 @@ from collections import deque
 from collections.abc import Generator
 from typing import Any
 
-from ._component import Component
-from ._handover import hand_over
-from ._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
+from .._core._component import Component
+from .._core._handover import hand_over
+from .._core._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
 
 __all__ = ["Seq"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from ._component import Component
-from ._message import ProducerFinished, ReaderGone, Shutdown
+from .._core._component import Component
+from .._core._message import ProducerFinished, ReaderGone, Shutdown
 
 __all__ = ["Pipeline"]
 

@@ -29,10 +29,10 @@ from collections.abc import Generator, Iterable
 from types import TracebackType
 from typing import Any, ClassVar
 
-from ._component import Component
-from ._errors import AxonError
-from ._message import ProducerFinished
-from ._scheduler import Scheduler
+from .._core._component import Component
+from .._core._errors import AxonError
+from .._core._message import ProducerFinished
+from .._core._scheduler import Scheduler
 
 __all__ = ["Handle"]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Generator, Iterable
 from typing import Any
 
-from ._component import Component
-from ._message import EndSignal, ProducerFinished, Shutdown
+from .._core._component import Component
+from .._core._message import EndSignal, ProducerFinished, Shutdown
 
 __all__ = ["Parallel"]
 

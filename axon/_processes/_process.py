@@ -42,11 +42,11 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-from ._box import BoxSpec, Policy
-from ._component import Component, State
+from .._core._box import BoxSpec, Policy
+from .._core._component import Component, State
 from ._crossing import CrossingEnd, Kind
-from ._errors import AxonError, ComponentError
-from ._scheduler import Scheduler
+from .._core._errors import AxonError, ComponentError
+from .._core._scheduler import Scheduler
 from ._wire import Codec, CodecError, EncodeError, JSONCodec, MsgpackCodec, codec_for
 
 __all__ = ["ChildProcess", "ProcessDied", "ProcessStatistics", "RemoteError"]
@@ -295,7 +295,7 @@ class ChildProcess(CrossingEnd):
         if final is not None or hello is not None:
             return final or hello
         if self._pid is None:
-            from ._inspect import snapshot
+            from .._core._inspect import snapshot
 
             if self._probe is None:
                 try:
@@ -653,7 +653,7 @@ async def _child_run(rfd: int, wfd: int, config: _ChildConfig) -> None:
         return
     sched = Scheduler()
     if config.profile:
-        from ._inspect import Profiler
+        from .._core._inspect import Profiler
 
         end.profiler = Profiler()
         sched.add_instrument(end.profiler)
@@ -823,7 +823,7 @@ class _ChildEnd(CrossingEnd):
 
     def _snapshot(self) -> Any:
         """A snapshot of the component, with paths as if it ran on its own."""
-        from ._inspect import snapshot
+        from .._core._inspect import snapshot
 
         snap = snapshot(self.comp)
         root = snap.components[0]
@@ -838,7 +838,7 @@ class _ChildEnd(CrossingEnd):
         return {"pid": os.getpid(), "snapshot": self._snapshot(), "cpu": time.process_time()}
 
     def _report(self) -> dict[str, Any]:
-        from ._inspect import _walk, component_id
+        from .._core._inspect import _walk, component_id
 
         profile = None
         p = self.profiler

@@ -53,13 +53,13 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from ._box import Link
-from ._component import Component
-from ._errors import AxonError
-from ._message import EndSignal, ProducerFinished
+from .._core._box import Link
+from .._core._component import Component
+from .._core._errors import AxonError
+from .._core._message import EndSignal, ProducerFinished
 
 if TYPE_CHECKING:
-    from ._scheduler import Scheduler
+    from .._core._scheduler import Scheduler
 
 __all__ = ["Backplane", "PublishTo", "SubscribeTo"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import Any
 
-from ._component import Component
-from ._handover import hand_over
-from ._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
+from .._core._component import Component
+from .._core._handover import hand_over
+from .._core._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
 from ._seq import take_control, tell, wire
 
 __all__ = ["Carousel"]

@@ -54,10 +54,10 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ._component import Component, State
-from ._errors import AxonError
+from .._core._component import Component, State
+from .._core._errors import AxonError
 from ._graphline import SELF, Linkages, check_linkages, make_linkages
-from ._handover import hand_over
+from .._core._handover import hand_over
 
 __all__ = ["ChildFailed", "RestartsExhausted", "Strategy", "Supervisor"]
 

@@ -1,0 +1,1 @@
+"""Compositions: components that snap other components together."""

@@ -1,0 +1,1 @@
+"""The core: messages, errors, services, instruments, boxes, components and the scheduler."""

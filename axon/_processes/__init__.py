@@ -1,0 +1,1 @@
+"""Components in other processes: wire codecs, the crossing, child processes, worker pools."""

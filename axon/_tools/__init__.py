@@ -1,0 +1,1 @@
+"""Tools: drawings, the introspector and the ``axon`` command."""
