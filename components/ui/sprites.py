@@ -1,0 +1,499 @@
+"""Sprites: a picture on the display whose motion comes from behaviour components.
+
+Design (why a sprite costs almost nothing per frame)
+----------------------------------------------------
+A sprite is a small composition: behaviours (:class:`Bounce`, :class:`Spin`,
+:class:`Pulse`, :class:`Steering`, or your own :class:`Behaviour`) compute one value per
+frame and feed a :class:`Sprite` over ordinary boxes.  Sending one message per value per
+frame would cost every sprite four timeslices and four messages a frame.  Instead values
+travel in **chunks** (``chunk`` frames at a time) and the display plays them:
+
+1. a behaviour computes a chunk of values and sends it into the sprite's inbox, which is
+   bounded to one chunk with the ``block`` policy, then computes the next and waits for
+   room: it runs one chunk ahead and is then suspended by backpressure;
+2. the sprite zips one chunk from each of its streams into per-frame geometry and sends it
+   to the display as a ``Track``, keeping ``ahead`` chunks queued there;
+3. the display plays one entry per frame and, each time it starts a chunk, sends
+   ``TrackTaken`` back: the sprite's cue to take the next chunks from its behaviours.
+
+So a sprite's components run once per ``chunk`` frames, and each frame costs the
+framework one list lookup per sprite inside the display's own loop.  Freezing is one
+``Hold`` message: the display stops playing, no ``TrackTaken`` comes, the sprite takes
+nothing, and every behaviour stays suspended with exactly one chunk in the sprite's inbox
+(bounded, nothing dropped, no CPU).  Unfreezing resumes at the same place.
+
+Key-controlled motion uses ``chunk=1`` (and ``ahead=1``): a key changes the motion two
+frames later.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Generator, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import pygame
+
+from axon import BoxSpec, Graphline, Shutdown, SubscribeTo
+
+from .._stage import Stage
+from ..errors import OnError
+from .client import DisplayClient
+from .display import Hold, Place, SurfaceRequest, Track, TrackTaken
+from .events import EventKind, MouseButton
+
+__all__ = [
+    "Behaviour",
+    "Bounce",
+    "Direction",
+    "Pulse",
+    "Spin",
+    "Sprite",
+    "SpriteCommand",
+    "SpriteNotice",
+    "Steer",
+    "Steering",
+    "sprite",
+]
+
+Point = tuple[float, float]
+Area = tuple[float, float, float, float]  # left, top, right, bottom
+
+
+class SpriteCommand(enum.Enum):
+    """What a sprite can be told (on ``commands``) or made to do by a click."""
+
+    FREEZE = "freeze"
+    UNFREEZE = "unfreeze"
+    TOGGLE = "toggle"
+    REMOVE = "remove"
+
+
+@dataclass(frozen=True, slots=True)
+class SpriteNotice:
+    """A sprite froze, unfroze or was removed (``command`` says which)."""
+
+    sprite: str
+    command: SpriteCommand
+
+
+class Sprite(DisplayClient):
+    """A picture on the display, placed per frame from chunks of positions, angles and
+    scales (see the module docstring).
+
+    ``streams`` names the inboxes that drive it (``"inbox"``: centre positions,
+    ``"angle"``: degrees anticlockwise, ``"scale"``: factors); the others keep the fixed
+    ``position`` / ``angle`` / ``scale``.  ``clicks`` maps a mouse button to a command for
+    clicks on the sprite (the topmost surface under the pointer).  When it ends it sends
+    ``Shutdown`` on ``behaviours`` and releases the behaviours waiting on it.
+
+    >>> sprite(cat, position=(100, 100), velocity=(3, 2), area=(0, 0, 640, 480),  # doctest: +SKIP
+    ...        spin=4, pulse=(0.5, 1.2, 0.01))
+    """
+
+    Inboxes = {
+        "inbox": BoxSpec("centre positions (x, y): chunks (lists), one value per frame", 1,
+                         "block"),
+        "angle": BoxSpec("angles in degrees: chunks (lists), one value per frame", 1, "block"),
+        "scale": BoxSpec("scale factors: chunks (lists), one value per frame", 1, "block"),
+        "commands": "SpriteCommand: FREEZE, UNFREEZE, TOGGLE, REMOVE",
+        "image": BoxSpec("a new picture (pygame.Surface; the latest wins)", 1, "keep_latest"),
+        "control": "ProducerFinished or Shutdown: remove the sprite",
+        "display": "from the display: Granted, TrackTaken, DisplayClosed",
+        "events": "clicks on the sprite (with clicks=)",
+    }
+    Outboxes = {
+        "outbox": "SpriteNotice: frozen, unfrozen, removed",
+        "signal": "the end of stream, when the sprite is gone",
+        "behaviours": "Shutdown, to the behaviours feeding the sprite, when it ends",
+        "to_display": "requests to the display service",
+        "error": "BadInput records (unknown commands) when on_error='send'",
+    }
+
+    STREAMS = ("inbox", "angle", "scale")
+
+    def __init__(self, image: pygame.Surface, *, position: Point = (0.0, 0.0),
+                 angle: float = 0.0, scale: float = 1.0, streams: Iterable[str] = ("inbox",),
+                 clicks: Mapping[int, SpriteCommand] | None = None, z: int = 0,
+                 ahead: int = 1, phase: int = 0, frozen: bool = False,
+                 on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
+        super().__init__(on_error=on_error, name=name)
+        streams = tuple(streams)
+        for s in streams:
+            if s not in self.STREAMS:
+                raise ValueError(f"Sprite: unknown stream {s!r} (streams: {self.STREAMS})")
+        if ahead < 1:
+            raise ValueError(f"Sprite: ahead must be >= 1, not {ahead}")
+        self.image = image
+        self.position = position
+        self.angle = angle
+        self.scale = scale
+        self.streams = streams
+        self.clicks = dict(clicks or {})
+        self.z = z
+        self.ahead = ahead
+        self.phase = phase
+        self.frozen = frozen
+        self.handle = 0
+        self.chunks_sent = 0
+        self.removed = False
+        self._taken = 0  # TrackTaken notices: chunks the display has started
+        self._bufs: dict[str, list[Any]] = {s: [] for s in streams}
+
+    def main(self) -> Generator[Any, Any, None]:
+        w, h = self.image.get_size()
+        x, y = self.position
+        events = frozenset({EventKind.MOUSE_DOWN}) if self.clicks else frozenset()
+        granted = yield from self.open_surface(SurfaceRequest(
+            image=self.image, position=(x - w / 2, y - h / 2), z=self.z, events=events,
+            only_inside=True))
+        try:
+            if granted is not None:
+                self.handle = granted.handle
+                if self.angle or self.scale != 1.0:
+                    self.to_display(Place(self.handle, angle=self.angle, scale=self.scale))
+                if self.frozen:
+                    self.to_display(Hold(self.handle, True))
+                yield from self._run()
+        finally:
+            self.send(Shutdown("sprite ended"), "behaviours")
+            for box in self.streams:  # let behaviours blocked on a full inbox see the end
+                self.recv_all(box)
+            self.release_all()
+        if self.removed:
+            self.send(SpriteNotice(self.name, SpriteCommand.REMOVE))
+        self.send(self.end if self.end is not None else Shutdown("sprite removed"), "signal")
+
+    def _run(self) -> Generator[Any, Any, None]:
+        first = True
+        while True:
+            self.end = self.take_control(self.end)
+            if self.end is not None:
+                return
+            for msg in self.notices():
+                if isinstance(msg, TrackTaken):
+                    self._taken += 1
+            if self.closed is not None:
+                return
+            for batch in self.recv_all("events"):
+                for ev in batch:
+                    if isinstance(ev, MouseButton) and ev.kind is EventKind.MOUSE_DOWN:
+                        command = self.clicks.get(ev.button)
+                        if command is not None:
+                            self.command(command)
+            for msg in self.recv_all("commands"):
+                if isinstance(msg, SpriteCommand):
+                    self.command(msg)
+                else:
+                    self.reject(f"a sprite takes SpriteCommand, not {type(msg).__name__}", msg)
+            if self.removed:
+                return
+            for picture in self.recv_all("image"):
+                self.image = picture
+                self.to_display(Place(self.handle, image=picture))
+            # keep `ahead` chunks queued at the display beyond the one it plays
+            while self.streams and self.chunks_sent - self._taken < self.ahead:
+                frames = self._take()
+                if frames is None:
+                    break
+                if first and 0 < self.phase < len(frames):  # stagger sprites' chunk edges
+                    self.to_display(Track(self.handle, frames[:self.phase]))
+                    frames = frames[self.phase:]
+                    self._taken -= 1  # that first piece brings one more TrackTaken
+                first = False
+                self.to_display(Track(self.handle, frames))
+                self.chunks_sent += 1
+            self.pause()
+            yield
+
+    def _take(self) -> list[tuple[float, float, float, float]] | None:
+        """One track chunk from the streams (None until every stream has values)."""
+        bufs = self._bufs
+        for box, buf in bufs.items():
+            if not buf:
+                if not self.data_ready(box):
+                    return None
+                buf.extend(self.recv(box))
+        n = min(len(b) for b in bufs.values())
+        w, h = self.image.get_size()
+        hw, hh = w / 2, h / 2
+        positions = self._cut("inbox", n) or [self.position] * n
+        angles = self._cut("angle", n) or [self.angle] * n
+        scales = self._cut("scale", n) or [self.scale] * n
+        return [(px - hw, py - hh, a, s) for (px, py), a, s in zip(positions, angles, scales)]
+
+    def _cut(self, box: str, n: int) -> list[Any] | None:
+        buf = self._bufs.get(box)
+        if buf is None:
+            return None
+        if len(buf) == n:
+            self._bufs[box] = []
+            return buf
+        head = buf[:n]
+        del buf[:n]
+        return head
+
+    def command(self, command: SpriteCommand) -> None:
+        """Freeze, unfreeze, toggle or remove."""
+        if command is SpriteCommand.REMOVE:
+            self.removed = True
+            return
+        frozen = (True if command is SpriteCommand.FREEZE else
+                  False if command is SpriteCommand.UNFREEZE else not self.frozen)
+        if frozen != self.frozen:
+            self.frozen = frozen
+            self.to_display(Hold(self.handle, frozen))
+            self.send(SpriteNotice(self.name, SpriteCommand.FREEZE if frozen
+                                   else SpriteCommand.UNFREEZE))
+
+
+# -- behaviours ------------------------------------------------------------------------------------
+
+
+class Behaviour(Stage):
+    """Base of the behaviours: sends chunks of ``chunk`` values, one value per frame.
+
+    It sends a chunk, then computes the next; when the receiver's inbox is full (a
+    Sprite's holds one chunk) the send waits, so a behaviour runs at most a chunk ahead and
+    costs nothing while its sprite is frozen.  Its outbox must lead to a bounded inbox, or
+    it would run ahead for ever (it raises rather than do that).  Subclasses write
+    :meth:`values` (and :meth:`on_inbox` if they take commands).
+
+    >>> class Fall(Behaviour):  # doctest: +SKIP
+    ...     def values(self, n): ...
+    """
+
+    Inboxes = {
+        "inbox": "(unused unless the behaviour takes commands: see the subclass)",
+        "control": "ProducerFinished or Shutdown: stop",
+    }
+    Outboxes = {
+        "outbox": "chunks: lists of `chunk` values, one per frame",
+        "signal": "the end, passed on",
+        "error": "BadInput records when on_error='send'",
+    }
+
+    def __init__(self, *, chunk: int = 16, on_error: OnError | str = OnError.RAISE,
+                 name: str | None = None) -> None:
+        super().__init__(on_error=on_error, name=name)
+        if chunk < 1:
+            raise ValueError(f"{type(self).__name__}: chunk must be >= 1, not {chunk}")
+        self.chunk = chunk
+        self.chunks = 0  # chunks sent
+
+    def values(self, n: int) -> list[Any]:
+        """The next ``n`` values."""
+        raise NotImplementedError
+
+    def on_inbox(self, msgs: list[Any]) -> None:
+        for msg in msgs:
+            self.reject(f"{self.name} takes no input on 'inbox'; got {type(msg).__name__}", msg)
+
+    def main(self) -> Generator[Any, Any, None]:
+        out = self.outboxes["outbox"]
+        end = None
+        while True:
+            end = self.take_control(end)
+            if end is not None:
+                break
+            msgs = self.recv_all()
+            if msgs:
+                self.on_inbox(msgs)
+            if not out.targets or any(t.size is None for t in out.targets):
+                raise RuntimeError(
+                    f"{self.path}: its outbox must lead to a bounded inbox (a Sprite's), "
+                    "or it would run ahead for ever")
+            out.push(self.values(self.chunk))  # waits here while the inbox is full
+            self.chunks += 1
+            yield
+        self.send(end, "signal")
+
+
+class Bounce(Behaviour):
+    """Moves a point by ``velocity`` per frame, bouncing off the edges of ``area``.
+
+    >>> Pipeline(Bounce((50, 50), (3, 2), (0, 0, 640, 480)), Sprite(cat))  # doctest: +SKIP
+    """
+
+    def __init__(self, start: Point, velocity: Point, area: Area, *, chunk: int = 16,
+                 on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
+        super().__init__(chunk=chunk, on_error=on_error, name=name)
+        self.x, self.y = float(start[0]), float(start[1])
+        self.vx, self.vy = float(velocity[0]), float(velocity[1])
+        self.area = area
+
+    def values(self, n: int) -> list[Point]:
+        x, y, vx, vy = self.x, self.y, self.vx, self.vy
+        left, top, right, bottom = self.area
+        out = []
+        for _ in range(n):
+            x, vx = bounce(x + vx, vx, left, right)
+            y, vy = bounce(y + vy, vy, top, bottom)
+            out.append((x, y))
+        self.x, self.y, self.vx, self.vy = x, y, vx, vy
+        return out
+
+
+def bounce(x: float, v: float, low: float, high: float) -> tuple[float, float]:
+    """A coordinate that moved past ``low`` or ``high`` reflected back, and its velocity."""
+    if x < low:
+        return low + (low - x), -v
+    if x > high:
+        return high - (x - high), -v
+    return x, v
+
+
+class Spin(Behaviour):
+    """Turns by ``speed`` degrees per frame from ``start``.
+
+    >>> Spin(start=0, speed=5)  # doctest: +SKIP
+    """
+
+    def __init__(self, start: float = 0.0, speed: float = 3.0, *, chunk: int = 16,
+                 on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
+        super().__init__(chunk=chunk, on_error=on_error, name=name)
+        self.angle = float(start)
+        self.speed = float(speed)
+
+    def values(self, n: int) -> list[float]:
+        a, speed = self.angle, self.speed
+        out = []
+        for _ in range(n):
+            a = (a + speed) % 360.0
+            out.append(a)
+        self.angle = a
+        return out
+
+
+class Pulse(Behaviour):
+    """A factor going from ``low`` to ``high`` and back by ``step`` per frame (scaling).
+
+    >>> Pulse(0.5, 1.2, start=1.0, step=0.01)  # doctest: +SKIP
+    """
+
+    def __init__(self, low: float = 0.5, high: float = 1.2, *, start: float = 1.0,
+                 step: float = 0.01, chunk: int = 16, on_error: OnError | str = OnError.RAISE,
+                 name: str | None = None) -> None:
+        super().__init__(chunk=chunk, on_error=on_error, name=name)
+        if not low < high:
+            raise ValueError(f"Pulse: low must be below high ({low} >= {high})")
+        self.low, self.high = float(low), float(high)
+        self.value = float(start)
+        self.step = float(step)
+
+    def values(self, n: int) -> list[float]:
+        v, step, low, high = self.value, self.step, self.low, self.high
+        out = []
+        for _ in range(n):
+            v, step = bounce(v + step, step, low, high)
+            out.append(v)
+        self.value, self.step = v, step
+        return out
+
+
+class Direction(enum.Enum):
+    """Where a steered sprite is asked to go."""
+
+    UP = (0, -1)
+    DOWN = (0, 1)
+    LEFT = (-1, 0)
+    RIGHT = (1, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Steer:
+    """Start (``on=True``) or stop moving in ``direction``."""
+
+    direction: Direction
+    on: bool
+
+
+class Steering(Behaviour):
+    """Positions of a point steered by :class:`Steer` messages on ``inbox``: it moves
+    ``speed`` pixels per frame in each direction that is on, kept inside ``area``.
+
+    >>> Pipeline(KeyEvent(down, key_up=up), Steering((100, 100)), Sprite(cat))  # doctest: +SKIP
+    """
+
+    Inboxes = {
+        "inbox": "Steer(direction, on): start or stop moving that way",
+        "control": "ProducerFinished or Shutdown: stop",
+    }
+
+    def __init__(self, start: Point, *, speed: float = 4.0,
+                 area: Area = (0.0, 0.0, 800.0, 600.0), chunk: int = 1,
+                 on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
+        super().__init__(chunk=chunk, on_error=on_error, name=name)
+        self.x, self.y = float(start[0]), float(start[1])
+        self.speed = float(speed)
+        self.area = area
+        self.on: set[Direction] = set()
+
+    def on_inbox(self, msgs: list[Any]) -> None:
+        for msg in msgs:
+            if not isinstance(msg, Steer):
+                self.reject(f"Steering takes Steer records, not {type(msg).__name__}", msg)
+            elif msg.on:
+                self.on.add(msg.direction)
+            else:
+                self.on.discard(msg.direction)
+
+    def values(self, n: int) -> list[Point]:
+        dx = sum(d.value[0] for d in self.on) * self.speed
+        dy = sum(d.value[1] for d in self.on) * self.speed
+        left, top, right, bottom = self.area
+        out = []
+        for _ in range(n):
+            self.x = min(max(self.x + dx, left), right)
+            self.y = min(max(self.y + dy, top), bottom)
+            out.append((self.x, self.y))
+        return out
+
+
+def sprite(image: pygame.Surface, *, position: Point, velocity: Point | None = None,
+           area: Area | None = None, spin: float | None = None,
+           pulse: tuple[float, float, float] | None = None, start_angle: float = 0.0,
+           start_scale: float = 1.0, clicks: Mapping[int, SpriteCommand] | None = None,
+           orders: str | None = None, chunk: int = 16, phase: int = 0, z: int = 0,
+           frozen: bool = False, name: str = "sprite") -> Graphline:
+    """A sprite and its behaviours as one Graphline.
+
+    ``velocity`` (with ``area``) makes it :class:`Bounce`, ``spin`` (degrees per frame)
+    :class:`Spin`, ``pulse`` = ``(low, high, step)`` :class:`Pulse` its scale; ``orders``
+    names a Backplane whose SpriteCommands it obeys.  The graphline's ``inbox`` takes
+    SpriteCommands too; its ``outbox`` gives the SpriteNotices.
+    """
+    children: dict[str, Any] = {}
+    linkages: dict[Any, Any] = {
+        ("self", "inbox"): ("sprite", "commands"),
+        ("sprite", "outbox"): ("self", "outbox"),
+        ("self", "control"): ("sprite", "control"),
+    }
+    streams: list[str] = []
+    if velocity is not None:
+        if area is None:
+            raise ValueError("sprite(): a velocity needs an area to bounce in")
+        children["move"] = Bounce(position, velocity, area, chunk=chunk)
+        linkages[("move", "outbox")] = ("sprite", "inbox")
+        streams.append("inbox")
+    if spin is not None:
+        children["spin"] = Spin(start_angle, spin, chunk=chunk)
+        linkages[("spin", "outbox")] = ("sprite", "angle")
+        streams.append("angle")
+    if pulse is not None:
+        low, high, step = pulse
+        children["pulse"] = Pulse(low, high, start=start_scale, step=step, chunk=chunk)
+        linkages[("pulse", "outbox")] = ("sprite", "scale")
+        streams.append("scale")
+    if orders is not None:
+        children["orders"] = SubscribeTo(orders)
+        linkages[("orders", "outbox")] = ("sprite", "commands")
+    stop = [(label, "control") for label in children]
+    if stop:
+        linkages[("sprite", "behaviours")] = stop
+    children["sprite"] = Sprite(image, position=position, angle=start_angle, scale=start_scale,
+                                streams=streams, clicks=clicks, z=z, phase=phase,
+                                frozen=frozen, name=name)
+    return Graphline(linkages, name=f"Graphline({name})", **children)
+
