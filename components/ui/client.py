@@ -110,8 +110,10 @@ class DisplayClient(Stage):
 
     def notices(self) -> list[Any]:
         """What the display sent since the last call (DisplayClosed also sets ``closed``)."""
-        msgs = self._notices + self.recv_all("display")
-        self._notices = []
+        msgs = self.recv_all("display")
+        if self._notices:
+            msgs = self._notices + msgs
+            self._notices = []
         for msg in msgs:
             if isinstance(msg, DisplayClosed):
                 self.closed = msg.reason

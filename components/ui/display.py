@@ -33,11 +33,14 @@ events, only_inside, alpha, colour_key, per_pixel_alpha, image, visible, tag)``
     it at the moment the event is delivered, so they stay right after moves, releases and
     restacking, and under rotation and scaling.
 ``Track(handle, frames)``
-    Geometry for the coming frames, one ``(x, y, angle, scale)`` per frame.  The display
-    plays one entry per frame and sends ``TrackTaken(handle, queued)`` to ``reply_to``
-    whenever it starts a new chunk, which is the client's cue to send the next one.  A
-    track that runs dry holds its last geometry.  This is how sprites move at the cost of
-    one message per chunk instead of one per frame (see ``components.ui.sprites``).
+    Geometry for the coming frames: a flat list of floats, four per frame, ``centre x,
+    centre y, angle, scale``.  The display plays one frame's worth per frame and sends
+    ``TrackTaken(handle, queued)`` to ``reply_to`` whenever it starts a new chunk, which is
+    the client's cue to send the next one.  A track that runs dry holds its last geometry.
+    This is how sprites move at the cost of one message per chunk instead of one per
+    frame (see ``components.ui.sprites``); flat float lists, not tuples, because floats
+    are not tracked by Python's garbage collector, which a tuple per frame per sprite
+    kept busy (bench.pygame).
 ``Hold(handle, held)``
     Pause (or resume) the surface's track where it is; nothing is lost.
 ``Subscribe(handle, kinds, only_inside=None)`` / ``Unsubscribe(handle, kinds)``
@@ -127,7 +130,6 @@ SERVICE = "pygame-display"
 
 BoxRef = tuple[Component, str]
 Colour = tuple[int, int, int]
-Geometry = tuple[float, float, float, float]  # x, y (top left, untransformed), angle, scale
 
 
 # -- requests ------------------------------------------------------------------------------
@@ -174,10 +176,10 @@ class Place:
 
 @dataclass(slots=True)
 class Track:
-    """Per-frame geometry ``(x, y, angle, scale)`` for the coming frames."""
+    """Geometry for the coming frames: ``[cx, cy, angle, scale] * n``, flat."""
 
     handle: int
-    frames: list[Geometry]
+    frames: list[float]
 
 
 @dataclass(slots=True)
@@ -286,16 +288,15 @@ class OnQuit(enum.Enum):
 class _Surface:
     """The display's record of one client surface: the only copy of its geometry."""
 
-    __slots__ = ("handle", "client", "surface", "w", "h", "x", "y", "angle", "scale", "z",
-                 "seq", "visible", "kinds", "only_inside", "reply", "events", "boxes",
-                 "links", "pending", "chunk", "index", "held", "batch")
+    __slots__ = ("handle", "client", "surface", "w", "h", "hw", "hh", "x", "y", "angle",
+                 "scale", "z", "seq", "visible", "kinds", "only_inside", "reply", "events",
+                 "boxes", "links", "pending", "chunk", "index", "held", "playing", "batch")
 
     def __init__(self, handle: int, client: Component | None, surface: pygame.Surface) -> None:
         self.handle = handle
         self.client = client
-        self.surface = surface
-        self.w, self.h = surface.get_size()
         self.x = self.y = 0.0
+        self.set_surface(surface)
         self.angle = 0.0
         self.scale = 1.0
         self.z = 0
@@ -307,11 +308,17 @@ class _Surface:
         self.events: Outbox[Any] | None = None
         self.boxes: tuple[str, str] | None = None
         self.links: list[Any] = []
-        self.pending: deque[list[Geometry]] = deque()
-        self.chunk: list[Geometry] | None = None
+        self.pending: deque[list[float]] = deque()
+        self.chunk: list[float] | None = None
         self.index = 0
         self.held = False
+        self.playing = False  # a track is being played (not held, not dry)
         self.batch: list[Any] | None = None
+
+    def set_surface(self, surface: pygame.Surface) -> None:
+        self.surface = surface
+        self.w, self.h = surface.get_size()
+        self.hw, self.hh = self.w / 2, self.h / 2
 
     def local(self, wx: float, wy: float) -> tuple[int, int, bool]:
         """Window point -> (x, y) in this surface's pixels, and whether it is over it."""
@@ -401,7 +408,7 @@ class Display(Component):
         self.closed_reason: str | None = None
         self._surfaces: dict[int, _Surface] = {}
         self._order: list[_Surface] = []  # bottom to top
-        self._tracked: list[_Surface] = []
+        self._playing = False  # some surface plays a track
         self._subs: dict[EventKind, list[_Surface]] = {k: [] for k in EventKind}
         self._next_handle = 1
         self._seq = 0
@@ -503,9 +510,13 @@ class Display(Component):
                 self._bad(f"unexpected control message {msg!r}", msg)
         return end
 
+    def on_frame(self, number: int) -> None:
+        """Called as frame ``number`` starts (for subclasses that measure or record)."""
+
     def _frame(self) -> bool:
         """One frame; True when the display must end."""
         self._frames += 1
+        self.on_frame(self._frames)
         self._deliver(pygame.event.get())
         requests = self.recv_all("inbox")
         if requests:
@@ -520,11 +531,13 @@ class Display(Component):
         if self._frames % 16 == 0:
             self._reap()
         if self._retrack:
-            self._tracked = [s for s in self._order if not s.held and (s.pending or s.chunk)]
+            playing = False
+            for s in self._order:
+                s.playing = not s.held and bool(s.pending or s.chunk)
+                playing = playing or s.playing
+            self._playing = playing
             self._retrack = False
-        if self._tracked:
-            self._play_tracks()
-        if self._dirty:
+        if self._dirty or self._playing:
             self._draw()
         if self._shots:
             for path in self._shots:
@@ -770,8 +783,7 @@ class Display(Component):
         if req.scale is not None:
             s.scale = float(req.scale)
         if req.image is not None:
-            s.surface = req.image
-            s.w, s.h = req.image.get_size()
+            s.set_surface(req.image)
         self._dirty = True
         self._reorder()
 
@@ -779,8 +791,13 @@ class Display(Component):
         s = self._get(req.handle, req)
         if s is None:
             return
-        if req.frames:
-            s.pending.append(req.frames)
+        frames = req.frames
+        if len(frames) % 4:
+            self._bad(f"Track frames are 4 floats per frame (cx, cy, angle, scale); "
+                      f"got {len(frames)} values", req)
+            return
+        if frames:
+            s.pending.append(frames)
             if not s.held and s.chunk is None:
                 self._retrack = True
 
@@ -833,29 +850,12 @@ class Display(Component):
 
     # -- tracks and drawing ------------------------------------------------------------------------
 
-    def _play_tracks(self) -> None:
-        ran_dry = moved = False
-        for s in self._tracked:
-            chunk = s.chunk
-            i = s.index
-            if chunk is None or i >= len(chunk):
-                if not s.pending:
-                    s.chunk = None
-                    ran_dry = True
-                    continue
-                chunk = s.chunk = s.pending.popleft()
-                i = 0
-                if s.reply is not None:
-                    s.reply.push(TrackTaken(s.handle, len(s.pending)))
-            s.x, s.y, s.angle, s.scale = chunk[i]
-            s.index = i + 1
-            moved = True
-        if moved:
-            self._dirty = True
-        if ran_dry:
-            self._retrack = True
-
     def _draw(self) -> None:
+        """Play one frame of every playing track, composite, flip.
+
+        One pass over the surfaces does both: with a few hundred sprites whose rotozooms
+        churn the CPU caches, touching each surface record once matters (bench.pygame).
+        """
         screen = self.screen
         assert screen is not None
         bg = self.background
@@ -865,7 +865,27 @@ class Display(Component):
             screen.fill(bg)
         blit = screen.blit
         rotozoom = pygame.transform.rotozoom
+        ran_dry = False
         for s in self._order:
+            if s.playing:
+                chunk = s.chunk
+                i = s.index
+                if chunk is None or i >= len(chunk):
+                    if s.pending:
+                        chunk = s.chunk = s.pending.popleft()
+                        i = 0
+                        if s.reply is not None:
+                            s.reply.push(TrackTaken(s.handle, len(s.pending)))
+                    else:
+                        s.chunk = None
+                        s.playing = False
+                        ran_dry = True
+                if chunk is not None:
+                    s.x = chunk[i] - s.hw
+                    s.y = chunk[i + 1] - s.hh
+                    s.angle = chunk[i + 2]
+                    s.scale = chunk[i + 3]
+                    s.index = i + 4
             if not s.visible or not s.w:
                 continue
             if s.angle == 0.0 and s.scale == 1.0:
@@ -873,8 +893,10 @@ class Display(Component):
             else:
                 img = rotozoom(s.surface, s.angle, s.scale)
                 iw, ih = img.get_size()
-                blit(img, (s.x + (s.w - iw) / 2, s.y + (s.h - ih) / 2))
+                blit(img, (s.x + s.hw - iw / 2, s.y + s.hh - ih / 2))
         pygame.display.flip()
+        if ran_dry:
+            self._retrack = True
         self._dirty = False
         self._drawn += 1
 

@@ -93,8 +93,8 @@ class Sprite(DisplayClient):
     """
 
     Inboxes = {
-        "inbox": BoxSpec("centre positions (x, y): chunks (lists), one value per frame", 1,
-                         "block"),
+        "inbox": BoxSpec("centre positions: chunks, flat lists [x0, y0, x1, y1, ...] (or "
+                         "lists of (x, y)), one point per frame", 1, "block"),
         "angle": BoxSpec("angles in degrees: chunks (lists), one value per frame", 1, "block"),
         "scale": BoxSpec("scale factors: chunks (lists), one value per frame", 1, "block"),
         "commands": "SpriteCommand: FREEZE, UNFREEZE, TOGGLE, REMOVE",
@@ -112,6 +112,7 @@ class Sprite(DisplayClient):
     }
 
     STREAMS = ("inbox", "angle", "scale")
+    _ALWAYS = ("commands", "image", "control", "display", "events")
 
     def __init__(self, image: pygame.Surface, *, position: Point = (0.0, 0.0),
                  angle: float = 0.0, scale: float = 1.0, streams: Iterable[str] = ("inbox",),
@@ -140,11 +141,13 @@ class Sprite(DisplayClient):
         self.removed = False
         self._taken = 0  # TrackTaken notices: chunks the display has started
         self._bufs: dict[str, list[Any]] = {s: [] for s in streams}
+        self._starving = False
 
     def main(self) -> Generator[Any, Any, None]:
         w, h = self.image.get_size()
         x, y = self.position
         events = frozenset({EventKind.MOUSE_DOWN}) if self.clicks else frozenset()
+        self.wake_on(*self._ALWAYS)  # streams wake it only while it needs a chunk (_run)
         granted = yield from self.open_surface(SurfaceRequest(
             image=self.image, position=(x - w / 2, y - h / 2), z=self.z, events=events,
             only_inside=True))
@@ -166,72 +169,101 @@ class Sprite(DisplayClient):
         self.send(self.end if self.end is not None else Shutdown("sprite removed"), "signal")
 
     def _run(self) -> Generator[Any, Any, None]:
+        boxes = self.inboxes
+        control = boxes["control"].queue  # (looked at before asking for their contents:
+        replies = boxes["display"].queue  # this loop runs once per chunk for every sprite,
+        events = boxes["events"].queue  # bench.pygame measures it)
+        commands = boxes["commands"].queue
+        images = boxes["image"].queue
         first = True
         while True:
-            self.end = self.take_control(self.end)
-            if self.end is not None:
-                return
-            for msg in self.notices():
-                if isinstance(msg, TrackTaken):
-                    self._taken += 1
-            if self.closed is not None:
-                return
-            for batch in self.recv_all("events"):
-                for ev in batch:
-                    if isinstance(ev, MouseButton) and ev.kind is EventKind.MOUSE_DOWN:
-                        command = self.clicks.get(ev.button)
-                        if command is not None:
-                            self.command(command)
-            for msg in self.recv_all("commands"):
-                if isinstance(msg, SpriteCommand):
-                    self.command(msg)
-                else:
-                    self.reject(f"a sprite takes SpriteCommand, not {type(msg).__name__}", msg)
+            if control:
+                self.end = self.take_control(self.end)
+                if self.end is not None:
+                    return
+            if replies:
+                for msg in self.notices():
+                    if isinstance(msg, TrackTaken):
+                        self._taken += 1
+                if self.closed is not None:
+                    return
+            if events:
+                for batch in self.recv_all("events"):
+                    for ev in batch:
+                        if isinstance(ev, MouseButton) and ev.kind is EventKind.MOUSE_DOWN:
+                            command = self.clicks.get(ev.button)
+                            if command is not None:
+                                self.command(command)
+            if commands:
+                for msg in self.recv_all("commands"):
+                    if isinstance(msg, SpriteCommand):
+                        self.command(msg)
+                    else:
+                        self.reject(f"a sprite takes SpriteCommand, not {type(msg).__name__}",
+                                    msg)
             if self.removed:
                 return
-            for picture in self.recv_all("image"):
-                self.image = picture
-                self.to_display(Place(self.handle, image=picture))
+            if images:
+                for picture in self.recv_all("image"):
+                    self.image = picture
+                    self.to_display(Place(self.handle, image=picture))
             # keep `ahead` chunks queued at the display beyond the one it plays
+            starving = False
             while self.streams and self.chunks_sent - self._taken < self.ahead:
                 frames = self._take()
                 if frames is None:
+                    starving = True
                     break
-                if first and 0 < self.phase < len(frames):  # stagger sprites' chunk edges
-                    self.to_display(Track(self.handle, frames[:self.phase]))
-                    frames = frames[self.phase:]
+                if first and 0 < 4 * self.phase < len(frames):  # stagger chunk edges
+                    self.to_display(Track(self.handle, frames[:4 * self.phase]))
+                    frames = frames[4 * self.phase:]
                     self._taken -= 1  # that first piece brings one more TrackTaken
                 first = False
                 self.to_display(Track(self.handle, frames))
                 self.chunks_sent += 1
+            # a chunk waiting in a stream inbox must not keep the sprite awake (that is
+            # the backpressure that suspends the behaviours); while it needs one, it must
+            if starving != self._starving:
+                self._starving = starving
+                self.wake_on(*(self._ALWAYS + self.streams if starving else self._ALWAYS))
             self.pause()
             yield
 
-    def _take(self) -> list[tuple[float, float, float, float]] | None:
+    def _take(self) -> list[float] | None:
         """One track chunk from the streams (None until every stream has values)."""
         bufs = self._bufs
         for box, buf in bufs.items():
             if not buf:
                 if not self.data_ready(box):
                     return None
-                buf.extend(self.recv(box))
-        n = min(len(b) for b in bufs.values())
-        w, h = self.image.get_size()
-        hw, hh = w / 2, h / 2
-        positions = self._cut("inbox", n) or [self.position] * n
-        angles = self._cut("angle", n) or [self.angle] * n
-        scales = self._cut("scale", n) or [self.scale] * n
-        return [(px - hw, py - hh, a, s) for (px, py), a, s in zip(positions, angles, scales)]
+                chunk = self.recv(box)
+                if box == "inbox" and chunk and isinstance(chunk[0], tuple):
+                    chunk = [v for point in chunk for v in point]  # (x, y) pairs: flatten
+                bufs[box] = chunk
+        n = min(len(b) // 2 if box == "inbox" else len(b) for box, b in bufs.items())
+        frames = [0.0] * (4 * n)  # flat floats: no per-frame objects for the GC to track
+        positions = self._cut("inbox", 2 * n)
+        if positions is None:
+            frames[0::4] = [float(self.position[0])] * n
+            frames[1::4] = [float(self.position[1])] * n
+        else:
+            frames[0::4] = positions[0::2]
+            frames[1::4] = positions[1::2]
+        angles = self._cut("angle", n)
+        frames[2::4] = angles if angles is not None else [float(self.angle)] * n
+        scales = self._cut("scale", n)
+        frames[3::4] = scales if scales is not None else [float(self.scale)] * n
+        return frames
 
-    def _cut(self, box: str, n: int) -> list[Any] | None:
+    def _cut(self, box: str, k: int) -> list[Any] | None:
         buf = self._bufs.get(box)
         if buf is None:
             return None
-        if len(buf) == n:
+        if len(buf) == k:
             self._bufs[box] = []
             return buf
-        head = buf[:n]
-        del buf[:n]
+        head = buf[:k]
+        del buf[:k]
         return head
 
     def command(self, command: SpriteCommand) -> None:
@@ -253,6 +285,10 @@ class Sprite(DisplayClient):
 
 class Behaviour(Stage):
     """Base of the behaviours: sends chunks of ``chunk`` values, one value per frame.
+
+    A chunk is a list of floats (points flattened: ``[x0, y0, x1, y1, ...]``); floats in
+    flat lists, because Python's garbage collector tracks every tuple and list but no
+    float, and a tuple per value per frame made it run several times a second.
 
     It sends a chunk, then computes the next; when the receiver's inbox is full (a
     Sprite's holds one chunk) the send waits, so a behaviour runs at most a chunk ahead and
@@ -292,18 +328,25 @@ class Behaviour(Stage):
 
     def main(self) -> Generator[Any, Any, None]:
         out = self.outboxes["outbox"]
+        control = self.inboxes["control"].queue  # (looked at before being read: this loop
+        inbox = self.inboxes["inbox"].queue  # runs once per chunk for every behaviour)
         end = None
         while True:
-            end = self.take_control(end)
-            if end is not None:
-                break
-            msgs = self.recv_all()
-            if msgs:
-                self.on_inbox(msgs)
-            if not out.targets or any(t.size is None for t in out.targets):
-                raise RuntimeError(
-                    f"{self.path}: its outbox must lead to a bounded inbox (a Sprite's), "
-                    "or it would run ahead for ever")
+            if control:
+                end = self.take_control(end)
+                if end is not None:
+                    break
+            if inbox:
+                self.on_inbox(self.recv_all())
+            targets = out.targets
+            if not targets:
+                raise RuntimeError(f"{self.path}: its outbox leads nowhere (link it to a "
+                                   "Sprite's inbox)")
+            for t in targets:
+                if t.size is None:
+                    raise RuntimeError(
+                        f"{self.path}: its outbox must lead to a bounded inbox (a Sprite's), "
+                        f"not {t!r}, or it would run ahead for ever")
             out.push(self.values(self.chunk))  # waits here while the inbox is full
             self.chunks += 1
             yield
@@ -311,7 +354,8 @@ class Behaviour(Stage):
 
 
 class Bounce(Behaviour):
-    """Moves a point by ``velocity`` per frame, bouncing off the edges of ``area``.
+    """Moves a point by ``velocity`` per frame, bouncing off the edges of ``area``
+    (chunks of flattened points: ``[x0, y0, x1, y1, ...]``).
 
     >>> Pipeline(Bounce((50, 50), (3, 2), (0, 0, 640, 480)), Sprite(cat))  # doctest: +SKIP
     """
@@ -323,25 +367,26 @@ class Bounce(Behaviour):
         self.vx, self.vy = float(velocity[0]), float(velocity[1])
         self.area = area
 
-    def values(self, n: int) -> list[Point]:
+    def values(self, n: int) -> list[float]:
         x, y, vx, vy = self.x, self.y, self.vx, self.vy
         left, top, right, bottom = self.area
         out = []
+        append = out.append
         for _ in range(n):
-            x, vx = bounce(x + vx, vx, left, right)
-            y, vy = bounce(y + vy, vy, top, bottom)
-            out.append((x, y))
+            x += vx
+            if x < left:
+                x, vx = left + left - x, -vx
+            elif x > right:
+                x, vx = right + right - x, -vx
+            y += vy
+            if y < top:
+                y, vy = top + top - y, -vy
+            elif y > bottom:
+                y, vy = bottom + bottom - y, -vy
+            append(x)
+            append(y)
         self.x, self.y, self.vx, self.vy = x, y, vx, vy
         return out
-
-
-def bounce(x: float, v: float, low: float, high: float) -> tuple[float, float]:
-    """A coordinate that moved past ``low`` or ``high`` reflected back, and its velocity."""
-    if x < low:
-        return low + (low - x), -v
-    if x > high:
-        return high - (x - high), -v
-    return x, v
 
 
 class Spin(Behaviour):
@@ -359,9 +404,10 @@ class Spin(Behaviour):
     def values(self, n: int) -> list[float]:
         a, speed = self.angle, self.speed
         out = []
+        append = out.append
         for _ in range(n):
             a = (a + speed) % 360.0
-            out.append(a)
+            append(a)
         self.angle = a
         return out
 
@@ -385,9 +431,14 @@ class Pulse(Behaviour):
     def values(self, n: int) -> list[float]:
         v, step, low, high = self.value, self.step, self.low, self.high
         out = []
+        append = out.append
         for _ in range(n):
-            v, step = bounce(v + step, step, low, high)
-            out.append(v)
+            v += step
+            if v < low:
+                v, step = low + low - v, -step
+            elif v > high:
+                v, step = high + high - v, -step
+            append(v)
         self.value, self.step = v, step
         return out
 
@@ -439,7 +490,7 @@ class Steering(Behaviour):
             else:
                 self.on.discard(msg.direction)
 
-    def values(self, n: int) -> list[Point]:
+    def values(self, n: int) -> list[float]:
         dx = sum(d.value[0] for d in self.on) * self.speed
         dy = sum(d.value[1] for d in self.on) * self.speed
         left, top, right, bottom = self.area
@@ -447,7 +498,7 @@ class Steering(Behaviour):
         for _ in range(n):
             self.x = min(max(self.x + dx, left), right)
             self.y = min(max(self.y + dy, top), bottom)
-            out.append((self.x, self.y))
+            out += (self.x, self.y)
         return out
 
 

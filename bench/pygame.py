@@ -1,0 +1,400 @@
+"""pygame benchmark: the bouncing-sprites scene with Axon against a plain pygame loop.
+
+Run: ``python -m bench.pygame`` (``--quick`` for a smoke run).  Headless (SDL's dummy
+video and audio drivers) unless ``SDL_VIDEODRIVER`` is set.  Prints progress, a table, and
+as its last line one JSON object; writes ``bench/results/pygame.json``.
+
+- **Framework overhead** (``ratio_N``): frames per second of the bouncing-cats scene made of
+  components (each cat a Graphline of a Sprite and three behaviours, composited by the
+  display service) over the fps of a plain pygame loop drawing the same scene with the
+  same maths and the same transforms (``rotozoom``, ``blit``, ``fill``, ``event.get``,
+  ``flip``), in alternating rounds of the same run; the median of the rounds' ratios.
+  ``ratio_chunk1_N`` is the same scene with one message per value per frame (chunk 1).
+- **Idle** (``idle_cpu_pct``): CPU of a process showing an idle window with a few
+  widgets at 60 fps, over 3 s, in % of one core.
+- **Event flood**: 20,000 mouse-motion events a second drawn on a DrawingBoard, with
+  per-frame batches and with one message per event: CPU per frame and fps.
+- **Click latency**: frames from a click posted between frames to the Button's message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+import pygame  # noqa: E402
+
+from axon import Component, Graphline, run  # noqa: E402
+from components.ui import (  # noqa: E402
+    Button,
+    Display,
+    DisplayClient,
+    DrawingBoard,
+    EventKind,
+    Image,
+    KeyEvent,
+    Label,
+    RequestQuit,
+    SurfaceRequest,
+    Textbox,
+)
+
+from apps import _art  # noqa: E402
+from apps.bouncing import SIZE, Pictures, make_cat, scene_params  # noqa: E402
+
+RESULTS = Path(__file__).parent / "results"
+BACKGROUND = (24, 28, 52)
+COUNTS = (50, 100, 200, 500)
+
+
+# -- the scene, two ways --------------------------------------------------------------------------
+
+
+class Times:
+    """Wall and CPU time at two frames of a run."""
+
+    def __init__(self, first: int, last: int) -> None:
+        self.first, self.last = first, last
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def mark(self, frame: int) -> None:
+        if frame == self.first or frame == self.last:
+            self.wall.append(time.perf_counter())
+            self.cpu.append(time.process_time())
+
+    def fps(self) -> tuple[float, float]:
+        """(frames per wall second, frames per CPU second of the process)."""
+        n = self.last - self.first
+        return n / (self.wall[1] - self.wall[0]), n / (self.cpu[1] - self.cpu[0])
+
+
+def plain_fps(n: int, frames: int, warm: int) -> tuple[float, float]:
+    """The scene in a plain pygame loop: the maths of Bounce, Spin and Pulse written
+    inline, and the display's transforms and blits."""
+    params = scene_params(n)
+    pictures = Pictures()
+    w, h = SIZE
+    cats = []
+    for p in params:
+        cats.append([pictures(p), p.position[0], p.position[1], p.velocity[0], p.velocity[1],
+                     p.start_angle, p.spin, p.start_scale, p.pulse[2], p.pulse[0], p.pulse[1]])
+    times = Times(warm, warm + frames)
+    pygame.display.init()
+    screen = pygame.display.set_mode(SIZE)
+    rotozoom = pygame.transform.rotozoom
+    blit = screen.blit
+    try:
+        for frame in range(1, warm + frames + 1):
+            times.mark(frame)
+            pygame.event.get()
+            screen.fill(BACKGROUND)
+            for c in cats:
+                img, x, y, vx, vy, a, spin, s, step, low, high = c
+                x += vx
+                if x < 0:
+                    x, vx = -x, -vx
+                elif x > w:
+                    x, vx = w + w - x, -vx
+                y += vy
+                if y < 0:
+                    y, vy = -y, -vy
+                elif y > h:
+                    y, vy = h + h - y, -vy
+                a = (a + spin) % 360.0
+                s += step
+                if s < low:
+                    s, step = low + low - s, -step
+                elif s > high:
+                    s, step = high + high - s, -step
+                c[1] = x
+                c[2] = y
+                c[3] = vx
+                c[4] = vy
+                c[5] = a
+                c[7] = s
+                c[8] = step
+                out = rotozoom(img, a, s)
+                ow, oh = out.get_size()
+                blit(out, (x - ow / 2, y - oh / 2))
+            pygame.display.flip()
+        return times.fps()
+    finally:
+        pygame.display.quit()
+
+
+class TimedDisplay(Display):
+    """The display, noting the time at two of its frames."""
+
+    def __init__(self, times: Times, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.times = times
+
+    def on_frame(self, number: int) -> None:
+        self.times.mark(number)
+
+
+def framework_fps(n: int, frames: int, warm: int, chunk: int = 16) -> tuple[float, float]:
+    """The same scene as components: each cat a Graphline of Sprite, Bounce, Spin, Pulse."""
+    params = scene_params(n)
+    pictures = Pictures()
+    cats = [make_cat(p, pictures(p), number=i, chunk=chunk, orders=None)
+            for i, p in enumerate(params)]
+    times = Times(warm, warm + frames)
+    display = TimedDisplay(times, SIZE, fps=None, frames=warm + frames, background=BACKGROUND)
+    run(display, *cats)
+    return times.fps()
+
+
+def overhead(counts: tuple[int, ...], rounds: int, frames: int, warm: int,
+             chunk: int = 16) -> dict[int, dict[str, Any]]:
+    """Alternating rounds of the plain loop and the component scene, per sprite count.
+
+    The ratio is taken on frames per CPU-second of the process (what the fps would be on
+    a core of its own): on these shared machines a neighbour's burst moves wall-clock
+    fps by 30% from one second to the next.  The wall-clock ratios are reported too.
+    """
+    out: dict[int, dict[str, Any]] = {}
+    for n in counts:
+        k = max(20, frames * 100 // max(n, 100))  # fewer frames for big scenes
+        ratios, wall_ratios, plain, fw = [], [], [], []
+        for r in range(rounds):
+            if r % 2 == 0:  # alternate which goes first
+                p = plain_fps(n, k, warm)
+                f = framework_fps(n, k, warm, chunk)
+            else:
+                f = framework_fps(n, k, warm, chunk)
+                p = plain_fps(n, k, warm)
+            plain.append(p[1])
+            fw.append(f[1])
+            ratios.append(f[1] / p[1])
+            wall_ratios.append(f[0] / p[0])
+        out[n] = {"ratio": statistics.median(ratios), "ratios": ratios,
+                  "wall_ratio": statistics.median(wall_ratios),
+                  "plain_fps": statistics.median(plain), "axon_fps": statistics.median(fw),
+                  "frames": k}
+        print(f"  {n:4d} sprites (chunk {chunk:2d}): plain {out[n]['plain_fps']:7.1f} fps, "
+              f"axon {out[n]['axon_fps']:7.1f} fps (per CPU-second), ratio "
+              f"{out[n]['ratio']:.3f} [rounds {', '.join(f'{x:.3f}' for x in ratios)}]; "
+              f"wall-clock ratio {out[n]['wall_ratio']:.3f}", flush=True)
+    return out
+
+
+# -- idle --------------------------------------------------------------------------------------------
+
+
+class Stopwatch(Component):
+    """Measures process CPU between ``start`` and ``start + seconds``, then quits."""
+
+    Outboxes = {"outbox": "RequestQuit at the end", "signal": "the end"}
+
+    def __init__(self, start: float, seconds: float) -> None:
+        super().__init__(name="Stopwatch")
+        self.start, self.seconds = start, seconds
+        self.cpu_pct = 0.0
+
+    def main(self) -> Generator[Any, Any, None]:
+        yield asyncio.sleep(self.start)
+        c0, t0 = time.process_time(), time.perf_counter()
+        yield asyncio.sleep(self.seconds)
+        c1, t1 = time.process_time(), time.perf_counter()
+        self.cpu_pct = 100.0 * (c1 - c0) / (t1 - t0)
+        self.send(RequestQuit("measured"))
+
+
+def idle_cpu(seconds: float) -> float:
+    """CPU % of one core while a window with widgets sits idle at 60 fps."""
+    watch = Stopwatch(0.5, seconds)
+    run(Graphline(
+        {("watch", "outbox"): ("display", "inbox")},
+        display=Display((640, 480), fps=60),
+        watch=watch,
+        button=Button("Press me", (20, 20)),
+        label=Label("idle", (20, 80)),
+        box=Textbox((300, 32), (20, 120)),
+        keys=KeyEvent({pygame.K_a: "a"}),
+        image=Image(_art.scene(0, (200, 150)), (400, 20)),
+    ))
+    return watch.cpu_pct
+
+
+# -- the event flood ----------------------------------------------------------------------------------
+
+
+class Flood(Component):
+    """Posts ``rate`` mouse-motion events a second (in bursts every 5 ms), button held,
+    tracing circles over the board; then quits after ``seconds``."""
+
+    Outboxes = {"outbox": "RequestQuit at the end", "signal": "the end"}
+
+    def __init__(self, rate: int, seconds: float, warm: float) -> None:
+        super().__init__(name="Flood")
+        self.rate, self.seconds, self.warm = rate, seconds, warm
+        self.posted = 0
+        self.cpu = self.wall = 0.0
+        self.frames = 0
+
+    def main(self) -> Generator[Any, Any, None]:
+        yield asyncio.sleep(0.2)
+        pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(200, 150), button=1))
+        step = 0.005
+        per = max(1, round(self.rate * step))
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        measured = False
+        c0 = t0 = 0.0
+        k = 0
+        display = self.scheduler.services.get("pygame-display")  # type: ignore[union-attr]
+        f0 = 0
+        while True:
+            now = loop.time()
+            if not measured and now - start >= self.warm:
+                measured = True
+                c0, t0 = time.process_time(), time.perf_counter()
+                f0 = display.statistics().frames
+            if now - start >= self.warm + self.seconds:
+                break
+            for _ in range(per):
+                k += 1
+                a = k * 0.01
+                pos = (int(200 + 120 * math.cos(a)), int(150 + 100 * math.sin(a * 1.3)))
+                pygame.event.post(pygame.event.Event(
+                    pygame.MOUSEMOTION, pos=pos, rel=(1, 1), buttons=(1, 0, 0)))
+            self.posted += per
+            yield asyncio.sleep(step)
+        self.cpu = time.process_time() - c0
+        self.wall = time.perf_counter() - t0
+        self.frames = display.statistics().frames - f0
+        self.send(RequestQuit("flood measured"))
+
+
+def flood(batched: bool, rate: int, seconds: float) -> dict[str, float]:
+    board = DrawingBoard((400, 300), (0, 0))
+    f = Flood(rate, seconds, warm=0.5)
+    run(Graphline({("flood", "outbox"): ("display", "inbox")},
+                  display=Display((400, 300), fps=60, batch_events=batched), flood=f,
+                  board=board))
+    return {"cpu_ms_per_frame": 1000 * f.cpu / max(1, f.frames), "fps": f.frames / f.wall,
+            "cpu_pct": 100 * f.cpu / f.wall, "motions_read": board.motions,
+            "posted": f.posted, "batches_read": board.batches}
+
+
+# -- click latency ---------------------------------------------------------------------------------------
+
+
+class Clicker(Component):
+    """Clicks the button at random moments between frames; counts frames to its message."""
+
+    Inboxes = {"inbox": "the button's messages", "control": "the end"}
+    Outboxes = {"outbox": "RequestQuit at the end", "signal": "the end"}
+
+    def __init__(self, clicks: int) -> None:
+        super().__init__(name="Clicker")
+        self.clicks = clicks
+        self.latencies: list[int] = []
+
+    def main(self) -> Generator[Any, Any, None]:
+        display = self.scheduler.services.get("pygame-display")  # type: ignore[union-attr]
+        rnd = random.Random(3)
+        yield asyncio.sleep(0.2)
+        for _ in range(self.clicks):
+            yield asyncio.sleep(rnd.uniform(0.02, 0.05))
+            f0 = display.statistics().frames
+            pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(30, 30), button=1))
+            while not self.recv_all():
+                self.pause()
+                yield
+            self.latencies.append(display.statistics().frames - f0)
+        self.send(RequestQuit("latency measured"))
+
+
+def click_latency(clicks: int) -> list[int]:
+    c = Clicker(clicks)
+    run(Graphline({("button", "outbox"): ("clicker", "inbox"),
+                   ("clicker", "outbox"): ("display", "inbox")},
+                  display=Display((200, 100), fps=60), button=Button("Go", (10, 10)),
+                  clicker=c))
+    return c.latencies
+
+
+# -- main ------------------------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.pygame", description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="a smoke run (a few seconds)")
+    ap.add_argument("--rounds", type=int, default=None, help="rounds per sprite count")
+    ap.add_argument("--out", default=str(RESULTS / "pygame.json"), help="where to write JSON")
+    args = ap.parse_args(argv)
+    quick = args.quick
+    rounds = args.rounds or (1 if quick else 5)
+    frames, warm = (30, 5) if quick else (300, 30)
+    print(f"bench.pygame: video driver {os.environ['SDL_VIDEODRIVER']}, pygame "
+          f"{pygame.version.ver}, SDL {'.'.join(map(str, pygame.get_sdl_version()))}, "
+          f"{rounds} round(s)", flush=True)
+    t_start = time.perf_counter()
+    print("framework overhead (fps of the component scene / fps of the plain loop):", flush=True)
+    main16 = overhead(COUNTS, rounds, frames, warm, chunk=16)
+    print("the same scene with one message per value per frame (chunk 1):", flush=True)
+    main1 = overhead((100, 200), max(1, rounds // 2), frames, warm, chunk=1)
+    print("idle window:", flush=True)
+    idle = idle_cpu(0.5 if quick else 3.0)
+    print(f"  {idle:.2f}% of a core over {0.5 if quick else 3.0} s", flush=True)
+    print("event flood (20,000 mouse motions a second into a DrawingBoard):", flush=True)
+    seconds = 0.5 if quick else 3.0
+    batched = flood(True, 20_000, seconds)
+    single = flood(False, 20_000, seconds)
+    for label, f in (("per-frame batches", batched), ("one message per event", single)):
+        print(f"  {label:22s}: {f['cpu_ms_per_frame']:6.2f} ms CPU per frame, "
+              f"{f['fps']:5.1f} fps, {f['cpu_pct']:5.1f}% CPU, "
+              f"{f['motions_read']} of {f['posted']} motions read", flush=True)
+    print("click to message:", flush=True)
+    lat = click_latency(5 if quick else 20)
+    print(f"  latencies in frames: {lat}", flush=True)
+    result: dict[str, Any] = {
+        "bench": "pygame",
+        "driver": os.environ["SDL_VIDEODRIVER"],
+        "python": platform.python_version(),
+        "pygame": pygame.version.ver,
+        "quick": quick,
+        "rounds": rounds,
+    }
+    for n, r in main16.items():
+        result[f"ratio_{n}"] = round(r["ratio"], 4)
+        result[f"plain_fps_{n}"] = round(r["plain_fps"], 1)
+        result[f"axon_fps_{n}"] = round(r["axon_fps"], 1)
+    for n, r in main1.items():
+        result[f"ratio_chunk1_{n}"] = round(r["ratio"], 4)
+    result["idle_cpu_pct"] = round(idle, 3)
+    result["flood_batched_cpu_ms_per_frame"] = round(batched["cpu_ms_per_frame"], 3)
+    result["flood_per_event_cpu_ms_per_frame"] = round(single["cpu_ms_per_frame"], 3)
+    result["flood_batched_fps"] = round(batched["fps"], 1)
+    result["flood_per_event_fps"] = round(single["fps"], 1)
+    result["flood_per_event_over_batched"] = round(
+        single["cpu_ms_per_frame"] / batched["cpu_ms_per_frame"], 3)
+    result["click_latency_frames_median"] = statistics.median(lat)
+    result["click_latency_frames_max"] = max(lat)
+    result["seconds"] = round(time.perf_counter() - t_start, 1)
+    if not quick:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
