@@ -333,7 +333,7 @@ class _Surface:
             k = self.scale or 1e-9
             lx = (dx * c - dy * s) / k + self.w / 2
             ly = (dx * s + dy * c) / k + self.h / 2
-        ix, iy = math.floor(lx), math.floor(ly)
+        ix, iy = math.floor(lx + 1e-6), math.floor(ly + 1e-6)  # (rotations by 90° are exact)
         return ix, iy, self.visible and 0 <= ix < self.w and 0 <= iy < self.h
 
     def local_rel(self, rx: float, ry: float) -> tuple[int, int]:
@@ -877,7 +877,7 @@ class Display(Component):
                         if s.reply is not None:
                             s.reply.push(TrackTaken(s.handle, len(s.pending)))
                     else:
-                        s.chunk = None
+                        chunk = s.chunk = None
                         s.playing = False
                         ran_dry = True
                 if chunk is not None:

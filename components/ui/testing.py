@@ -40,6 +40,9 @@ class _Recorder(Component):
 class UIHarness:
     """A :class:`Display` and ``components`` run under one Harness on a FakeClock.
 
+    Pass ``display=`` when the system under test brings its own (made with this
+    ``clock``), e.g. an application's Graphline.
+
     ``frames(n)`` runs n display frames (time jumps to each frame's deadline, firing the
     components' own timers on the way); ``click``/``key``/``motion``/``post`` put events
     on pygame's queue; ``pixel`` and ``screenshot`` read the window; ``watch`` records an
@@ -51,16 +54,19 @@ class UIHarness:
                  clock: FakeClock | None = None, display: Display | None = None,
                  **display_args: Any) -> None:
         self.clock = clock if clock is not None else FakeClock()
-        display_args.setdefault("on_quit", "close")
-        display_args.setdefault("linger", True)
-        self.display = display if display is not None else Display(
-            size, clock=self.clock, **display_args)
         self.root = Component(name="UI")
-        self.root.add_children(self.display, *components)
+        if display is None:  # else it is one of the components, or inside one
+            display_args.setdefault("on_quit", "close")
+            display_args.setdefault("linger", True)
+            display = Display(size, clock=self.clock, **display_args)
+            self.root.add_child(display)
+        self.display = display
+        self.root.add_children(*components)
         self.harness = Harness(self.root, clock=self.clock)
         self._recorder = _Recorder(name="watch")
         self._watched = 0
         self.harness.run_until_idle()  # opens the window, runs frame 1
+        self.frames(1)  # serves the surfaces asked for in the components' first timeslices
 
     # -- time ----------------------------------------------------------------------------------
 
@@ -85,6 +91,11 @@ class UIHarness:
 
     def run_until_idle(self) -> None:
         self.harness.run_until_idle()
+
+    @property
+    def services(self) -> Any:
+        """The scheduler's service registry."""
+        return self.harness.scheduler.services
 
     def statistics(self) -> DisplayStatistics:
         return self.display.statistics()
