@@ -199,7 +199,7 @@ class Game(DisplayClient):
                 yield
         finally:
             self.release_all()
-        self.send(self.end if self.end is not None else Shutdown("window closed"), "signal")
+        self.pass_end(Shutdown("window closed"))
 
     def on_event(self, ev: Any) -> None:
         if isinstance(ev, MouseButton) and ev.button == 1:

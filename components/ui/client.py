@@ -123,6 +123,15 @@ class DisplayClient(Stage):
         """Send one request to the display."""
         self.send(request, "to_display")
 
+    def pass_end(self, default: EndSignal) -> None:
+        """Send the end on ``signal``: the one taken from control, else ``default``.
+
+        It is kept as ``end_message`` too, where compositions look for how a child ended.
+        """
+        end = self.end if self.end is not None else default
+        self.end_message = end
+        self.send(end, "signal")
+
     def release(self, handle: int) -> None:
         """Give a surface back."""
         if handle in self.handles:
@@ -204,7 +213,7 @@ class Widget(DisplayClient):
     def main(self) -> Generator[Any, Any, None]:
         granted = yield from self.open_surface(self.request())
         if granted is None:
-            self.send(self._final_end(), "signal")
+            self.pass_end(self._default_end())
             return
         self.handle = granted.handle
         self.surface = granted.surface
@@ -240,9 +249,7 @@ class Widget(DisplayClient):
         finally:
             self.alarm.cancel()
             self.release_all()
-        self.send(self._final_end(), "signal")
+        self.pass_end(self._default_end())
 
-    def _final_end(self) -> EndSignal:
-        if self.end is not None:
-            return self.end
+    def _default_end(self) -> EndSignal:
         return Shutdown(f"display closed: {self.closed}") if self.closed else ProducerFinished()

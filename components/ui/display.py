@@ -28,7 +28,8 @@ events, only_inside, alpha, colour_key, per_pixel_alpha, image, visible, tag)``
     and a frame in which nothing changed draws nothing.
 ``Place(handle, position=, z=, visible=, angle=, scale=, image=)``
     Move, restack (a new ``z``, or the same one, puts it on top of its layer), hide/show,
-    rotate (degrees, anticlockwise) and scale about its centre, or swap its image.  The
+    rotate (degrees, anticlockwise) and scale about its centre, or swap its image (the
+    new one keeps the old one's centre; a ``position`` in the same request wins).  The
     display keeps the only copy of a surface's geometry: mouse positions are mapped with
     it at the moment the event is delivered, so they stay right after moves, releases and
     restacking, and under rotation and scaling.
@@ -770,6 +771,10 @@ class Display(Component):
         s = self._get(req.handle, req)
         if s is None:
             return
+        if req.image is not None:  # keep the picture's centre where it was
+            cx, cy = s.x + s.hw, s.y + s.hh
+            s.set_surface(req.image)
+            s.x, s.y = cx - s.hw, cy - s.hh
         if req.position is not None:
             s.x, s.y = float(req.position[0]), float(req.position[1])
         if req.z is not None:
@@ -782,8 +787,6 @@ class Display(Component):
             s.angle = float(req.angle)
         if req.scale is not None:
             s.scale = float(req.scale)
-        if req.image is not None:
-            s.set_surface(req.image)
         self._dirty = True
         self._reorder()
 

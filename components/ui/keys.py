@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import OnError
 from .client import Widget
-from .events import EventKind, Key, UIEvent
+from .events import EventKind, Frame, Key, UIEvent
 
 __all__ = ["KeyEvent"]
 
@@ -26,7 +26,7 @@ class KeyEvent(Widget):
     nothing, it only listens.
 
     >>> KeyEvent({pygame.K_LEFT: Steer(Direction.LEFT, True)},  # doctest: +SKIP
-    ...          key_up={pygame.K_LEFT: Steer(Direction.LEFT, False)})
+    ...          key_up={pygame.K_LEFT: Steer(Direction.LEFT, False)}, ticks=True)
     """
 
     Inboxes = {
@@ -36,7 +36,7 @@ class KeyEvent(Widget):
         "events": "key batches from the display",
     }
     Outboxes = {
-        "outbox": "messages the tables send to the default outbox",
+        "outbox": "messages the tables send to the default outbox (and Frame ticks)",
         "signal": "the end of stream, passed on",
         "allkeys": "every Key record (with all_keys=True)",
         "to_display": "requests to the display service",
@@ -46,9 +46,9 @@ class KeyEvent(Widget):
     def __init__(self, key_down: Mapping[int, Action] | None = None, *,
                  key_up: Mapping[int, Action] | None = None,
                  outboxes: Mapping[str, str] | None = None, all_keys: bool = False,
-                 on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
-        super().__init__((0, 0), (0, 0), events={EventKind.KEY_DOWN, EventKind.KEY_UP},
-                         on_error=on_error, name=name)
+                 ticks: bool = False, on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
+        kinds = {EventKind.KEY_DOWN, EventKind.KEY_UP} | ({EventKind.FRAME} if ticks else set())
+        super().__init__((0, 0), (0, 0), events=kinds, on_error=on_error, name=name)
         for box, description in (outboxes or {}).items():
             self.add_outbox(box, description)
         self.key_down = {k: self._action(a) for k, a in (key_down or {}).items()}
@@ -62,7 +62,10 @@ class KeyEvent(Widget):
         return action, "outbox"
 
     def on_events(self, events: list[UIEvent]) -> None:
+        tick = None
         for ev in events:
+            if isinstance(ev, Frame):
+                tick = ev
             if not isinstance(ev, Key):
                 continue
             table = self.key_down if ev.kind is EventKind.KEY_DOWN else self.key_up
@@ -71,3 +74,5 @@ class KeyEvent(Widget):
                 self.send(action[0], action[1])
             if self.all_keys:
                 self.send(ev, "allkeys")
+        if tick is not None:
+            self.send(tick)

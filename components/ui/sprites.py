@@ -22,8 +22,9 @@ framework one list lookup per sprite inside the display's own loop.  Freezing is
 nothing, and every behaviour stays suspended with exactly one chunk in the sprite's inbox
 (bounded, nothing dropped, no CPU).  Unfreezing resumes at the same place.
 
-Key-controlled motion uses ``chunk=1`` (and ``ahead=1``): a key changes the motion two
-frames later.
+Key-controlled motion is the other way round: :class:`Steering` computes nothing
+ahead; it makes one position per frame tick (chunks of one), so a key moves the sprite
+at the next frame.
 """
 
 from __future__ import annotations
@@ -35,13 +36,13 @@ from typing import Any
 
 import pygame
 
-from axon import BoxSpec, Graphline, Shutdown, SubscribeTo
+from axon import BoxSpec, Graphline, ProducerFinished, Shutdown, SubscribeTo
 
 from .._stage import Stage
 from ..errors import OnError
 from .client import DisplayClient
 from .display import Hold, Place, SurfaceRequest, Track, TrackTaken
-from .events import EventKind, MouseButton
+from .events import EventKind, Frame, MouseButton
 
 __all__ = [
     "Behaviour",
@@ -166,7 +167,8 @@ class Sprite(DisplayClient):
             self.release_all()
         if self.removed:
             self.send(SpriteNotice(self.name, SpriteCommand.REMOVE))
-        self.send(self.end if self.end is not None else Shutdown("sprite removed"), "signal")
+        self.pass_end(ProducerFinished("sprite removed") if self.removed
+                      else Shutdown(f"display closed: {self.closed}"))
 
     def _run(self) -> Generator[Any, Any, None]:
         boxes = self.inboxes
@@ -460,46 +462,80 @@ class Steer:
     on: bool
 
 
-class Steering(Behaviour):
-    """Positions of a point steered by :class:`Steer` messages on ``inbox``: it moves
-    ``speed`` pixels per frame in each direction that is on, kept inside ``area``.
+class Steering(Stage):
+    """Positions of a point steered by :class:`Steer` messages, one per frame tick.
 
-    >>> Pipeline(KeyEvent(down, key_up=up), Steering((100, 100)), Sprite(cat))  # doctest: +SKIP
+    It moves ``speed`` pixels per frame in each direction that is on, kept inside
+    ``area``.  It is clocked by the :class:`~components.ui.events.Frame` ticks that come
+    on ``inbox`` after each frame's keys (``KeyEvent(..., ticks=True)`` sends them), so
+    a key changes the motion at the very next frame: nothing is computed ahead.  A tick
+    that finds the sprite's inbox still full (the sprite is frozen) is skipped and
+    counted in ``skipped``: the position waits, and no inbox grows.
+
+    >>> Pipeline(KeyEvent(down, key_up=up, ticks=True), Steering((100, 100)),  # doctest: +SKIP
+    ...          Sprite(cat, position=(100, 100)))
     """
 
     Inboxes = {
-        "inbox": "Steer(direction, on): start or stop moving that way",
+        "inbox": "Steer(direction, on) to start or stop moving that way; Frame ticks",
         "control": "ProducerFinished or Shutdown: stop",
+    }
+    Outboxes = {
+        "outbox": "a chunk [x, y] per frame tick (for a Sprite's inbox)",
+        "signal": "the end, passed on",
+        "error": "BadInput records when on_error='send'",
     }
 
     def __init__(self, start: Point, *, speed: float = 4.0,
-                 area: Area = (0.0, 0.0, 800.0, 600.0), chunk: int = 1,
+                 area: Area = (0.0, 0.0, 800.0, 600.0),
                  on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
-        super().__init__(chunk=chunk, on_error=on_error, name=name)
+        super().__init__(on_error=on_error, name=name)
         self.x, self.y = float(start[0]), float(start[1])
         self.speed = float(speed)
         self.area = area
         self.on: set[Direction] = set()
+        self.moves = 0  # positions sent
+        self.skipped = 0  # ticks that found the sprite not taking
 
-    def on_inbox(self, msgs: list[Any]) -> None:
-        for msg in msgs:
-            if not isinstance(msg, Steer):
-                self.reject(f"Steering takes Steer records, not {type(msg).__name__}", msg)
-            elif msg.on:
-                self.on.add(msg.direction)
-            else:
-                self.on.discard(msg.direction)
+    def steer(self, msg: Steer) -> None:
+        if msg.on:
+            self.on.add(msg.direction)
+        else:
+            self.on.discard(msg.direction)
 
-    def values(self, n: int) -> list[float]:
+    def step(self) -> list[float]:
+        """The next position, one frame on."""
         dx = sum(d.value[0] for d in self.on) * self.speed
         dy = sum(d.value[1] for d in self.on) * self.speed
         left, top, right, bottom = self.area
-        out = []
-        for _ in range(n):
-            self.x = min(max(self.x + dx, left), right)
-            self.y = min(max(self.y + dy, top), bottom)
-            out += (self.x, self.y)
-        return out
+        self.x = min(max(self.x + dx, left), right)
+        self.y = min(max(self.y + dy, top), bottom)
+        return [self.x, self.y]
+
+    def main(self) -> Generator[Any, Any, None]:
+        out = self.outboxes["outbox"]
+        end = None
+        while True:
+            end = self.take_control(end)
+            if end is not None:
+                break
+            for msg in self.recv_all():
+                if isinstance(msg, Steer):
+                    self.steer(msg)
+                elif isinstance(msg, Frame):
+                    if not out.targets:
+                        raise RuntimeError(f"{self.path}: its outbox leads nowhere")
+                    if all(t.has_room() for t in out.targets):
+                        out.push(self.step())
+                        self.moves += 1
+                    else:
+                        self.skipped += 1
+                else:
+                    self.reject(f"Steering takes Steer records and Frame ticks, not "
+                                f"{type(msg).__name__}", msg)
+            self.pause()
+            yield
+        self.send(end, "signal")
 
 
 def sprite(image: pygame.Surface, *, position: Point, velocity: Point | None = None,

@@ -66,7 +66,9 @@ class UIHarness:
         self._recorder = _Recorder(name="watch")
         self._watched = 0
         self.harness.run_until_idle()  # opens the window, runs frame 1
-        self.frames(1)  # serves the surfaces asked for in the components' first timeslices
+        # frame 2 serves the surfaces asked for in the components' first timeslices and
+        # frame 3 draws their first pictures
+        self.frames(2)
 
     # -- time ----------------------------------------------------------------------------------
 
