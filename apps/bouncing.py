@@ -16,7 +16,6 @@ inbox (see ``components.ui.sprites``).
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 from collections.abc import Generator
@@ -38,6 +37,7 @@ from components.ui import (
     MouseButton,
     Play,
     RequestQuit,
+    Sprite,
     SpriteCommand,
     SpriteNotice,
     SurfaceRequest,
@@ -45,6 +45,7 @@ from components.ui import (
 )
 
 from . import _art
+from ._report import Reporter
 
 SIZE = (800, 600)
 ORDERS = "bouncing-orders"
@@ -140,15 +141,13 @@ class Game(DisplayClient):
     }
 
     def __init__(self, cats: list[CatParams], *, seed: int = 1, chunk: int = 16,
-                 size: tuple[int, int] = SIZE, freeze_at: int | None = None,
-                 report: bool = False) -> None:
+                 size: tuple[int, int] = SIZE, freeze_at: int | None = None) -> None:
         super().__init__(name="Game")
         self.initial = cats
         self.rnd = random.Random(seed + 1000)
         self.chunk = chunk
         self.area = size
         self.freeze_at = freeze_at
-        self.report = report
         self.pictures = Pictures()
         self.cats: dict[str, Graphline] = {}
         self.made = 0
@@ -213,28 +212,15 @@ class Game(DisplayClient):
                 self.send(order, "orders")
             elif ev.key == pygame.K_q:
                 self.to_display(RequestQuit("Q pressed"))
-        elif isinstance(ev, Frame) and self.freeze_at is not None:
-            if ev.number == self.freeze_at:
-                self.send(SpriteCommand.FREEZE, "orders")
-            elif ev.number == self.freeze_at + 3 and self.report:
-                self._report()
+        elif isinstance(ev, Frame) and ev.number == self.freeze_at:
+            self.send(SpriteCommand.FREEZE, "orders")
+
+    def sprites(self) -> list[Sprite]:
+        return [cat.child("sprite") for cat in self.cats.values()]  # type: ignore[misc]
 
     def _score(self) -> None:
         n = len(self.cats)
         self.send(f"{n} cat{'s' if n != 1 else ''}")
-
-    def _report(self) -> None:
-        """Print where every cat is (the screenshot tests check the picture against it)."""
-        display = self.display
-        assert display is not None
-        centres = []
-        for cat in self.cats.values():
-            s = cat.child("sprite")
-            g = display.geometry(s.handle)  # type: ignore[attr-defined]
-            if g is not None:
-                w, h = s.image.get_size()  # type: ignore[attr-defined]
-                centres.append([round(g[0] + w / 2), round(g[1] + h / 2)])
-        print(json.dumps({"cats": centres}), flush=True)
 
 
 def build(args: argparse.Namespace) -> Graphline:
@@ -242,6 +228,11 @@ def build(args: argparse.Namespace) -> Graphline:
     display = Display(size, title="Axon: bouncing cats", fps=args.fps, frames=args.frames,
                       background=_art.backdrop(size, "bouncing cats", HELP),
                       screenshot=args.screenshot)
+    game = Game(scene_params(args.sprites, args.seed, size), seed=args.seed, chunk=args.chunk,
+                size=size, freeze_at=args.freeze_at)
+    extra: dict[str, Component] = {}
+    if args.report_at is not None:
+        extra["report"] = Reporter(args.report_at, game.sprites)
     return Graphline(
         {
             ("game", "outbox"): ("score", "inbox"),
@@ -252,10 +243,10 @@ def build(args: argparse.Namespace) -> Graphline:
         audio=Audio(required=False),
         orders=Backplane(ORDERS),
         publish=PublishTo(ORDERS),
-        game=Game(scene_params(args.sprites, args.seed, size), seed=args.seed,
-                  chunk=args.chunk, size=size, freeze_at=args.freeze_at, report=args.report),
+        game=game,
         score=Label("", (10, 10), size=(160, 28), z=10),
         name="BouncingCats",
+        **extra,
     )
 
 
@@ -272,8 +263,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--size", type=_size, default=SIZE, help="window size WxH (default 800x600)")
     ap.add_argument("--freeze-at", type=int, default=None, metavar="F",
                     help="freeze every cat at frame F (as if P were pressed)")
-    ap.add_argument("--report", action="store_true",
-                    help="with --freeze-at: print the cats' centres as JSON once frozen")
+    ap.add_argument("--report-at", type=int, default=None, metavar="F",
+                    help="print the cats' centres as JSON at frame F")
     ap.add_argument("--screenshot", default=None, metavar="PNG",
                     help="save the last frame to this file")
     return ap.parse_args(argv)

@@ -251,8 +251,6 @@ class Flood(Component):
     def main(self) -> Generator[Any, Any, None]:
         yield asyncio.sleep(0.2)
         pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(200, 150), button=1))
-        step = 0.005
-        per = max(1, round(self.rate * step))
         loop = asyncio.get_running_loop()
         start = loop.time()
         measured = False
@@ -266,16 +264,18 @@ class Flood(Component):
                 measured = True
                 c0, t0 = time.process_time(), time.perf_counter()
                 f0 = display.statistics().frames
+                self.posted = 0
             if now - start >= self.warm + self.seconds:
                 break
-            for _ in range(per):
+            due = int((now - start) * self.rate)  # catch up with the clock: the rate holds
+            while k < due:
                 k += 1
                 a = k * 0.01
                 pos = (int(200 + 120 * math.cos(a)), int(150 + 100 * math.sin(a * 1.3)))
                 pygame.event.post(pygame.event.Event(
                     pygame.MOUSEMOTION, pos=pos, rel=(1, 1), buttons=(1, 0, 0)))
-            self.posted += per
-            yield asyncio.sleep(step)
+                self.posted += 1
+            yield asyncio.sleep(0.004)
         self.cpu = time.process_time() - c0
         self.wall = time.perf_counter() - t0
         self.frames = display.statistics().frames - f0
