@@ -25,6 +25,7 @@ from typing import Any
 import pygame
 
 from axon import Backplane, Component, Graphline, PublishTo, Shutdown, run
+from components.timing import Clock
 from components.ui import (
     AddSound,
     Audio,
@@ -223,10 +224,11 @@ class Game(DisplayClient):
         self.send(f"{n} cat{'s' if n != 1 else ''}")
 
 
-def build(args: argparse.Namespace) -> Graphline:
+def build(args: argparse.Namespace, clock: Clock | None = None) -> Graphline:
+    """The application's system (``clock``: a FakeClock in tests)."""
     size = args.size
-    display = Display(size, title="Axon: bouncing cats", fps=args.fps, frames=args.frames,
-                      background=_art.backdrop(size, "bouncing cats", HELP),
+    display = Display(size, clock=clock, title="Axon: bouncing cats", fps=args.fps,
+                      frames=args.frames, background=_art.backdrop(size, "bouncing cats", HELP),
                       screenshot=args.screenshot)
     game = Game(scene_params(args.sprites, args.seed, size), seed=args.seed, chunk=args.chunk,
                 size=size, freeze_at=args.freeze_at)
@@ -246,7 +248,7 @@ def build(args: argparse.Namespace) -> Graphline:
         game=game,
         score=Label("", (10, 10), size=(160, 28), z=10),
         name="BouncingCats",
-        **extra,
+        **extra,  # type: ignore[arg-type]
     )
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import pygame
 
 from axon import Component, Graphline, run
+from components.timing import Clock
 from components import Map
 from components.ui import (
     Button,
@@ -68,19 +69,22 @@ def describe(msg: Any) -> str:
     return f"textbox: {msg}"
 
 
-def build(args: argparse.Namespace) -> Graphline:
+def build(args: argparse.Namespace, clock: Clock | None = None) -> Graphline:
+    """The application's system (``clock``: a FakeClock in tests)."""
     pictures = Pictures((400, 246))
-    ticker = Ticker((420, 200), (20, 116), font_size=30)
+    ticker = Ticker((420, 200), (20, 116), font_size=30, clock=clock)
     ticker.inboxes["inbox"].put(args.welcome)  # waits in its inbox until it runs
     children: dict[str, Component] = {
-        "display": Display(SIZE, title="Axon: widget gallery", fps=args.fps,
-                           frames=args.frames, screenshot=args.screenshot, background=BACK),
+        "display": Display(SIZE, clock=clock, title="Axon: widget gallery", fps=args.fps,
+                           frames=args.frames, screenshot=args.screenshot,
+                           background=BACK),
         "title": Label("Axon widget gallery", (20, 14), size=(860, 40), font_size=40,
                        foreground=(240, 220, 150), background=BACK),
         "box": Textbox((420, 36), (20, 70)),
         "ticker": ticker,
-        "clear": Button("Clear ticker", (20, 326), size=(150, 34)),
-        "hello": Button("Hello", (180, 326), size=(100, 34), background=(60, 130, 80)),
+        "clear": Button("Clear ticker", (20, 326), size=(150, 34), clock=clock),
+        "hello": Button("Hello", (180, 326), size=(100, 34), background=(60, 130, 80),
+                        clock=clock),
         "arrows": KeyEvent({pygame.K_LEFT: -1, pygame.K_RIGHT: 1,
                             pygame.K_ESCAPE: (RequestQuit("Escape pressed"), "quit")},
                            outboxes={"quit": "RequestQuit, to the display"}),
@@ -110,7 +114,7 @@ def build(args: argparse.Namespace) -> Graphline:
         ("keys", "allkeys"): ("keyname", "inbox"),
         ("keyname", "outbox"): ("lastkey", "inbox"),
     }
-    return Graphline(linkages, name="Gallery", **children)
+    return Graphline(linkages, name="Gallery", **children)  # type: ignore[arg-type]
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -21,6 +21,7 @@ from typing import Any
 import pygame
 
 from axon import Component, Graphline, run
+from components.timing import Clock
 from components.ui import (
     Button,
     Clear,
@@ -48,7 +49,8 @@ class MotionMeter(DisplayClient):
 
     ::
 
-        Graphline(meter=MotionMeter(), label=Label(...), linkages={("meter", "outbox"): ("label", "inbox")})
+        Graphline({("meter", "outbox"): ("label", "inbox")}, meter=MotionMeter(60),
+                  label=Label("", (0, 0)))
     """
 
     Outboxes = {
@@ -130,11 +132,13 @@ class Flood(Component):
             yield asyncio.sleep(0.004)
 
 
-def build(args: argparse.Namespace) -> Graphline:
+def build(args: argparse.Namespace, clock: Clock | None = None) -> Graphline:
+    """The application's system (``clock``: a FakeClock in tests)."""
     x, y, w, h = BOARD
     children: dict[str, Component] = {
-        "display": Display(SIZE, title="Axon: paint", fps=args.fps, frames=args.frames,
-                           screenshot=args.screenshot, background=(40, 44, 60)),
+        "display": Display(SIZE, clock=clock, title="Axon: paint", fps=args.fps,
+                           frames=args.frames, screenshot=args.screenshot,
+                           background=(40, 44, 60)),
         "board": DrawingBoard((w, h), (x, y), colour=PALETTE[0][1], width=4),
         "meter": MotionMeter(args.fps),
         "status": Label("move the mouse over the board", (x, y + h + 12), size=(w, 28),
@@ -151,19 +155,20 @@ def build(args: argparse.Namespace) -> Graphline:
     bx = x
     for name, colour in PALETTE:
         children[name] = Button(name, (bx, 16), message=Pen(colour=colour), size=(80, 36),
-                                background=colour)
+                                background=colour, clock=clock)
         linkages[(name, "outbox")] = ("board", "inbox")
         bx += 86
     for label, width in (("thin", 2), ("thick", 9)):
-        children[label] = Button(label, (bx, 16), message=Pen(width=width), size=(70, 36))
+        children[label] = Button(label, (bx, 16), message=Pen(width=width), size=(70, 36),
+                                 clock=clock)
         linkages[(label, "outbox")] = ("board", "inbox")
         bx += 76
     children["clear"] = Button("clear", (x + w - 80, 16), message=Clear(), size=(80, 36),
-                               background=(120, 40, 40))
+                               background=(120, 40, 40), clock=clock)
     linkages[("clear", "outbox")] = ("board", "inbox")
     if args.flood:
         children["flood"] = Flood(args.flood)
-    return Graphline(linkages, name="Paint", **children)
+    return Graphline(linkages, name="Paint", **children)  # type: ignore[arg-type]
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

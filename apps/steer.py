@@ -15,6 +15,7 @@ import sys
 import pygame
 
 from axon import Component, Graphline, Pipeline, run
+from components.timing import Clock
 from components.ui import Direction, Display, KeyEvent, RequestQuit, Sprite, Steer, Steering
 
 from . import _art
@@ -40,10 +41,11 @@ def steered(picture: pygame.Surface, keys: dict[int, Direction], start: tuple[fl
                     Sprite(picture, position=start, name=name), name=name)
 
 
-def build(args: argparse.Namespace) -> Graphline:
+def build(args: argparse.Namespace, clock: Clock | None = None) -> Graphline:
+    """The application's system (``clock``: a FakeClock in tests)."""
     w, h = args.size
-    display = Display(args.size, title="Axon: steer the cat and the mouse", fps=args.fps,
-                      frames=args.frames, screenshot=args.screenshot,
+    display = Display(args.size, clock=clock, title="Axon: steer the cat and the mouse",
+                      fps=args.fps, frames=args.frames, screenshot=args.screenshot,
                       background=_art.backdrop(args.size, "cat and mouse", HELP))
     cat = steered(_art.cat(72, _art.FURS[0]), CAT_KEYS, (w * 0.25, h * 0.5), speed=args.speed,
                   size=args.size, name="cat")
@@ -54,9 +56,10 @@ def build(args: argparse.Namespace) -> Graphline:
         "quit": KeyEvent({pygame.K_q: RequestQuit("Q pressed")}, name="quit keys"),
     }
     if args.report_at is not None:
-        sprites = [p.children[-1] for p in (cat, mouse)]
-        children["report"] = Reporter(args.report_at, lambda: sprites)  # type: ignore[arg-type]
-    return Graphline({("quit", "outbox"): ("display", "inbox")}, name="Steer", **children)
+        sprites: list[Sprite] = [p.children[-1] for p in (cat, mouse)]  # type: ignore[misc]
+        children["report"] = Reporter(args.report_at, lambda: sprites)
+    linkages = {("quit", "outbox"): ("display", "inbox")}
+    return Graphline(linkages, name="Steer", **children)  # type: ignore[arg-type]
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

@@ -42,14 +42,11 @@ from axon import Component, Graphline, run  # noqa: E402
 from components.ui import (  # noqa: E402
     Button,
     Display,
-    DisplayClient,
     DrawingBoard,
-    EventKind,
     Image,
     KeyEvent,
     Label,
     RequestQuit,
-    SurfaceRequest,
     Textbox,
 )
 
@@ -89,7 +86,7 @@ def plain_fps(n: int, frames: int, warm: int) -> tuple[float, float]:
     params = scene_params(n)
     pictures = Pictures()
     w, h = SIZE
-    cats = []
+    cats: list[list[Any]] = []
     for p in params:
         cats.append([pictures(p), p.position[0], p.position[1], p.velocity[0], p.velocity[1],
                      p.start_angle, p.spin, p.start_scale, p.pulse[2], p.pulse[0], p.pulse[1]])
@@ -194,7 +191,7 @@ def overhead(counts: tuple[int, ...], rounds: int, frames: int, warm: int,
     return out
 
 
-# -- idle --------------------------------------------------------------------------------------------
+# -- idle -----------------------------------------------------------------------------------------
 
 
 class Stopwatch(Component):
@@ -232,7 +229,7 @@ def idle_cpu(seconds: float) -> float:
     return watch.cpu_pct
 
 
-# -- the event flood ----------------------------------------------------------------------------------
+# -- the event flood ------------------------------------------------------------------------------
 
 
 class Flood(Component):
@@ -256,7 +253,7 @@ class Flood(Component):
         measured = False
         c0 = t0 = 0.0
         k = 0
-        display = self.scheduler.services.get("pygame-display")  # type: ignore[union-attr]
+        display: Any = self.scheduler.services.get("pygame-display")  # type: ignore[union-attr]
         f0 = 0
         while True:
             now = loop.time()
@@ -293,7 +290,7 @@ def flood(batched: bool, rate: int, seconds: float) -> dict[str, float]:
             "posted": f.posted, "batches_read": board.batches}
 
 
-# -- click latency ---------------------------------------------------------------------------------------
+# -- click latency --------------------------------------------------------------------------------
 
 
 class Clicker(Component):
@@ -308,7 +305,7 @@ class Clicker(Component):
         self.latencies: list[int] = []
 
     def main(self) -> Generator[Any, Any, None]:
-        display = self.scheduler.services.get("pygame-display")  # type: ignore[union-attr]
+        display: Any = self.scheduler.services.get("pygame-display")  # type: ignore[union-attr]
         rnd = random.Random(3)
         yield asyncio.sleep(0.2)
         for _ in range(self.clicks):
@@ -331,7 +328,7 @@ def click_latency(clicks: int) -> list[int]:
     return c.latencies
 
 
-# -- main ------------------------------------------------------------------------------------------------
+# -- main -----------------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -86,7 +86,8 @@ class Audio(Component):
     With ``required=False`` a machine without an audio device gets a muted service (it
     answers ``Played`` all the same) instead of an error.
 
-    >>> Graphline(audio=Audio(), game=Game(), linkages={("game", "sounds"): ("audio", "inbox")})  # doctest: +SKIP
+    >>> Graphline({("game", "sounds"): ("audio", "inbox")},  # doctest: +SKIP
+    ...           audio=Audio(), game=Game())
     """
 
     Inboxes = {
@@ -182,7 +183,7 @@ class Audio(Component):
         else:
             self._bad(f"not an audio request: {type(req).__name__}", req)
 
-    def _make(self, samples: Any) -> pygame.mixer.Sound:
+    def _make(self, samples: Any) -> Any:
         arr = np.asarray(samples)
         if arr.dtype != np.int16:
             raise TypeError(f"samples must be int16, not {arr.dtype}")

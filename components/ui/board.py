@@ -48,7 +48,8 @@ class DrawingBoard(Widget):
     :class:`Stroke`; :class:`Clear` and :class:`Pen` records on ``inbox`` wipe the board
     and change the pen.
 
-    >>> Pipeline(Button("Red", message=Pen((255, 0, 0))), DrawingBoard((400, 300)))  # doctest: +SKIP
+    >>> Pipeline(Button("Red", message=Pen((255, 0, 0))),  # doctest: +SKIP
+    ...          DrawingBoard((400, 300)))
     """
 
     Inboxes = {

@@ -542,6 +542,7 @@ class Display(Component):
             self._draw()
         if self._shots:
             for path in self._shots:
+                assert self.screen is not None
                 pygame.image.save(self.screen, path)
                 self.send(Saved(path))
             self._shots.clear()
@@ -607,8 +608,9 @@ class Display(Component):
             if kind is EventKind.WINDOW:
                 self._dirty = True
             elif kind is EventKind.QUIT:
-                self._quit = self._quit or getattr(ev, "reason", "window closed")
-                self.send(Quit(EventKind.QUIT, self._quit))
+                reason = self._quit or str(getattr(ev, "reason", "window closed"))
+                self._quit = reason
+                self.send(Quit(EventKind.QUIT, reason))
             listeners = subs[kind]
             if not listeners:
                 continue
@@ -670,7 +672,7 @@ class Display(Component):
                 s.events.push([rec])
                 self._batches += 1
 
-    # -- requests -----------------------------------------------------------------------------------
+    # -- requests ---------------------------------------------------------------------------------
 
     def _bad(self, problem: str, data: Any) -> None:
         record = BadInput(self.path, problem, data)

@@ -21,9 +21,12 @@ class KeyEvent(Widget):
     A table maps a ``pygame.K_*`` code to a message (sent on ``outbox``) or to a
     ``(message, outbox)`` pair, where ``outbox`` names one of this instance's outboxes
     (any other tuple is sent whole, as the message); extra outboxes are declared with
-    ``outboxes=`` on this instance only.  With ``all_keys`` every :class:`~components.ui.events.Key` record is
-    also sent on ``allkeys``.  It asks the display for a zero-sized surface: it draws
-    nothing, it only listens.
+    ``outboxes=`` on this instance only.  With ``all_keys`` every
+    :class:`~components.ui.events.Key` record is also sent on ``allkeys``.  With
+    ``ticks`` each frame's :class:`~components.ui.events.Frame` tick goes out on
+    ``outbox`` after that frame's messages, to clock the logic downstream (see
+    ``Steering``).  It asks the display for a zero-sized surface: it draws nothing, it
+    only listens.
 
     >>> KeyEvent({pygame.K_LEFT: Steer(Direction.LEFT, True)},  # doctest: +SKIP
     ...          key_up={pygame.K_LEFT: Steer(Direction.LEFT, False)}, ticks=True)
@@ -46,7 +49,8 @@ class KeyEvent(Widget):
     def __init__(self, key_down: Mapping[int, Action] | None = None, *,
                  key_up: Mapping[int, Action] | None = None,
                  outboxes: Mapping[str, str] | None = None, all_keys: bool = False,
-                 ticks: bool = False, on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
+                 ticks: bool = False, on_error: OnError | str = OnError.RAISE,
+                 name: str | None = None) -> None:
         kinds = {EventKind.KEY_DOWN, EventKind.KEY_UP} | ({EventKind.FRAME} if ticks else set())
         super().__init__((0, 0), (0, 0), events=kinds, on_error=on_error, name=name)
         for box, description in (outboxes or {}).items():

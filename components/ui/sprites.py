@@ -372,7 +372,7 @@ class Bounce(Behaviour):
     def values(self, n: int) -> list[float]:
         x, y, vx, vy = self.x, self.y, self.vx, self.vy
         left, top, right, bottom = self.area
-        out = []
+        out: list[float] = []
         append = out.append
         for _ in range(n):
             x += vx
@@ -405,7 +405,7 @@ class Spin(Behaviour):
 
     def values(self, n: int) -> list[float]:
         a, speed = self.angle, self.speed
-        out = []
+        out: list[float] = []
         append = out.append
         for _ in range(n):
             a = (a + speed) % 360.0
@@ -432,7 +432,7 @@ class Pulse(Behaviour):
 
     def values(self, n: int) -> list[float]:
         v, step, low, high = self.value, self.step, self.low, self.high
-        out = []
+        out: list[float] = []
         append = out.append
         for _ in range(n):
             v += step

@@ -33,8 +33,8 @@ __all__ = ["UIHarness"]
 class _Recorder(Component):
     """Never started: its inboxes keep what watched outboxes send."""
 
-    Inboxes: dict[str, str] = {}
-    Outboxes: dict[str, str] = {}
+    Inboxes = {}
+    Outboxes = {}
 
 
 class UIHarness:
@@ -127,7 +127,7 @@ class UIHarness:
         for ch in text:
             self.key(ord(ch) if ch.isascii() else 0, ch)
 
-    # -- output -------------------------------------------------------------------------------------
+    # -- output -----------------------------------------------------------------------------------
 
     def watch(self, component: Component, box: str = "outbox") -> deque[Any]:
         """What ``component`` sends on ``box`` from now on (a live deque)."""

@@ -24,7 +24,6 @@ from components.ui import (
     Hold,
     Key,
     MouseButton,
-    MouseMotion,
     Place,
     Quit,
     Redraw,
@@ -37,7 +36,6 @@ from components.ui import (
     Track,
     TrackTaken,
     Unsubscribe,
-    display_service,
 )
 from components.ui.testing import UIHarness
 

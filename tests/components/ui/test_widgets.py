@@ -308,7 +308,7 @@ def test_drawing_board_reads_a_whole_flood_of_motion_in_one_batch(clock):
         assert all(ui.pixel(x, 150) == (0, 0, 0) for x in range(0, 300, 7))
 
 
-# -- end-of-stream rules ----------------------------------------------------------------------------
+# -- end-of-stream rules --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("make", [
