@@ -40,6 +40,7 @@ class Reporter(DisplayClient):
                 if self.end is not None:
                     break
                 self.notices()
+                self.refuse_input()  # nothing may sit unread in its inbox
                 self.pause()
                 yield
         finally:

@@ -182,6 +182,7 @@ class Game(DisplayClient):
                 if self.end is not None:
                     break
                 self.notices()
+                self.refuse_input()  # nothing may sit unread in its inbox
                 if self.closed is not None:
                     break
                 for batch in self.recv_all("events"):

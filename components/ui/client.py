@@ -73,6 +73,7 @@ class DisplayClient(Stage):
         self.closed: str | None = None  # why the window closed, once it has
         self.end: EndSignal | None = None  # the end of stream taken from control so far
         self._notices: list[Any] = []
+        self._wake: tuple[str, ...] | None = None  # set_wake()'s choice (None: every inbox)
 
     def connect_display(self) -> Display:
         """The display service, linked to ``to_display`` (once)."""
@@ -86,11 +87,29 @@ class DisplayClient(Stage):
         self.connect_display()
         if request.reply_to is None:
             request.reply_to = (self, "display")
+        elif request.reply_to[0] is not self:
+            raise ValueError(f"{self.path}: open_surface() waits for the reply on one of its "
+                             f"own inboxes, not on {request.reply_to!r}")
         if request.events_to is None and request.events:
             request.events_to = (self, "events")
         if request.tag is None:
             request.tag = next(_tags)
         self.send(request, "to_display")
+        # while it waits, only the reply (or an end) wakes it: input already waiting in
+        # other inboxes must not keep it spinning until the display's next frame
+        self.wake_on("control", request.reply_to[1])
+        try:
+            return (yield from self._wait_for(request))
+        finally:
+            self.set_wake(self._wake)
+
+    def set_wake(self, boxes: tuple[str, ...] | None) -> None:
+        """Which inboxes wake it from a pause (None: every one); see ``wake_on``."""
+        self._wake = boxes
+        self.wake_on(*(boxes if boxes is not None else self.inboxes))
+
+    def _wait_for(self, request: SurfaceRequest) -> Generator[Any, Any, Granted | None]:
+        assert request.reply_to is not None
         while True:
             self.end = self.take_control(self.end)
             if isinstance(self.end, Shutdown):

@@ -148,7 +148,7 @@ class Sprite(DisplayClient):
         w, h = self.image.get_size()
         x, y = self.position
         events = frozenset({EventKind.MOUSE_DOWN}) if self.clicks else frozenset()
-        self.wake_on(*self._ALWAYS)  # streams wake it only while it needs a chunk (_run)
+        self.set_wake(self._ALWAYS)  # streams wake it only while it needs a chunk (_run)
         granted = yield from self.open_surface(SurfaceRequest(
             image=self.image, position=(x - w / 2, y - h / 2), z=self.z, events=events,
             only_inside=True))
@@ -227,7 +227,7 @@ class Sprite(DisplayClient):
             # the backpressure that suspends the behaviours); while it needs one, it must
             if starving != self._starving:
                 self._starving = starving
-                self.wake_on(*(self._ALWAYS + self.streams if starving else self._ALWAYS))
+                self.set_wake(self._ALWAYS + self.streams if starving else self._ALWAYS)
             self.pause()
             yield
 

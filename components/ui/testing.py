@@ -65,10 +65,14 @@ class UIHarness:
         self.harness = Harness(self.root, clock=self.clock)
         self._recorder = _Recorder(name="watch")
         self._watched = 0
-        self.harness.run_until_idle()  # opens the window, runs frame 1
-        # frame 2 serves the surfaces asked for in the components' first timeslices and
-        # frame 3 draws their first pictures
-        self.frames(2)
+        try:
+            self.harness.run_until_idle()  # opens the window, runs frame 1
+            # frame 2 serves the surfaces asked for in the components' first timeslices and
+            # frame 3 draws their first pictures
+            self.frames(2)
+        except BaseException:
+            self.close()
+            raise
 
     # -- time ----------------------------------------------------------------------------------
 
