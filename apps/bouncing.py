@@ -247,7 +247,7 @@ def build(args: argparse.Namespace, clock: Clock | None = None) -> Graphline:
         orders=Backplane(ORDERS),
         publish=PublishTo(ORDERS),
         game=game,
-        score=Label("", (10, 10), size=(160, 28), z=10),
+        score=Label("", (10, 10), size=(160, 28), z=10, background=(20, 24, 48)),
         name="BouncingCats",
         **extra,  # type: ignore[arg-type]
     )
