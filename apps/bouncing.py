@@ -50,6 +50,10 @@ from ._report import Reporter
 
 SIZE = (800, 600)
 ORDERS = "bouncing-orders"
+#: Frames of motion a behaviour computes per message: the cats never change their motion
+#: once started (freezing, removing and adding act at once, whatever the chunk), so their
+#: behaviours may compute about a second ahead; a chunk's cost is spread over its frames.
+CHUNK = 64
 HELP = ("left click: add   middle: freeze/unfreeze   right: remove   "
         "P freeze all   U unfreeze all   T toggle   Q quit")
 CLICKS = {2: SpriteCommand.TOGGLE, 3: SpriteCommand.REMOVE}
@@ -103,7 +107,7 @@ class Pictures:
         return self._made[key]
 
 
-def make_cat(p: CatParams, picture: pygame.Surface, *, number: int, chunk: int = 16,
+def make_cat(p: CatParams, picture: pygame.Surface, *, number: int, chunk: int = CHUNK,
              size: tuple[int, int] = SIZE, frozen: bool = False,
              orders: str | None = ORDERS) -> Graphline:
     """One cat: Sprite + Bounce + Spin + Pulse (+ SubscribeTo the orders)."""
@@ -141,7 +145,7 @@ class Game(DisplayClient):
         "error": "BadInput records",
     }
 
-    def __init__(self, cats: list[CatParams], *, seed: int = 1, chunk: int = 16,
+    def __init__(self, cats: list[CatParams], *, seed: int = 1, chunk: int = CHUNK,
                  size: tuple[int, int] = SIZE, freeze_at: int | None = None) -> None:
         super().__init__(name="Game")
         self.initial = cats
@@ -261,8 +265,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--frames", type=int, default=None, help="run N frames, then exit 0")
     ap.add_argument("--fps", type=float, default=60.0, help="target frame rate (default 60)")
     ap.add_argument("--seed", type=int, default=1, help="random seed of the scene")
-    ap.add_argument("--chunk", type=int, default=16,
-                    help="frames of motion per message from each behaviour (default 16)")
+    ap.add_argument("--chunk", type=int, default=CHUNK,
+                    help=f"frames of motion per message from each behaviour (default {CHUNK})")
     ap.add_argument("--size", type=_size, default=SIZE, help="window size WxH (default 800x600)")
     ap.add_argument("--freeze-at", type=int, default=None, metavar="F",
                     help="freeze every cat at frame F (as if P were pressed)")

@@ -8,13 +8,17 @@ as its last line one JSON object; writes ``bench/results/pygame.json``.
   components (each cat a Graphline of a Sprite and three behaviours, composited by the
   display service) over the fps of a plain pygame loop drawing the same scene with the
   same maths and the same transforms (``rotozoom``, ``blit``, ``fill``, ``event.get``,
-  ``flip``), in alternating rounds of the same run; the median of the rounds' ratios.
-  ``ratio_chunk1_N`` is the same scene with one message per value per frame (chunk 1).
+  ``flip``), in alternating rounds of the same run; the median of the rounds' ratios, on
+  frames per CPU-second (``wall_ratio_N``: on wall-clock fps).  ``ratio_chunk1_200`` and
+  ``ratio_chunk16_200``: the same scene with shorter chunks (chunk 1 is one message per
+  value per frame).
 - **Idle** (``idle_cpu_pct``): CPU of a process showing an idle window with a few
-  widgets at 60 fps, over 3 s, in % of one core.
-- **Event flood**: 20,000 mouse-motion events a second drawn on a DrawingBoard, with
-  per-frame batches and with one message per event: CPU per frame and fps.
-- **Click latency**: frames from a click posted between frames to the Button's message.
+  widgets, over 3 s, in % of one core (and polling at 60/s throughout).
+- **Event flood**: 20,000 mouse-motion events a second drawn on a DrawingBoard: CPU per
+  frame with per-frame batches, with one message per event read in bulk, and with one
+  message per event read one per timeslice (Kamaelia's idiom).
+- **Click latency**: frames (and ms) from a click posted between frames to the Button's
+  message, while busy and after the window has gone idle.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
 import pygame  # noqa: E402
 
-from axon import Component, Graphline, run  # noqa: E402
+from axon import Component, Graphline, Instrument, Scheduler, run  # noqa: E402
 from components.ui import (  # noqa: E402
     Button,
     Display,
@@ -51,7 +55,7 @@ from components.ui import (  # noqa: E402
 )
 
 from apps import _art  # noqa: E402
-from apps.bouncing import SIZE, Pictures, make_cat, scene_params  # noqa: E402
+from apps.bouncing import CHUNK, SIZE, Pictures, make_cat, scene_params  # noqa: E402
 
 RESULTS = Path(__file__).parent / "results"
 BACKGROUND = (24, 28, 52)
@@ -145,7 +149,7 @@ class TimedDisplay(Display):
         self.times.mark(number)
 
 
-def framework_fps(n: int, frames: int, warm: int, chunk: int = 16) -> tuple[float, float]:
+def framework_fps(n: int, frames: int, warm: int, chunk: int = CHUNK) -> tuple[float, float]:
     """The same scene as components: each cat a Graphline of Sprite, Bounce, Spin, Pulse."""
     params = scene_params(n)
     pictures = Pictures()
@@ -158,7 +162,7 @@ def framework_fps(n: int, frames: int, warm: int, chunk: int = 16) -> tuple[floa
 
 
 def overhead(counts: tuple[int, ...], rounds: int, frames: int, warm: int,
-             chunk: int = 16) -> dict[int, dict[str, Any]]:
+             chunk: int = CHUNK) -> dict[int, dict[str, Any]]:
     """Alternating rounds of the plain loop and the component scene, per sprite count.
 
     The ratio is taken on frames per CPU-second of the process (what the fps would be on
@@ -213,12 +217,12 @@ class Stopwatch(Component):
         self.send(RequestQuit("measured"))
 
 
-def idle_cpu(seconds: float) -> float:
-    """CPU % of one core while a window with widgets sits idle at 60 fps."""
-    watch = Stopwatch(0.5, seconds)
+def idle_cpu(seconds: float, idle_fps: float | None = 20.0) -> float:
+    """CPU % of one core while a window with widgets sits idle (60 fps when busy)."""
+    watch = Stopwatch(1.5, seconds)  # from 1.5 s on: idle for 1 s, so polling slower
     run(Graphline(
         {("watch", "outbox"): ("display", "inbox")},
-        display=Display((640, 480), fps=60),
+        display=Display((640, 480), fps=60, idle_fps=idle_fps),
         watch=watch,
         button=Button("Press me", (20, 20)),
         label=Label("idle", (20, 80)),
@@ -233,16 +237,16 @@ def idle_cpu(seconds: float) -> float:
 
 
 class Flood(Component):
-    """Posts ``rate`` mouse-motion events a second (in bursts every 5 ms), button held,
-    tracing circles over the board; then quits after ``seconds``."""
+    """Posts ``rate`` mouse-motion events a second, button held, tracing curves over the
+    board; after ``warm`` s it measures for ``seconds`` s, then quits."""
 
     Outboxes = {"outbox": "RequestQuit at the end", "signal": "the end"}
 
-    def __init__(self, rate: int, seconds: float, warm: float) -> None:
+    def __init__(self, rate: int, seconds: float, warm: float, meter: FrameMeter) -> None:
         super().__init__(name="Flood")
-        self.rate, self.seconds, self.warm = rate, seconds, warm
+        self.rate, self.seconds, self.warm, self.meter = rate, seconds, warm, meter
         self.posted = 0
-        self.cpu = self.wall = 0.0
+        self.wall = self.cpu = 0.0
         self.frames = 0
 
     def main(self) -> Generator[Any, Any, None]:
@@ -251,15 +255,15 @@ class Flood(Component):
         loop = asyncio.get_running_loop()
         start = loop.time()
         measured = False
-        c0 = t0 = 0.0
+        t0 = c0 = 0.0
         k = 0
         display: Any = self.scheduler.services.get("pygame-display")  # type: ignore[union-attr]
         f0 = 0
         while True:
             now = loop.time()
             if not measured and now - start >= self.warm:
-                measured = True
-                c0, t0 = time.process_time(), time.perf_counter()
+                measured = self.meter.on = True
+                t0, c0 = time.perf_counter(), time.thread_time()
                 f0 = display.statistics().frames
                 self.posted = 0
             if now - start >= self.warm + self.seconds:
@@ -273,59 +277,98 @@ class Flood(Component):
                     pygame.MOUSEMOTION, pos=pos, rel=(1, 1), buttons=(1, 0, 0)))
                 self.posted += 1
             yield asyncio.sleep(0.004)
-        self.cpu = time.process_time() - c0
+        self.meter.on = False
         self.wall = time.perf_counter() - t0
+        self.cpu = time.thread_time() - c0 - self.meter.excluded
         self.frames = display.statistics().frames - f0
         self.send(RequestQuit("flood measured"))
 
 
-def flood(batched: bool, rate: int, seconds: float) -> dict[str, float]:
-    board = DrawingBoard((400, 300), (0, 0))
-    f = Flood(rate, seconds, warm=0.5)
-    run(Graphline({("flood", "outbox"): ("display", "inbox")},
-                  display=Display((400, 300), fps=60, batch_events=batched), flood=f,
-                  board=board))
-    return {"cpu_ms_per_frame": 1000 * f.cpu / max(1, f.frames), "fps": f.frames / f.wall,
-            "cpu_pct": 100 * f.cpu / f.wall, "motions_read": board.motions,
-            "posted": f.posted, "batches_read": board.batches}
+class FrameMeter(Instrument):
+    """CPU time of the thread while on, less what the timeslices of ``exclude`` took
+    (the flood's poster): the display, the board, and the scheduler between them."""
+
+    def __init__(self, exclude: str) -> None:
+        self.exclude = exclude
+        self.on = False
+        self.excluded = 0.0
+        self._t0 = 0.0
+
+    def before_timeslice(self, component: Component) -> None:
+        self._t0 = time.thread_time()
+
+    def after_timeslice(self, component: Component) -> None:
+        if self.on and component.name == self.exclude:
+            self.excluded += time.thread_time() - self._t0
+
+
+class OneAtATimeBoard(DrawingBoard):
+    """A DrawingBoard that reads one event message per timeslice (Kamaelia's idiom)."""
+
+    def recv_all(self, box: str = "inbox") -> list[Any]:
+        if box == "events":
+            return [self.recv("events")] if self.data_ready("events") else []
+        return super().recv_all(box)
+
+
+def flood(mode: str, rate: int, seconds: float) -> dict[str, float]:
+    """``mode``: "batched" (a list per frame), "per-event" (a message per event, read in
+    bulk) or "one-at-a-time" (a message per event, one read per timeslice)."""
+    board = (OneAtATimeBoard if mode == "one-at-a-time" else DrawingBoard)(
+        (400, 300), (0, 0), name="board")
+    meter = FrameMeter("Flood")
+    f = Flood(rate, seconds, 0.5, meter)
+    sched = Scheduler()
+    sched.add_instrument(meter)
+    sched.activate(Graphline({("flood", "outbox"): ("display", "inbox")},
+                             display=Display((400, 300), fps=60, batch_events=mode == "batched"),
+                             flood=f, board=board))
+    sched.run()
+    return {"frame_ms": 1000 * f.cpu / max(1, f.frames), "fps": f.frames / f.wall,
+            "motions_read": board.motions, "posted": f.posted, "batches_read": board.batches}
 
 
 # -- click latency --------------------------------------------------------------------------------
 
 
 class Clicker(Component):
-    """Clicks the button at random moments between frames; counts frames to its message."""
+    """Clicks the button at random moments between frames; notes the frames (and ms)
+    from the click to the button's message.  With ``pause`` it lets the window go idle
+    (no events) before each click."""
 
     Inboxes = {"inbox": "the button's messages", "control": "the end"}
     Outboxes = {"outbox": "RequestQuit at the end", "signal": "the end"}
 
-    def __init__(self, clicks: int) -> None:
+    def __init__(self, clicks: int, pause: tuple[float, float]) -> None:
         super().__init__(name="Clicker")
         self.clicks = clicks
-        self.latencies: list[int] = []
+        self.pause_range = pause
+        self.frames: list[int] = []
+        self.ms: list[float] = []
 
     def main(self) -> Generator[Any, Any, None]:
         display: Any = self.scheduler.services.get("pygame-display")  # type: ignore[union-attr]
         rnd = random.Random(3)
         yield asyncio.sleep(0.2)
         for _ in range(self.clicks):
-            yield asyncio.sleep(rnd.uniform(0.02, 0.05))
-            f0 = display.statistics().frames
+            yield asyncio.sleep(rnd.uniform(*self.pause_range))
+            f0, t0 = display.statistics().frames, time.perf_counter()
             pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(30, 30), button=1))
             while not self.recv_all():
                 self.pause()
                 yield
-            self.latencies.append(display.statistics().frames - f0)
+            self.frames.append(display.statistics().frames - f0)
+            self.ms.append(1000 * (time.perf_counter() - t0))
         self.send(RequestQuit("latency measured"))
 
 
-def click_latency(clicks: int) -> list[int]:
-    c = Clicker(clicks)
+def click_latency(clicks: int, pause: tuple[float, float]) -> Clicker:
+    c = Clicker(clicks, pause)
     run(Graphline({("button", "outbox"): ("clicker", "inbox"),
                    ("clicker", "outbox"): ("display", "inbox")},
                   display=Display((200, 100), fps=60), button=Button("Go", (10, 10)),
                   clicker=c))
-    return c.latencies
+    return c
 
 
 # -- main -----------------------------------------------------------------------------------------
@@ -334,34 +377,41 @@ def click_latency(clicks: int) -> list[int]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.pygame", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a smoke run (a few seconds)")
-    ap.add_argument("--rounds", type=int, default=None, help="rounds per sprite count")
+    ap.add_argument("--rounds", type=int, default=None, help="rounds per sprite count (7)")
     ap.add_argument("--out", default=str(RESULTS / "pygame.json"), help="where to write JSON")
     args = ap.parse_args(argv)
     quick = args.quick
-    rounds = args.rounds or (1 if quick else 5)
+    rounds = args.rounds or (1 if quick else 7)
     frames, warm = (30, 5) if quick else (300, 30)
     print(f"bench.pygame: video driver {os.environ['SDL_VIDEODRIVER']}, pygame "
           f"{pygame.version.ver}, SDL {'.'.join(map(str, pygame.get_sdl_version()))}, "
           f"{rounds} round(s)", flush=True)
     t_start = time.perf_counter()
-    print("framework overhead (fps of the component scene / fps of the plain loop):", flush=True)
-    main16 = overhead(COUNTS, rounds, frames, warm, chunk=16)
-    print("the same scene with one message per value per frame (chunk 1):", flush=True)
-    main1 = overhead((100, 200), max(1, rounds // 2), frames, warm, chunk=1)
-    print("idle window:", flush=True)
-    idle = idle_cpu(0.5 if quick else 3.0)
-    print(f"  {idle:.2f}% of a core over {0.5 if quick else 3.0} s", flush=True)
-    print("event flood (20,000 mouse motions a second into a DrawingBoard):", flush=True)
+    print(f"framework overhead: fps of the component scene (chunk {CHUNK}) over fps of the "
+          "plain loop", flush=True)
+    main = overhead(COUNTS, rounds, frames, warm)
+    print("the same scene with shorter chunks (chunk 1: one message per value per frame):",
+          flush=True)
+    chunks = {c: overhead((200,), max(1, rounds // 2), frames, warm, chunk=c) for c in (1, 16)}
     seconds = 0.5 if quick else 3.0
-    batched = flood(True, 20_000, seconds)
-    single = flood(False, 20_000, seconds)
-    for label, f in (("per-frame batches", batched), ("one message per event", single)):
-        print(f"  {label:22s}: {f['cpu_ms_per_frame']:6.2f} ms CPU per frame, "
-              f"{f['fps']:5.1f} fps, {f['cpu_pct']:5.1f}% CPU, "
-              f"{f['motions_read']} of {f['posted']} motions read", flush=True)
+    print(f"idle window (a few widgets, nothing happening, {seconds} s):", flush=True)
+    idle = idle_cpu(seconds)
+    idle_60 = idle_cpu(seconds, idle_fps=None)
+    print(f"  {idle:.2f}% of a core (polling at 20/s once idle); {idle_60:.2f}% polling at "
+          "60/s throughout", flush=True)
+    print("event flood: 20,000 mouse motions a second drawn on a DrawingBoard "
+          "(CPU per frame of the display, the board and the scheduler):", flush=True)
+    floods = {}
+    for mode in ("batched", "per-event", "one-at-a-time"):
+        f = floods[mode] = flood(mode, 20_000, 0.5 if quick else 2.0)
+        print(f"  {mode:14s}: {f['frame_ms']:6.2f} ms per frame, {f['fps']:5.1f} fps, "
+              f"{f['motions_read']} motions read in {f['batches_read']} messages", flush=True)
     print("click to message:", flush=True)
-    lat = click_latency(5 if quick else 20)
-    print(f"  latencies in frames: {lat}", flush=True)
+    busy = click_latency(5 if quick else 20, (0.02, 0.05))
+    idle_clicks = click_latency(2 if quick else 5, (1.5, 2.0))
+    print(f"  while busy: {busy.frames} frames ({statistics.median(busy.ms):.1f} ms median); "
+          f"after 1.5 s idle: {idle_clicks.frames} frames "
+          f"({statistics.median(idle_clicks.ms):.1f} ms median)", flush=True)
     result: dict[str, Any] = {
         "bench": "pygame",
         "driver": os.environ["SDL_VIDEODRIVER"],
@@ -369,22 +419,30 @@ def main(argv: list[str] | None = None) -> int:
         "pygame": pygame.version.ver,
         "quick": quick,
         "rounds": rounds,
+        "chunk": CHUNK,
+        "fps_measure": "frames per CPU-second of the process",
     }
-    for n, r in main16.items():
+    for n, r in main.items():
         result[f"ratio_{n}"] = round(r["ratio"], 4)
+        result[f"wall_ratio_{n}"] = round(r["wall_ratio"], 4)
         result[f"plain_fps_{n}"] = round(r["plain_fps"], 1)
         result[f"axon_fps_{n}"] = round(r["axon_fps"], 1)
-    for n, r in main1.items():
-        result[f"ratio_chunk1_{n}"] = round(r["ratio"], 4)
+    for c, r in chunks.items():
+        result[f"ratio_chunk{c}_200"] = round(r[200]["ratio"], 4)
     result["idle_cpu_pct"] = round(idle, 3)
-    result["flood_batched_cpu_ms_per_frame"] = round(batched["cpu_ms_per_frame"], 3)
-    result["flood_per_event_cpu_ms_per_frame"] = round(single["cpu_ms_per_frame"], 3)
-    result["flood_batched_fps"] = round(batched["fps"], 1)
-    result["flood_per_event_fps"] = round(single["fps"], 1)
+    result["idle_cpu_pct_polling_60"] = round(idle_60, 3)
+    for mode, f in floods.items():
+        key = mode.replace("-", "_")
+        result[f"flood_{key}_ms_per_frame"] = round(f["frame_ms"], 3)
     result["flood_per_event_over_batched"] = round(
-        single["cpu_ms_per_frame"] / batched["cpu_ms_per_frame"], 3)
-    result["click_latency_frames_median"] = statistics.median(lat)
-    result["click_latency_frames_max"] = max(lat)
+        floods["per-event"]["frame_ms"] / floods["batched"]["frame_ms"], 3)
+    result["flood_one_at_a_time_over_batched"] = round(
+        floods["one-at-a-time"]["frame_ms"] / floods["batched"]["frame_ms"], 3)
+    result["click_latency_frames_median"] = statistics.median(busy.frames)
+    result["click_latency_frames_max"] = max(busy.frames)
+    result["click_latency_ms_median"] = round(statistics.median(busy.ms), 2)
+    result["click_latency_after_idle_frames_max"] = max(idle_clicks.frames)
+    result["click_latency_after_idle_ms_median"] = round(statistics.median(idle_clicks.ms), 2)
     result["seconds"] = round(time.perf_counter() - t_start, 1)
     if not quick:
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -63,8 +63,11 @@ subscribers get a :class:`~components.ui.events.Frame` tick first in every batch
 
 Frames and quitting
 -------------------
-Frames are paced by a timer at ``fps`` (default 60): between frames the display sleeps,
-so an idle window costs almost nothing.  Each frame it reads pygame's event queue once,
+Frames are paced by a timer at ``fps`` (default 60): between frames the display sleeps.
+SDL has no file descriptor to wait on, so the display must poll its event queue; after
+``idle_after`` seconds in which nothing happened it polls at ``idle_fps`` (default 20)
+until the next event or request, so an idle window costs well under 1% of a core
+(bench.pygame measures it).  Each frame it reads pygame's event queue once,
 delivers the batches, applies every waiting request, plays tracks, and composites and
 flips only if something changed.  ``fps=None`` runs frames back to back (benchmarks).
 
@@ -362,6 +365,9 @@ class Display(Component):
         title: window caption.
         fullscreen: open a full-screen window.
         fps: target frames per second (None: back to back, for benchmarks).
+        idle_fps: frames per second once nothing has happened for ``idle_after`` seconds
+            (no events, requests, tracks or FRAME subscribers); a request, or the first
+            event seen, brings back ``fps`` (None: never slow down).
         background: colour (or a Surface) under every surface.
         on_quit: what QUIT does after delivery (see :class:`OnQuit`).
         frames: quit after this many frames (demos' ``--frames N``).
@@ -385,6 +391,7 @@ class Display(Component):
 
     def __init__(self, size: tuple[int, int] = (800, 600), *, title: str = "Axon",
                  fullscreen: bool = False, fps: float | None = 60.0,
+                 idle_fps: float | None = 20.0, idle_after: float = 1.0,
                  background: Colour | pygame.Surface = (0, 0, 0),
                  on_quit: OnQuit | str = OnQuit.SHUTDOWN, frames: int | None = None,
                  screenshot: str | None = None, linger: bool = False,
@@ -397,6 +404,10 @@ class Display(Component):
         self.title = title
         self.fullscreen = fullscreen
         self.fps = fps
+        self.idle_fps = idle_fps
+        self.idle_after = idle_after
+        self._idle = False
+        self._active_at = 0.0
         self.background = background
         self.on_quit = OnQuit(on_quit)
         self.max_frames = frames
@@ -473,26 +484,35 @@ class Display(Component):
         alarm = Alarm(self, self.clock)
         try:
             self._open_window()
-            period = 1.0 / self.fps if self.fps else 0.0
+            fast = 1.0 / self.fps if self.fps else 0.0
+            slow = 1.0 / self.idle_fps if self.idle_fps and fast else fast
             clock = self.clock
-            due = clock.now()
+            due = last = self._active_at = clock.now()
             while True:
                 end = self._take_control(end)
                 if end is not None:
                     self.closed_reason = type(end).__name__
                     break
-                if period:
+                if fast:
                     now = clock.now()
+                    if self._idle and self.inboxes["inbox"].queue:  # a request: wake up
+                        self._set_idle(False)  # (and wait for the frame: it waits too)
+                        due = min(due, last + fast)
                     if now < due:
                         alarm.set_at(due)
                         self.pause()
                         yield
                         continue
-                    # the next frame a period on; after a stall, a period from now (no burst)
-                    due = due + period if now < due + period else now + period
+                    last = now
                 if self._frame():
                     break
-                if not period:
+                if fast:
+                    self._set_idle(slow > fast and now - self._active_at >= self.idle_after
+                                   and not self._subs[EventKind.FRAME])
+                    period = slow if self._idle else fast
+                    # the next frame a period on; after a stall, a period from now (no burst)
+                    due = due + period if now < due + period else now + period
+                else:
                     yield
         finally:
             alarm.cancel()
@@ -501,6 +521,13 @@ class Display(Component):
                 if _window_owner is self:
                     _window_owner = None
         self.send(end if end is not None else ProducerFinished("display closed"), "signal")
+
+    def _set_idle(self, idle: bool) -> None:
+        """Idle: poll at ``idle_fps``, and let a request wake it (a change on screen is
+        then drawn at once); busy: poll at ``fps``, requests wait for the frame."""
+        if idle != self._idle:
+            self._idle = idle
+            self.wake_on("control", "inbox") if idle else self.wake_on("control")
 
     def _take_control(self, end: EndSignal | None) -> EndSignal | None:
         for msg in self.recv_all("control"):
@@ -518,8 +545,11 @@ class Display(Component):
         """One frame; True when the display must end."""
         self._frames += 1
         self.on_frame(self._frames)
-        self._deliver(pygame.event.get())
+        raw = pygame.event.get()
+        self._deliver(raw)
         requests = self.recv_all("inbox")
+        if raw or requests or self._playing:
+            self._active_at = self.clock.now()
         if requests:
             self._requests += len(requests)
             handlers = self._handlers
@@ -529,7 +559,7 @@ class Display(Component):
                     self._bad(f"not a display request: {type(req).__name__}", req)
                 else:
                     handler(req)
-        if self._frames % 16 == 0:
+        if self._frames % 64 == 0:
             self._reap()
         if self._retrack:
             playing = False
@@ -593,8 +623,10 @@ class Display(Component):
 
     def _deliver(self, raw: list[Any]) -> None:
         subs = self._subs
-        touched: list[_Surface] = []
         ticks = subs[EventKind.FRAME]
+        if not raw and not ticks:
+            return
+        touched: list[_Surface] = []
         if ticks:
             tick = Frame(EventKind.FRAME, self._frames, self.clock.now())
             for s in ticks:

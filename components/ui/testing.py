@@ -58,6 +58,7 @@ class UIHarness:
         if display is None:  # else it is one of the components, or inside one
             display_args.setdefault("on_quit", "close")
             display_args.setdefault("linger", True)
+            display_args.setdefault("idle_fps", None)  # a frame is always 1/fps
             display = Display(size, clock=self.clock, **display_args)
             self.root.add_child(display)
         self.display = display

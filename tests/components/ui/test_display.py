@@ -501,3 +501,40 @@ def test_screenshots(clock, tmp_path):
         assert list(saved) == [Saved(path)]
         image = pygame.image.load(path)
         assert tuple(image.get_at((7, 7)))[:3] == GREEN
+
+
+# -- idle ------------------------------------------------------------------------------------------
+
+
+def test_an_idle_display_polls_slower_and_wakes_for_an_event_or_a_request(clock):
+    probe = Probe(SurfaceRequest((10, 10), events=MOUSE), fill=RED)
+    with UIHarness(probe, clock=clock, idle_fps=20, idle_after=1.0) as ui:
+        start, frames = clock.now(), ui.frame
+        while clock.now() - start < 3.0:
+            ui.frames(1)
+        # about a second at 60 frames a second, then 20 a second
+        assert 60 + 35 <= ui.frame - frames <= 60 + 45
+        t0 = clock.now()
+        ui.frames(1)
+        assert clock.now() - t0 == pytest.approx(0.05)
+        ui.click((5, 5), release=False)  # seen at the next (slow) poll ...
+        ui.frames(1)
+        assert probe.events_of(EventKind.MOUSE_DOWN)
+        t0 = clock.now()
+        ui.frames(1)  # ... and then it is back to full speed
+        assert clock.now() - t0 == pytest.approx(1 / 60)
+        while clock.now() - t0 < 2.0:  # idle again
+            ui.frames(1)
+        t0, drawn = clock.now(), ui.statistics().drawn
+        request(ui, Redraw(probe.handle))  # a request wakes it: drawn a 60th of a second
+        ui.run_until_idle()                # after the last frame, not a 20th
+        ui.frames(1)
+        assert ui.statistics().drawn == drawn + 1 and clock.now() - t0 <= 1 / 60 + 1e-9
+
+
+def test_frame_subscribers_keep_the_display_at_full_speed(clock):
+    probe = Probe(SurfaceRequest((10, 10), events=frozenset({EventKind.FRAME})))
+    with UIHarness(probe, clock=clock, idle_fps=20, idle_after=0.5) as ui:
+        t0, f0 = clock.now(), ui.frame
+        ui.frames(120)
+        assert clock.now() - t0 == pytest.approx(2.0) and ui.frame - f0 == 120
