@@ -475,7 +475,7 @@ def test_a_client_that_ends_without_releasing_has_its_surface_taken_back(clock):
         assert ui.statistics().surfaces == 1
         probe.release_all = lambda: None  # type: ignore[method-assign]  # a careless client
         probe.inboxes["control"].put(ProducerFinished())
-        ui.frames(20)
+        ui.frames(65)  # the display looks for them every 64 frames
         assert probe.done and ui.statistics().surfaces == 0
 
 
