@@ -8,10 +8,13 @@ as its last line one JSON object; writes ``bench/results/pygame.json``.
   components (each cat a Graphline of a Sprite and three behaviours, composited by the
   display service) over the fps of a plain pygame loop drawing the same scene with the
   same maths and the same transforms (``rotozoom``, ``blit``, ``fill``, ``event.get``,
-  ``flip``), in alternating rounds of the same run; the median of the rounds' ratios, on
-  frames per CPU-second (``wall_ratio_N``: on wall-clock fps).  ``ratio_chunk1_200`` and
+  ``flip``), in alternating rounds of the same run: the median of the rounds' ratios,
+  each from the median frame's CPU time (see ``Times.fps``; ``wall_ratio_N`` from
+  wall-clock time, ``mean_frame_ratio_N`` from the mean frame).  ``ratio_chunk1_200`` and
   ``ratio_chunk16_200``: the same scene with shorter chunks (chunk 1 is one message per
   value per frame).
+- With ``--model``, the same comparison under valgrind's cachegrind, in estimated cycles
+  (``model_ratio_N``): no noise, but a model of a CPU, not one.
 - **Idle** (``idle_cpu_pct``): CPU of a process showing an idle window with a few
   widgets, over 3 s, in % of one core (and polling at 60/s throughout).
 - **Event flood**: 20,000 mouse-motion events a second drawn on a DrawingBoard: CPU per
@@ -30,10 +33,14 @@ import math
 import os
 import platform
 import random
+import re
+import shutil
+import subprocess
 import statistics
 import sys
 import time
 from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +190,8 @@ def overhead(counts: tuple[int, ...], rounds: int, frames: int, warm: int,
     """
     out: dict[int, dict[str, Any]] = {}
     for n in counts:
-        k = max(20, frames * 100 // max(n, 100))  # fewer frames for big scenes
+        k = max(20, frames * 100 // max(n, 100))  # fewer frames for big scenes: short
+        # rounds, many of them, so a neighbour's burst spoils one round, not the result
         ratios, wall_ratios, mean_ratios, plain, fw = [], [], [], [], []
         for r in range(rounds):
             if r % 2 == 0:  # alternate which goes first
@@ -208,6 +216,47 @@ def overhead(counts: tuple[int, ...], rounds: int, frames: int, warm: int,
               f"wall-clock {out[n]['wall_ratio']:.3f}, mean frame {out[n]['mean_ratio']:.3f}",
               flush=True)
     return out
+
+
+# -- the same comparison under cachegrind (no noise) ----------------------------------------------
+
+MODEL_PROGRAM = """
+import os, sys
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+import bench.pygame as b
+side, n, frames = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+b.plain_fps(n, frames, 1) if side == "plain" else b.framework_fps(n, frames, 1)
+"""
+
+
+def _cachegrind(side: str, n: int, frames: int) -> float:
+    """Estimated cycles of a run under cachegrind: Ir + 10 * D1 misses + 100 * LL misses."""
+    out = subprocess.run(
+        ["valgrind", "--tool=cachegrind", "--cache-sim=yes", "--cachegrind-out-file=/dev/null",
+         sys.executable, "-c", MODEL_PROGRAM, side, str(n), str(frames)],
+        capture_output=True, text=True, check=True,
+        env=dict(os.environ, PYTHONHASHSEED="0",
+                 PYTHONPATH=str(Path(__file__).resolve().parents[1]))).stderr
+
+    def count(label: str) -> int:
+        m = re.search(label + r"\s*:\s*([\d,]+)", out)
+        if m is None:
+            raise RuntimeError(f"no {label} from cachegrind: {out[-500:]}")
+        return int(m.group(1).replace(",", ""))
+
+    return count("I   refs") + 10 * count("D1  misses") + 100 * count("LL misses")
+
+
+def model_ratio(n: int, short: int = 40, long: int = 100) -> float:
+    """plain / framework in estimated cycles per frame (two lengths: start-up cancels)."""
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        runs = {(side, k): pool.submit(_cachegrind, side, n, k)
+                for side in ("plain", "axon") for k in (short, long)}
+        cost = {key: f.result() for key, f in runs.items()}
+    plain = cost["plain", long] - cost["plain", short]
+    axon = cost["axon", long] - cost["axon", short]
+    return plain / axon
 
 
 # -- idle -----------------------------------------------------------------------------------------
@@ -392,12 +441,14 @@ def click_latency(clicks: int, pause: tuple[float, float]) -> Clicker:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.pygame", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a smoke run (a few seconds)")
-    ap.add_argument("--rounds", type=int, default=None, help="rounds per sprite count (7)")
+    ap.add_argument("--rounds", type=int, default=None, help="rounds per sprite count (11)")
     ap.add_argument("--out", default=str(RESULTS / "pygame.json"), help="where to write JSON")
+    ap.add_argument("--model", action="store_true",
+                    help="also compare under valgrind's cachegrind (noise-free; a few minutes)")
     args = ap.parse_args(argv)
     quick = args.quick
-    rounds = args.rounds or (1 if quick else 7)
-    frames, warm = (30, 5) if quick else (300, 30)
+    rounds = args.rounds or (1 if quick else 11)
+    frames, warm = (30, 5) if quick else (150, 30)
     print(f"bench.pygame: video driver {os.environ['SDL_VIDEODRIVER']}, pygame "
           f"{pygame.version.ver}, SDL {'.'.join(map(str, pygame.get_sdl_version()))}, "
           f"{rounds} round(s)", flush=True)
@@ -407,8 +458,18 @@ def main(argv: list[str] | None = None) -> int:
     main = overhead(COUNTS, rounds, frames, warm)
     print("the same scene with shorter chunks (chunk 1: one message per value per frame):",
           flush=True)
-    chunks = {c: overhead((200,), max(1, rounds // 2), frames, warm, chunk=c) for c in (1, 16)}
-    seconds = 0.5 if quick else 3.0
+    chunks = {c: overhead((200,), max(1, rounds // 2), frames, warm, chunk=c)
+              for c in ((1,) if quick else (1, 16))}
+    models: dict[int, float] = {}
+    if args.model:
+        if shutil.which("valgrind") is None:
+            raise SystemExit("--model needs valgrind (apt-get install valgrind)")
+        print("the same comparison in cachegrind's estimated cycles (Ir + 10 D1 misses + "
+              "100 LL misses), which repeat exactly:", flush=True)
+        for n in (100, 200):
+            models[n] = model_ratio(n)
+            print(f"  {n:4d} sprites: ratio {models[n]:.3f}", flush=True)
+    seconds = 0.3 if quick else 3.0
     print(f"idle window (a few widgets, nothing happening, {seconds} s):", flush=True)
     idle = idle_cpu(seconds)
     idle_60 = idle_cpu(seconds, idle_fps=None)
@@ -418,12 +479,12 @@ def main(argv: list[str] | None = None) -> int:
           "(CPU per frame of the display, the board and the scheduler):", flush=True)
     floods = {}
     for mode in ("batched", "per-event", "one-at-a-time"):
-        f = floods[mode] = flood(mode, 20_000, 0.5 if quick else 2.0)
+        f = floods[mode] = flood(mode, 20_000, 0.3 if quick else 2.0)
         print(f"  {mode:14s}: {f['frame_ms']:6.2f} ms per frame, {f['fps']:5.1f} fps, "
               f"{f['motions_read']} motions read in {f['batches_read']} messages", flush=True)
     print("click to message:", flush=True)
     busy = click_latency(5 if quick else 20, (0.02, 0.05))
-    idle_clicks = click_latency(2 if quick else 5, (1.5, 2.0))
+    idle_clicks = click_latency(1 if quick else 5, (1.3, 1.6))
     print(f"  while busy: {busy.frames} frames ({statistics.median(busy.ms):.1f} ms median); "
           f"after 1.5 s idle: {idle_clicks.frames} frames "
           f"({statistics.median(idle_clicks.ms):.1f} ms median)", flush=True)
@@ -445,6 +506,8 @@ def main(argv: list[str] | None = None) -> int:
         result[f"axon_fps_{n}"] = round(r["axon_fps"], 1)
     for c, r in chunks.items():
         result[f"ratio_chunk{c}_200"] = round(r[200]["ratio"], 4)
+    for n, m in models.items():
+        result[f"model_ratio_{n}"] = round(m, 4)
     result["idle_cpu_pct"] = round(idle, 3)
     result["idle_cpu_pct_polling_60"] = round(idle_60, 3)
     for mode, f in floods.items():
