@@ -13,6 +13,8 @@ as its last line one JSON object; writes ``bench/results/pygame.json``.
   wall-clock time, ``mean_frame_ratio_N`` from the mean frame).  ``ratio_chunk1_200`` and
   ``ratio_chunk16_200``: the same scene with shorter chunks (chunk 1 is one message per
   value per frame).
+- ``interleaved_ratio_N``: the same, one frame of each in turn within one run (both see
+  the same moment of a shared machine, and both run with their caches cold).
 - With ``--model``, the same comparison under valgrind's cachegrind, in estimated cycles
   (``model_ratio_N``): no noise, but a model of a CPU, not one.
 - **Idle** (``idle_cpu_pct``): CPU of a process showing an idle window with a few
@@ -102,55 +104,95 @@ class Times:
         return (len(self.cpu) - 1) / (self.cpu[-1] - self.cpu[0])
 
 
-def plain_fps(n: int, frames: int, warm: int) -> tuple[float, float, float]:
-    """The scene in a plain pygame loop: the maths of Bounce, Spin and Pulse written
+class PlainScene:
+    """The scene of ``n`` cats drawn by a plain pygame loop, one frame per call: the maths
+    of Bounce, Spin and Pulse (each coordinate's course folded back at the edges) written
     inline, and the display's transforms and blits."""
+
+    def __init__(self, n: int) -> None:
+        pictures = Pictures()
+        self.cats: list[list[Any]] = []
+        for p in scene_params(n):
+            low, high, step = p.pulse
+            self.cats.append([pictures(p), p.position[0], p.position[1], p.velocity[0],
+                              p.velocity[1], p.start_angle, p.spin, p.start_scale, step,
+                              low, high])
+
+    def frame(self, screen: pygame.Surface) -> None:
+        w, h = SIZE
+        w2, h2 = w + w, h + h
+        rotozoom = pygame.transform.rotozoom
+        blit = screen.blit
+        pygame.event.get()
+        screen.fill(BACKGROUND)
+        for c in self.cats:
+            img, px, py, vx, vy, a, spin, ps, step, low, high = c
+            px += vx
+            py += vy
+            a = (a + spin) % 360.0
+            ps += step
+            c[1] = px
+            c[2] = py
+            c[5] = a
+            c[7] = ps
+            span = high - low
+            x = w - abs(px % w2 - w)
+            y = h - abs(py % h2 - h)
+            s = high - abs((ps - low) % (span + span) - span)
+            out = rotozoom(img, a, s)
+            ow, oh = out.get_size()
+            blit(out, (x - ow / 2, y - oh / 2))
+        pygame.display.flip()
+
+
+class InterleavedDisplay(Display):
+    """The display, running one frame of the plain loop at the start of each of its own:
+    both see the same machine at the same moment (a neighbour's burst hits both)."""
+
+    def __init__(self, plain: PlainScene, first: int, last: int, *args: Any,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plain = plain
+        self.first, self.last = first, last
+        self.plain_times: list[float] = []
+        self.axon_times: list[float] = []
+        self._end = 0.0
+
+    def on_frame(self, number: int) -> None:
+        t0 = time.thread_time()
+        if self.first < number <= self.last:  # everything since the last plain frame
+            self.axon_times.append(t0 - self._end)
+        assert self.screen is not None
+        self.plain.frame(self.screen)
+        self._end = time.thread_time()
+        if self.first <= number < self.last:
+            self.plain_times.append(self._end - t0)
+
+
+def interleaved(n: int, frames: int, warm: int, chunk: int = CHUNK) -> tuple[float, float, float]:
+    """(ratio, plain fps, axon fps) from the median frames of one interleaved run."""
     params = scene_params(n)
     pictures = Pictures()
-    w, h = SIZE
-    cats: list[list[Any]] = []
-    for p in params:
-        cats.append([pictures(p), p.position[0], p.position[1], p.velocity[0], p.velocity[1],
-                     p.start_angle, p.spin, p.start_scale, p.pulse[2], p.pulse[0], p.pulse[1]])
+    cats = [make_cat(p, pictures(p), number=i, chunk=chunk, orders=None)
+            for i, p in enumerate(params)]
+    display = InterleavedDisplay(PlainScene(n), warm, warm + frames, SIZE, fps=None,
+                                 frames=warm + frames, background=BACKGROUND)
+    run(display, *cats)
+    plain = statistics.median(display.plain_times)
+    axon = statistics.median(display.axon_times)
+    return plain / axon, 1 / plain, 1 / axon
+
+
+def plain_fps(n: int, frames: int, warm: int) -> tuple[float, float, float]:
+    """The scene in a plain pygame loop (see PlainScene)."""
+    scene = PlainScene(n)
     times = Times(warm, warm + frames)
     pygame.display.init()
     screen = pygame.display.set_mode(SIZE)
-    rotozoom = pygame.transform.rotozoom
-    blit = screen.blit
     try:
         for frame in range(1, warm + frames + 1):
             times.mark(frame)
-            pygame.event.get()
-            screen.fill(BACKGROUND)
-            for c in cats:
-                img, x, y, vx, vy, a, spin, s, step, low, high = c
-                x += vx
-                if x < 0:
-                    x, vx = -x, -vx
-                elif x > w:
-                    x, vx = w + w - x, -vx
-                y += vy
-                if y < 0:
-                    y, vy = -y, -vy
-                elif y > h:
-                    y, vy = h + h - y, -vy
-                a = (a + spin) % 360.0
-                s += step
-                if s < low:
-                    s, step = low + low - s, -step
-                elif s > high:
-                    s, step = high + high - s, -step
-                c[1] = x
-                c[2] = y
-                c[3] = vx
-                c[4] = vy
-                c[5] = a
-                c[7] = s
-                c[8] = step
-                out = rotozoom(img, a, s)
-                ow, oh = out.get_size()
-                blit(out, (x - ow / 2, y - oh / 2))
-            pygame.display.flip()
+            scene.frame(screen)
         return (*times.fps(), times.mean_fps())
     finally:
         pygame.display.quit()
@@ -215,6 +257,18 @@ def overhead(counts: tuple[int, ...], rounds: int, frames: int, warm: int,
               f"{out[n]['ratio']:.3f} [rounds {', '.join(f'{x:.3f}' for x in ratios)}]; "
               f"wall-clock {out[n]['wall_ratio']:.3f}, mean frame {out[n]['mean_ratio']:.3f}",
               flush=True)
+    return out
+
+
+def interleaved_ratios(counts: tuple[int, ...], runs: int, frames: int,
+                       warm: int) -> dict[int, float]:
+    out: dict[int, float] = {}
+    for n in counts:
+        k = max(20, 2 * frames * 100 // max(n, 100))
+        ratios = [interleaved(n, k, warm)[0] for _ in range(runs)]
+        out[n] = statistics.median(ratios)
+        runs_text = ", ".join(f"{x:.3f}" for x in ratios)
+        print(f"  {n:4d} sprites: ratio {out[n]:.3f} [runs {runs_text}]", flush=True)
     return out
 
 
@@ -456,6 +510,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"framework overhead: fps of the component scene (chunk {CHUNK}) over fps of the "
           "plain loop", flush=True)
     main = overhead(COUNTS, rounds, frames, warm)
+    print("the same, a frame of each in turn in one process (both see the same moment of the "
+          "machine; both run with cold caches):", flush=True)
+    mixed = interleaved_ratios(COUNTS, 1 if quick else 3, frames, warm)
     print("the same scene with shorter chunks (chunk 1: one message per value per frame):",
           flush=True)
     chunks = {c: overhead((200,), max(1, rounds // 2), frames, warm, chunk=c)
@@ -504,6 +561,8 @@ def main(argv: list[str] | None = None) -> int:
         result[f"mean_frame_ratio_{n}"] = round(r["mean_ratio"], 4)
         result[f"plain_fps_{n}"] = round(r["plain_fps"], 1)
         result[f"axon_fps_{n}"] = round(r["axon_fps"], 1)
+    for n, m in mixed.items():
+        result[f"interleaved_ratio_{n}"] = round(m, 4)
     for c, r in chunks.items():
         result[f"ratio_chunk{c}_200"] = round(r[200]["ratio"], 4)
     for n, m in models.items():

@@ -34,15 +34,16 @@ events, only_inside, alpha, colour_key, per_pixel_alpha, image, visible, tag)``
     display keeps the only copy of a surface's geometry: mouse positions are mapped with
     it at the moment the event is delivered, so they stay right after moves, releases and
     restacking, and under rotation and scaling.
-``Track(handle, frames)``
-    Geometry for the coming frames: a flat list of floats, four per frame, ``centre x,
-    centre y, angle, scale``.  The display plays one frame's worth per frame and sends
+``Track(handle, centres, angles=None, scales=None)``
+    Geometry for the coming frames: ``centres`` is a flat list ``[x0, y0, x1, y1, ...]``
+    (one point per frame), ``angles`` and ``scales`` one float per frame each (None: they
+    stay as they are).  The display plays one frame's worth per frame and sends
     ``TrackTaken(handle, queued)`` to ``reply_to`` whenever it starts a new chunk, which is
     the client's cue to send the next one.  A track that runs dry holds its last geometry.
     This is how sprites move at the cost of one message per chunk instead of one per
-    frame (see ``components.ui.sprites``); flat float lists, not tuples, because floats
-    are not tracked by Python's garbage collector, which a tuple per frame per sprite
-    kept busy (bench.pygame).
+    frame (see ``components.ui.sprites``).  Flat lists of floats, not tuples: floats are
+    not tracked by Python's garbage collector, which a tuple per frame per sprite kept
+    busy (bench.pygame).
 ``Hold(handle, held)``
     Pause (or resume) the surface's track where it is; nothing is lost.
 ``Subscribe(handle, kinds, only_inside=None)`` / ``Unsubscribe(handle, kinds)``
@@ -181,10 +182,13 @@ class Place:
 
 @dataclass(slots=True)
 class Track:
-    """Geometry for the coming frames: ``[cx, cy, angle, scale] * n``, flat."""
+    """Geometry for the coming frames: centres ``[x0, y0, x1, y1, ...]``, and one angle
+    and one scale per frame (None: unchanged)."""
 
     handle: int
-    frames: list[float]
+    centres: list[float]
+    angles: list[float] | None = None
+    scales: list[float] | None = None
 
 
 @dataclass(slots=True)
@@ -295,7 +299,8 @@ class _Surface:
 
     __slots__ = ("handle", "client", "surface", "w", "h", "hw", "hh", "x", "y", "angle",
                  "scale", "z", "seq", "visible", "kinds", "only_inside", "reply", "events",
-                 "pending", "chunk", "index", "held", "playing", "batch")
+                 "pending", "xy", "angles", "scales", "index", "frames", "held", "playing",
+                 "batch")
 
     def __init__(self, handle: int, client: Component | None, surface: pygame.Surface) -> None:
         self.handle = handle
@@ -311,9 +316,13 @@ class _Surface:
         self.only_inside = False
         self.reply: Callable[[Any], None] | None = None  # the client's reply inbox's put
         self.events: Callable[[Any], None] | None = None  # its events inbox's put
-        self.pending: deque[list[float]] = deque()
-        self.chunk: list[float] | None = None
+        # tracks: queued chunks, and the one being played (frame ``index`` of ``frames``)
+        self.pending: deque[tuple[list[float], Any, Any]] = deque()
+        self.xy: list[float] | None = None
+        self.angles: list[float] | None = None
+        self.scales: list[float] | None = None
         self.index = 0
+        self.frames = 0
         self.held = False
         self.playing = False  # a track is being played (not held, not dry)
         self.batch: list[Any] | None = None
@@ -561,7 +570,7 @@ class Display(Component):
         if self._retrack:
             playing = False
             for s in self._order:
-                s.playing = not s.held and bool(s.pending or s.chunk)
+                s.playing = not s.held and bool(s.pending or s.xy)
                 playing = playing or s.playing
             self._playing = playing
             self._retrack = False
@@ -818,14 +827,15 @@ class Display(Component):
         s = self._get(req.handle, req)
         if s is None:
             return
-        frames = req.frames
-        if len(frames) % 4:
-            self._bad(f"Track frames are 4 floats per frame (cx, cy, angle, scale); "
-                      f"got {len(frames)} values", req)
+        n, odd = divmod(len(req.centres), 2)
+        if odd or any(v is not None and len(v) != n for v in (req.angles, req.scales)):
+            self._bad(f"a Track is centres [x0, y0, x1, y1, ...] and as many angles and "
+                      f"scales as points (or None); got {len(req.centres)} centre values, "
+                      f"{_length(req.angles)} angles, {_length(req.scales)} scales", req)
             return
-        if frames:
-            s.pending.append(frames)
-            if not s.held and s.chunk is None:
+        if n:
+            s.pending.append((req.centres, req.angles, req.scales))
+            if not s.held and s.xy is None:
                 self._retrack = True
 
     def _hold(self, req: Hold) -> None:
@@ -890,24 +900,28 @@ class Display(Component):
         ran_dry = False
         for s in self._order:
             if s.playing:
-                chunk = s.chunk
                 i = s.index
-                if chunk is None or i >= len(chunk):
+                xy = s.xy
+                if i >= s.frames:
                     if s.pending:
-                        chunk = s.chunk = s.pending.popleft()
+                        xy, s.angles, s.scales = s.pending.popleft()
+                        s.xy = xy
+                        s.frames = len(xy) // 2
                         i = 0
                         if s.reply is not None:
                             s.reply(TrackTaken(s.handle, len(s.pending)))
                     else:
-                        chunk = s.chunk = None
+                        xy = s.xy = None
                         s.playing = False
                         ran_dry = True
-                if chunk is not None:
-                    s.x = chunk[i] - s.hw
-                    s.y = chunk[i + 1] - s.hh
-                    s.angle = chunk[i + 2]
-                    s.scale = chunk[i + 3]
-                    s.index = i + 4
+                if xy is not None:
+                    s.x = xy[i + i] - s.hw
+                    s.y = xy[i + i + 1] - s.hh
+                    if s.angles is not None:
+                        s.angle = s.angles[i]
+                    if s.scales is not None:
+                        s.scale = s.scales[i]
+                    s.index = i + 1
             if not s.visible or not s.w:
                 continue
             if s.angle == 0.0 and s.scale == 1.0:
@@ -921,6 +935,10 @@ class Display(Component):
             self._retrack = True
         self._dirty = False
         self._drawn += 1
+
+
+def _length(values: list[float] | None) -> str:
+    return "no" if values is None else str(len(values))
 
 
 def _post_quit(signum: int, frame: Any) -> None:

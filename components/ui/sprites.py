@@ -55,6 +55,7 @@ __all__ = [
     "SpriteNotice",
     "Steer",
     "Steering",
+    "fold",
     "sprite",
 ]
 
@@ -216,12 +217,15 @@ class Sprite(DisplayClient):
                 if frames is None:
                     starving = True
                     break
-                if first and 0 < 4 * self.phase < len(frames):  # stagger chunk edges
-                    self.to_display(Track(self.handle, frames[:4 * self.phase]))
-                    frames = frames[4 * self.phase:]
+                centres, angles, scales = frames
+                p = self.phase
+                if first and 0 < p < len(centres) // 2:  # stagger the sprites' chunk edges
+                    self.to_display(Track(self.handle, centres[:2 * p], _head(angles, p),
+                                          _head(scales, p)))
+                    centres, angles, scales = centres[2 * p:], _tail(angles, p), _tail(scales, p)
                     self._taken -= 1  # that first piece brings one more TrackTaken
                 first = False
-                self.to_display(Track(self.handle, frames))
+                self.to_display(Track(self.handle, centres, angles, scales))
                 self.chunks_sent += 1
             # a chunk waiting in a stream inbox must not keep the sprite awake (that is
             # the backpressure that suspends the behaviours); while it needs one, it must
@@ -231,8 +235,8 @@ class Sprite(DisplayClient):
             self.pause()
             yield
 
-    def _take(self) -> list[float] | None:
-        """One track chunk from the streams (None until every stream has values)."""
+    def _take(self) -> tuple[list[float], list[float] | None, list[float] | None] | None:
+        """One track chunk from the streams, as they came (None until each has values)."""
         bufs = self._bufs
         for box, buf in bufs.items():
             if not buf:
@@ -243,19 +247,10 @@ class Sprite(DisplayClient):
                     chunk = [v for point in chunk for v in point]  # (x, y) pairs: flatten
                 bufs[box] = chunk
         n = min(len(b) // 2 if box == "inbox" else len(b) for box, b in bufs.items())
-        frames = [0.0] * (4 * n)  # flat floats: no per-frame objects for the GC to track
-        positions = self._cut("inbox", 2 * n)
-        if positions is None:
-            frames[0::4] = [float(self.position[0])] * n
-            frames[1::4] = [float(self.position[1])] * n
-        else:
-            frames[0::4] = positions[0::2]
-            frames[1::4] = positions[1::2]
-        angles = self._cut("angle", n)
-        frames[2::4] = angles if angles is not None else [float(self.angle)] * n
-        scales = self._cut("scale", n)
-        frames[3::4] = scales if scales is not None else [float(self.scale)] * n
-        return frames
+        centres = self._cut("inbox", 2 * n)
+        if centres is None:
+            centres = [float(self.position[0]), float(self.position[1])] * n
+        return centres, self._cut("angle", n), self._cut("scale", n)
 
     def _cut(self, box: str, k: int) -> list[Any] | None:
         buf = self._bufs.get(box)
@@ -282,6 +277,14 @@ class Sprite(DisplayClient):
                                    else SpriteCommand.UNFREEZE))
 
 
+def _head(values: list[float] | None, n: int) -> list[float] | None:
+    return None if values is None else values[:n]
+
+
+def _tail(values: list[float] | None, n: int) -> list[float] | None:
+    return None if values is None else values[n:]
+
+
 # -- behaviours ------------------------------------------------------------------------------------
 
 
@@ -290,7 +293,8 @@ class Behaviour(Stage):
 
     A chunk is a list of floats (points flattened: ``[x0, y0, x1, y1, ...]``); floats in
     flat lists, because Python's garbage collector tracks every tuple and list but no
-    float, and a tuple per value per frame made it run several times a second.
+    float, and a tuple per value per frame made it run several times a second.  Batches
+    also let a behaviour compute a chunk in one list comprehension (see ``fold``).
 
     It sends a chunk, then computes the next; when the receiver's inbox is full (a
     Sprite's holds one chunk) the send waits, so a behaviour runs at most a chunk ahead and
@@ -359,36 +363,45 @@ class Bounce(Behaviour):
     """Moves a point by ``velocity`` per frame, bouncing off the edges of ``area``
     (chunks of flattened points: ``[x0, y0, x1, y1, ...]``).
 
+    Each coordinate is its unbounded course folded back into the area: exact, with no
+    drift from step to step, and a chunk is one list comprehension per coordinate.
+
     >>> Pipeline(Bounce((50, 50), (3, 2), (0, 0, 640, 480)), Sprite(cat))  # doctest: +SKIP
     """
 
     def __init__(self, start: Point, velocity: Point, area: Area, *, chunk: int = 16,
                  on_error: OnError | str = OnError.RAISE, name: str | None = None) -> None:
         super().__init__(chunk=chunk, on_error=on_error, name=name)
-        self.x, self.y = float(start[0]), float(start[1])
+        left, top, right, bottom = area
+        if not (left < right and top < bottom):
+            raise ValueError(f"Bounce: an empty area {area}")
+        self.x, self.y = float(start[0]), float(start[1])  # unfolded
         self.vx, self.vy = float(velocity[0]), float(velocity[1])
         self.area = area
 
     def values(self, n: int) -> list[float]:
-        x, y, vx, vy = self.x, self.y, self.vx, self.vy
         left, top, right, bottom = self.area
-        out: list[float] = []
-        append = out.append
-        for _ in range(n):
-            x += vx
-            if x < left:
-                x, vx = left + left - x, -vx
-            elif x > right:
-                x, vx = right + right - x, -vx
-            y += vy
-            if y < top:
-                y, vy = top + top - y, -vy
-            elif y > bottom:
-                y, vy = bottom + bottom - y, -vy
-            append(x)
-            append(y)
-        self.x, self.y, self.vx, self.vy = x, y, vx, vy
+        xs = fold(self.x, self.vx, n, left, right)
+        ys = fold(self.y, self.vy, n, top, bottom)
+        self.x += self.vx * n
+        self.y += self.vy * n
+        out = [0.0] * (2 * n)
+        out[0::2] = xs
+        out[1::2] = ys
         return out
+
+
+def fold(start: float, step: float, n: int, low: float, high: float) -> list[float]:
+    """``start + step * k`` for k = 1..n, reflected at ``low`` and ``high`` (a value that
+    goes 3 past ``high`` comes out 3 below it).
+
+    >>> fold(8, 3, 4, 0, 10)
+    [9.0, 6.0, 3.0, 0.0]
+    """
+    span = high - low
+    period = span + span
+    base = start - low
+    return [high - abs((base + step * k) % period - span) for k in range(1, n + 1)]
 
 
 class Spin(Behaviour):
@@ -405,12 +418,8 @@ class Spin(Behaviour):
 
     def values(self, n: int) -> list[float]:
         a, speed = self.angle, self.speed
-        out: list[float] = []
-        append = out.append
-        for _ in range(n):
-            a = (a + speed) % 360.0
-            append(a)
-        self.angle = a
+        out = [(a + speed * k) % 360.0 for k in range(1, n + 1)]
+        self.angle = out[-1]
         return out
 
 
@@ -427,21 +436,12 @@ class Pulse(Behaviour):
         if not low < high:
             raise ValueError(f"Pulse: low must be below high ({low} >= {high})")
         self.low, self.high = float(low), float(high)
-        self.value = float(start)
+        self.value = float(start)  # unfolded
         self.step = float(step)
 
     def values(self, n: int) -> list[float]:
-        v, step, low, high = self.value, self.step, self.low, self.high
-        out: list[float] = []
-        append = out.append
-        for _ in range(n):
-            v += step
-            if v < low:
-                v, step = low + low - v, -step
-            elif v > high:
-                v, step = high + high - v, -step
-            append(v)
-        self.value, self.step = v, step
+        out = fold(self.value, self.step, n, self.low, self.high)
+        self.value += self.step * n
         return out
 
 

@@ -356,10 +356,8 @@ def test_a_track_plays_one_entry_per_frame_and_asks_for_more_per_chunk(clock):
     with UIHarness(probe, clock=clock) as ui:
         ui.frames(1)
         h = probe.handle
-        first = [c for i in range(3) for c in (10.0 * (i + 1), 50.0, 0.0, 1.0)]
-        second = [c for i in range(2) for c in (100.0 + i, 60.0, 90.0, 2.0)]
-        request(ui, Track(h, first))
-        request(ui, Track(h, second))
+        request(ui, Track(h, [10.0, 50.0, 20.0, 50.0, 30.0, 50.0]))  # centres only
+        request(ui, Track(h, [100.0, 60.0, 101.0, 60.0], [90.0, 90.0], [2.0, 2.0]))
         seen = []
         for _ in range(7):
             ui.frames(1)
@@ -379,7 +377,7 @@ def test_holding_a_track_pauses_it_in_place_and_nothing_is_lost(clock):
     with UIHarness(probe, clock=clock) as ui:
         ui.frames(1)
         h = probe.handle
-        request(ui, Track(h, [c for i in range(10) for c in (float(i), 0.0, 0.0, 1.0)]))
+        request(ui, Track(h, [c for i in range(10) for c in (float(i), 0.0)]))
         ui.frames(3)
         request(ui, Hold(h, True))
         ui.frames(1)
@@ -397,14 +395,16 @@ def test_a_bad_track_is_bad_input(clock):
     with UIHarness(probe, clock=clock, on_error="send") as ui:
         errors = ui.watch(ui.display, "error")
         request(ui, Track(probe.handle, [1.0, 2.0, 3.0]))
+        request(ui, Track(probe.handle, [1.0, 2.0], angles=[1.0, 2.0]))
         request(ui, Redraw(9999))
         request(ui, "paint it black")
         ui.frames(1)
         problems = [e.problem for e in errors]
         assert all(isinstance(e, BadInput) and e.component == ui.display.path for e in errors)
-        assert "4 floats per frame" in problems[0]
-        assert "names no surface" in problems[1]
-        assert "not a display request: str" in problems[2]
+        assert "got 3 centre values, no angles" in problems[0]
+        assert "got 2 centre values, 2 angles" in problems[1]
+        assert "names no surface" in problems[2]
+        assert "not a display request: str" in problems[3]
         ui.frames(1)
         assert not ui.display.done  # everyone else is still served
 
