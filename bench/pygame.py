@@ -489,6 +489,53 @@ def click_latency(clicks: int, pause: tuple[float, float]) -> Clicker:
     return c
 
 
+# -- a picture ------------------------------------------------------------------------------------
+
+
+def chart(result: dict[str, Any], main: dict[int, dict[str, Any]], path: Path) -> None:
+    """fps against sprites, both ways, with the ratios; and the flood's frame times."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter, ScalarFormatter
+
+    counts = sorted(main)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.5), dpi=100,
+                                      gridspec_kw={"width_ratios": [3, 2]})
+    plain = [main[n]["plain_fps"] for n in counts]
+    axon = [main[n]["axon_fps"] for n in counts]
+    left.plot(counts, plain, "o-", label="plain pygame loop", color="#555555")
+    left.plot(counts, axon, "s-", label=f"Axon components (chunk {result['chunk']})",
+              color="#2a6fdb")
+    for n, p, a in zip(counts, plain, axon):
+        left.annotate(f"{main[n]['ratio']:.2f}", (n, a), textcoords="offset points",
+                      xytext=(6, -14), fontsize=8, color="#2a6fdb")
+    left.set_xscale("log")
+    left.set_yscale("log")
+    left.set_xlim(40, 700)
+    left.set_xticks(counts)
+    left.set_xticklabels([str(n) for n in counts])
+    left.xaxis.set_minor_formatter(NullFormatter())
+    left.yaxis.set_major_formatter(ScalarFormatter())
+    left.yaxis.set_minor_formatter(NullFormatter())
+    left.set_xlabel("sprites (each rotated and scaled every frame)")
+    left.set_ylabel("frames per CPU-second (median frame)")
+    left.set_title("bouncing cats: Axon's fps / the plain loop's (labels)", fontsize=9)
+    left.legend(fontsize=8)
+    modes = ["batched", "per_event", "one_at_a_time"]
+    times = [result[f"flood_{m}_ms_per_frame"] for m in modes]
+    labels = ["one list\na frame", "a message\nper event",
+              "a message per\nevent, one a\ntimeslice"]
+    right.bar(labels, times, color=["#2a6fdb", "#9bb7e6", "#cccccc"])
+    right.set_ylabel("CPU ms per frame (display, board, scheduler)")
+    right.set_title("20,000 mouse motions a second into a DrawingBoard", fontsize=9)
+    fig.suptitle(f"bench.pygame, SDL {result['driver']} driver, Python {result['python']}, "
+                 f"pygame {result['pygame']}", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(str(path))
+    plt.close(fig)
+
+
 # -- main -----------------------------------------------------------------------------------------
 
 
@@ -583,8 +630,10 @@ def main(argv: list[str] | None = None) -> int:
     result["click_latency_after_idle_ms_median"] = round(statistics.median(idle_clicks.ms), 2)
     result["seconds"] = round(time.perf_counter() - t_start, 1)
     if not quick:
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2) + "\n")
+        chart(result, main, out.with_suffix(".png"))
     print(json.dumps(result), flush=True)
     return 0
 
