@@ -8,13 +8,17 @@ as its last line one JSON object; writes ``bench/results/pygame.json``.
   components (each cat a Graphline of a Sprite and three behaviours, composited by the
   display service) over the fps of a plain pygame loop drawing the same scene with the
   same maths and the same transforms (``rotozoom``, ``blit``, ``fill``, ``event.get``,
-  ``flip``), in alternating rounds of the same run: the median of the rounds' ratios,
-  each from the median frame's CPU time (see ``Times.fps``; ``wall_ratio_N`` from
-  wall-clock time, ``mean_frame_ratio_N`` from the mean frame).  ``ratio_chunk1_200`` and
-  ``ratio_chunk16_200``: the same scene with shorter chunks (chunk 1 is one message per
-  value per frame).
-- ``interleaved_ratio_N``: the same, one frame of each in turn within one run (both see
-  the same moment of a shared machine, and both run with their caches cold).
+  ``flip``).  Both run in one process, a frame of each in turn (the display runs a frame
+  of the plain loop as each of its own frames starts), so both see the same moment of a
+  machine shared with other people's work; fps is one over the median frame's CPU time
+  (see ``Times.fps``), and ``ratio_N`` the median of five runs.  It is conservative:
+  each side runs with its caches cold from the other's frame, which costs the side with
+  more data (the components) a little more.  ``ratio_chunk1_200`` and
+  ``ratio_chunk16_200``: the same with shorter chunks (chunk 1 is one message per value
+  per frame).
+- ``sequential_ratio_N``: the same, with the plain loop and the components in
+  alternating rounds of their own (warm caches, but a neighbour's burst can spoil a
+  round: the median of eleven; ``sequential_wall_ratio_N`` on wall-clock time).
 - With ``--model``, the same comparison under valgrind's cachegrind, in estimated cycles
   (``model_ratio_N``): no noise, but a model of a CPU, not one.
 - **Idle** (``idle_cpu_pct``): CPU of a process showing an idle window with a few
@@ -260,15 +264,20 @@ def overhead(counts: tuple[int, ...], rounds: int, frames: int, warm: int,
     return out
 
 
-def interleaved_ratios(counts: tuple[int, ...], runs: int, frames: int,
-                       warm: int) -> dict[int, float]:
-    out: dict[int, float] = {}
+def interleaved_ratios(counts: tuple[int, ...], runs: int, frames: int, warm: int,
+                       chunk: int = CHUNK) -> dict[int, dict[str, float]]:
+    """Per sprite count: the median of ``runs`` interleaved runs (ratio, fps both ways)."""
+    out: dict[int, dict[str, float]] = {}
     for n in counts:
         k = max(20, 2 * frames * 100 // max(n, 100))
-        ratios = [interleaved(n, k, warm)[0] for _ in range(runs)]
-        out[n] = statistics.median(ratios)
-        runs_text = ", ".join(f"{x:.3f}" for x in ratios)
-        print(f"  {n:4d} sprites: ratio {out[n]:.3f} [runs {runs_text}]", flush=True)
+        results = [interleaved(n, k, warm, chunk) for _ in range(runs)]
+        ratio = statistics.median(r[0] for r in results)
+        out[n] = {"ratio": ratio, "plain_fps": statistics.median(r[1] for r in results),
+                  "axon_fps": statistics.median(r[2] for r in results)}
+        runs_text = ", ".join(f"{r[0]:.3f}" for r in results)
+        print(f"  {n:4d} sprites (chunk {chunk:2d}): plain {out[n]['plain_fps']:7.1f} fps, "
+              f"axon {out[n]['axon_fps']:7.1f} fps, ratio {ratio:.3f} [runs {runs_text}]",
+              flush=True)
     return out
 
 
@@ -549,21 +558,21 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     quick = args.quick
     rounds = args.rounds or (1 if quick else 11)
+    runs = 1 if quick else 5
     frames, warm = (30, 5) if quick else (150, 30)
     print(f"bench.pygame: video driver {os.environ['SDL_VIDEODRIVER']}, pygame "
           f"{pygame.version.ver}, SDL {'.'.join(map(str, pygame.get_sdl_version()))}, "
           f"{rounds} round(s)", flush=True)
     t_start = time.perf_counter()
     print(f"framework overhead: fps of the component scene (chunk {CHUNK}) over fps of the "
-          "plain loop", flush=True)
-    main = overhead(COUNTS, rounds, frames, warm)
-    print("the same, a frame of each in turn in one process (both see the same moment of the "
-          "machine; both run with cold caches):", flush=True)
-    mixed = interleaved_ratios(COUNTS, 1 if quick else 3, frames, warm)
+          "plain loop, a frame of each in turn (1 / median frame CPU time):", flush=True)
+    main = interleaved_ratios(COUNTS, runs, frames, warm)
     print("the same scene with shorter chunks (chunk 1: one message per value per frame):",
           flush=True)
-    chunks = {c: overhead((200,), max(1, rounds // 2), frames, warm, chunk=c)
+    chunks = {c: interleaved_ratios((200,), max(1, runs // 2), frames, warm, chunk=c)
               for c in ((1,) if quick else (1, 16))}
+    print("the same in alternating rounds of their own (warm caches, noisier):", flush=True)
+    sequential = overhead(COUNTS, rounds, frames, warm)
     models: dict[int, float] = {}
     if args.model:
         if shutil.which("valgrind") is None:
@@ -600,16 +609,16 @@ def main(argv: list[str] | None = None) -> int:
         "quick": quick,
         "rounds": rounds,
         "chunk": CHUNK,
-        "fps_measure": "1 / the median frame's CPU time, rounds alternating, median ratio",
+        "fps_measure": "1 / the median frame's CPU time; a frame of each in turn; median "
+                       "of runs",
     }
-    for n, r in main.items():
-        result[f"ratio_{n}"] = round(r["ratio"], 4)
-        result[f"wall_ratio_{n}"] = round(r["wall_ratio"], 4)
-        result[f"mean_frame_ratio_{n}"] = round(r["mean_ratio"], 4)
-        result[f"plain_fps_{n}"] = round(r["plain_fps"], 1)
-        result[f"axon_fps_{n}"] = round(r["axon_fps"], 1)
-    for n, m in mixed.items():
-        result[f"interleaved_ratio_{n}"] = round(m, 4)
+    for n, m in main.items():
+        result[f"ratio_{n}"] = round(m["ratio"], 4)
+        result[f"plain_fps_{n}"] = round(m["plain_fps"], 1)
+        result[f"axon_fps_{n}"] = round(m["axon_fps"], 1)
+    for n, r in sequential.items():
+        result[f"sequential_ratio_{n}"] = round(r["ratio"], 4)
+        result[f"sequential_wall_ratio_{n}"] = round(r["wall_ratio"], 4)
     for c, r in chunks.items():
         result[f"ratio_chunk{c}_200"] = round(r[200]["ratio"], 4)
     for n, m in models.items():
