@@ -590,11 +590,19 @@ def main(argv: list[str] | None = None) -> int:
           "60/s throughout", flush=True)
     print("event flood: 20,000 mouse motions a second drawn on a DrawingBoard "
           "(CPU per frame of the display, the board and the scheduler):", flush=True)
+    modes = ("batched", "per-event", "one-at-a-time")
+    trials: dict[str, list[dict[str, float]]] = {m: [] for m in modes}
+    for _ in range(1 if quick else 3):  # the modes in turn, three times: the median of each
+        for mode in modes:
+            trials[mode].append(flood(mode, 20_000, 0.3 if quick else 1.5))
     floods = {}
-    for mode in ("batched", "per-event", "one-at-a-time"):
-        f = floods[mode] = flood(mode, 20_000, 0.3 if quick else 2.0)
-        print(f"  {mode:14s}: {f['frame_ms']:6.2f} ms per frame, {f['fps']:5.1f} fps, "
-              f"{f['motions_read']} motions read in {f['batches_read']} messages", flush=True)
+    for mode in modes:
+        ranked = sorted(trials[mode], key=lambda t: t["frame_ms"])
+        f = floods[mode] = ranked[len(ranked) // 2]
+        each = ", ".join(f"{t['frame_ms']:.2f}" for t in trials[mode])
+        print(f"  {mode:14s}: {f['frame_ms']:6.2f} ms per frame (runs {each}), "
+              f"{f['fps']:5.1f} fps, {f['motions_read']} motions read in "
+              f"{f['batches_read']} messages", flush=True)
     print("click to message:", flush=True)
     busy = click_latency(5 if quick else 20, (0.02, 0.05))
     idle_clicks = click_latency(1 if quick else 5, (1.3, 1.6))
