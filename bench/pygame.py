@@ -8,17 +8,16 @@ as its last line one JSON object; writes ``bench/results/pygame.json``.
   components (each cat a Graphline of a Sprite and three behaviours, composited by the
   display service) over the fps of a plain pygame loop drawing the same scene with the
   same maths and the same transforms (``rotozoom``, ``blit``, ``fill``, ``event.get``,
-  ``flip``).  Both run in one process, a frame of each in turn (the display runs a frame
-  of the plain loop as each of its own frames starts), so both see the same moment of a
-  machine shared with other people's work; fps is one over the median frame's CPU time
-  (see ``Times.fps``), and ``ratio_N`` the median of five runs.  It is conservative:
-  each side runs with its caches cold from the other's frame, which costs the side with
-  more data (the components) a little more.  ``ratio_chunk1_200`` and
-  ``ratio_chunk16_200``: the same with shorter chunks (chunk 1 is one message per value
-  per frame).
-- ``sequential_ratio_N``: the same, with the plain loop and the components in
-  alternating rounds of their own (warm caches, but a neighbour's burst can spoil a
-  round: the median of eleven; ``sequential_wall_ratio_N`` on wall-clock time).
+  ``flip``).  Both run in one process, eight frames of each in turn (the display runs
+  eight frames of the plain loop before every eighth frame of its own): both see the same
+  moments of a machine shared with other people's work, and most frames of each run with
+  their own data in the caches.  fps is one over the median frame's CPU time (see
+  ``InterleavedDisplay``); ``ratio_N`` is the median of five runs.  ``ratio_chunk1_200``
+  and ``ratio_chunk16_200``: the same with shorter chunks (chunk 1 is one message per
+  value per frame); ``cold_ratio_N``: a frame of each in turn (each side's caches cold
+  from the other's frame, which costs the plain loop more than the components).
+  Separate rounds of each (the plain loop alone, then the components alone) moved by
+  30% from round to round on this shared machine, so they are not used.
 - With ``--model``, the same comparison under valgrind's cachegrind, in estimated cycles
   (``model_ratio_N``): no noise, but a model of a CPU, not one.
 - **Idle** (``idle_cpu_pct``): CPU of a process showing an idle window with a few
@@ -73,6 +72,7 @@ from apps.bouncing import CHUNK, SIZE, Pictures, make_cat, scene_params  # noqa:
 RESULTS = Path(__file__).parent / "results"
 BACKGROUND = (24, 28, 52)
 COUNTS = (50, 100, 200, 500)
+BLOCK = 8  # frames of each side in turn (see InterleavedDisplay)
 
 
 # -- the scene, two ways --------------------------------------------------------------------------
@@ -150,36 +150,41 @@ class PlainScene:
 
 
 class InterleavedDisplay(Display):
-    """The display, running one frame of the plain loop at the start of each of its own:
-    both see the same machine at the same moment (a neighbour's burst hits both)."""
+    """The display, running ``block`` frames of the plain loop before every ``block``-th
+    of its own: both see the same machine within a fraction of a second (a neighbour's
+    burst hits both), and most frames of each run with their own data in the caches."""
 
-    def __init__(self, plain: PlainScene, first: int, last: int, *args: Any,
+    def __init__(self, plain: PlainScene, first: int, last: int, block: int, *args: Any,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.plain = plain
-        self.first, self.last = first, last
+        self.first, self.last, self.block = first, last, block
         self.plain_times: list[float] = []
         self.axon_times: list[float] = []
-        self._end = 0.0
+        self._end: float | None = None
 
     def on_frame(self, number: int) -> None:
-        t0 = time.thread_time()
-        if self.first < number <= self.last:  # everything since the last plain frame
-            self.axon_times.append(t0 - self._end)
-        assert self.screen is not None
-        self.plain.frame(self.screen)
-        self._end = time.thread_time()
-        if self.first <= number < self.last:
-            self.plain_times.append(self._end - t0)
+        clock = time.thread_time
+        t0 = clock()
+        if self._end is not None and self.first < number <= self.last:
+            self.axon_times.append(t0 - self._end)  # since the end of the last on_frame
+        if self.first <= number < self.last and (number - self.first) % self.block == 0:
+            assert self.screen is not None
+            for _ in range(self.block):
+                a = clock()
+                self.plain.frame(self.screen)
+                self.plain_times.append(clock() - a)
+        self._end = clock()
 
 
-def interleaved(n: int, frames: int, warm: int, chunk: int = CHUNK) -> tuple[float, float, float]:
+def interleaved(n: int, frames: int, warm: int, chunk: int = CHUNK,
+                block: int = BLOCK) -> tuple[float, float, float]:
     """(ratio, plain fps, axon fps) from the median frames of one interleaved run."""
     params = scene_params(n)
     pictures = Pictures()
     cats = [make_cat(p, pictures(p), number=i, chunk=chunk, orders=None)
             for i, p in enumerate(params)]
-    display = InterleavedDisplay(PlainScene(n), warm, warm + frames, SIZE, fps=None,
+    display = InterleavedDisplay(PlainScene(n), warm, warm + frames, block, SIZE, fps=None,
                                  frames=warm + frames, background=BACKGROUND)
     run(display, *cats)
     plain = statistics.median(display.plain_times)
@@ -188,7 +193,7 @@ def interleaved(n: int, frames: int, warm: int, chunk: int = CHUNK) -> tuple[flo
 
 
 def plain_fps(n: int, frames: int, warm: int) -> tuple[float, float, float]:
-    """The scene in a plain pygame loop (see PlainScene)."""
+    """The scene in a plain pygame loop on its own (see PlainScene; --model runs it)."""
     scene = PlainScene(n)
     times = Times(warm, warm + frames)
     pygame.display.init()
@@ -213,8 +218,10 @@ class TimedDisplay(Display):
         self.times.mark(number)
 
 
-def framework_fps(n: int, frames: int, warm: int, chunk: int = CHUNK) -> tuple[float, float, float]:
-    """The same scene as components: each cat a Graphline of Sprite, Bounce, Spin, Pulse."""
+def framework_fps(n: int, frames: int, warm: int,
+                  chunk: int = CHUNK) -> tuple[float, float, float]:
+    """The scene as components on their own (--model runs it): each cat a Graphline of a
+    Sprite, Bounce, Spin and Pulse."""
     params = scene_params(n)
     pictures = Pictures()
     cats = [make_cat(p, pictures(p), number=i, chunk=chunk, orders=None)
@@ -225,52 +232,14 @@ def framework_fps(n: int, frames: int, warm: int, chunk: int = CHUNK) -> tuple[f
     return (*times.fps(), times.mean_fps())
 
 
-def overhead(counts: tuple[int, ...], rounds: int, frames: int, warm: int,
-             chunk: int = CHUNK) -> dict[int, dict[str, Any]]:
-    """Alternating rounds of the plain loop and the component scene, per sprite count.
-
-    The ratio is taken on the median frame's CPU time (what the fps would be on a core of
-    its own; see Times.fps): on these shared machines a neighbour's burst moves
-    wall-clock fps by 30% from one second to the next.  The wall-clock ratio and the
-    ratio of mean frames (GC pauses and all) are reported too.
-    """
-    out: dict[int, dict[str, Any]] = {}
-    for n in counts:
-        k = max(20, frames * 100 // max(n, 100))  # fewer frames for big scenes: short
-        # rounds, many of them, so a neighbour's burst spoils one round, not the result
-        ratios, wall_ratios, mean_ratios, plain, fw = [], [], [], [], []
-        for r in range(rounds):
-            if r % 2 == 0:  # alternate which goes first
-                p = plain_fps(n, k, warm)
-                f = framework_fps(n, k, warm, chunk)
-            else:
-                f = framework_fps(n, k, warm, chunk)
-                p = plain_fps(n, k, warm)
-            plain.append(p[1])
-            fw.append(f[1])
-            ratios.append(f[1] / p[1])
-            wall_ratios.append(f[0] / p[0])
-            mean_ratios.append(f[2] / p[2])
-        out[n] = {"ratio": statistics.median(ratios), "ratios": ratios,
-                  "wall_ratio": statistics.median(wall_ratios),
-                  "mean_ratio": statistics.median(mean_ratios),
-                  "plain_fps": statistics.median(plain), "axon_fps": statistics.median(fw),
-                  "frames": k}
-        print(f"  {n:4d} sprites (chunk {chunk:2d}): plain {out[n]['plain_fps']:7.1f} fps, "
-              f"axon {out[n]['axon_fps']:7.1f} fps (per CPU-second), ratio "
-              f"{out[n]['ratio']:.3f} [rounds {', '.join(f'{x:.3f}' for x in ratios)}]; "
-              f"wall-clock {out[n]['wall_ratio']:.3f}, mean frame {out[n]['mean_ratio']:.3f}",
-              flush=True)
-    return out
-
-
 def interleaved_ratios(counts: tuple[int, ...], runs: int, frames: int, warm: int,
-                       chunk: int = CHUNK) -> dict[int, dict[str, float]]:
+                       chunk: int = CHUNK, block: int = BLOCK) -> dict[int, dict[str, float]]:
     """Per sprite count: the median of ``runs`` interleaved runs (ratio, fps both ways)."""
     out: dict[int, dict[str, float]] = {}
     for n in counts:
         k = max(20, 2 * frames * 100 // max(n, 100))
-        results = [interleaved(n, k, warm, chunk) for _ in range(runs)]
+        k -= k % block
+        results = [interleaved(n, k, warm, chunk, block) for _ in range(runs)]
         ratio = statistics.median(r[0] for r in results)
         out[n] = {"ratio": ratio, "plain_fps": statistics.median(r[1] for r in results),
                   "axon_fps": statistics.median(r[2] for r in results)}
@@ -551,28 +520,28 @@ def chart(result: dict[str, Any], main: dict[int, dict[str, Any]], path: Path) -
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.pygame", description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a smoke run (a few seconds)")
-    ap.add_argument("--rounds", type=int, default=None, help="rounds per sprite count (11)")
+    ap.add_argument("--runs", type=int, default=None, help="runs per sprite count (5)")
     ap.add_argument("--out", default=str(RESULTS / "pygame.json"), help="where to write JSON")
     ap.add_argument("--model", action="store_true",
                     help="also compare under valgrind's cachegrind (noise-free; a few minutes)")
     args = ap.parse_args(argv)
     quick = args.quick
-    rounds = args.rounds or (1 if quick else 11)
-    runs = 1 if quick else 5
+    runs = args.runs or (1 if quick else 5)
     frames, warm = (30, 5) if quick else (150, 30)
     print(f"bench.pygame: video driver {os.environ['SDL_VIDEODRIVER']}, pygame "
           f"{pygame.version.ver}, SDL {'.'.join(map(str, pygame.get_sdl_version()))}, "
-          f"{rounds} round(s)", flush=True)
+          f"{runs} run(s) per figure", flush=True)
     t_start = time.perf_counter()
     print(f"framework overhead: fps of the component scene (chunk {CHUNK}) over fps of the "
-          "plain loop, a frame of each in turn (1 / median frame CPU time):", flush=True)
+          f"plain loop, {BLOCK} frames of each in turn (1 / median frame CPU time):",
+          flush=True)
     main = interleaved_ratios(COUNTS, runs, frames, warm)
     print("the same scene with shorter chunks (chunk 1: one message per value per frame):",
           flush=True)
     chunks = {c: interleaved_ratios((200,), max(1, runs // 2), frames, warm, chunk=c)
               for c in ((1,) if quick else (1, 16))}
-    print("the same in alternating rounds of their own (warm caches, noisier):", flush=True)
-    sequential = overhead(COUNTS, rounds, frames, warm)
+    print("a frame of each in turn (caches cold for both):", flush=True)
+    cold = interleaved_ratios((100, 200), max(1, runs // 2), frames, warm, block=1)
     models: dict[int, float] = {}
     if args.model:
         if shutil.which("valgrind") is None:
@@ -615,18 +584,18 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "pygame": pygame.version.ver,
         "quick": quick,
-        "rounds": rounds,
+        "runs": runs,
+        "block": BLOCK,
         "chunk": CHUNK,
-        "fps_measure": "1 / the median frame's CPU time; a frame of each in turn; median "
+        "fps_measure": "1 / the median frame's CPU time; 8 frames of each in turn; median "
                        "of runs",
     }
     for n, m in main.items():
         result[f"ratio_{n}"] = round(m["ratio"], 4)
         result[f"plain_fps_{n}"] = round(m["plain_fps"], 1)
         result[f"axon_fps_{n}"] = round(m["axon_fps"], 1)
-    for n, r in sequential.items():
-        result[f"sequential_ratio_{n}"] = round(r["ratio"], 4)
-        result[f"sequential_wall_ratio_{n}"] = round(r["wall_ratio"], 4)
+    for n, m in cold.items():
+        result[f"cold_ratio_{n}"] = round(m["ratio"], 4)
     for c, r in chunks.items():
         result[f"ratio_chunk{c}_200"] = round(r[200]["ratio"], 4)
     for n, m in models.items():
