@@ -494,6 +494,8 @@ def chart(result: dict[str, Any], main: dict[int, dict[str, Any]], path: Path) -
     left.set_xticks(counts)
     left.set_xticklabels([str(n) for n in counts])
     left.xaxis.set_minor_formatter(NullFormatter())
+    left.set_yticks([t for t in (25, 50, 100, 200, 400, 800)
+                     if min(axon) / 1.5 <= t <= max(plain) * 1.5])
     left.yaxis.set_major_formatter(ScalarFormatter())
     left.yaxis.set_minor_formatter(NullFormatter())
     left.set_xlabel("sprites (each rotated and scaled every frame)")
