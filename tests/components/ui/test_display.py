@@ -44,7 +44,8 @@ MOUSE = frozenset({EventKind.MOUSE_DOWN, EventKind.MOUSE_UP, EventKind.MOUSE_MOT
 
 
 class Probe(DisplayClient):
-    """Asks for one surface (filled with ``fill``) and records what the display sends."""
+    """Asks for one surface (filled with ``fill``) and records what the display sends;
+    what reaches its inbox it sends on to the display (as any client sends requests)."""
 
     def __init__(self, request: SurfaceRequest, *, fill: tuple[int, int, int] | None = None,
                  name: str | None = None) -> None:
@@ -79,6 +80,8 @@ class Probe(DisplayClient):
                     break
                 self.batches.extend(self.recv_all("events"))
                 self.seen.extend(self.notices())
+                for req in self.recv_all("inbox"):
+                    self.to_display(req)
                 if self.closed is not None:
                     break
                 self.pause()
@@ -526,8 +529,8 @@ def test_an_idle_display_polls_slower_and_wakes_for_an_event_or_a_request(clock)
         while clock.now() - t0 < 2.0:  # idle again
             ui.frames(1)
         t0, drawn = clock.now(), ui.statistics().drawn
-        request(ui, Redraw(probe.handle))  # a request wakes it: drawn a 60th of a second
-        ui.run_until_idle()                # after the last frame, not a 20th
+        probe.inboxes["inbox"].put(Redraw(probe.handle))  # a client's request wakes it:
+        ui.run_until_idle()                # drawn a 60th of a second after the last frame
         ui.frames(1)
         assert ui.statistics().drawn == drawn + 1 and clock.now() - t0 <= 1 / 60 + 1e-9
 

@@ -7,6 +7,7 @@ import pygame
 import pytest
 
 from axon import (
+    RECEIVE,
     Backplane,
     Component,
     ComponentError,
@@ -194,6 +195,32 @@ def test_shutdown_ends_a_sprite_and_releases_behaviours_waiting_on_it(clock):
         ui.frames(2)
         assert cat.done and all(c.done for c in cat.children)
         assert len(signals) == 1 and isinstance(signals[0], Shutdown)
+
+
+class Relay(Component):
+    """Passes on what it gets (so chunks reach the sprite through a link, as from a
+    behaviour, not by a test's put, which would wake it whatever it waits for)."""
+
+    def main(self):  # type: ignore[no-untyped-def]
+        out = self.outboxes["outbox"]
+        while (batch := (yield RECEIVE)) is not None:
+            for msg in batch:
+                out.push(msg)
+
+
+def test_a_sprite_that_ran_out_of_motion_wakes_for_the_next_chunk(clock):
+    relay = Relay()
+    s = Sprite(square(), position=(50, 50))  # nothing runs ahead of it
+    with UIHarness(Pipeline(relay, s), clock=clock) as ui:
+        relay.inboxes["inbox"].put([60.0, 50.0, 70.0, 50.0])
+        ui.frames(4)
+        assert centre(ui, s) == (70, 50)  # played, then held
+        ticks = ui.harness.scheduler.timeslices
+        ui.frames(5)  # starving: asleep, costing nothing
+        assert ui.harness.scheduler.timeslices - ticks == 5
+        relay.inboxes["inbox"].put([80.0, 50.0])
+        ui.frames(3)
+        assert centre(ui, s) == (80, 50)
 
 
 def test_a_new_picture_replaces_the_old(clock):
