@@ -600,8 +600,8 @@ def main(argv: list[str] | None = None) -> int:
         result[f"cold_ratio_{n}"] = round(m["ratio"], 4)
     for c, r in chunks.items():
         result[f"ratio_chunk{c}_200"] = round(r[200]["ratio"], 4)
-    for n, m in models.items():
-        result[f"model_ratio_{n}"] = round(m, 4)
+    for n, model in models.items():
+        result[f"model_ratio_{n}"] = round(model, 4)
     result["idle_cpu_pct"] = round(idle, 3)
     result["idle_cpu_pct_polling_60"] = round(idle_60, 3)
     for mode, f in floods.items():

@@ -69,9 +69,10 @@ Frames are paced by a timer at ``fps`` (default 60): between frames the display 
 SDL has no file descriptor to wait on, so the display must poll its event queue; after
 ``idle_after`` seconds in which nothing happened it polls at ``idle_fps`` (default 20)
 until the next event or request, so an idle window costs about 1% of a core or less
-(bench.pygame measures it; polling at 60 a second cost 2-2.6%).  Each frame it reads pygame's event queue once,
-delivers the batches, applies every waiting request, plays tracks, and composites and
-flips only if something changed.  ``fps=None`` runs frames back to back (benchmarks).
+(bench.pygame measures it; polling at 60 a second cost 2-2.6%).  Each frame it reads
+pygame's event queue once, delivers the batches, applies every waiting request, plays
+tracks, and composites and flips only if something changed.  ``fps=None`` runs frames
+back to back (benchmarks).
 
 QUIT (the window closed; SIGINT and SIGTERM are turned into QUIT while the window is
 open; a ``RequestQuit``; the ``frames`` limit) is delivered to ``QUIT`` subscribers and

@@ -8,7 +8,7 @@ import pytest
 
 from apps import bouncing
 from components.testing import FakeClock
-from components.ui import Played, SpriteCommand
+from components.ui import Played
 from components.ui.testing import UIHarness
 
 
