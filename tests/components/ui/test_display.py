@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Generator
 from typing import Any
 
@@ -122,7 +123,9 @@ def test_the_first_client_to_ask_starts_a_display_with_defaults_and_releasing_en
             self.release_all()
 
     client = Once()
+    threads = threading.active_count()
     sched = run(client, timeout=10)  # ends: the display closes with its last surface
+    assert threading.active_count() == threads  # nothing left behind
     assert isinstance(client.found, Display) and client.found.done
     assert client.found.size == (800, 600) and client.found.closed_reason == \
         "last surface released"
@@ -215,6 +218,18 @@ def test_subscriptions_are_per_kind_and_change_at_run_time(clock):
         ui.key(pygame.K_x, "x")
         ui.frames(1)
         assert [e.kind for b in keys.batches for e in b] == [EventKind.MOUSE_DOWN]
+
+
+def test_user_and_window_events_reach_their_subscribers(clock):
+    kinds = frozenset({EventKind.USER, EventKind.WINDOW})
+    probe = Probe(SurfaceRequest((10, 10), events=kinds))
+    with UIHarness(probe, clock=clock) as ui:
+        ui.post(pygame.USEREVENT + 2, payload={"score": 3})
+        ui.post(pygame.WINDOWEXPOSED)
+        ui.frames(1)
+        (user,) = probe.events_of(EventKind.USER)
+        assert user.type == pygame.USEREVENT + 2 and user.data["payload"] == {"score": 3}
+        assert [w.type for w in probe.events_of(EventKind.WINDOW)][-1] == pygame.WINDOWEXPOSED
 
 
 def test_frame_ticks_come_first_in_every_batch(clock):
