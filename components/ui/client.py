@@ -16,7 +16,7 @@ from typing import Any
 
 import pygame
 
-from axon import EndSignal, ProducerFinished, Shutdown
+from axon import EndSignal, ProducerFinished, ReaderGone, Shutdown
 
 from .._stage import Stage
 from ..errors import OnError
@@ -126,6 +126,16 @@ class DisplayClient(Stage):
                 return None
             self.pause()
             yield
+
+    def take_control(self, current: EndSignal | None = None) -> EndSignal | None:
+        """As :meth:`Stage.take_control`, except for the ``ReaderGone`` the scheduler sends
+        when the display (the reader of ``to_display``) has ended: the display said so
+        itself, with ``DisplayClosed`` after its last events, and those are read first."""
+        end = super().take_control(current)
+        if (end is not current and isinstance(end, ReaderGone)
+                and self.display is not None and self.display.done):
+            return current
+        return end
 
     def notices(self) -> list[Any]:
         """What the display sent since the last call (DisplayClosed also sets ``closed``)."""
