@@ -30,5 +30,7 @@ class ReaderGone(Shutdown):
 
     The scheduler puts it in a component's ``control``; as a ``Shutdown`` it ends every
     end-of-stream idiom, so a producer into a dead pipeline stops (OTP's links play
-    this part there).  ``reason`` names the reader that went last.
+    this part there).  ``reason`` names the reader that went last.  A sender whose own
+    ``ProducerFinished`` (on its ``signal``) reached that reader is not told: its stream
+    ended normally.
     """

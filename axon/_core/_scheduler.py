@@ -57,7 +57,7 @@ from ._component import (
 )
 from ._errors import ComponentError, Deadlock
 from ._instrument import Instrument, SliceHooks, overrides
-from ._message import ReaderGone, Shutdown
+from ._message import ProducerFinished, ReaderGone, Shutdown
 from ._services import ServiceRegistry
 
 __all__ = ["Scheduler", "SchedulerStatistics", "run", "run_async"]
@@ -888,12 +888,18 @@ class Scheduler:
         component finishes; a composition that kept a child's inboxes open to hand their
         messages on (see ``Component._keeps_inboxes_of``) does it once they are moved."""
         senders: dict[int, Component] = {}
+        ctl_in = comp._inboxes.get("control")
+        ended = isinstance(comp.end_message, ProducerFinished) or (
+            ctl_in is not None and any(isinstance(m, ProducerFinished) for m in ctl_in.queue))
         for ib in comp._inboxes.values():
             for ob in ib.close():
                 senders[id(ob.owner)] = ob.owner
             if ib.blocked:
                 self.unblock(ib)
         for sender in senders.values():
+            if ended and _signals(sender, ctl_in):
+                continue  # it ended this stream itself (its end reached the reader): its
+                # reader finishing is no news to it, however long it stays to do more
             if sender is not comp and not sender.done and _readers_gone(sender):
                 ctl = sender._inboxes.get("control")
                 end = sender.end_message
@@ -986,6 +992,13 @@ class Scheduler:
             self._finished(comp, State.FINISHED)
         self._ready.clear()
         return errors
+
+
+def _signals(sender: Component, control: Inbox[Any] | None) -> bool:
+    """True if ``sender``'s ``signal`` outbox leads to ``control`` (it is the stream's head:
+    the end ``control``'s owner took came from it, as in a Pipeline)."""
+    ob = sender._outboxes.get("signal")
+    return control is not None and ob is not None and control in ob.targets
 
 
 def _readers_gone(sender: Component) -> bool:

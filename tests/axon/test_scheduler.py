@@ -868,6 +868,36 @@ def test_a_sender_with_one_live_reader_left_is_not_told():
     assert isinstance(producer.end_message, ReaderGone)  # ...until it had none left
 
 
+def test_a_sender_that_ended_its_stream_is_not_told_when_its_reader_then_finishes():
+    log: list = []
+
+    class Asker(Component):
+        """Sends its items and the end, then stays to wait for a reply on ``replies``."""
+
+        Inboxes = {"inbox": "", "control": "ends", "replies": "the answer"}
+
+        def main(self):
+            self.send_many([1, 2, 3])
+            self.send(ProducerFinished(), "signal")
+            while not self.recv_all("replies"):
+                if self.recv_all("control"):
+                    log.append("told")
+                self.pause()
+                yield
+            log.append("answered")
+
+    class Answer(Component):
+        def main(self):
+            yield asyncio.sleep(0.05)  # (well after the reader has finished)
+            self.send("42")
+
+    asker, sink, answer = Asker(), Collect(), Answer()
+    answer.link((answer, "outbox"), (asker, "replies"))
+    run(Pipeline(asker, sink), answer, timeout=5)
+    assert sink.items == [1, 2, 3] and isinstance(sink.end, ProducerFinished)
+    assert log == ["answered"]  # its reader's normal end was no news to it
+
+
 class Slow(Component):
     """Reads its inbox only when told "go" on ``gate`` (so senders block); ends on Shutdown."""
 
