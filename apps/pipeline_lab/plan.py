@@ -96,18 +96,22 @@ def make_plan(stats: RunStats, cores: float, max_processes: int = 16) -> Plan:
     alloc = [1] * len(names)
     rate, why, caps = predict(alloc, cpu, wait, overhead, cores, names)
     steps = [(list(alloc), rate, why)]
-    while sum(alloc) < max_processes:
+    while sum(alloc) < max_processes and not why.startswith("CPU"):
+        # (past that the processes would only share the same cores)
         k = min(range(len(caps)), key=caps.__getitem__)
-        if why.startswith("CPU"):
-            break  # more processes would only share the same cores
         alloc[k] += 1
-        new_rate, why, caps = predict(alloc, cpu, wait, overhead, cores, names)
-        if new_rate <= rate * 1.001:
-            alloc[k] -= 1
-            rate, why, caps = predict(alloc, cpu, wait, overhead, cores, names)
-            break
-        rate = new_rate
+        rate, why, caps = predict(alloc, cpu, wait, overhead, cores, names)
         steps.append((list(alloc), rate, why))
+    # where stages tied as the limit, a process added to one did not help alone: take
+    # back what the final rate does not need
+    for k in range(len(alloc)):
+        while alloc[k] > 1:
+            alloc[k] -= 1
+            fewer, fewer_why, _ = predict(alloc, cpu, wait, overhead, cores, names)
+            if fewer < rate * 0.999:
+                alloc[k] += 1
+                break
+            why = fewer_why
     return Plan(names, cpu, wait, overhead, measured, cores, list(alloc), rate, why, steps)
 
 
