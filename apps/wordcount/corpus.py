@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Shard", "default_corpus", "files_of", "read_text", "reference", "shards_of",
-           "split_text", "words"]
+__all__ = ["Shard", "default_corpus", "files_of", "read_range", "read_text", "reference",
+           "shards_of", "split_text", "words"]
 
 TEXT_SUFFIXES = (".py", ".rst", ".txt")
 WORD = re.compile(r"\w+")
@@ -71,43 +71,88 @@ def reference(files: Iterable[str | Path]) -> Counter[str]:
     return counts
 
 
+Range = tuple[str, int, int]  # a file, and the bytes [start, end) of it
+
+
 @dataclass(frozen=True, slots=True)
 class Shard:
-    """A piece of the input for one map task: files to read, or text (which travels where
-    the files may not be: another machine)."""
+    """A piece of the input for one map task: byte ranges of files to read (cut between
+    lines), or text (which travels where the files may not be: another machine)."""
 
     id: int
-    paths: tuple[str, ...] = ()
+    ranges: tuple[Range, ...] = ()
     text: str = ""
     size: int = 0  # bytes
+
+    @property
+    def paths(self) -> list[str]:
+        return list(dict.fromkeys(path for path, _, _ in self.ranges))
+
+    def read(self) -> str:
+        """The shard's text."""
+        return self.text or "\n".join(read_range(*r) for r in self.ranges)
 
     def to_wire(self, reducers: int) -> dict[str, Any]:
         """As plain data for a NATS map service (msgpack): its text, and how many
         reducers to partition for."""
-        text = self.text or "\n".join(read_text(p) for p in self.paths)
-        return {"id": self.id, "text": text, "r": reducers}
+        return {"id": self.id, "text": self.read(), "r": reducers}
+
+
+def read_range(path: str, start: int, end: int) -> str:
+    """Bytes [start, end) of a file as text.  Cut at a newline, a range decodes to exactly
+    its part of the whole file's text (a newline byte is never inside a UTF-8 sequence)."""
+    with open(path, "rb") as f:
+        f.seek(start)
+        return f.read(end - start).decode("utf-8", errors="replace")
+
+
+def _cuts(path: str, size: int, target: int) -> list[Range]:
+    """A file as ranges of about ``target`` bytes, each ending just after a newline."""
+    if size <= target:
+        return [(path, 0, size)]
+    out: list[Range] = []
+    start = 0
+    with open(path, "rb") as f:
+        while size - start > target:
+            f.seek(start + target)
+            ahead = f.read(64 * 1024)
+            nl = ahead.find(b"\n")
+            while nl < 0 and ahead:  # (a very long line: look further)
+                more = f.read(64 * 1024)
+                if not more:
+                    break
+                ahead += more
+                nl = ahead.find(b"\n")
+            if nl < 0:
+                break
+            end = start + target + nl + 1
+            out.append((path, start, end))
+            start = end
+    out.append((path, start, size))
+    return out
 
 
 @dataclass
 class _Bin:
-    paths: list[str] = field(default_factory=list)
+    ranges: list[Range] = field(default_factory=list)
     size: int = 0
 
 
 def shards_of(files: Sequence[str | Path], target: int = SHARD_BYTES) -> list[Shard]:
-    """Files grouped into shards of about ``target`` bytes (a bigger file is a shard of its
-    own), in order."""
+    """The files as shards of about ``target`` bytes: small files grouped, big ones cut
+    between lines, in order."""
     out: list[Shard] = []
     cur = _Bin()
     for f in files:
-        size = os.path.getsize(f)
-        if cur.paths and cur.size + size > target:
-            out.append(Shard(len(out), tuple(cur.paths), size=cur.size))
-            cur = _Bin()
-        cur.paths.append(str(f))
-        cur.size += size
-    if cur.paths:
-        out.append(Shard(len(out), tuple(cur.paths), size=cur.size))
+        for rng in _cuts(str(f), os.path.getsize(f), target):
+            size = rng[2] - rng[1]
+            if cur.ranges and cur.size + size > target:
+                out.append(Shard(len(out), tuple(cur.ranges), size=cur.size))
+                cur = _Bin()
+            cur.ranges.append(rng)
+            cur.size += size
+    if cur.ranges:
+        out.append(Shard(len(out), tuple(cur.ranges), size=cur.size))
     return out
 
 

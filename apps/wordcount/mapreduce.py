@@ -51,7 +51,7 @@ from axon import (
 )
 from components import IterableSource
 
-from .corpus import SHARD_BYTES, Shard, files_of, read_text, shards_of, words
+from .corpus import SHARD_BYTES, Shard, files_of, shards_of, words
 
 __all__ = [
     "Dispatcher",
@@ -100,7 +100,7 @@ def map_shard(shard: Shard | dict[str, Any], reducers: int | None = None) -> Map
         sid, text, r = int(shard["id"]), str(shard["text"]), int(shard["r"])
     else:
         sid, r = shard.id, int(reducers or 1)
-        text = shard.text or "\n".join(read_text(p) for p in shard.paths)
+        text = shard.read()
     counts = Counter(words(text))
     parts: list[dict[str, int]] = [{} for _ in range(r)]
     if r == 1:
