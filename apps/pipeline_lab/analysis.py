@@ -75,6 +75,7 @@ class RunStats:
     work_cpu_ms_per_msg: float  # the stages' own CPU per message
     cores: int
     load: list[float]
+    idle_cpus: float | None
     overlapped: bool  # some service intervals overlap (stages ran at the same time)
     header: dict[str, Any] = field(repr=False, default_factory=dict)
 
@@ -160,7 +161,8 @@ def analyse(run: Run) -> RunStats:
          "p99": percentile(lat, 0.99), "max": max(lat), "mean": statistics.fmean(lat)},
         stages, bound, reason,
         None if total_cpu is None else total_cpu * 1e3 / len(msgs), work_cpu, cores,
-        list(run.header.get("load") or []), _overlaps(run), run.header)
+        list(run.header.get("load") or []), run.header.get("idle_cpus"), _overlaps(run),
+        run.header)
 
 
 def _bound(variant: str, stages: list[StageStats], cores: int,
@@ -193,7 +195,7 @@ def format_table(runs: list[RunStats], markdown: bool = False) -> str:
     """The runs side by side, then each stage's time per run."""
     base = next((r for r in runs if r.variant == "P0"), None)
     head = ["run", "msgs", "msg/s", "vs P0", "bound msg/s", "latency p50", "p90", "p99",
-            "CPU ms/msg", "load"]
+            "CPU ms/msg", "idle CPUs", "load"]
     rows = []
     for r in runs:
         rows.append([
@@ -204,6 +206,7 @@ def format_table(runs: list[RunStats], markdown: bool = False) -> str:
             f"{r.bound:.0f}", f"{r.latency_ms['p50']:.1f} ms", f"{r.latency_ms['p90']:.1f} ms",
             f"{r.latency_ms['p99']:.1f} ms",
             f"{r.cpu_ms_per_msg:.1f}" if r.cpu_ms_per_msg is not None else "",
+            f"{r.idle_cpus:.2f}" if r.idle_cpus is not None else "",
             f"{r.load[0]:.1f}" if r.load else ""])
     out = [_table(head, rows, markdown), ""]
     head2 = ["run", "stage", "kind", "procs", "service ms", "cpu ms", "queue ms",
@@ -265,8 +268,10 @@ def findings(runs: list[RunStats]) -> list[str]:
         out.append(
             f"Separate processes run the CPU work in parallel: {best.label} ran "
             f"{best.throughput:.1f} msg/s, {best.throughput / p2.throughput:.2f}x P2, on "
-            f"{best.cores} cores (load average {best.load[0] if best.load else 0:.1f} when it "
-            "started: other work shared them).")
+            f"{best.cores} cores"
+            + (f" ({best.idle_cpus:.2f} of them idle as it started: other work shared them)"
+               if best.idle_cpus is not None else
+               f" (load average {best.load[0] if best.load else 0:.1f} as it started)") + ".")
     if p3 is not None:
         hot = max(p3.stages, key=lambda s: s.utilisation)
         out.append(

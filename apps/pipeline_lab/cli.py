@@ -189,7 +189,8 @@ def _run(args: argparse.Namespace) -> int:
             Path(args.log_dir) / f"{variant.lower()}{'-js' if js else ''}.jsonl")
         opts = RunOptions(Variant(variant), cfg, log=log, calls=Calls(args.calls),
                           progress=not args.no_progress, jetstream=js, nats=args.nats,
-                          external=args.external, run_id=args.run_id, timeout=args.timeout)
+                          external=args.external, run_id=args.run_id, timeout=args.timeout,
+                          measure_idle=True)
         result = run_variant(opts)
         missing = result.messages - result.received
         print(f"{variant}{' JetStream' if js else ''}: {result.received}/{result.messages} "
@@ -267,7 +268,8 @@ def _plan(args: argparse.Namespace) -> int:
                                     plan.cores, plan.stages)
         log = str(Path(args.log_dir) / f"{variant.lower()}-{'-'.join(map(str, alloc))}.jsonl")
         result = run_variant(RunOptions(Variant(variant), cfg.with_(allocation=tuple(alloc)),
-                                        log=log, progress=not args.no_progress))
+                                        log=log, progress=not args.no_progress,
+                                        measure_idle=True))
         rows.append((variant, alloc, predicted, result.throughput, log))
     print(f"\n  {'run':<4} {'processes':<12} {'predicted':>10} {'measured':>10}")
     for variant, alloc, predicted, measured, _ in rows:

@@ -164,7 +164,10 @@ class LabConfig:
 
 
 DEFAULT_TOML = """\
-# The pipeline lab's default: four stages, one of each kind and a slow mixed one.
+# The pipeline lab's default: a wait, CPU work, a slow mixed stage, more CPU work.
+# One process can do at most 1000 / 14 messages a second (14 ms of CPU each); with a
+# process per stage the slow S3 (10 ms) sets the pace; two processes on S3 leave the
+# machine's cores as the limit.
 messages = 400
 window = 4
 in_flight = 16
@@ -178,17 +181,17 @@ ms = 4
 [[stage]]
 name = "S2"
 kind = "cpu"
-ms = 4
+ms = 7
 
 [[stage]]
 name = "S3"
 kind = "mixed"
-ms = 12
-cpu_share = 0.5
+ms = 10
+cpu_share = 0.3
 
 [[stage]]
 name = "S4"
-kind = "io"
+kind = "cpu"
 ms = 4
 
 [allocation]

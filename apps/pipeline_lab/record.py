@@ -27,7 +27,8 @@ from typing import IO, Any
 
 from .work import clock_offset_ns
 
-__all__ = ["LogWriter", "Run", "StageStamp", "machine", "new_message", "read_log", "stamps"]
+__all__ = ["LogWriter", "Run", "StageStamp", "idle_cpus", "machine", "new_message", "read_log",
+           "stamps"]
 
 #: Indexes into a stage stamp ``[k, enter, start, end, cpu, pid]``.
 K, ENTER, START, END, CPU, PID = range(6)
@@ -47,6 +48,23 @@ def machine() -> dict[str, Any]:
             "load": [round(x, 2) for x in load], "clock_offset_ns": clock_offset_ns(),
             "python": platform.python_version(),
             "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}
+
+
+def idle_cpus(seconds: float = 0.5) -> float | None:
+    """How many CPUs sat idle over ``seconds`` (from /proc/stat; None where there is none):
+    what other work on a shared machine leaves for a run."""
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+        return sum(fields), fields[3] + fields[4]  # all, idle + iowait
+
+    try:
+        total0, idle0 = sample()
+        time.sleep(seconds)
+        total1, idle1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return round((os.cpu_count() or 1) * (idle1 - idle0) / max(1, total1 - total0), 2)
 
 
 def _open(path: Path, mode: str) -> IO[str]:

@@ -32,7 +32,7 @@ from axon import ChildProcess, Component, Graphline, WorkerPool, run
 
 from .config import Calls, LabConfig
 from .progress import Progress
-from .record import LogWriter, new_message
+from .record import LogWriter, idle_cpus, new_message
 from .stages import Sink, Source, stage_system
 from .work import calibrate, perf_ns, work_blocking
 
@@ -74,6 +74,7 @@ class RunOptions:
     external: bool = False  # P5: the services are started elsewhere (``worker``)
     run_id: str | None = None  # P5: the subjects' prefix (default: a fresh one)
     timeout: float = 600.0
+    measure_idle: bool = False  # sample the idle CPUs for half a second before the run
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -120,7 +121,7 @@ def run_variant(opts: RunOptions) -> RunResult:
     log = LogWriter(opts.log)
     log.header(opts.variant.value, cfg.to_dict(), summary=opts.variant.summary,
                calls=calls.value, allocation=list(alloc), jetstream=opts.jetstream,
-               **opts.extra)
+               idle_cpus=idle_cpus() if opts.measure_idle else None, **opts.extra)
     progress = Progress(cfg.messages, opts.variant.value, enabled=opts.progress,
                         force=opts.force_progress)
     try:

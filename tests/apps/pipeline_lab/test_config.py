@@ -15,13 +15,13 @@ def args(*argv: str):  # the run command's parsed flags
     return _parser().parse_args(["run", "P1", *argv])
 
 
-def test_the_default_has_four_stages_of_each_kind_and_an_allocation() -> None:
+def test_the_default_has_four_stages_of_every_kind_and_an_allocation() -> None:
     cfg = load()
     assert [s.name for s in cfg.stages] == ["S1", "S2", "S3", "S4"]
-    assert [s.kind for s in cfg.stages] == [Kind.IO, Kind.CPU, Kind.MIXED, Kind.IO]
+    assert [s.kind for s in cfg.stages] == [Kind.IO, Kind.CPU, Kind.MIXED, Kind.CPU]
     assert cfg.allocation == (1, 1, 2, 1)
     s3 = cfg.stages[2]
-    assert (s3.cpu_ns, s3.io_ns) == (6_000_000, 6_000_000)
+    assert (s3.cpu_ns, s3.io_ns) == (3_000_000, 7_000_000)
 
 
 def test_a_toml_file_then_flags_on_top(tmp_path: Path) -> None:
