@@ -31,7 +31,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from apps.wordcount.corpus import Shard, default_corpus, files_of, reference, shards_of, words
+from apps.wordcount.corpus import (
+    Shard,
+    default_corpus,
+    files_of,
+    reference,
+    shards_of,
+    words,
+)
 from apps.wordcount.mapreduce import count_words
 
 from .processes import idle_cpus
@@ -146,8 +153,10 @@ def _chart(res: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     names = list(res["seconds"])
-    labels = {"counter": "Counter\n(1 process)", "mp_pool": f"multiprocessing\nPool({res['mappers']})",
-              "axon_processes": "Axon MapReduce\n(processes)", "axon_nats": "Axon MapReduce\n(NATS)"}
+    labels = {"counter": "Counter\n(1 process)",
+              "mp_pool": f"multiprocessing\nPool({res['mappers']})",
+              "axon_processes": "Axon MapReduce\n(processes)",
+              "axon_nats": "Axon MapReduce\n(NATS)"}
     fig, ax = plt.subplots(figsize=(7, 3.8))
     total = [res["seconds"][k] for k in names]
     busy = [res["work_seconds"].get(k, res["seconds"][k]) for k in names]

@@ -19,6 +19,7 @@ machine's); sequential variants (P0, P1) are bounded by ``1 / sum of service``.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,7 +102,7 @@ def _to_driver_clock(run: Run) -> None:
 
 def _overlaps(run: Run) -> bool:
     spans = sorted((st[START], st[END]) for m in run.messages for st in m["stages"])
-    return any(b[0] < a[1] for a, b in zip(spans, spans[1:]))
+    return any(b[0] < a[1] for a, b in itertools.pairwise(spans))
 
 
 def analyse(run: Run) -> RunStats:
@@ -181,8 +182,8 @@ def _bound(variant: str, stages: list[StageStats], cores: int,
     procs = 1 if variant == "P2" else sum(max(1, a) for a in alloc)
     usable = min(cores, procs)
     if work > 0:
-        options.append((usable * 1e3 / work, f"CPU: {usable} core(s) for {work:.1f} ms a "
-                                             "message"))
+        options.append((usable * 1e3 / work,
+                        f"CPU: {usable} core(s) for {work:.1f} ms a message"))
     if not options:
         return float("inf"), "nothing"
     return min(options)

@@ -81,8 +81,9 @@ def _parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run a variant (or all of them) and log its timings",
                        description="Run one variant (P0..P5) or 'all' (P0..P5 in turn), "
                                    "writing a JSONL log of every message's stage timings.")
-    r.add_argument("variant", choices=[*VARIANTS, "all"], type=str.upper,
-                   help="; ".join(f"{v}: {_summary(v)}" for v in VARIANTS))
+    r.add_argument("variant", choices=[*VARIANTS, "ALL"], type=str.upper, metavar="VARIANT",
+                   help="; ".join(f"{v}: {_summary(v)}" for v in VARIANTS)
+                   + "; all: P0 to P5 in turn")
     r.add_argument("--log", metavar="FILE", help="the JSONL log (.gz: compressed); default "
                                                  "lab-runs/<variant>.jsonl")
     r.add_argument("--log-dir", metavar="DIR", default="lab-runs",
@@ -99,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--run-id", help="P5: the subjects' prefix (default: a fresh one)")
     r.add_argument("--no-progress", action="store_true", help="no progress bar")
     r.add_argument("--timeout", type=float, default=600.0, help="seconds a run may take")
+    r.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                   help="before each run, wait up to this long for 90%% of the CPUs to be "
+                        "idle (a shared machine)")
     r.add_argument("--analyse", action="store_true",
                    help="after 'all': analyse the logs (table and plots in <log-dir>/plots)")
     _config_args(r)
@@ -185,6 +189,8 @@ def _run(args: argparse.Namespace) -> int:
     logs = []
     worst = 0
     for variant, js in todo:
+        if args.wait_quiet:
+            _wait_quiet(args.wait_quiet)
         log = args.log if args.log and len(todo) == 1 else str(
             Path(args.log_dir) / f"{variant.lower()}{'-js' if js else ''}.jsonl")
         opts = RunOptions(Variant(variant), cfg, log=log, calls=Calls(args.calls),
@@ -203,6 +209,20 @@ def _run(args: argparse.Namespace) -> int:
     if args.variant == "ALL" and args.analyse:
         _analyse(logs, str(Path(args.log_dir) / "plots"), True, False)
     return worst
+
+
+def _wait_quiet(limit: float) -> None:
+    """Wait (up to ``limit`` seconds) until 90% of the CPUs are idle."""
+    import time
+
+    from .record import idle_cpus
+
+    cpus = os.cpu_count() or 1
+    deadline = time.monotonic() + limit
+    idle = idle_cpus(1.0)
+    while idle is not None and idle < 0.9 * cpus and time.monotonic() < deadline:
+        idle = idle_cpus(1.0)
+    print(f"  ({idle if idle is not None else '?'} of {cpus} CPUs idle)", file=sys.stderr)
 
 
 def _analyse(paths: list[str], out: str | None, plots: bool, markdown: bool) -> int:
@@ -264,7 +284,7 @@ def _plan(args: argparse.Namespace) -> int:
     print(f"\nConfirming: {len(trials)} runs of {cfg.messages} messages, side by side")
     rows = []
     for variant, alloc in trials:
-        predicted, why, _ = predict(alloc, plan.cpu_ms, plan.wait_ms, plan.overhead_ms,
+        predicted, _, _ = predict(alloc, plan.cpu_ms, plan.wait_ms, plan.overhead_ms,
                                     plan.cores, plan.stages)
         log = str(Path(args.log_dir) / f"{variant.lower()}-{'-'.join(map(str, alloc))}.jsonl")
         result = run_variant(RunOptions(Variant(variant), cfg.with_(allocation=tuple(alloc)),

@@ -49,9 +49,10 @@ class Plan:
         return self.steps[0]
 
     def describe(self) -> str:
-        lines = [f"From the measured service of each stage (CPU + waiting), for {self.cores:g} "
-                 f"cores and {self.overhead_ms:.2f} ms of CPU per message for passing it on "
-                 f"({'measured' if self.overhead_measured else 'assumed'}):", ""]
+        how = "measured" if self.overhead_measured else "assumed"
+        lines = [(f"From the measured service of each stage (CPU + waiting), for {self.cores:g} "
+                  f"cores and {self.overhead_ms:.2f} ms of CPU per message for passing it on "
+                  f"({how}):"), ""]
         width = max(len(s) for s in self.stages)
         lines.append(f"  {'stage':<{width}}  cpu ms  wait ms  processes")
         for name, c, w, n in zip(self.stages, self.cpu_ms, self.wait_ms, self.allocation):
@@ -61,10 +62,10 @@ class Plan:
             lines.append(f"  {','.join(map(str, alloc)):<12} predicts {rate:7.1f} msg/s  "
                          f"(limit: {why})")
         base = self.baseline[1]
-        lines += ["", f"Recommended: --alloc {','.join(map(str, self.allocation))} "
-                      f"({sum(self.allocation)} processes), {self.predicted:.1f} msg/s predicted"
-                      f" ({self.predicted / base:.2f}x one process per stage); limit: "
-                      f"{self.limit}."]
+        lines += ["", (f"Recommended: --alloc {','.join(map(str, self.allocation))} "
+                       f"({sum(self.allocation)} processes), {self.predicted:.1f} msg/s "
+                       f"predicted ({self.predicted / base:.2f}x one process per stage); limit: "
+                       f"{self.limit}.")]
         return "\n".join(lines)
 
 

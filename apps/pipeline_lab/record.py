@@ -70,7 +70,7 @@ def idle_cpus(seconds: float = 0.5) -> float | None:
 def _open(path: Path, mode: str) -> IO[str]:
     if path.suffix == ".gz":
         return gzip.open(path, mode + "t", encoding="utf-8")  # type: ignore[return-value]
-    return open(path, mode, encoding="utf-8")  # noqa: SIM115 - closed by the caller
+    return open(path, mode, encoding="utf-8")
 
 
 class LogWriter:

@@ -169,11 +169,22 @@ async def _serve(cfg: LabConfig, k: int, url: str, subj: Subjects, jetstream: bo
 # -- the driver (``run P5``) ----------------------------------------------------------------
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    with contextlib.suppress(Exception):
+def _prctl() -> Any:
+    try:
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux
+        return None
+
+
+_PRCTL = _prctl()  # (found here: the child, forked, only calls it)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """In the child: SIGKILL when the parent dies (Linux ``PR_SET_PDEATHSIG``)."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGKILL)
 
 
 def _spawn(cfg: LabConfig, k: int, url: str, run_id: str, jetstream: bool,
@@ -185,9 +196,10 @@ def _spawn(cfg: LabConfig, k: int, url: str, run_id: str, jetstream: bool,
             "--config-json", json.dumps(cfg.to_dict()), "--calls", calls.value]
     if jetstream:
         argv.append("--jetstream")
-    return subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
+    tie = _die_with_parent if _PRCTL is not None else None
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,  # noqa: PLW1509
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+                            preexec_fn=tie)
 
 
 def _stop(procs: list[subprocess.Popen[str]]) -> dict[int, dict[str, Any]]:
@@ -276,7 +288,8 @@ async def _drive(opts: Any, cfg: LabConfig, alloc: tuple[int, ...], calls: Calls
             hellos=hellos)
         sched.activate(system)
         running = asyncio.ensure_future(sched.run_async(timeout=opts.timeout))
-        await _wait_for(running, [sub.subscribed, ready_sub.subscribed])  # type: ignore[attr-defined]
+        links: list[Any] = [sub, ready_sub]
+        await _wait_for(running, [link.subscribed for link in links])
         if not opts.external:
             for k, count in enumerate(alloc):
                 procs.extend(_spawn(cfg, k, url, subj.run_id, jetstream, calls)

@@ -17,7 +17,13 @@ from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 from axon import (
-    RECEIVE, Component, EndSignal, Pipeline, ProducerFinished, ReaderGone, Shutdown,
+    RECEIVE,
+    Component,
+    EndSignal,
+    Pipeline,
+    ProducerFinished,
+    ReaderGone,
+    Shutdown,
 )
 
 from .config import Calls, StageSpec

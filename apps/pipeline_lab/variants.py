@@ -21,6 +21,7 @@ logs them the same way (apps/pipeline_lab/record.py).  The source keeps at most
 from __future__ import annotations
 
 import enum
+import itertools
 import os
 import socket
 import time
@@ -195,12 +196,12 @@ def _run_axon(variant: Variant, cfg: LabConfig, alloc: tuple[int, ...], calls: C
     names = [f"s{k + 1}" for k in range(len(parts))]
     linkages: dict[tuple[str, str], Any] = {}
     chain = ["source", *names, "sink"]
-    for a, b in zip(chain, chain[1:]):
+    for a, b in itertools.pairwise(chain):
         linkages[(a, "outbox")] = (b, "inbox")
         linkages[(a, "signal")] = (b, "control")
     linkages[("sink", "credit")] = ("source", "done")
-    system = Graphline(linkages, name=variant.value, source=source, sink=sink,
-                       **dict(zip(names, parts)))
+    stages: dict[str, Any] = dict(zip(names, parts))
+    system = Graphline(linkages, name=variant.value, source=source, sink=sink, **stages)
     cpu0 = time.process_time()
     run(system, timeout=timeout)
     driver_cpu = time.process_time() - cpu0

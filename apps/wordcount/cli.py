@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  shards per map worker: {result.per_mapper}; distinct words per reducer: "
           f"{result.reducer_sizes}")
     if result.killed is not None or result.redone or result.restarts:
-        print(f"  faults: {'killed map worker ' + str(result.killed) + ', ' if result.killed else ''}"
+        killed = f"killed map worker {result.killed}, " if result.killed else ""
+        print(f"  faults: {killed}"
               f"{result.redone} shard(s) redone, {result.restarts} worker(s) restarted, "
               f"{result.duplicates} duplicate output(s) dropped")
     print("  most common: " + ", ".join(f"{w}={n:,}" for w, n in

@@ -156,7 +156,8 @@ def shards_of(files: Sequence[str | Path], target: int = SHARD_BYTES) -> list[Sh
     return out
 
 
-def split_text(texts: Iterable[str], target: int = SHARD_BYTES, first_id: int = 0) -> Iterator[Shard]:
+def split_text(texts: Iterable[str], target: int = SHARD_BYTES,
+               first_id: int = 0) -> Iterator[Shard]:
     """Text shards of at most about ``target`` characters, cut only between lines (a word
     never spans a line, so no word is cut in two); a longer text is cut at its newlines."""
     parts: list[str] = []

@@ -49,7 +49,6 @@ from axon import (
     Shutdown,
     WorkerPool,
 )
-from components import IterableSource
 
 from .corpus import SHARD_BYTES, Shard, files_of, shards_of, words
 
@@ -57,8 +56,8 @@ __all__ = [
     "Dispatcher",
     "Gather",
     "MapOutput",
-    "MapWorker",
     "MapReduceResult",
+    "MapWorker",
     "Reducer",
     "Shuffle",
     "build_mapreduce",
@@ -476,10 +475,10 @@ def count_words(inputs: Sequence[str | Path] | Sequence[Shard], mappers: int = 2
     """
     from axon import run
 
-    if inputs and isinstance(inputs[0], Shard):
-        shards = list(inputs)  # type: ignore[arg-type]
-    else:
-        shards = shards_of(files_of(inputs), shard_bytes)  # type: ignore[arg-type]
+    shards: list[Shard] = [s for s in inputs if isinstance(s, Shard)]
+    if len(shards) != len(inputs):
+        shards = shards_of(files_of([p for p in inputs if not isinstance(p, Shard)]),
+                           shard_bytes)
     server = None
     services: list[Any] = []
     try:

@@ -8,13 +8,13 @@ get SIGTERM at the end and are killed if they have not exited 5 s later.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from .mapreduce import CRASH_ENV
 
@@ -26,11 +26,22 @@ SERVE = ["axon", "serve", "apps.wordcount.mapreduce:map_service", "--subject", S
          "--queue", QUEUE]
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
-    with contextlib.suppress(Exception):
+def _prctl() -> Any:
+    try:
         import ctypes
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux
+        return None
+
+
+_PRCTL = _prctl()  # (found here: the child, forked, only calls it)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """In the child: SIGKILL when the parent dies (Linux ``PR_SET_PDEATHSIG``)."""
+    if _PRCTL is not None:
+        _PRCTL(1, signal.SIGKILL)
 
 
 def start_map_services(url: str, n: int, *, crash_after: dict[int, int] | None = None,
@@ -47,7 +58,8 @@ def start_map_services(url: str, n: int, *, crash_after: dict[int, int] | None =
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", *SERVE, "--nats", url], cwd=ROOT, env=env,
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                text=True, preexec_fn=_die_with_parent if sys.platform == "linux" else None))
+                text=True,
+                preexec_fn=_die_with_parent if _PRCTL is not None else None))  # noqa: PLW1509
         deadline = time.monotonic() + timeout
         for p in procs:
             assert p.stderr is not None

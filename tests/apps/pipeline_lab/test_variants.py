@@ -4,6 +4,7 @@ says (which processes) and when it says (blocking variants never overlap two sta
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 from typing import Any
@@ -58,7 +59,7 @@ def check_log(run_: Any, config: LabConfig) -> dict[int, set[int]]:
 
 def service_intervals_overlap(run_: Any) -> bool:
     spans = sorted((st[START], st[END]) for m in run_.messages for st in m["stages"])
-    return any(b[0] < a[1] for a, b in zip(spans, spans[1:]))
+    return any(b[0] < a[1] for a, b in itertools.pairwise(spans))
 
 
 @pytest.mark.parametrize("variant", [Variant.P0, Variant.P1])

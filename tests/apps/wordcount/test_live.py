@@ -12,7 +12,11 @@ import pytest
 
 from apps.wordcount.corpus import words
 from apps.wordcount.live import (
-    SUBJECT, LiveCount, batch_recount, stream_layer, words_stream,
+    SUBJECT,
+    LiveCount,
+    batch_recount,
+    stream_layer,
+    words_stream,
 )
 from axon import Pipeline
 from components import Collector, IterableSource
@@ -71,7 +75,7 @@ def test_a_stream_layer_behind_the_batch_view_counts_no_line_twice(url: str) -> 
         async with Running(Pipeline(idle, Collector()), timeout=60) as run:
             publish(run, url, FIRST)
             counts = await run.wait(batch_recount(run.scheduler, url, 120, shard_chars=300))
-            layer, speed, sub = stream_layer(url, durable="late")
+            layer, speed, _ = stream_layer(url, durable="late")
             live = LiveCount(speed)
             live.install(120, counts)  # before the stream layer has seen anything
             publish(run, url, LATER)

@@ -11,7 +11,12 @@ import pytest
 
 from apps.wordcount.corpus import files_of, reference, shards_of
 from apps.wordcount.mapreduce import (
-    Gather, MapOutput, Reducer, Shuffle, count_words, partition,
+    Gather,
+    MapOutput,
+    Reducer,
+    Shuffle,
+    count_words,
+    partition,
 )
 from apps.wordcount.services import start_map_services, stop_map_services
 from axon import Graphline, run
