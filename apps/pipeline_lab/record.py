@@ -131,6 +131,9 @@ class Run:
             label += " " + ",".join(map(str, alloc))
         if self.header.get("jetstream"):
             label += " JS"
+        rate = self.header.get("config", {}).get("rate")
+        if rate:
+            label += f" @{rate:g}/s"
         return label
 
     @property
