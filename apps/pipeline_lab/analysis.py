@@ -240,6 +240,25 @@ def _first(runs: list[RunStats], variant: str) -> RunStats | None:
     return next((r for r in runs if r.variant == variant), None)
 
 
+def _machine(r: RunStats) -> str:
+    if r.idle_cpus is not None:
+        return f" ({r.idle_cpus:.2f} of {r.cores} CPUs idle as it started)"
+    return f" (load average {r.load[0]:.1f} as it started)" if r.load else ""
+
+
+def _contention(r: RunStats) -> str:
+    """Where CPU stages took much longer than their CPU time: they waited for a core."""
+    waits = [(s.service_ms / s.cpu_ms, s) for s in r.stages
+             if s.kind == "cpu" and s.cpu_ms > 0]
+    if not waits:
+        return ""
+    stretch, worst = max(waits, key=lambda w: w[0])
+    if stretch < 1.3:
+        return ""
+    return (f": its CPU stages waited for a core ({worst.name}'s {worst.cpu_ms:.1f} ms of CPU "
+            f"took {worst.service_ms:.1f} ms), so the cores, not the allocation, set the pace")
+
+
 def findings(runs: list[RunStats]) -> list[str]:
     """The study's questions answered with these runs' numbers (what the runs allow)."""
     out: list[str] = []
@@ -266,13 +285,15 @@ def findings(runs: list[RunStats]) -> list[str]:
     multi = [r for r in (p3, *p4s) if r is not None]
     if multi and p2 is not None:
         best = max(multi, key=lambda r: r.throughput)
-        out.append(
-            f"Separate processes run the CPU work in parallel: {best.label} ran "
-            f"{best.throughput:.1f} msg/s, {best.throughput / p2.throughput:.2f}x P2, on "
-            f"{best.cores} cores"
-            + (f" ({best.idle_cpus:.2f} of them idle as it started: other work shared them)"
-               if best.idle_cpus is not None else
-               f" (load average {best.load[0] if best.load else 0:.1f} as it started)") + ".")
+        ratio = best.throughput / p2.throughput
+        if ratio >= 1.1:
+            out.append(f"Separate processes run the CPU work in parallel: {best.label} ran "
+                       f"{best.throughput:.1f} msg/s, {ratio:.2f}x P2, on {best.cores} cores"
+                       f"{_machine(best)}.")
+        else:
+            out.append(f"Separate processes bought little here: {best.label} ran "
+                       f"{best.throughput:.1f} msg/s, {ratio:.2f}x P2{_machine(best)}"
+                       f"{_contention(best)}.")
     if p3 is not None:
         hot = max(p3.stages, key=lambda s: s.utilisation)
         out.append(
@@ -283,9 +304,10 @@ def findings(runs: list[RunStats]) -> list[str]:
             + ".")
         for p4 in p4s:
             alloc = ",".join(str(s.processes) for s in p4.stages)
+            ratio = p4.throughput / p3.throughput
             out.append(f"P4 with {alloc} processes ran {p4.throughput:.1f} msg/s, "
-                       f"{p4.throughput / p3.throughput:.2f}x P3 (bound {p4.bound:.0f} msg/s:"
-                       f" {p4.bound_reason}).")
+                       f"{ratio:.2f}x P3 (bound {p4.bound:.0f} msg/s: {p4.bound_reason})"
+                       + (_contention(p4) if ratio < 1.1 else "") + ".")
     for p5 in p5s:
         hops = [s.transfer_p50_ms for s in p5.stages[1:]]
         ref = p4s[0] if p4s else p3
