@@ -167,9 +167,10 @@ def _chart(res: dict[str, Any], path: Path) -> None:
         ax.annotate(f"{t:.2f} s ({s:.2f}x)", (x, t), ha="center", va="bottom", fontsize=8)
     ax.set_xticks(list(xs), [labels[k] for k in names], fontsize=8)
     ax.set_ylabel("seconds (best of the runs)")
+    ax.set_ylim(0, max(total) * 1.35)
     ax.set_title(f"Word count of {res['files']} files ({res['bytes'] / 1e6:.0f} MB): "
                  f"{res['mappers']} mappers, {res['cpus']} CPUs", fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="upper left", ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
