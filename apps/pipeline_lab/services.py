@@ -322,6 +322,8 @@ async def _drive(opts: Any, cfg: LabConfig, alloc: tuple[int, ...], calls: Calls
         reports = _stop(procs)
         if server is not None:
             server.close()
+        elif jetstream and not opts.external:
+            await _delete_stream(url, subj.stream_name)  # (a server that is not ours)
     failed = {pid: r for pid, r in reports.items() if "error" in r}
     if failed:
         raise ServiceError("stage service(s) failed: " + "; ".join(
@@ -336,6 +338,18 @@ async def _drive(opts: Any, cfg: LabConfig, alloc: tuple[int, ...], calls: Calls
                                                      "children": children},
             processes=processes, run_id=subj.run_id, nats=url)
     return RunResult("P5", n, sink.count, seconds, sink.duplicates)
+
+
+async def _delete_stream(url: str, name: str) -> None:
+    """Remove this run's stream from a server we did not start (best effort)."""
+    import nats as nats_py
+
+    with contextlib.suppress(Exception):
+        nc = await nats_py.connect(url)
+        try:
+            await nc.jetstream().delete_stream(name)
+        finally:
+            await nc.close()
 
 
 async def _wait_for(running: asyncio.Future[None], futures: list[Any],

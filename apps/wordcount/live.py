@@ -237,6 +237,20 @@ def corpus_lines(paths: Iterable[str | Path], limit: int) -> Iterator[str]:
                     return
 
 
+async def _delete_stream(nats: str) -> None:
+    """Start from an empty log: remove the stream left by an earlier run on this server."""
+    import nats as nats_py
+    from nats.js.errors import NotFoundError
+
+    nc = await nats_py.connect(nats)
+    try:
+        await nc.jetstream().delete_stream(STREAM_NAME)
+    except NotFoundError:
+        pass
+    finally:
+        await nc.close()
+
+
 async def _last_seq(nats: str) -> int:
     import nats as nats_py
 
@@ -253,6 +267,7 @@ async def _demo(args: argparse.Namespace, nats: str) -> int:
     from components.nats import JetStreamPublisher
 
     lines = list(corpus_lines(args.paths or default_corpus(), args.lines))
+    await _delete_stream(nats)
     expected = Counter(w for line in lines for w in words(line))
     sched = Scheduler()
     layer, speed, sub = stream_layer(nats)
@@ -312,7 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-every", type=float, default=1.5, help="seconds between recounts")
     ap.add_argument("--mappers", type=int, default=2)
     ap.add_argument("--reducers", type=int, default=2)
-    ap.add_argument("--nats", metavar="URL", help="a server with JetStream (default: start one)")
+    ap.add_argument("--nats", metavar="URL", help="a server with JetStream (default: start "
+                                                  "one); its stream WORDS is emptied first")
     ap.add_argument("--timeout", type=float, default=120.0)
     args = ap.parse_args(argv)
     server = None
