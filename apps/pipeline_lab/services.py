@@ -197,9 +197,9 @@ def _spawn(cfg: LabConfig, k: int, url: str, run_id: str, jetstream: bool,
     if jetstream:
         argv.append("--jetstream")
     tie = _die_with_parent if _PRCTL is not None else None
-    return subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,  # noqa: PLW1509
+    return subprocess.Popen(argv, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=tie)
+                            preexec_fn=tie)  # noqa: PLW1509 - it only calls prctl
 
 
 def _stop(procs: list[subprocess.Popen[str]]) -> dict[int, dict[str, Any]]:

@@ -19,7 +19,6 @@ from typing import Any
 from axon import (
     RECEIVE,
     Component,
-    EndSignal,
     Pipeline,
     ProducerFinished,
     ReaderGone,
@@ -205,7 +204,6 @@ class Sink(Component):
     def main(self) -> Generator[Any, Any, None]:
         credit = self.outboxes["credit"]
         seen = self.seen
-        end: EndSignal | None = None
         while (batch := (yield RECEIVE)) is not None:
             now = perf_ns()
             for msg in batch:
@@ -225,5 +223,4 @@ class Sink(Component):
             if self.count >= self.expected and self.complete is not None \
                     and not self.complete.done():
                 self.complete.set_result(None)
-        end = self.end_message
-        self.send(end, "signal")
+        self.send(self.end_message, "signal")

@@ -42,6 +42,12 @@ def test_a_folder_by_processes_with_a_killed_mapper_then_by_nats(tmp_path: Path)
     assert "2 mappers (nats)" in out.stdout and "the same, word for word" in out.stdout
 
 
+def test_lines_still_runs_the_demo_of_the_core_as_this_command_once_did() -> None:
+    out = wordcount("--lines", "200")
+    assert out.returncode == 0, out.stderr
+    assert "Axon word-count demo: 200 lines" in out.stdout and "nothing lost" in out.stdout
+
+
 def test_a_missing_path_is_an_error_message(tmp_path: Path) -> None:
     out = wordcount(str(tmp_path / "nowhere"))
     assert out.returncode == 2 and "no such file or folder" in out.stderr
