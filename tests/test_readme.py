@@ -39,7 +39,8 @@ def test_the_readme_names_exactly_two_setup_commands_and_they_exist_in_the_makef
 
 def test_the_word_count_demo_runs_and_reports_that_nothing_was_lost():
     out = subprocess.run(
-        [sys.executable, "-m", "apps.wordcount", "--lines", "2000"], cwd=ROOT, capture_output=True,
+        [sys.executable, "-m", "apps.wordcount.demo", "--lines", "2000"], cwd=ROOT,
+        capture_output=True,
         text=True, timeout=120,
     )
     assert out.returncode == 0, out.stderr

@@ -1,8 +1,10 @@
-"""The word-count demo: a small system that shows off the core and prints what it did.
+"""The word-count demo of the core: a small system that shows it off and prints what it did.
 
-Run with ``python -m apps.wordcount``.  No configuration: every setting has an embedded
-default; ``--lines N`` changes the amount of text it pushes through.  (The README's main
-command, ``make demo``, runs the audio mixer: ``python -m apps.mixer``.)
+Run with ``python -m apps.wordcount.demo`` (``python -m apps.wordcount --lines N`` runs it
+too).  No configuration: every setting has an embedded default; ``--lines N`` changes the
+amount of text it pushes through.  (The word count across processes and machines, by
+MapReduce, is ``python -m apps.wordcount``; the README's main command, ``make demo``, runs
+the audio mixer: ``python -m apps.mixer``.)
 """
 
 from __future__ import annotations
@@ -124,7 +126,7 @@ class Broken(Component):
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m apps.wordcount.demo", description=__doc__)
     ap.add_argument("--lines", type=int, default=20_000, help="lines of text to push through")
     args = ap.parse_args(argv)
 
