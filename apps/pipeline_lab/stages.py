@@ -67,8 +67,9 @@ class Source(Component):
                    for m in self.recv_all("control"))
 
     def main(self) -> Generator[Any, Any, None]:
-        while not all(r.ready for r in self.ready_list):
-            yield asyncio.sleep(0.005)  # (start-up only: child processes starting)
+        waiting = [r.wait_ready() for r in self.ready_list if not r.ready]
+        if waiting:  # (start-up: child processes starting)
+            yield asyncio.gather(*waiting)
         if self.go is not None:
             yield self.go
         out = self.outboxes["outbox"]

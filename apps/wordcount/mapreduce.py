@@ -386,8 +386,9 @@ class _Start(Component):
     def main(self) -> Generator[Any, Any, None]:
         import asyncio
 
-        while not all(w.ready for w in self.ready):
-            yield asyncio.sleep(0.005)  # (start-up only: processes starting)
+        waiting = [w.wait_ready() for w in self.ready if not w.ready]
+        if waiting:  # (start-up: processes starting)
+            yield asyncio.gather(*waiting)
         self.t0 = time.perf_counter()
         out = self.outboxes["outbox"]
         for item in self.items:

@@ -246,6 +246,7 @@ class ChildProcess(CrossingEnd):
         self._ending: str | None = None  # "done", "error" once that frame is reached
         self._error_record: dict[str, Any] | None = None
         self._hello: dict[str, Any] | None = None
+        self._ready_waiters: list[asyncio.Future[bool]] = []  # see wait_ready()
         self._cpu_ready = 0.0  # the child's CPU time when it had made its component
         self._final: dict[str, Any] | None = None
         self._stopping = False
@@ -261,6 +262,22 @@ class ChildProcess(CrossingEnd):
     def ready(self) -> bool:
         """True once the child has made the component and said so (it is running)."""
         return self._hello is not None
+
+    def wait_ready(self) -> asyncio.Future[bool]:
+        """A future done once the child has made its component (True), or once the
+        stand-in has ended without that (False): yield it to wait without polling."""
+        fut: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        if self._hello is not None or self.done:
+            fut.set_result(self._hello is not None)
+        else:
+            self._ready_waiters.append(fut)
+        return fut
+
+    def _resolve_ready(self, ready: bool) -> None:
+        waiters, self._ready_waiters = self._ready_waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(ready)
 
     @property
     def exitcode(self) -> int | None:
@@ -421,6 +438,7 @@ class ChildProcess(CrossingEnd):
             if self._hello is None:
                 self._cpu_ready = hello.get("cpu", 0.0)
             self._hello = hello
+            self._resolve_ready(True)
             return True
         if kind == Kind.DONE:
             self._final = pickle.loads(body)
@@ -476,6 +494,7 @@ class ChildProcess(CrossingEnd):
         self._conns = []
 
     def _stop_child(self) -> None:
+        self._resolve_ready(self._hello is not None)  # (ending: no one waits for ever)
         self.begin_stop()
         proc = self._proc
         if proc is None:

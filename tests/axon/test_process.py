@@ -37,6 +37,22 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 # -- messages cross in order, in batches ------------------------------------------------------
 
 
+def test_wait_ready_wakes_a_component_once_the_child_runs_its_component() -> None:
+    stage = ChildProcess(Double)
+    seen: list[Any] = []
+
+    class Waiter(Component):
+        def main(self) -> Generator[Any, Any, None]:
+            seen.append(("before", stage.ready))
+            ok = yield stage.wait_ready()  # no polling: a future the stand-in resolves
+            seen.append(("woken", ok, stage.ready))
+            self.send(ProducerFinished(), "signal")
+
+    sink = Collect()
+    run(Pipeline(Waiter(), stage, sink), timeout=30)
+    assert seen == [("before", False), ("woken", True, True)]
+
+
 def test_a_million_messages_cross_in_order_with_none_lost_or_duplicated() -> None:
     n = 1_000_000
     out = Collect()
