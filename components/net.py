@@ -23,7 +23,7 @@ Design notes
    ``on_activate`` raising, bad input, a bug) is reported as ``ProtocolFailed`` on
    ``events``, its connection is closed, and every other connection is served on.
 4. Flow control, both ways, with fixed bounds per connection (the design notes of
-   ``axon/_flow.py``).  Reading: the connection holds at most ``read_limit`` bytes it has
+   ``axon/_core/_flow.py``).  Reading: the connection holds at most ``read_limit`` bytes it has
    received and not yet passed on, and passes chunks on only while the protocol's inbox
    holds fewer than ``read_limit // read_chunk`` (at least one); past that it stops reading
    its socket (``pause_reading``), so TCP slows the peer.  Writing: while the transport's

@@ -7,7 +7,7 @@ Design notes
    :class:`~components._intake.Intake` each, sent on as the consumers have room; its
    pipes' ends, its exit and room to write its stdin again arrive as messages in the
    ``pipes`` inbox.
-2. Backpressure both ways, with the library's one flow control (``axon/_flow.py``): a
+2. Backpressure both ways, with the library's one flow control (``axon/_core/_flow.py``): a
    consumer that falls behind stops the reading of the child's pipe (the pipe fills, and
    the child blocks writing: it is slowed, not read into memory); a child that does not
    keep up with its stdin makes the transport pause writing, and then the component takes

@@ -550,7 +550,7 @@ class Component:
         while holding too much.  When it returns 0 the component is woken (after
         :meth:`pause`) as soon as a full inbox is read from, or its owner finishes.
         Inboxes that drop by policy, and those of components not running, never count as
-        full.  The design notes of ``axon/_flow.py`` describe the mechanism.
+        full.  The design notes of ``axon/_core/_flow.py`` describe the mechanism.
         """
         self._ensure_boxes()
         try:
@@ -875,4 +875,4 @@ _USUAL_INBOXES = dict(Component.Inboxes)
 _USUAL_OUTBOXES = dict(Component.Outboxes)
 Component._prepare_box_specs()
 
-from ._flow import room as _room  # (at the end: axon/_flow.py uses this module's names)
+from ._flow import room as _room  # (at the end: axon/_core/_flow.py uses this module's names)

@@ -9,7 +9,7 @@ and what runs in its child process appears below it, each component marked with 
 once it has finished, or fresh after ``ask_snapshot()``).
 
 Message counts come from the boxes, because sends are not counted (a send is one deque
-append; see axon/_box.py).  A component's ``received`` is what it took from its inboxes; a
+append; see axon/_core/_box.py).  A component's ``received`` is what it took from its inboxes; a
 link's ``count`` is what has arrived at the inboxes it leads to (taken, waiting or
 dropped), given only when those inboxes are fed through that link alone (otherwise None:
 a fan-in cannot say which sender sent what).

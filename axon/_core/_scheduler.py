@@ -221,7 +221,7 @@ class Scheduler:
                     t.state = _RUNNABLE
                     self._ready.append(t)
                     self._poke()
-                elif t.state is _PAUSED:  # a component watching for room (axon/_flow.py)
+                elif t.state is _PAUSED:  # a component watching for room (axon/_core/_flow.py)
                     self.wake(sender)
 
     @contextlib.contextmanager
@@ -314,7 +314,7 @@ class Scheduler:
         """Call ``hook(component)`` whenever a component finishes or fails."""
         self._finish_hooks.append(hook)
 
-    # -- instruments (axon/_instrument.py; nothing here runs per timeslice unless used) ---------
+    # -- instruments (axon/_core/_instrument.py; nothing here runs per timeslice unless used) ---------
 
     def add_instrument(self, instrument: Instrument) -> None:
         """Call the hooks ``instrument`` overrides from now on (see :class:`Instrument`)."""
@@ -785,7 +785,7 @@ class Scheduler:
             _drop_wake_list(task)  # it sends nothing more: no one need look out for it
         comp._unlink_own()
         for ib in comp._inboxes.values():  # nothing will take from them: release whoever
-            if ib.blocked:  # waits for room in them (axon/_flow.py)
+            if ib.blocked:  # waits for room in them (axon/_core/_flow.py)
                 self.unblock(ib)
         fut = comp._future
         if fut is not None:

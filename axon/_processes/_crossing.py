@@ -79,7 +79,7 @@ class CrossingEnd(Component):
     and handle the frames other than ``DATA`` and ``CREDIT`` in :meth:`_on_frame`.  The
     delivery of what arrives may be left to another component (``deliverer``), which
     then calls :meth:`_deliver_step` in its own timeslices: waiting for room there never
-    stops this end from taking and sending (see ``_ChildEnd`` in axon/_process.py).
+    stops this end from taking and sending (see ``_ChildEnd`` in axon/_processes/_process.py).
     """
 
     opened = False  # _cross_open has run

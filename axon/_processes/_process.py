@@ -6,7 +6,7 @@ Design notes
    the component ``factory()`` makes; the factory is called in a child process, where the
    component runs on its own scheduler.  A Pipeline or Graphline links the stand-in like
    any other component, so where a component runs is chosen when composing.
-2. The boxes cross a pair of pipes (axon/_crossing.py): batches, one write per round,
+2. The boxes cross a pair of pipes (axon/_processes/_crossing.py): batches, one write per round,
    read by the event loop; credits keep bounded boxes bounded across the boundary, and
    ``ProducerFinished`` / ``Shutdown`` keep their place behind the data sent before them.
 3. Errors propagate as in one process.  An exception in the child is raised here as a
@@ -22,7 +22,7 @@ Design notes
    has not, and reaps it.  Start methods are ``forkserver`` (the default where it exists:
    a child costs a few ms) and ``spawn``; both are safe in a program that runs threads.
 5. Messages are pickled by default (a child we started is trusted); ``codec=`` picks
-   another codec of axon/_wire.py.  A message that cannot be encoded stops the system
+   another codec of axon/_processes/_wire.py.  A message that cannot be encoded stops the system
    with an error naming the box and the message's type.
 """
 

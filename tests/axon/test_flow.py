@@ -1,4 +1,4 @@
-"""Flow control at the edges (axon/_flow.py): ``Component.room`` and the wake-up it arms.
+"""Flow control at the edges (axon/_core/_flow.py): ``Component.room`` and the wake-up it arms.
 
 An *intake* here stands for a socket or a pipe: the test puts items into its ``outside``
 deque and wakes it, as a transport's callback would, and it sends them on only while
