@@ -51,13 +51,10 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from .._core._box import Link
-from .._core._component import Component
-from .._core._errors import AxonError
-from .._core._message import EndSignal, ProducerFinished
+from .._core import AxonError, Component, EndSignal, Link, ProducerFinished
 
 if TYPE_CHECKING:
-    from .._core._scheduler import Scheduler
+    from .._core import Scheduler
 
 __all__ = ["Backplane", "PublishTo", "SubscribeTo"]
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import Any
 
-from .._core._component import Component
-from .._core._handover import hand_over
-from .._core._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
-from ._seq import take_control, tell, wire
+from .._core import Component, EndSignal, ProducerFinished, ReaderGone, Shutdown, hand_over
+from ._slot import take_control, tell, wire
 
 __all__ = ["Carousel"]
 

@@ -29,10 +29,7 @@ from collections.abc import Generator, Iterable
 from types import TracebackType
 from typing import Any, ClassVar
 
-from .._core._component import Component
-from .._core._errors import AxonError
-from .._core._message import ProducerFinished
-from .._core._scheduler import Scheduler
+from .._core import AxonError, Component, ProducerFinished, Scheduler
 
 __all__ = ["Handle"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._core._component import Component
+from .._core import Component
 
 __all__ = ["Pipeline"]
 

@@ -54,10 +54,8 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._core._component import Component, State
-from .._core._errors import AxonError
-from ._graphline import SELF, Linkages, check_linkages, make_linkages
-from .._core._handover import hand_over
+from .._core import AxonError, Component, State, hand_over
+from ._linkages import Linkages, check_linkages, make_linkages, pipeline_linkages
 
 __all__ = ["ChildFailed", "RestartsExhausted", "Strategy", "Supervisor"]
 
@@ -274,14 +272,3 @@ def _hand_over_tree(old: Component, new: Component | None, unplaced: list[Any]) 
     for child in old._children:
         _hand_over_tree(child, by_label.get(child.label), unplaced)
     hand_over(old, new, pass_end=True, unplaced=unplaced)
-
-
-def pipeline_linkages(labels: list[str]) -> dict[tuple[str, str], tuple[str, str]]:
-    """The linkages of a pipeline through ``labels``."""
-    links = {(SELF, "inbox"): (labels[0], "inbox"), (SELF, "control"): (labels[0], "control")}
-    for a, b in zip(labels, labels[1:]):
-        links[(a, "outbox")] = (b, "inbox")
-        links[(a, "signal")] = (b, "control")
-    links[(labels[-1], "outbox")] = (SELF, "outbox")
-    links[(labels[-1], "signal")] = (SELF, "signal")
-    return links

@@ -40,9 +40,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-from .._core._box import Outbox, Policy
-from .._core._component import Component
-from .._core._message import EndSignal, ReaderGone, Shutdown
+from .._core import Component, EndSignal, Outbox, Policy, ReaderGone, Shutdown
 from ._wire import Codec, CodecError, DecodeError, EncodeError, FrameReader, frame
 
 __all__ = ["CrossingEnd", "Kind"]

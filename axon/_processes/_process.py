@@ -42,14 +42,14 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-from .._core._box import BoxSpec, Policy
-from .._core._component import Component, State
+from .._core import (
+    AxonError, BoxSpec, Component, ComponentError, ComponentInfo, LinkInfo, Policy,
+    Profiler, Scheduler, Snapshot, StandIn, State, component_id, snapshot, walk,
+)
 from ._crossing import CrossingEnd, Kind
-from .._core._errors import AxonError, ComponentError
-from .._core._scheduler import Scheduler
 from ._wire import Codec, CodecError, EncodeError, JSONCodec, MsgpackCodec, codec_for
 
-__all__ = ["ChildProcess", "ProcessDied", "ProcessStatistics", "RemoteError"]
+__all__ = ["ChildProcess", "ProcessDied", "ProcessStatistics", "RemoteError", "child_id"]
 
 Factory = Callable[[], Component]
 
@@ -181,7 +181,7 @@ def _codec_spec(codec: Codec) -> str | Codec:
 # -- the stand-in (parent side) ----------------------------------------------------------------
 
 
-class ChildProcess(CrossingEnd):
+class ChildProcess(CrossingEnd, StandIn):
     """Runs ``factory()`` in a child process behind a stand-in with the same boxes.
 
     Args:
@@ -284,7 +284,7 @@ class ChildProcess(CrossingEnd):
             return None
         return float(self._final["cpu"] - self._cpu_ready)
 
-    def child_snapshot(self) -> Any:
+    def child_snapshot(self) -> Snapshot | None:
         """The latest snapshot of what runs in the child (an :class:`axon.Snapshot`):
         made when it started (or as asked by :meth:`ask_snapshot`), with final counts
         once it has finished; before it starts, a snapshot of a component made here."""
@@ -295,8 +295,6 @@ class ChildProcess(CrossingEnd):
         if final is not None or hello is not None:
             return final or hello
         if self._pid is None:
-            from .._core._inspect import snapshot
-
             if self._probe is None:
                 try:
                     self._probe = self.factory()
@@ -304,6 +302,49 @@ class ChildProcess(CrossingEnd):
                     return None
             return snapshot(self._probe)
         return None
+
+    def snapshot_elsewhere(self, info: ComponentInfo, live_only: bool
+                           ) -> tuple[ComponentInfo, list[ComponentInfo], list[LinkInfo]]:
+        """This stand-in's info with its boundary, the components of its child process
+        (ids, paths and depths moved under it), and the links inside and across."""
+        stats = self.statistics()
+        child = self.child_snapshot()
+        if child is None or not child.components:
+            return replace(info, process=stats), [], []
+        pid = stats.pid
+        prefix = child_id(self, "")
+        root = child.components[0]
+        cut = len(root.path)
+
+        def moved(cid: str | None) -> str | None:
+            return None if cid is None else prefix + cid
+
+        inside = []
+        for c in child.components:
+            if live_only and c.state in ("finished", "failed") and stats.state == "running":
+                continue
+            inside.append(replace(
+                c, id=prefix + c.id, path=info.path + c.path[cut:],
+                label=c.label if c is not root else None,
+                parent=info.id if c is root else moved(c.parent), depth=c.depth + info.depth + 1,
+                children=tuple(prefix + k for k in c.children),
+                inboxes=tuple(replace(b, id=prefix + b.id) for b in c.inboxes),
+                outboxes=tuple(replace(b, id=prefix + b.id) for b in c.outboxes),
+                pid=c.pid if c.pid is not None else pid))  # (a grandchild keeps its own)
+        links = [replace(lk, source=prefix + lk.source, sink=prefix + lk.sink,
+                         owner=moved(lk.owner)) for lk in child.links]
+        for name, n in stats.sent.items():  # the boundary: the stand-in's boxes to the root's
+            links.append(LinkInfo(f"{info.id}.{name}", f"{prefix}{root.id}.{name}", "process",
+                                  info.id, n))
+        for name, n in stats.received.items():
+            links.append(LinkInfo(f"{prefix}{root.id}.{name}", f"{info.id}.{name}", "process",
+                                  info.id, n))
+        here = replace(info, process=stats, children=(prefix + root.id,), sent=None)
+        return here, inside, links
+
+    def profile_elsewhere(self) -> None:
+        """A Profiler was added: the child profiles its components (:meth:`child_profile`)."""
+        self.profile_child = True
 
     def child_profile(self) -> dict[str, tuple[int, float, int | None]]:
         """Per child component id: (timeslices, seconds, sent), if the child profiled."""
@@ -553,6 +594,12 @@ def _rebuild(rec: dict[str, Any], pid: int | None, place: str) -> BaseException:
     return exc
 
 
+def child_id(stand_in: ChildProcess, cid: str) -> str:
+    """The id in this process's snapshots of component ``cid`` of ``stand_in``'s child."""
+    pid = stand_in.pid
+    return f"p{pid}_{cid}" if pid is not None else f"{component_id(stand_in)}_{cid}"
+
+
 def _with_links(final: Any, hello: Any) -> Any:
     """The final snapshot (counts) with the links of the first (finished components have
     dropped theirs), counted again where they lead straight to a component's inbox."""
@@ -653,8 +700,6 @@ async def _child_run(rfd: int, wfd: int, config: _ChildConfig) -> None:
         return
     sched = Scheduler()
     if config.profile:
-        from .._core._inspect import Profiler
-
         end.profiler = Profiler()
         sched.add_instrument(end.profiler)
     sched.activate(end)
@@ -823,8 +868,6 @@ class _ChildEnd(CrossingEnd):
 
     def _snapshot(self) -> Any:
         """A snapshot of the component, with paths as if it ran on its own."""
-        from .._core._inspect import snapshot
-
         snap = snapshot(self.comp)
         root = snap.components[0]
         cut = len(root.path) - len(root.name)
@@ -838,14 +881,12 @@ class _ChildEnd(CrossingEnd):
         return {"pid": os.getpid(), "snapshot": self._snapshot(), "cpu": time.process_time()}
 
     def _report(self) -> dict[str, Any]:
-        from .._core._inspect import _walk, component_id
-
         profile = None
         p = self.profiler
         if p is not None:
             profile = {component_id(c): (p.timeslices.get(c, 0), p.seconds.get(c, 0.0),
                                          p.sent.get(c))
-                       for c in _walk([self.comp], live_only=False)}
+                       for c in walk([self.comp], live_only=False)}
         return {"pid": os.getpid(), "snapshot": self._snapshot(), "profile": profile,
                 "cpu": time.process_time()}
 

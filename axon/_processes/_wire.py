@@ -33,8 +33,7 @@ import struct
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from .._core._errors import AxonError
-from .._core._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
+from .._core import AxonError, EndSignal, ProducerFinished, ReaderGone, Shutdown
 
 __all__ = [
     "Codec",

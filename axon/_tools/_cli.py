@@ -20,10 +20,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .._core._component import Component
-from .._core._inspect import Profiler, _walk, child_id, component_id, snapshot
-from .._processes._process import ChildProcess
-from .._core._scheduler import Scheduler
+from .._core import Component, Profiler, Scheduler, component_id, snapshot, walk
+from .._processes import ChildProcess, child_id
 
 __all__ = ["CliError", "load_system", "main"]
 
@@ -106,7 +104,7 @@ def _system_like(value: Any) -> bool:
 
 def _stats_table(system: Component, profiler: Profiler, elapsed: float) -> str:
     snap = snapshot(system)
-    here = {component_id(c): c for c in _walk([system], live_only=False)}
+    here = {component_id(c): c for c in walk([system], live_only=False)}
     remote: dict[str, tuple[int, float, int | None]] = {}  # what the children profiled
     stand_ins = [c for c in here.values() if isinstance(c, ChildProcess)]
     for sp in stand_ins:

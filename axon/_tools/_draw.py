@@ -18,9 +18,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._core._component import Component
-from .._core._inspect import BoxInfo, ComponentInfo, Snapshot, snapshot
-from .._core._scheduler import Scheduler
+from .._core import BoxInfo, Component, ComponentInfo, Scheduler, Snapshot, snapshot
 
 if TYPE_CHECKING:
     import graphviz

@@ -25,14 +25,10 @@ import shlex
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from .._core._box import Box, Link
-from .._core._component import Component
-from .._core._inspect import box_id, component_id
-from .._core._instrument import Instrument
-from .._core._message import ProducerFinished
+from .._core import Box, Component, Instrument, Link, ProducerFinished, box_id, component_id
 
 if TYPE_CHECKING:
-    from .._core._scheduler import Scheduler
+    from .._core import Scheduler
 
 __all__ = ["Introspector"]
 

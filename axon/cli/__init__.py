@@ -1,5 +1,5 @@
 """The ``axon`` command (``axon.cli:main`` is the console script); see axon/_tools/_cli.py."""
 
-from .._tools._cli import CliError, load_system, main
+from .._tools import CliError, load_system, main
 
 __all__ = ["CliError", "load_system", "main"]
