@@ -24,6 +24,8 @@ WORKLOADS = {
     "per-message": "axon_ns_per_hop(n, 1)",
     "per-message, 10k paused beside": "axon_ns_per_hop(n, 1, idle=10000)",
     "burst": "axon_ns_per_hop(n, 100)",
+    "per-message, classic idiom": "axon_ns_per_hop(n, 1, SendIdentity)",
+    "burst, classic idiom": "axon_ns_per_hop(n, 100, SendIdentity)",
     "ref: round-robin, pause/wake": "round_robin_ns_per_hop(n, True)",
 }
 

@@ -54,7 +54,7 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._core import AxonError, Component, State, hand_over
+from .._core import AxonError, Component, State, hand_over, taken_by
 from ._linkages import Linkages, check_linkages, make_linkages, pipeline_linkages
 
 __all__ = ["ChildFailed", "RestartsExhausted", "Strategy", "Supervisor"]
@@ -181,7 +181,7 @@ class Supervisor(Component):
         while top._parent is not self and top._parent is not None:
             top = top._parent  # the child of ours that contains it (or contained it)
         self._failed.append(
-            _Failure(str(top.label), child, child.path, exc, tuple(child._taken or ())))
+            _Failure(str(top.label), child, child.path, exc, taken_by(child)))
         if self._scheduler is not None:
             self._scheduler.wake(self)
         return True
@@ -260,8 +260,8 @@ def _taken_mid_await(top: Component, failed: Component) -> list[Any]:
     while todo:
         c = todo.pop()
         todo.extend(c._children)
-        if c is not failed and c._state is State.WAITING and c._taken:
-            out.extend(c._taken)
+        if c is not failed and c.state is State.WAITING:
+            out.extend(taken_by(c))
     return out
 
 

@@ -18,6 +18,7 @@ from ._instrument import Instrument
 from ._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
 from ._scheduler import Scheduler, SchedulerStatistics, run, run_async
 from ._services import ServiceError, ServiceRegistry
+from ._task import taken_by
 from ._threaded import ThreadedComponent, ThreadStopped
 
 __all__ = [
@@ -60,6 +61,7 @@ __all__ = [
     "Snapshot",
     "StandIn",
     "State",
+    "taken_by",
     "ThreadedComponent",
     "ThreadStopped",
     "walk",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections import deque
 from collections.abc import Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -10,94 +9,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ._box import Box, BoxSpec, Inbox, Link, Outbox, Policy, break_link, make_link
 from ._errors import AxonError, EmptyBox, LinkError
 from ._message import EndSignal, Shutdown
+from ._task import NO_ROOM, RECEIVE, State, Task
 
 if TYPE_CHECKING:
     from ._scheduler import Scheduler
 
-__all__ = ["RECEIVE", "Component", "State", "Task"]
+__all__ = ["RECEIVE", "Component", "State"]
 
 BoxRef = tuple["Component", str]
-
-
-class _Receive:
-    """The type of :data:`RECEIVE`."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "RECEIVE"
-
-
-#: ``batch = yield RECEIVE`` ends the timeslice and resumes with every message waiting in
-#: ``inbox`` (a list, oldest first), sleeping until there is one; at the end of the stream
-#: (``Shutdown``, or ``ProducerFinished`` once the inbox is drained) it resumes with ``None``.
-RECEIVE: Any = _Receive()
-
-#: What a task's ``inq`` is while senders wait for room in its inbox: always empty.
-NO_ROOM: deque[Any] = deque(maxlen=0)
-
-#: Senders a component may have before pausing it no longer flags each of them.
-CROWD = 16
-
-
-class State(enum.Enum):
-    """Where a component is in its life, as the scheduler sees it."""
-
-    NEW = "new"  # built, not yet activated
-    RUNNABLE = "runnable"  # in the run queue
-    PAUSED = "paused"  # sleeping until a message reaches one of its inboxes
-    WAITING = "waiting"  # waiting for an awaitable it yielded
-    BLOCKED = "blocked"  # waiting for room in a bounded inbox it sent to
-    FINISHED = "finished"
-    FAILED = "failed"
-
-
-class Task:
-    """The scheduler's record of one component: the state its loop reads every timeslice.
-
-    One small class with slots, whatever the component's class: attribute access at the
-    scheduler's hot sites stays monomorphic, which CPython specialises (bench/core.py).
-    """
-
-    __slots__ = ("comp", "send", "resume", "state", "pause", "held", "wake", "inq", "inbox",
-                 "control", "pause_queues", "wake_queues", "received", "wakers", "notify",
-                 "attend", "sticky", "limit")
-
-    def __init__(self, comp: Component) -> None:
-        self.comp = comp
-        self.send: Any = None  # the generator's send (possibly instrumented)
-        self.resume: Any = None  # None, RECEIVE, or a callable giving the next resume
-        self.state = State.NEW
-        self.pause = False  # pause() was called (or a send blocked) this timeslice
-        # True when the scheduler must do more than requeue it after its timeslice: it
-        # asked to pause, or an owner in ``wake`` may be paused (set as one pauses, cleared
-        # by a look that finds none).  A busy pipeline, where no one pauses, skips the look
-        self.attend = True
-        # True while an owner in ``wake`` has more than CROWD senders: such an owner does
-        # not flag them all at each pause (that would cost O(senders)), so they always look
-        self.sticky = False
-        self.held: deque[tuple[Inbox[Any], Any]] | None = None  # blocked sends, in order
-        self.wake: list[Task] = []  # owners of the inboxes its outboxes reach
-        self.wakers: set[Task] = set()  # the tasks whose ``wake`` lists this one
-        # the wakers to flag (``attend``) when it pauses: all of them, or none once they
-        # are more than CROWD (they are sticky then), so a pause costs O(CROWD) at most
-        self.notify: list[Task] = []
-        # the queue RECEIVE's fast path takes from: ``inbox``'s, or NO_ROOM while senders
-        # wait for room in it or a receive_limit is set (so that path needs no check of its
-        # own: the slow path, Scheduler._receive, does what they need)
-        self.inq: deque[Any] = deque()
-        self.limit: int | None = None  # Component.receive_limit
-        self.inbox: Inbox[Any] | None = None
-        self.control: deque[Any] | None = None
-        self.pause_queues: tuple[deque[Any], ...] = ()  # what keeps it awake at a pause
-        self.wake_queues: tuple[deque[Any], ...] = ()  # what wakes it once paused
-        # messages RECEIVE took from ``inbox`` (Inbox.received adds it in); a float because
-        # the scheduler adds to it per timeslice and floats, unlike ints above 256, come
-        # from a free list (bench/core.py; exact up to 2**53 messages)
-        self.received = 0.0
-
-    def __repr__(self) -> str:
-        return f"<Task {self.comp.path} {self.state.value}>"
 
 
 def _spec(value: str | BoxSpec) -> BoxSpec:
@@ -170,14 +89,9 @@ class Component:
     _scheduler: Scheduler | None = None
     _task: Task | None = None  # the scheduler's record, made with the boxes
     _unfinished = 0  # children not yet finished
-    _future: Any = None
-    _gen: Generator[Any, Any, Any] | None = None
     _name: str | None = None
-    _cancelled_by: Shutdown | None = None  # the Shutdown that cancelled what it awaited
     _receive_limit: int | None = None
     _supervises: ClassVar[bool] = False  # a Supervisor: its descendants run supervised
-    # under a supervisor: what it took in its current timeslice (see _supervised)
-    _taken: list[Any] | None = None
     # woken by what the links do not show (its own thread, the scheduler's hooks): the
     # search for components that nothing can wake counts it as able to run
     _woken_unseen: ClassVar[bool] = False
@@ -228,69 +142,9 @@ class Component:
         task.limit = self._receive_limit
         task.inq = NO_ROOM if data.blocked or task.limit is not None else data.queue
         chosen = self._wake_boxes
-        wakers = self._queues if chosen is None else tuple(ins[b].queue for b in chosen)
-        task.wake_queues = wakers
-        task.pause_queues = wakers if self._pause_on_data else ()
-
-    # The scheduler's per-component state lives in the Task; these names read it.
-    @property
-    def _state(self) -> State:
-        t = self._task
-        return t.state if t is not None else State.NEW
-
-    @_state.setter
-    def _state(self, value: State) -> None:
-        self._ensure_boxes()
-        self._task.state = value  # type: ignore[union-attr]
-
-    @property
-    def _send(self) -> Any:
-        t = self._task
-        return t.send if t is not None else None
-
-    @_send.setter
-    def _send(self, value: Any) -> None:
-        self._ensure_boxes()
-        self._task.send = value  # type: ignore[union-attr]
-
-    @property
-    def _resume(self) -> Any:
-        t = self._task
-        return t.resume if t is not None else None
-
-    @_resume.setter
-    def _resume(self, value: Any) -> None:
-        self._ensure_boxes()
-        self._task.resume = value  # type: ignore[union-attr]
-
-    @property
-    def _pause_requested(self) -> bool:
-        t = self._task
-        return t.pause if t is not None else False
-
-    @_pause_requested.setter
-    def _pause_requested(self, value: bool) -> None:
-        self._ensure_boxes()
-        t = self._task
-        assert t is not None
-        t.pause = value
-        if value:
-            t.attend = True
-
-    @property
-    def _held(self) -> deque[tuple[Inbox[Any], Any]] | None:
-        t = self._task
-        return t.held if t is not None else None
-
-    @_held.setter
-    def _held(self, value: deque[tuple[Inbox[Any], Any]] | None) -> None:
-        self._ensure_boxes()
-        self._task.held = value  # type: ignore[union-attr]
-
-    @property
-    def _pause_queues(self) -> tuple[deque[Any], ...]:
-        t = self._task
-        return t.pause_queues if t is not None else ()
+        waking = self._queues if chosen is None else tuple(ins[b].queue for b in chosen)
+        task.wake_queues = waking
+        task.pause_queues = waking if self._pause_on_data else ()
 
     @property
     def name(self) -> str:
@@ -312,19 +166,34 @@ class Component:
 
     @property
     def state(self) -> State:
-        return self._state
+        """Where it is in its life (its task's state; NEW until it has boxes)."""
+        t = self._task
+        return t.state if t is not None else State.NEW
 
     @property
     def done(self) -> bool:
         """True once ``main()`` has ended (normally or by an error)."""
-        return self._state is State.FINISHED or self._state is State.FAILED
+        t = self._task
+        return t is not None and (t.state is State.FINISHED or t.state is State.FAILED)
+
+    @property
+    def caught_up(self) -> bool:
+        """True once it has handled all it took: it paused, asked for its next batch
+        (``yield RECEIVE`` and was requeued), or finished normally.  For edges that
+        acknowledge input once the system downstream has processed it."""
+        t = self._task
+        if t is None:
+            return False
+        state = t.state
+        return (state is State.PAUSED or state is State.FINISHED
+                or (state is State.RUNNABLE and t.resume is RECEIVE))
 
     @property
     def scheduler(self) -> "Scheduler | None":
         return self._scheduler
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.path} {self._state.value}>"
+        return f"<{type(self).__name__} {self.path} {self.state.value}>"
 
     # -- boxes ------------------------------------------------------------------------------
 
@@ -460,8 +329,8 @@ class Component:
         items = list(msgs)
         ib.queue.extendleft(reversed(items))
         ib._received -= len(items)
-        if self._taken:
-            taken = self._taken
+        taken = self._task.taken if self._task is not None else None
+        if taken:
             for msg in items:  # they were not processed: not "taken" any more
                 if taken and taken[-1] is msg:
                     taken.pop()
@@ -486,7 +355,7 @@ class Component:
 
     def _supervised(self) -> None:
         """Run under a supervisor: one message per RECEIVE, and what each timeslice takes
-        recorded (``_taken``), so a failure names exactly the messages it had not finished.
+        recorded (``Task.taken``), so a failure names exactly the messages it had not finished.
 
         The tracking wraps this component's generator ``send`` (innermost, under any
         instrument's) and its ``recv``/``recv_all``; nothing changes for others."""
@@ -494,24 +363,26 @@ class Component:
             self.receive_limit = 1
         if type(self)._generator is not Component._generator:
             return  # (a ThreadedComponent: its thread takes messages at any moment)
-        self._taken = []
-        send = self._send
+        task = self._task
+        assert task is not None
+        task.taken = []
+        send = task.send
 
         def send_tracking(value: Any) -> Any:
-            self._taken = list(value) if type(value) is list else []
+            task.taken = list(value) if type(value) is list else []
             return send(value)
 
-        self._send = send_tracking
+        task.send = send_tracking
         recv, recv_all = self.recv, self.recv_all
 
         def recv_tracking(box: str = "inbox") -> Any:
             msg = recv(box)
-            self._taken.append(msg)  # type: ignore[union-attr]
+            task.taken.append(msg)  # type: ignore[union-attr]
             return msg
 
         def recv_all_tracking(box: str = "inbox") -> list[Any]:
             items = recv_all(box)
-            self._taken.extend(items)  # type: ignore[union-attr]
+            task.taken.extend(items)  # type: ignore[union-attr]
             return items
 
         self.recv = recv_tracking  # type: ignore[method-assign]
@@ -602,56 +473,6 @@ class Component:
                 return False
         return True
 
-    # -- blocked sends (Policy.BLOCK) -----------------------------------------------------------
-
-    def _hold_for(self, inbox: Inbox[Any], msg: Any) -> None:
-        """``inbox`` is full: keep ``msg`` until there is room.  While anything is held,
-        every later send to a ``block`` inbox is held behind it (``Inbox._deliver_block_from``),
-        and after this timeslice the scheduler suspends the component (BLOCKED)."""
-        if self._held is None:
-            self._held = deque()
-        self._held.append((inbox, msg))
-        self._pause_requested = True  # makes the scheduler look at _held after the yield
-        _add_blocked(inbox, self)
-
-    def _flush_held(self) -> bool:
-        """Move held messages on while there is room; True when none are left.
-
-        A closed target (its reader finished) counts them as dropped."""
-        held = self._held
-        if held is None:
-            return True
-        sched = self._scheduler
-        while held:
-            target, msg = held[0]
-            if target.closed or target.size is None or target.policy is not Policy.BLOCK:
-                target.deliver(msg)
-            else:
-                if len(target.queue) >= target.size:
-                    _add_blocked(target, self)
-                    return False
-                target.queue.append(msg)
-                if target.watched:
-                    target.owner._control_arrived(msg)
-            held.popleft()
-            if sched is not None:
-                sched.wake(target.owner)
-        self._held = None
-        return True
-
-    def _control_arrived(self, msg: Any) -> None:
-        """A message reached ``control`` (Inbox design note 6): a component suspended on a
-        full inbox runs again to see it; a ``Shutdown`` cancels what it awaits."""
-        sched = self._scheduler
-        t = self._task
-        if sched is None or t is None:
-            return
-        state = t.state
-        if state is State.BLOCKED:
-            sched._release_blocked(t)
-        elif state is State.WAITING and isinstance(msg, Shutdown) and self.end_message is None:
-            sched._cancel_wait(self, msg)
-
     def _keeps_inboxes_of(self, child: Component) -> bool:
         """True if this composition hands ``child``'s unread messages to a successor
         (Carousel, Seq): then the scheduler leaves ``child``'s inboxes open when it
@@ -708,36 +529,6 @@ class Component:
             for lk in links:
                 sched._link_changed(lk, False)
 
-    def _add_wake_target(self, inbox: Inbox[Any]) -> None:
-        task = self._task
-        assert task is not None
-        if self.done or inbox.closed:  # nothing is sent, or nothing read: no one to wake
-            return
-        inbox.owner._ensure_boxes()
-        owner = inbox.owner._task
-        assert owner is not None
-        wakers = owner.wakers
-        if task not in wakers:
-            wakers.add(task)
-            task.wake.append(owner)
-            if len(wakers) == CROWD + 1:  # just became crowded: its senders always look
-                for w in wakers:
-                    w.sticky = True
-            _renotify(owner)
-        if len(wakers) > CROWD:
-            task.sticky = True
-        task.attend = True
-
-    def _rebuild_wake_list(self) -> None:
-        task = self._task
-        assert task is not None
-        _drop_wake_list(task)
-        pushes = self._pushes
-        for name, ob in self._outboxes.items():
-            pushes[name] = ob.push
-            for t in ob.targets:
-                self._add_wake_target(t)
-
     # -- children -----------------------------------------------------------------------------------
 
     @property
@@ -773,7 +564,7 @@ class Component:
         self._children.append(child)
         if not child.done:
             self._unfinished += 1
-        if self._scheduler is not None and child._state is State.NEW:
+        if self._scheduler is not None and child.state is State.NEW:
             self._scheduler.activate(child)
 
     def remove_child(self, child: "Component") -> None:
@@ -827,36 +618,6 @@ class Component:
         if self._scheduler is None:
             raise AxonError(f"{self.path} is not running")
         return self._scheduler.keep_alive(self)
-
-
-def _drop_wake_list(task: Task) -> None:
-    """Empty ``task.wake`` (before a rebuild, or once it has finished)."""
-    for owner in task.wake:
-        owner.wakers.discard(task)
-        _renotify(owner)
-    task.wake = []
-    task.sticky = False
-
-
-def _renotify(owner: Task) -> None:
-    wakers = owner.wakers
-    owner.notify = list(wakers) if len(wakers) <= CROWD else []
-
-
-def _fall_asleep(task: Task) -> None:
-    """Pause ``task``, and have its senders look for it after their timeslices (the
-    scheduler's loop has this inline)."""
-    task.state = State.PAUSED
-    for w in task.notify:
-        w.attend = True
-
-
-def _add_blocked(inbox: Inbox[Any], sender: Component) -> None:
-    if sender not in inbox.blocked:
-        inbox.blocked.append(sender)
-    t = inbox.owner._task
-    if t is not None and t.inbox is inbox:
-        t.inq = NO_ROOM  # RECEIVE takes the slow path, which makes room (Scheduler.unblock)
 
 
 def _resolve_ref(ref: Any, role: str) -> Box:

@@ -281,23 +281,24 @@ def _sent(ob: Outbox[Any]) -> int | None:
 
 
 def _waiting_on(c: Component) -> str:
+    t = c._task
     state = c.state
-    if state is State.PAUSED:
-        queues = {id(q) for q in c._pause_queues}
+    if state is State.PAUSED and t is not None:
+        queues = {id(q) for q in t.pause_queues}
         names = [n for n, ib in c.inboxes.items() if id(ib.queue) in queues]
-        if c._resume is RECEIVE:
+        if t.resume is RECEIVE:
             names = ["inbox"] + [n for n in names if n != "inbox"]
         if not names:
             return "a wake-up (children finishing)" if c.children else "a wake-up"
         return "a message on " + " or ".join(names)
-    if state is State.WAITING:
-        fut = c._future
+    if state is State.WAITING and t is not None:
+        fut = t.future
         coro = getattr(fut, "get_coro", lambda: None)()
         what = getattr(coro, "__qualname__", None) or type(fut).__name__
         return f"awaitable {what}"
-    if state is State.BLOCKED:
-        held = c._held or ()
-        boxes = sorted({repr(ib) for ib, _ in held})
+    if state is State.BLOCKED and t is not None:
+        sends = t.blocked_sends or ()
+        boxes = sorted({repr(ib) for ib, _ in sends})
         return "room in " + ", ".join(boxes) if boxes else "room in a bounded inbox"
     if state is State.NEW:
         return "not started"

@@ -16,7 +16,9 @@ Design principles
    paused owners.  It looks only while one of those owners may be paused (a flag each
    pause sets on the owner's senders; past ``CROWD`` senders they look every time
    instead, so a pause stays cheap), and a busy pipeline skips the look.  A pause is
-   re-checked after the ``yield``, so no wake-up is lost.
+   re-checked after the ``yield``, so no wake-up is lost.  The per-component half of
+   this protocol (the task, waking, pausing, blocked sends) is axon/_core/_task.py,
+   whose invariants block states it as a whole.
 5. Errors always propagate.  An exception in a component stops the system and
    :func:`run` raises :class:`ComponentError` naming the component's place, unless an
    ancestor (a supervisor) takes charge of it.
@@ -52,7 +54,10 @@ from functools import partial
 from typing import Any
 
 from ._box import Box, Inbox, Link, LinkKind
-from ._component import RECEIVE, Component, State, Task, _drop_wake_list, _fall_asleep
+from ._component import Component
+from ._task import (
+    RECEIVE, State, Task, drop_readers, fall_asleep, retry_blocked_sends, wake_readers,
+)
 from ._errors import ComponentError, Deadlock
 from ._instrument import Instrument, SliceHooks, overrides
 from ._message import ReaderGone, Shutdown
@@ -120,8 +125,8 @@ class Scheduler:
 
     def activate(self, component: Component) -> Component:
         """Start ``component`` (and its children) on this scheduler; returns it."""
-        if component._state is not State.NEW:
-            raise ValueError(f"{component.path} was already started ({component._state.value})")
+        if component.state is not State.NEW:
+            raise ValueError(f"{component.path} was already started ({component.state.value})")
         if component._scheduler is not None and component._scheduler is not self:
             raise ValueError(f"{component.path} belongs to another scheduler")
         component._ensure_boxes()
@@ -137,8 +142,10 @@ class Scheduler:
             self._activation_failed(component, exc)
             return component
         component._scheduler = self
-        component._gen = gen
-        component._send = gen.send
+        task = component._task
+        assert task is not None
+        task.gen = gen
+        task.send = gen.send
         node = component._parent
         while node is not None:  # (a few steps up, once per activation)
             if node._supervises:
@@ -146,12 +153,10 @@ class Scheduler:
                 break
             node = node._parent
         if self._slice_hooks is not None:
-            component._send = self._slice_hooks.wrap_send(component, component._send)
-        task = component._task
-        assert task is not None
+            task.send = self._slice_hooks.wrap_send(component, task.send)
         task.resume = None
         task.pause = False
-        task.held = None
+        task.blocked_sends = None
         task.state = _RUNNABLE
         self._live[id(component)] = component
         self._ready.append(task)
@@ -159,7 +164,7 @@ class Scheduler:
         for hook in self._start_hooks:
             hook(component)
         for child in component._children:
-            if child._state is State.NEW:
+            if child.state is State.NEW:
                 self.activate(child)
         return component
 
@@ -183,7 +188,8 @@ class Scheduler:
         if not self._in_loop:
             return None
         for comp in self._live.values():
-            gen = comp._gen
+            t = comp._task
+            gen = t.gen if t is not None else None
             if gen is not None and gen.gi_running:  # type: ignore[attr-defined]
                 return comp
         return None
@@ -216,7 +222,7 @@ class Scheduler:
             owner.inq = inbox.queue  # (it was NO_ROOM)
         for sender in senders:
             t = sender._task
-            if sender._flush_held() and t is not None:
+            if retry_blocked_sends(sender) and t is not None:
                 if t.state is State.BLOCKED:
                     t.state = _RUNNABLE
                     self._ready.append(t)
@@ -257,11 +263,11 @@ class Scheduler:
             self._ready.append(t)
             self._poke()
 
-    def _cancel_wait(self, comp: Component, shutdown: Shutdown) -> None:
-        """A ``Shutdown`` reached ``comp`` while it awaits: cancel the awaitable."""
-        fut = comp._future
+    def _cancel_wait(self, t: Task, shutdown: Shutdown) -> None:
+        """A ``Shutdown`` reached ``t``'s component while it awaits: cancel the awaitable."""
+        fut = t.future
         if fut is not None and not fut.done():
-            comp._cancelled_by = shutdown
+            t.cancelled_by = shutdown
             fut.cancel()
 
     def thread_started(self) -> None:
@@ -304,7 +310,7 @@ class Scheduler:
     def statistics(self) -> SchedulerStatistics:
         counts = {s: 0 for s in State}
         for c in self._live.values():
-            counts[c._state] += 1
+            counts[c.state] += 1
         return SchedulerStatistics(
             self.timeslices, len(self._live), counts[State.RUNNABLE], counts[State.PAUSED],
             counts[State.WAITING], counts[State.BLOCKED], self.finished_count, self.failed_count,
@@ -341,15 +347,18 @@ class Scheduler:
             if self._slice_hooks is None:
                 self._slice_hooks = SliceHooks()
                 for comp in self._live.values():
-                    if comp._send is not None:
-                        comp._send = self._slice_hooks.wrap_send(comp, comp._send)
+                    t = comp._task
+                    if t is not None and t.send is not None:
+                        t.send = self._slice_hooks.wrap_send(comp, t.send)
             self._slice_hooks.before[:] = before
             self._slice_hooks.after[:] = after
         elif self._slice_hooks is not None:
             # (lists left as they are: a timeslice under way still calls its "after")
             self._slice_hooks = None
             for comp in self._live.values():
-                comp._send = getattr(comp._send, "unwrapped", comp._send)
+                t = comp._task
+                if t is not None:
+                    t.send = getattr(t.send, "unwrapped", t.send)
 
     def _link_changed(self, link: Link, added: bool) -> None:
         for hook in self._link_hooks:
@@ -417,6 +426,12 @@ class Scheduler:
         assert loop is not None
         RECV = RECEIVE  # (locals: the loop below is the hottest code in Axon)
         PAUSED = _PAUSED
+        # INLINE: wake_readers(t, append) and fall_asleep(t) of axon/_core/_task.py are
+        # copied into the loop below, where every timeslice of the classic idiom
+        # (``pause(); yield``) ends.  Calling them instead costs 7.4% more instructions
+        # per hop in that idiom at one message per timeslice (13,116 against 12,207;
+        # ``python -m bench.instructions``, "per-message, classic idiom"), 0.7% in
+        # bursts.  tests/axon/test_task.py checks that the copies are the functions.
         chunks = [range(n) for n in range(33)]  # (prebuilt: cheaper than range(k) each time)
         while self._live and self._error is None:
             if not ready:
@@ -477,15 +492,14 @@ class Scheduler:
                             visits += i + 1
                             break
                         continue
-                    if t.attend:  # wake the paused owners of inboxes it sent to (as
-                        # _wake_targets does, inline: every classic-idiom timeslice is here)
+                    if t.attend:  # wake_readers(t, append), inline (see INLINE above)
                         t.attend = t.sticky
-                        for owner in t.wake:
-                            if owner.state is PAUSED:
-                                for q in owner.wake_queues:
+                        for reader in t.readers:
+                            if reader.state is PAUSED:
+                                for q in reader.wake_queues:
                                     if q:
-                                        owner.state = _RUNNABLE
-                                        append(owner)
+                                        reader.state = _RUNNABLE
+                                        append(reader)
                                         break
                                 else:
                                     t.attend = True  # still asleep: look next time
@@ -495,7 +509,7 @@ class Scheduler:
                         t.resume = RECV
                         if t.pause:
                             t.pause = False
-                            if t.held is not None:
+                            if t.blocked_sends is not None:
                                 t.state = _BLOCKED
                                 self._blocked(t)
                                 continue
@@ -504,7 +518,7 @@ class Scheduler:
                         t.resume = None
                         if t.pause:  # also set when a send blocked
                             t.pause = False
-                            if t.held is not None:
+                            if t.blocked_sends is not None:
                                 t.state = _BLOCKED
                                 self._blocked(t)
                             else:
@@ -512,16 +526,16 @@ class Scheduler:
                                     if q:
                                         append(t)
                                         break
-                                else:  # _fall_asleep(t), inline: the classic idiom's path
+                                else:  # fall_asleep(t), inline (see INLINE above)
                                     t.state = PAUSED
-                                    for w in t.notify:
-                                        w.attend = True
+                                    for sender in t.notify:
+                                        sender.attend = True
                         else:
                             append(t)
                     else:
                         t.resume = None
                         t.pause = False
-                        self._await(t.comp, y)
+                        self._await(t, y)
                 else:
                     visits += k
                     now = clock()
@@ -550,7 +564,7 @@ class Scheduler:
         if isinstance(exc, StopIteration):
             self._finished(comp, State.FINISHED, close=True)
             return False
-        shutdown = comp._cancelled_by
+        shutdown = t.cancelled_by
         if shutdown is not None and isinstance(exc, asyncio.CancelledError):
             # a Shutdown cancelled its await and it let that end it: it ended on the
             # Shutdown, which it would have passed on
@@ -595,7 +609,7 @@ class Scheduler:
                 break
         else:
             if t.comp.end_message is None:
-                _fall_asleep(t)
+                fall_asleep(t)
                 self._asleep += 1
                 return _ASLEEP
         return t.send(self._empty_batch(t.comp))
@@ -608,18 +622,8 @@ class Scheduler:
             return None
         return []
 
-    def _wake_targets(self, task: Task) -> None:
-        """Wake the paused owners of inboxes ``task`` sent to in its last timeslice."""
-        for owner in task.wake:
-            if owner.state is _PAUSED:
-                for q in owner.wake_queues:
-                    if q:
-                        owner.state = _RUNNABLE
-                        self._ready.append(owner)
-                        break
-
     def _raise_deadlock(self) -> None:
-        stuck = [f"{c.path} ({c._state.value})" for c in self._live.values()]
+        stuck = [f"{c.path} ({c.state.value})" for c in self._live.values()]
         raise Deadlock(
             "nothing can run and nothing can wake: " + ", ".join(stuck)
             + " (a component paused without handling ProducerFinished/Shutdown?)",
@@ -632,10 +636,10 @@ class Scheduler:
         chain = [t]
         cur = t
         while True:
-            held = cur.held
-            if not held:
+            sends = cur.blocked_sends
+            if not sends:
                 return
-            inbox = held[0][0]  # the first held message waits for room here
+            inbox = sends[0][0]  # the first blocked send waits for room here
             nxt = inbox.owner._task
             if nxt is t:
                 break
@@ -643,7 +647,7 @@ class Scheduler:
                 return
             chain.append(nxt)
             cur = nxt
-        waits = [f"{c.comp.path} (blocked on {c.held[0][0]!r})" for c in chain]  # type: ignore[index]
+        waits = [f"{c.comp.path} (blocked on {c.blocked_sends[0][0]!r})" for c in chain]  # type: ignore[index]
         self._error = Deadlock(
             "components blocked on each other's full inboxes, in a cycle: "
             + " -> ".join(waits) + " (a cycle of bounded 'block' inboxes)",
@@ -664,9 +668,9 @@ class Scheduler:
         stuck = self._never_woken()
         spent = time.perf_counter() - now
         self._stuck_check = now + spent + max(0.02, 50 * spent)
-        if any(c._state is _BLOCKED for c in stuck):  # messages stuck for good (an idle
+        if any(c.state is _BLOCKED for c in stuck):  # messages stuck for good (an idle
             # component that nothing will wake is not an error here: design note 7)
-            names = [f"{c.path} ({c._state.value})" for c in stuck]
+            names = [f"{c.path} ({c.state.value})" for c in stuck]
             raise Deadlock(
                 "nothing can ever wake: " + ", ".join(names) + " (blocked sending to full "
                 "inboxes that no component able to run will read)",
@@ -697,7 +701,7 @@ class Scheduler:
             state = t.state
             if ((state is _PAUSED or state is _BLOCKED) and id(c) not in holders
                     and not c._woken_unseen and id(c) not in named
-                    and not any(w.state is _NEW for w in t.wakers)):
+                    and not any(w.state is _NEW for w in t.senders)):
                 # (a linked sender not started yet may be activated by outside code later)
                 asleep.add(t)
             else:
@@ -707,7 +711,7 @@ class Scheduler:
         while alive and asleep:
             t = alive.pop()
             c = t.comp
-            near = [*t.wake, *t.wakers]
+            near = [*t.readers, *t.senders]
             parent = c._parent
             if parent is not None and parent._task is not None:
                 near.append(parent._task)
@@ -720,49 +724,50 @@ class Scheduler:
 
     # -- awaitables --------------------------------------------------------------------------------
 
-    def _await(self, comp: Component, obj: Any) -> None:
+    def _await(self, t: Task, obj: Any) -> None:
+        comp = t.comp
         try:
             fut = asyncio.ensure_future(obj)
         except TypeError:
-            gen = comp._gen
+            gen = t.gen
             err = TypeError(
                 f"{comp.path} yielded {obj!r}; yield nothing (end the timeslice) "
                 "or an asyncio awaitable"
             )
-            comp._resume = partial(gen.throw, err)  # type: ignore[union-attr]
-            self._ready.append(comp._task)  # type: ignore[arg-type]
+            t.resume = partial(gen.throw, err)  # type: ignore[union-attr]
+            self._ready.append(t)
             return
-        comp._state = State.WAITING
-        comp._future = fut
+        t.state = State.WAITING
+        t.future = fut
         self._waiting += 1
-        fut.add_done_callback(partial(self._awaited, comp))
-        ctl = comp._task.control  # type: ignore[union-attr]
+        fut.add_done_callback(partial(self._awaited, t))
+        ctl = t.control
         if ctl and comp.end_message is None:  # a Shutdown came before: it cancels this too
             for msg in ctl:
                 if isinstance(msg, Shutdown):
-                    self._cancel_wait(comp, msg)
+                    self._cancel_wait(t, msg)
                     break
 
-    def _awaited(self, comp: Component, fut: asyncio.Future[Any]) -> None:
-        if comp._future is not fut:
+    def _awaited(self, t: Task, fut: asyncio.Future[Any]) -> None:
+        if t.future is not fut:
             return
-        comp._future = None
+        t.future = None
         self._waiting -= 1
-        if comp.done:
+        if t.comp.done:
             return
-        gen = comp._gen
+        gen = t.gen
         assert gen is not None
         if fut.cancelled():
-            comp._resume = partial(gen.throw, asyncio.CancelledError())
+            t.resume = partial(gen.throw, asyncio.CancelledError())
         else:
             exc = fut.exception()
-            comp._resume = partial(gen.throw, exc) if exc is not None else partial(
+            t.resume = partial(gen.throw, exc) if exc is not None else partial(
                 gen.send, fut.result()
             )
         if self._slice_hooks is not None:
-            comp._resume = self._slice_hooks.wrap_resume(comp, comp._resume)
-        comp._state = _RUNNABLE
-        self._ready.append(comp._task)  # type: ignore[arg-type]
+            t.resume = self._slice_hooks.wrap_resume(t.comp, t.resume)
+        t.state = _RUNNABLE
+        self._ready.append(t)
         self._poke()
 
     # -- endings ------------------------------------------------------------------------------------
@@ -770,26 +775,26 @@ class Scheduler:
     def _finished(self, comp: Component, state: State, close: bool = False) -> None:
         """``comp`` ended.  With ``close`` (it ended by itself, not stopped or failed) its
         inboxes close, unless its parent hands them to a successor (design note 6)."""
-        comp._state = state
-        comp._gen = None
-        comp._send = None
-        comp._resume = None
+        task = comp._task
+        assert task is not None
+        task.state = state
+        task.gen = None
+        task.send = None
+        task.resume = None
         self._live.pop(id(comp), None)
         if state is State.FINISHED:
             self.finished_count += 1
         else:
             self.failed_count += 1
-        task = comp._task
-        if task is not None:
-            self._wake_targets(task)  # what it sent last (even as it failed) is read
-            _drop_wake_list(task)  # it sends nothing more: no one need look out for it
+        wake_readers(task, self._ready.append)  # what it sent last (even as it failed)
+        drop_readers(task)  # it sends nothing more: no one need look out for it
         comp._unlink_own()
         for ib in comp._inboxes.values():  # nothing will take from them: release whoever
             if ib.blocked:  # waits for room in them (axon/_core/_flow.py)
                 self.unblock(ib)
-        fut = comp._future
+        fut = task.future
         if fut is not None:
-            comp._future = None
+            task.future = None
             self._waiting -= 1
             fut.cancel()
         parent = comp._parent
@@ -798,7 +803,7 @@ class Scheduler:
         if parent is not None:
             parent._unfinished -= 1
             parent.child_finished(comp)
-            if parent._state is _PAUSED:
+            if parent.state is _PAUSED:
                 self.wake(parent)
         for hook in self._finish_hooks:
             hook(comp)
@@ -854,15 +859,17 @@ class Scheduler:
             self.stop(child)
         if component.done or component._scheduler is not self:
             return
-        gen = component._gen
+        t = component._task
+        assert t is not None
+        gen = t.gen
         if gen is not None and gen.gi_running:  # type: ignore[attr-defined]
             raise RuntimeError(f"{component.path} cannot stop itself; return from main()")
         with contextlib.suppress(ValueError):
-            self._ready.remove(component._task)  # type: ignore[arg-type]
+            self._ready.remove(t)
         stop_thread = getattr(component, "_stop_thread", None)
         if stop_thread is not None:
             stop_thread()
-        gen = component._gen
+        gen = t.gen
         try:
             if gen is not None:
                 gen.close()
@@ -892,9 +899,9 @@ class Scheduler:
         """Close every live component's generator; the errors their ``finally`` blocks raised."""
         errors: list[BaseException] = []
         for comp in list(self._live.values()):
-            gen = comp._gen
             if comp.done:
                 continue
+            gen = comp._task.gen  # type: ignore[union-attr]
             stop = getattr(comp, "_stop_thread", None)
             if stop is not None:
                 stop()

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Generator, Iterable
 from typing import Any
 
-from ._component import Component, _add_blocked
+from ._component import Component
 from ._errors import AxonError, EmptyBox
 from ._message import EndSignal, Shutdown
 
@@ -57,33 +57,27 @@ class ThreadedComponent(Component):
         self._thread = threading.Thread(target=self._thread_main, name=self.path, daemon=True)
         self._thread.start()
         outq = self._outq
+        task = self._task
+        assert task is not None
         try:
             while True:
                 self._kick_pending = False
                 self._data_event.set()
-                while self._held is None:
+                while task.blocked_sends is None:  # (else it is BLOCKED after this yield)
                     try:
                         box, msg = outq.get_nowait()
                     except queue.Empty:
                         break
                     self._pushes[box](msg)
-                if self._held is None and self._thread_done and outq.empty():
+                if task.blocked_sends is None and self._thread_done and outq.empty():
                     break
-                self._pause_requested = True
+                task.pause = task.attend = True  # sleeps until a kick from the thread
                 yield
         finally:
             self._stop_thread()
             sched.thread_ended()
         if self._thread_error is not None:
             raise self._thread_error
-
-    def _hold_for(self, inbox: Any, msg: Any) -> None:
-        if self._held is None:
-            from collections import deque
-
-            self._held = deque()
-        self._held.append((inbox, msg))
-        _add_blocked(inbox, self)
 
     def _stop_thread(self) -> None:
         self._stop_event.set()

@@ -28,7 +28,7 @@ from axon import (
     run_async,
 )
 
-from axon._core._component import CROWD
+from axon._core._task import CROWD
 
 from .core_parts import (
     BusySender, ClassicCollect, Collect, Identity, LogReader, Map, PassEvery, Source, Ticker,
@@ -626,7 +626,7 @@ def test_a_finished_sender_is_not_kept_alive_by_its_readers():
     assert sorted(sink.items) == [0, 1, 2]
     gc.collect()
     assert [r() for r in refs] == [None, None, None]
-    assert sink_task.wakers == set()
+    assert sink_task.senders == set()
 
 
 class Trickle(Component):
