@@ -584,12 +584,34 @@ class Component:
         """True when every child has finished (a count kept as they finish: O(1))."""
         return self._unfinished == 0
 
+    # -- hooks the scheduler calls (override them) ------------------------------------------------
+
     def child_finished(self, child: "Component") -> None:
         """Called as ``child`` finishes (or fails), before this component is woken.
 
         Override it to learn which child ended without scanning them all; keep it short
         and do not send from it.
         """
+
+    def child_failed(self, child: "Component", error: BaseException) -> bool:
+        """Called as ``child``, a descendant (not only a child), fails with ``error``:
+        return True to take charge of the failure (a ``Supervisor`` restarts it), False
+        (the default) to pass it to the next ancestor and, past the top, out of ``run()``
+        as a :class:`ComponentError`.  Called only while this component runs; keep it
+        short (a supervisor notes the failure and acts in its own next timeslice)."""
+        return False
+
+    def on_stop(self) -> None:
+        """Called as the scheduler stops this component before ``main()`` has ended (a
+        shutdown, a timeout, an error elsewhere, a supervisor replacing it), just before
+        its generator is closed, which runs its ``finally`` blocks.  Work the generator
+        does not own is told to stop here (a ``ThreadedComponent`` stops its thread).
+        Not called when ``main()`` ends by itself."""
+
+    def statistics(self) -> object:
+        """What this component reports of itself (None by default): a frozen record (a
+        dataclass) or a mapping, shown in snapshots as ``ComponentInfo.details``."""
+        return None
 
     # -- the work ------------------------------------------------------------------------------------
 

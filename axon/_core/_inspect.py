@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any, Protocol
 
 from ._box import Box, BoxStatistics, Inbox, Link, Outbox, finals
@@ -101,8 +101,8 @@ class ComponentInfo:
     waiting: int  # messages waiting in its inboxes
     dropped: int  # messages its inboxes dropped or its unlinked outboxes overflowed
     sent: int | None  # messages that arrived where its outboxes lead (None: not knowable)
-    # what the component reports of itself: its ``statistics()`` dict, if it has one (a
-    # backplane's subscribers, a network link's connection state and drops)
+    # what the component reports of itself (``Component.statistics()``: a record's fields
+    # or a mapping): a backplane's subscribers, a network link's connection state, drops
     details: Mapping[str, Any] = field(default_factory=dict)
     pid: int | None = None  # the process it runs in (None: this one)
     process: BoundaryStatistics | None = None  # a stand-in's boundary: what crossed it
@@ -328,15 +328,17 @@ def _component_info(c: Component, depth: int) -> ComponentInfo:
 
 
 def _details(c: Component) -> Mapping[str, Any]:
-    """``c.statistics()`` when it is a method giving a mapping (else, or if it fails, {})."""
-    stats = getattr(c, "statistics", None)
-    if not callable(stats):
-        return {}
+    """What ``c.statistics()`` reports, as a mapping: a record's fields, or the mapping it
+    gives ({} for anything else, or if it fails: a snapshot never fails on a report)."""
     try:
-        found = stats()
+        found = c.statistics()
     except Exception:  # noqa: BLE001 - a snapshot never fails on a component's report
         return {}
-    return found if isinstance(found, Mapping) else {}
+    if isinstance(found, Mapping):
+        return found
+    if is_dataclass(found) and not isinstance(found, type):
+        return {f.name: getattr(found, f.name) for f in fields(found)}
+    return {}
 
 
 # -- timing ---------------------------------------------------------------------------------

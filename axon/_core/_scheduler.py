@@ -836,8 +836,7 @@ class Scheduler:
         # an ancestor may take charge (a supervisor); otherwise the whole run fails
         node = comp._parent
         while node is not None:
-            handler = getattr(node, "child_failed", None)
-            if handler is not None and not node.done and handler(comp, exc):
+            if not node.done and node.child_failed(comp, exc):
                 return
             node = node._parent
         if isinstance(exc, ComponentError) and exc.component is comp:
@@ -866,9 +865,7 @@ class Scheduler:
             raise RuntimeError(f"{component.path} cannot stop itself; return from main()")
         with contextlib.suppress(ValueError):
             self._ready.remove(t)
-        stop_thread = getattr(component, "_stop_thread", None)
-        if stop_thread is not None:
-            stop_thread()
+        component.on_stop()
         gen = t.gen
         try:
             if gen is not None:
@@ -902,9 +899,7 @@ class Scheduler:
             if comp.done:
                 continue
             gen = comp._task.gen  # type: ignore[union-attr]
-            stop = getattr(comp, "_stop_thread", None)
-            if stop is not None:
-                stop()
+            comp.on_stop()
             try:
                 if gen is not None:
                     gen.close()

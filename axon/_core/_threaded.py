@@ -79,6 +79,11 @@ class ThreadedComponent(Component):
         if self._thread_error is not None:
             raise self._thread_error
 
+    def on_stop(self) -> None:
+        """Stopped from outside: the thread's next ``send``, ``wait`` or ``finished``
+        raises :class:`ThreadStopped` in it."""
+        self._stop_thread()
+
     def _stop_thread(self) -> None:
         self._stop_event.set()
         self._data_event.set()

@@ -282,3 +282,46 @@ def test_boxes_declared_some_other_way_say_what_is_expected():
 
         class Odd(Component):
             Inboxes = "inbox"
+
+
+# -- the hooks the scheduler calls: declared here, overridden by compositions and threads ------
+
+
+class Hooked(Component):
+    """Logs its hooks and its finally block; ends by itself after ``slices`` timeslices."""
+
+    def __init__(self, log: list[str], slices: int | None = None) -> None:
+        super().__init__()
+        self.log, self.slices = log, slices
+
+    def main(self):
+        try:
+            n = 0
+            while self.slices is None or n < self.slices:
+                n += 1
+                yield
+        finally:
+            self.log.append("finally")
+
+    def on_stop(self) -> None:
+        self.log.append("on_stop")
+
+
+def test_on_stop_is_called_before_the_finally_blocks_when_stopped_from_outside() -> None:
+    log: list[str] = []
+    with pytest.raises(TimeoutError):
+        run(Hooked(log), timeout=0.05)
+    assert log == ["on_stop", "finally"]
+
+
+def test_on_stop_is_not_called_when_main_ends_by_itself() -> None:
+    log: list[str] = []
+    run(Hooked(log, slices=3))
+    assert log == ["finally"]
+
+
+def test_the_hooks_are_declared_with_defaults_that_change_nothing() -> None:
+    c = Component()
+    assert c.child_failed(Component(), ValueError()) is False  # the failure goes on up
+    assert c.on_stop() is None and c.statistics() is None
+    assert c.child_finished(Component()) is None
