@@ -10,8 +10,8 @@ and ``axon.cli``, which use ``axon`` alone.
 """
 
 from ._compose import (
-    Backplane, Carousel, ChildFailed, Graphline, Handle, Pipeline, PublishTo, RestartsExhausted,
-    Seq, Strategy, SubscribeTo, Supervisor,
+    Backplane, BackplaneStatistics, Carousel, ChildFailed, Graphline, Handle, Pipeline,
+    PublishTo, RestartsExhausted, Seq, Strategy, SubscribeTo, Supervisor,
 )
 from ._core import (
     RECEIVE, AxonError, BoxFull, BoxInfo, BoxSpec, BoxStatistics, Component, ComponentError,
@@ -30,6 +30,7 @@ from ._tools import Introspector, draw, to_dot
 __all__ = [
     "AxonError",
     "Backplane",
+    "BackplaneStatistics",
     "BoxFull",
     "BoxInfo",
     "BoxSpec",

@@ -68,19 +68,13 @@ class UnreadInput(enum.Enum):
     REJECT = "reject"  #: also report it as bad input (by ``on_error``) once the child exits
 
 
-class _Event:
-    __slots__ = ("name",)
+class _ChildEvent(enum.Enum):
+    """What the child's transport tells the component, on its ``pipes`` inbox (with
+    :class:`_PipeClosed` records)."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-_EXITED = _Event("<child exited>")
-_WRITABLE = _Event("<can write stdin again>")
-_FINISHED = _Event("<transport finished>")
+    EXITED = "the child exited"
+    WRITABLE = "stdin can take more again"
+    FINISHED = "the transport finished: exited, reaped, every pipe closed"
 
 
 @dataclass(slots=True)
@@ -112,10 +106,10 @@ class _ChildProtocol(asyncio.SubprocessProtocol):
         self.events.put(_PipeClosed(fd, exc))
 
     def process_exited(self) -> None:
-        self.events.put(_EXITED)
+        self.events.put(_ChildEvent.EXITED)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.events.put(_FINISHED)  # exited, reaped, every pipe closed
+        self.events.put(_ChildEvent.FINISHED)  # exited, reaped, every pipe closed
         if not self.finished.done():
             self.finished.set_result(None)
 
@@ -124,7 +118,7 @@ class _ChildProtocol(asyncio.SubprocessProtocol):
 
     def resume_writing(self) -> None:
         self.write_paused = False
-        self.events.put(_WRITABLE)
+        self.events.put(_ChildEvent.WRITABLE)
 
     def pipe(self, fd: int) -> Any:
         tr = self.transport
@@ -253,9 +247,9 @@ class Subprocess(Stage):
                             open_pipes.discard(ev.fd)
                             if ev.fd == 0 and ev.error is not None:
                                 stdin_error = ev.error  # the child stopped reading it
-                        elif ev is _EXITED:
+                        elif ev is _ChildEvent.EXITED:
                             exited = True
-                        elif ev is _FINISHED:
+                        elif ev is _ChildEvent.FINISHED:
                             finished = True
                     out.forward()
                     err.forward()

@@ -4,7 +4,7 @@ Built on the core's API only (``axon._core``'s ``__all__``); the layers above us
 this ``__all__`` names.
 """
 
-from ._backplane import Backplane, PublishTo, SubscribeTo
+from ._backplane import Backplane, BackplaneStatistics, PublishTo, SubscribeTo
 from ._carousel import Carousel
 from ._graphline import Graphline
 from ._handle import Handle
@@ -14,6 +14,7 @@ from ._supervisor import ChildFailed, RestartsExhausted, Strategy, Supervisor
 
 __all__ = [
     "Backplane",
+    "BackplaneStatistics",
     "Carousel",
     "ChildFailed",
     "Graphline",

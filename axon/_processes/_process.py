@@ -29,6 +29,7 @@ Design notes
 from __future__ import annotations
 
 import asyncio
+import enum
 import contextlib
 import importlib.machinery
 import importlib.util
@@ -117,6 +118,39 @@ class ProcessStatistics:
     @property
     def messages_in(self) -> int:
         return sum(self.received.values())
+
+
+Profile = dict[str, tuple[int, float, "int | None"]]  # component id: slices, seconds, sent
+
+
+@dataclass(frozen=True, slots=True)
+class _Report:
+    """What the child tells the parent of itself: as it starts (a HELLO frame, again when
+    asked) and as it finishes (DONE)."""
+
+    pid: int
+    snapshot: Snapshot  # paths as if the component ran on its own
+    cpu: float  # the child's CPU time so far
+    profile: Profile | None = None  # (DONE, when profiled)
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """A failure in the child (an ERROR frame), or of the pipe from it (``local``)."""
+
+    rest: str  # its place below the component (``[1]:Parser``), or ""
+    type: str  # the exception's module.qualname
+    text: str
+    traceback: str
+    pickled: bytes | None  # the exception, if it pickles and unpickles
+    local: BaseException | None = None  # raised here, not in the child
+
+
+class _Ending(enum.Enum):
+    """Why the stand-in stopped reading its child's frames."""
+
+    DONE = "done"  # the child finished (a DONE frame)
+    ERROR = "error"  # the child failed (an ERROR frame), or its pipe was corrupt
 
 
 @dataclass(slots=True)
@@ -243,11 +277,11 @@ class ChildProcess(CrossingEnd, StandIn):
         self._exitcode: int | None = None
         self._exited = False
         self._exit_future: asyncio.Future[None] | None = None
-        self._ending: str | None = None  # "done", "error" once that frame is reached
-        self._error_record: dict[str, Any] | None = None
-        self._hello: dict[str, Any] | None = None
+        self._ending: _Ending | None = None  # once that frame is reached
+        self._error_record: _Failure | None = None
+        self._hello: _Report | None = None
         self._cpu_ready = 0.0  # the child's CPU time when it had made its component
-        self._final: dict[str, Any] | None = None
+        self._final: _Report | None = None
         self._stopping = False
 
     # -- what it reports ------------------------------------------------------------------
@@ -280,16 +314,16 @@ class ChildProcess(CrossingEnd, StandIn):
 
     def _cpu_running(self) -> float | None:
         """The child's CPU time from when it had made its component until it finished."""
-        if not self._final or "cpu" not in self._final:
+        if self._final is None:
             return None
-        return float(self._final["cpu"] - self._cpu_ready)
+        return self._final.cpu - self._cpu_ready
 
     def child_snapshot(self) -> Snapshot | None:
         """The latest snapshot of what runs in the child (an :class:`axon.Snapshot`):
         made when it started (or as asked by :meth:`ask_snapshot`), with final counts
         once it has finished; before it starts, a snapshot of a component made here."""
-        final = self._final.get("snapshot") if self._final else None
-        hello = self._hello.get("snapshot") if self._hello else None
+        final = self._final.snapshot if self._final is not None else None
+        hello = self._hello.snapshot if self._hello is not None else None
         if final is not None and hello is not None:
             return _with_links(final, hello)
         if final is not None or hello is not None:
@@ -348,7 +382,7 @@ class ChildProcess(CrossingEnd, StandIn):
 
     def child_profile(self) -> dict[str, tuple[int, float, int | None]]:
         """Per child component id: (timeslices, seconds, sent), if the child profiled."""
-        return dict(self._final.get("profile") or {}) if self._final else {}
+        return dict(self._final.profile or {}) if self._final is not None else {}
 
     def ask_snapshot(self) -> None:
         """Ask the running child for a fresh snapshot (it arrives in a few ms)."""
@@ -451,38 +485,36 @@ class ChildProcess(CrossingEnd, StandIn):
         self._kick()
 
     def _on_corrupt(self, exc: Exception) -> None:
-        self._error_record = {"rest": "", "type": type(exc).__name__, "text": str(exc),
-                              "traceback": "", "pickled": None, "local": exc}
-        self._ending = "error"
+        self._error_record = _Failure("", type(exc).__name__, str(exc), "", None, local=exc)
+        self._ending = _Ending.ERROR
 
     def _on_frame(self, kind: int, payload: bytes) -> bool:
         body = memoryview(payload)[1:]
         if kind == Kind.HELLO:
-            hello = pickle.loads(body)
+            hello: _Report = pickle.loads(body)
             if self._hello is None:
-                self._cpu_ready = hello.get("cpu", 0.0)
+                self._cpu_ready = hello.cpu
             self._hello = hello
             return True
         if kind == Kind.DONE:
             self._final = pickle.loads(body)
-            self._ending = "done"
+            self._ending = _Ending.DONE
             return False
         if kind == Kind.ERROR:
             self._error_record = pickle.loads(body)
-            self._ending = "error"
+            self._ending = _Ending.ERROR
             return False
         raise AxonError(f"{self.path}: unknown frame kind {kind} from the child process")
 
     def _failure(self) -> BaseException | None:
         """What to raise once the child has ended (None: it finished)."""
-        if self._ending == "done":
+        if self._ending is _Ending.DONE:
             return None
         rec = self._error_record
         if rec is not None:
-            local = rec.get("local")
-            if local is not None:  # (not from the child: its pipe was corrupt)
-                return local
-            place = self.path + rec.get("rest", "")
+            if rec.local is not None:  # (not from the child: its pipe was corrupt)
+                return rec.local
+            place = self.path + rec.rest
             exc = _rebuild(rec, self._pid, place)
             err = ComponentError(place, exc, self)
             err.__cause__ = exc
@@ -574,17 +606,17 @@ def _signal_name(n: int) -> str:
         return f"signal {n}"
 
 
-def _rebuild(rec: dict[str, Any], pid: int | None, place: str) -> BaseException:
+def _rebuild(rec: _Failure, pid: int | None, place: str) -> BaseException:
     """The child's exception, rebuilt here if it can be, with its traceback as a note."""
     exc: Any = None
-    if rec.get("pickled"):
+    if rec.pickled:
         try:
-            exc = pickle.loads(rec["pickled"])
+            exc = pickle.loads(rec.pickled)
         except Exception:  # noqa: BLE001 - fall back to a RemoteError
             exc = None
-    tb = rec.get("traceback", "")
+    tb = rec.traceback
     if not isinstance(exc, BaseException):
-        exc = RemoteError(f"{rec['type']}: {rec['text']}", rec["type"], tb)
+        exc = RemoteError(f"{rec.type}: {rec.text}", rec.type, tb)
     else:
         with contextlib.suppress(AttributeError, TypeError):
             exc.child_traceback = tb  # type: ignore[attr-defined]
@@ -726,7 +758,7 @@ def _check_boxes(comp: Component, config: _ChildConfig) -> None:
             "give ChildProcess its boxes with inboxes=/outboxes=")
 
 
-def _error_record(rest: str, exc: BaseException, when: str) -> dict[str, Any]:
+def _error_record(rest: str, exc: BaseException, when: str) -> _Failure:
     tb = "".join(traceback.format_exception(exc))
     pickled: bytes | None = None
     tries = [exc]
@@ -740,11 +772,10 @@ def _error_record(rest: str, exc: BaseException, when: str) -> dict[str, Any]:
         except Exception:  # noqa: BLE001
             pickled = None
     text = str(exc) + (f" ({when})" if when else "")
-    return {"rest": rest, "type": f"{type(exc).__module__}.{type(exc).__qualname__}",
-            "text": text, "traceback": tb, "pickled": pickled}
+    return _Failure(rest, f"{type(exc).__module__}.{type(exc).__qualname__}", text, tb, pickled)
 
 
-def _report_now(wfd: int, rec: dict[str, Any]) -> None:
+def _report_now(wfd: int, rec: _Failure) -> None:
     """Write one ERROR frame, blocking (before any loop runs)."""
     from ._wire import frame
 
@@ -877,18 +908,17 @@ class _ChildEnd(CrossingEnd):
                       for c in snap.components)
         return replace(snap, components=comps)
 
-    def _describe(self) -> dict[str, Any]:
-        return {"pid": os.getpid(), "snapshot": self._snapshot(), "cpu": time.process_time()}
+    def _describe(self) -> _Report:
+        return _Report(os.getpid(), self._snapshot(), time.process_time())
 
-    def _report(self) -> dict[str, Any]:
+    def _report(self) -> _Report:
         profile = None
         p = self.profiler
         if p is not None:
             profile = {component_id(c): (p.timeslices.get(c, 0), p.seconds.get(c, 0.0),
                                          p.sent.get(c))
                        for c in walk([self.comp], live_only=False)}
-        return {"pid": os.getpid(), "snapshot": self._snapshot(), "profile": profile,
-                "cpu": time.process_time()}
+        return _Report(os.getpid(), self._snapshot(), time.process_time(), profile)
 
 
 class _Feeder(Component):
