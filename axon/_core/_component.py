@@ -446,25 +446,36 @@ class Component:
         if self._task is not None:  # else _make_boxes will read the choice
             self._sync_task()
 
-    def finished(self, *data_boxes: str) -> bool:
-        """True when the component should stop: the end-of-stream idiom.
-
-        Takes a ``ProducerFinished`` or ``Shutdown`` from ``control`` (other control
-        messages are left alone) into :attr:`end_message`.  ``Shutdown`` means stop now;
-        ``ProducerFinished`` only once ``data_boxes`` (default ``"inbox"``) are drained, so
-        data sent before the end is never lost whichever box is checked first.
-        """
+    def take_end(self) -> EndSignal | None:
+        """Take the end of the stream out of ``control`` into :attr:`end_message`: the
+        first ``ProducerFinished`` or ``Shutdown`` there (other control messages stay).
+        Returns :attr:`end_message`, None while no end has come."""
         end = self.end_message
         if end is None:
             ctl = self._task.control if self._task is not None else None
-            if not ctl:
+            if ctl:
+                for msg in ctl:
+                    if isinstance(msg, EndSignal):
+                        ctl.remove(msg)
+                        end = self.end_message = msg
+                        break
+        return end
+
+    def finished(self, *data_boxes: str) -> bool:
+        """True when the component should stop: the end-of-stream idiom.
+
+        It takes the end of the stream out of ``control`` (:meth:`take_end`).  After a
+        ``Shutdown``: stop now.  After a ``ProducerFinished``: stop once ``data_boxes``
+        (default ``"inbox"``) are drained, so data sent before the end is never lost
+        whichever box is checked first.
+        """
+        end = self.end_message
+        if end is None:
+            t = self._task
+            if t is None or not t.control:  # (the common case, checked inline: no end)
                 return False
-            for msg in ctl:
-                if isinstance(msg, EndSignal):
-                    ctl.remove(msg)
-                    end = self.end_message = msg
-                    break
-            else:
+            end = self.take_end()
+            if end is None:
                 return False
         if isinstance(end, Shutdown):
             return True

@@ -106,7 +106,7 @@ class Scheduler:
         self._live: dict[int, Component] = {}
         self._waiting = 0
         self._keepalives = 0
-        self._holders: dict[int, int] = {}  # id(component) -> keep-alives it holds
+        self._kept_alive: dict[int, int] = {}  # id(component) -> keep-alives it holds
         self._stuck_check = 0.0  # when the search for components nothing can wake may run
         self._recheck: asyncio.TimerHandle | None = None  # to run it then, if still idle
         self._threads = 0
@@ -240,7 +240,7 @@ class Scheduler:
         may wake anything, and only cycles of blocked senders are found.
         """
         key = id(owner) if owner is not None else 0
-        holders = self._holders
+        holders = self._kept_alive
         holders[key] = holders.get(key, 0) + 1
         self._keepalives += 1
         try:
@@ -437,7 +437,7 @@ class Scheduler:
             if not ready:
                 if not self._waiting and not self._threads and not self._keepalives:
                     self._raise_deadlock()
-                if 0 not in self._holders:  # (no outside code may wake anything)
+                if 0 not in self._kept_alive:  # (no outside code may wake anything)
                     self._look_for_stuck(loop)
                 self._idle = loop.create_future()
                 if self._idle_waiters:
@@ -689,7 +689,7 @@ class Scheduler:
         to X (X's end releases or tells Y), or X is Y's child (its end wakes Y), or Y is
         X's child (compositions tell their children things).  A component with a linked sender
         that has not started yet is not counted: outside code may still activate it."""
-        holders = self._holders
+        holders = self._kept_alive
         named = {id(s) for s in self.services.values()}  # (anyone may link to them by name)
         named.update(id(s[0]) for s in self.services.values() if type(s) is tuple and s)
         alive: list[Task] = []

@@ -9,7 +9,7 @@ from typing import Any
 
 from ._component import Component
 from ._errors import AxonError, EmptyBox
-from ._message import EndSignal, Shutdown
+from ._message import EndSignal
 
 __all__ = ["ThreadStopped", "ThreadedComponent"]
 
@@ -171,12 +171,14 @@ class ThreadedComponent(Component):
         """In a thread, pausing is :meth:`wait`."""
         self.wait()
 
-    def finished(self, *data_boxes: str) -> bool:
+    def take_end(self) -> EndSignal | None:
+        """As :meth:`Component.take_end`, from the thread: it takes control's messages
+        one by one (the scheduler's thread may be adding to it) and puts back the rest."""
         end = self.end_message
         if end is None:
             ctl = self._task.control if self._task is not None else None
             if not ctl:
-                return False
+                return None
             others = []
             while True:
                 try:
@@ -188,8 +190,4 @@ class ThreadedComponent(Component):
                 else:
                     others.append(msg)
             ctl.extend(others)
-            if end is None:
-                return False
-        if isinstance(end, Shutdown):
-            return True
-        return not any(self._inbox(b).queue for b in data_boxes or ("inbox",))
+        return end

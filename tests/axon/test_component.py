@@ -90,6 +90,20 @@ def test_finished_takes_the_first_end_and_leaves_other_control_messages_in_order
     assert c.recv_all("control") == ["reload", "rotate", "later", Shutdown("second")]
 
 
+def test_take_end_takes_only_the_end_out_of_control_once(runtime):
+    c = make(runtime)
+    ctl = c.inboxes["control"]
+    assert c.take_end() is None
+    for msg in ("config", ProducerFinished("first"), "more", Shutdown("second")):
+        ctl.put(msg)
+    c.inboxes["inbox"].put("data")
+    assert c.take_end() == ProducerFinished("first") == c.end_message
+    assert list(ctl.queue) == ["config", "more", Shutdown("second")]
+    assert c.take_end() == ProducerFinished("first")  # once taken it stays the end
+    assert list(ctl.queue) == ["config", "more", Shutdown("second")]
+    assert not c.finished()  # the end is taken, the inbox is not drained
+
+
 def test_finished_is_immediate_on_shutdown_whatever_the_inbox_holds(runtime):
     c = make(runtime)
     c.inboxes["inbox"].put("data")
