@@ -83,7 +83,7 @@ class Carousel(Component):
             hand_over(previous, None)
         self.send(ending if isinstance(ending, Shutdown) else ProducerFinished("carousel"), "signal")
 
-    def _keeps_inboxes_of(self, child: Component) -> bool:
+    def keeps_inboxes_of(self, child: Component) -> bool:
         return True  # a finished child's unread input goes to the next one (hand_over)
 
     def _make(self, msg: Any) -> Component:

@@ -84,7 +84,7 @@ class Graphline(Component):
 
     def child(self, label: str) -> Component:
         """The child labelled ``label``."""
-        for c in self._children:
+        for c in self.children:
             if c.label == label:
                 return c
         raise KeyError(f"{self.path} has no child {label!r}")
@@ -94,6 +94,6 @@ class Graphline(Component):
             self.pause()
             yield
         if self._ends_signal:
-            ends = [c.end_message for c in self._children]
+            ends = [c.end_message for c in self.children]
             shut = any(isinstance(e, Shutdown) for e in ends)
             self.send(Shutdown("graphline") if shut else ProducerFinished("graphline"), "signal")

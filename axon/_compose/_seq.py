@@ -45,7 +45,7 @@ class Seq(Component):
         self._started = 0
         self.wake_on("control")  # a finishing child wakes us too
 
-    def _keeps_inboxes_of(self, child: Component) -> bool:
+    def keeps_inboxes_of(self, child: Component) -> bool:
         return True  # a finished child's unread input goes to the next one (hand_over)
 
     def _start(self, child: Component, previous: Component | None) -> None:

@@ -158,7 +158,7 @@ class Inbox(Box, Generic[T]):
         """Messages taken out (recv, recv_all, and RECEIVE batches, which the scheduler
         counts on the owner's task, where it is cheapest)."""
         n = self._received
-        t = self.owner._task
+        t = self.owner._axon_task
         if t is not None and t.inbox is self:
             n += int(t.received)  # (a float there: floats come from a free list; exact to 2**53)
         return n
@@ -258,10 +258,10 @@ class Inbox(Box, Generic[T]):
         # while earlier sends of the sender are blocked this one is too, even if there is
         # room now (a ThreadedComponent's thread can make room mid-timeslice): nothing
         # overtakes a blocked send
-        if len(self.queue) < self.size and sender._task.blocked_sends is None:  # type: ignore[operator,union-attr]
+        if len(self.queue) < self.size and sender._axon_task.blocked_sends is None:  # type: ignore[operator,union-attr]
             self.queue.append(msg)
             return
-        if sender._scheduler is None:
+        if sender._axon_scheduler is None:
             raise BoxFull(f"{self!r} is full ({self.size} messages) and {sender.path} is not "
                           "running")
         block_send(sender, self, msg)
@@ -270,7 +270,7 @@ class Inbox(Box, Generic[T]):
         if len(self.queue) < self.size:  # type: ignore[operator]
             self.queue.append(msg)
             return
-        sched = self.owner._scheduler
+        sched = self.owner._axon_scheduler
         sender = sched.current if sched is not None else None
         if sender is None:
             raise BoxFull(f"{self!r} is full ({self.size} messages) and no component is sending")
@@ -518,7 +518,7 @@ def _add_fan_out_target(ob: Outbox[Any], sink: Inbox[Any]) -> None:
     else:
         ob._fan.append(sink.deliver_for(ob))  # the push closure iterates this very list
     owner = ob.owner
-    owner._pushes[ob.name] = ob.push
+    owner._axon_pushes[ob.name] = ob.push
     add_reader(owner, sink)
     _release(ob, ob.held)
 
@@ -574,6 +574,6 @@ def _notify_targets(box: Box) -> None:
             t.queue.clear()
         elif t.queue:
             owner = t.owner
-            sched = owner._scheduler
+            sched = owner._axon_scheduler
             if sched is not None:
                 sched.wake(owner)

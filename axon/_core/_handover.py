@@ -85,7 +85,7 @@ def _reaim_blocked_sends(old: Inbox[Any], new: Inbox[Any]) -> int:
 
 
 def _blocked_sends(sender: Component) -> deque[tuple[Inbox[Any], Any]]:
-    t = sender._task
+    t = sender._axon_task
     return t.blocked_sends if t is not None and t.blocked_sends is not None else _NONE
 
 

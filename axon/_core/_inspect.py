@@ -281,7 +281,7 @@ def _sent(ob: Outbox[Any]) -> int | None:
 
 
 def _waiting_on(c: Component) -> str:
-    t = c._task
+    t = c._axon_task
     state = c.state
     if state is State.PAUSED and t is not None:
         queues = {id(q) for q in t.pause_queues}

@@ -127,12 +127,12 @@ class Scheduler:
         """Start ``component`` (and its children) on this scheduler; returns it."""
         if component.state is not State.NEW:
             raise ValueError(f"{component.path} was already started ({component.state.value})")
-        if component._scheduler is not None and component._scheduler is not self:
+        if component._axon_scheduler is not None and component._axon_scheduler is not self:
             raise ValueError(f"{component.path} belongs to another scheduler")
-        component._ensure_boxes()
+        component._axon_ensure_boxes()
         try:
             component.on_activate(self)
-            gen = component._generator()
+            gen = component._axon_generator()
             if not inspect.isgenerator(gen):
                 raise TypeError(
                     f"{component.path}: main() must be a generator (use 'yield'), "
@@ -141,17 +141,17 @@ class Scheduler:
         except Exception as exc:  # noqa: BLE001 - the component's own failure, reported as such
             self._activation_failed(component, exc)
             return component
-        component._scheduler = self
-        task = component._task
+        component._axon_scheduler = self
+        task = component._axon_task
         assert task is not None
         task.gen = gen
         task.send = gen.send
-        node = component._parent
+        node = component._axon_parent
         while node is not None:  # (a few steps up, once per activation)
-            if node._supervises:
-                component._supervised()
+            if node._axon_supervises:
+                component._axon_supervised()
                 break
-            node = node._parent
+            node = node._axon_parent
         if self._slice_hooks is not None:
             task.send = self._slice_hooks.wrap_send(component, task.send)
         task.resume = None
@@ -163,7 +163,7 @@ class Scheduler:
         self._poke()
         for hook in self._start_hooks:
             hook(component)
-        for child in component._children:
+        for child in component._axon_children:
             if child.state is State.NEW:
                 self.activate(child)
         return component
@@ -173,7 +173,7 @@ class Scheduler:
         generator): it has failed like any component, so an ancestor may take charge (a
         supervisor restarts it); otherwise a :class:`ComponentError` names it, raised now
         if the scheduler is not running, else from :meth:`run`.  Its children never start."""
-        component._scheduler = self
+        component._axon_scheduler = self
         self._failed(component, exc)
         if not self._running and self._error is not None:
             err, self._error = self._error, None
@@ -188,7 +188,7 @@ class Scheduler:
         if not self._in_loop:
             return None
         for comp in self._live.values():
-            t = comp._task
+            t = comp._axon_task
             gen = t.gen if t is not None else None
             if gen is not None and gen.gi_running:  # type: ignore[attr-defined]
                 return comp
@@ -196,8 +196,8 @@ class Scheduler:
 
     def wake(self, component: Component) -> None:
         """Make a paused component runnable (idempotent; never starts an unstarted one)."""
-        t = component._task
-        if t is not None and t.state is _PAUSED and component._scheduler is self:
+        t = component._axon_task
+        if t is not None and t.state is _PAUSED and component._axon_scheduler is self:
             t.state = _RUNNABLE
             self._ready.append(t)
             self._poke()
@@ -217,11 +217,11 @@ class Scheduler:
         wake the components watching for room in it."""
         senders = inbox.blocked[:]
         inbox.blocked.clear()
-        owner = inbox.owner._task
+        owner = inbox.owner._axon_task
         if owner is not None and owner.inbox is inbox and owner.limit is None:
             owner.inq = inbox.queue  # (it was NO_ROOM)
         for sender in senders:
-            t = sender._task
+            t = sender._axon_task
             if retry_blocked_sends(sender) and t is not None:
                 if t.state is State.BLOCKED:
                     t.state = _RUNNABLE
@@ -347,7 +347,7 @@ class Scheduler:
             if self._slice_hooks is None:
                 self._slice_hooks = SliceHooks()
                 for comp in self._live.values():
-                    t = comp._task
+                    t = comp._axon_task
                     if t is not None and t.send is not None:
                         t.send = self._slice_hooks.wrap_send(comp, t.send)
             self._slice_hooks.before[:] = before
@@ -356,7 +356,7 @@ class Scheduler:
             # (lists left as they are: a timeslice under way still calls its "after")
             self._slice_hooks = None
             for comp in self._live.values():
-                t = comp._task
+                t = comp._axon_task
                 if t is not None:
                     t.send = getattr(t.send, "unwrapped", t.send)
 
@@ -578,7 +578,7 @@ class Scheduler:
 
     @staticmethod
     def _pass_on_end(comp: Component) -> None:
-        ob = comp._outboxes.get("signal")
+        ob = comp._axon_outboxes.get("signal")
         if ob is not None:
             with contextlib.suppress(Exception):  # (a full or closed signal box: nothing to do)
                 ob.push(comp.end_message)
@@ -617,7 +617,7 @@ class Scheduler:
     @staticmethod
     def _empty_batch(comp: Component) -> list[Any] | None:
         """Resumed for RECEIVE with nothing in ``inbox``: the end of the stream, or []."""
-        t = comp._task
+        t = comp._axon_task
         if ((t is not None and t.control) or comp.end_message is not None) and comp.finished():
             return None
         return []
@@ -640,7 +640,7 @@ class Scheduler:
             if not sends:
                 return
             inbox = sends[0][0]  # the first blocked send waits for room here
-            nxt = inbox.owner._task
+            nxt = inbox.owner._axon_task
             if nxt is t:
                 break
             if nxt is None or nxt.state is not _BLOCKED or nxt in chain:
@@ -695,12 +695,12 @@ class Scheduler:
         alive: list[Task] = []
         asleep: set[Task] = set()
         for c in self._live.values():
-            t = c._task
+            t = c._axon_task
             if t is None:
                 continue
             state = t.state
             if ((state is _PAUSED or state is _BLOCKED) and id(c) not in holders
-                    and not c._woken_unseen and id(c) not in named
+                    and not c._axon_woken_unseen and id(c) not in named
                     and not any(w.state is _NEW for w in t.senders)):
                 # (a linked sender not started yet may be activated by outside code later)
                 asleep.add(t)
@@ -712,10 +712,10 @@ class Scheduler:
             t = alive.pop()
             c = t.comp
             near = [*t.readers, *t.senders]
-            parent = c._parent
-            if parent is not None and parent._task is not None:
-                near.append(parent._task)
-            near.extend(ch._task for ch in c._children if ch._task is not None)
+            parent = c._axon_parent
+            if parent is not None and parent._axon_task is not None:
+                near.append(parent._axon_task)
+            near.extend(ch._axon_task for ch in c._axon_children if ch._axon_task is not None)
             for n in near:
                 if n in asleep:
                     asleep.discard(n)
@@ -775,7 +775,7 @@ class Scheduler:
     def _finished(self, comp: Component, state: State, close: bool = False) -> None:
         """``comp`` ended.  With ``close`` (it ended by itself, not stopped or failed) its
         inboxes close, unless its parent hands them to a successor (design note 6)."""
-        task = comp._task
+        task = comp._axon_task
         assert task is not None
         task.state = state
         task.gen = None
@@ -788,8 +788,8 @@ class Scheduler:
             self.failed_count += 1
         wake_readers(task, self._ready.append)  # what it sent last (even as it failed)
         drop_readers(task)  # it sends nothing more: no one need look out for it
-        comp._unlink_own()
-        for ib in comp._inboxes.values():  # nothing will take from them: release whoever
+        comp._axon_unlink_own()
+        for ib in comp._axon_inboxes.values():  # nothing will take from them: release whoever
             if ib.blocked:  # waits for room in them (axon/_core/_flow.py)
                 self.unblock(ib)
         fut = task.future
@@ -797,11 +797,11 @@ class Scheduler:
             task.future = None
             self._waiting -= 1
             fut.cancel()
-        parent = comp._parent
-        if close and (parent is None or not parent._keeps_inboxes_of(comp)):
+        parent = comp._axon_parent
+        if close and (parent is None or not parent.keeps_inboxes_of(comp)):
             self.close_inboxes(comp)
         if parent is not None:
-            parent._unfinished -= 1
+            parent._axon_unfinished -= 1
             parent.child_finished(comp)
             if parent.state is _PAUSED:
                 self.wake(parent)
@@ -813,16 +813,16 @@ class Scheduler:
         (what they hold is counted as dropped) and tell each live sender whose readers
         have all gone (``ReaderGone`` in its control).  The scheduler does this as a
         component finishes; a composition that kept a child's inboxes open to hand their
-        messages on (see ``Component._keeps_inboxes_of``) does it once they are moved."""
+        messages on (see ``Component.keeps_inboxes_of``) does it once they are moved."""
         senders: dict[int, Component] = {}
-        for ib in comp._inboxes.values():
+        for ib in comp._axon_inboxes.values():
             for ob in ib.close():
                 senders[id(ob.owner)] = ob.owner
             if ib.blocked:
                 self.unblock(ib)
         for sender in senders.values():
             if sender is not comp and not sender.done and _readers_gone(sender):
-                ctl = sender._inboxes.get("control")
+                ctl = sender._axon_inboxes.get("control")
                 end = sender.end_message
                 if ctl is not None and not ctl.closed and not isinstance(end, Shutdown):
                     with contextlib.suppress(Exception):  # (a full bounded control)
@@ -834,11 +834,11 @@ class Scheduler:
             self._error = exc
             return
         # an ancestor may take charge (a supervisor); otherwise the whole run fails
-        node = comp._parent
+        node = comp._axon_parent
         while node is not None:
             if not node.done and node.child_failed(comp, exc):
                 return
-            node = node._parent
+            node = node._axon_parent
         if isinstance(exc, ComponentError) and exc.component is comp:
             # comp reports a failure inside it that already names its place (a process
             # stand-in passing on its child process's error): raised as it is
@@ -854,11 +854,11 @@ class Scheduler:
         For compositions that replace or restart children (Carousel, Supervisor).  A
         component cannot stop itself or an ancestor while it runs: return from ``main()``.
         """
-        for child in component._children:
+        for child in component._axon_children:
             self.stop(child)
-        if component.done or component._scheduler is not self:
+        if component.done or component._axon_scheduler is not self:
             return
-        t = component._task
+        t = component._axon_task
         assert t is not None
         gen = t.gen
         if gen is not None and gen.gi_running:  # type: ignore[attr-defined]
@@ -898,7 +898,7 @@ class Scheduler:
         for comp in list(self._live.values()):
             if comp.done:
                 continue
-            gen = comp._task.gen  # type: ignore[union-attr]
+            gen = comp._axon_task.gen  # type: ignore[union-attr]
             comp.on_stop()
             try:
                 if gen is not None:
@@ -919,7 +919,7 @@ def _readers_gone(sender: Component) -> bool:
     live relay (an inbox forwarded to an outbox, as a Backplane does), whose readers
     come and go: its publishers are not tied to any of them."""
     found = False
-    for name, ob in sender._outboxes.items():
+    for name, ob in sender._axon_outboxes.items():
         if name in ("signal", "error") or not ob.links_out:
             continue
         if any(not lk.source.owner.done for lk in ob.links_in):
@@ -930,9 +930,9 @@ def _readers_gone(sender: Component) -> bool:
             if not box.links_out:
                 if not isinstance(box, Inbox):
                     return False  # an outbox holding it for a link still to come
-                node = box.owner._parent
+                node = box.owner._axon_parent
                 while node is not None and node is not sender:
-                    node = node._parent
+                    node = node._axon_parent
                 if node is sender:
                     continue  # one of its own children
                 if not box.closed:

@@ -63,7 +63,7 @@ They hold between timeslices, for the task ``t`` of every started, unfinished co
    ``receive_limit`` is set; otherwise it is ``NO_ROOM`` (always empty), so ``RECEIVE``'s
    hot path in the scheduler, which takes only from ``inq``, falls to the slow path that
    makes room (``unblock``) or applies the limit.  :func:`watch_for_room` sets it;
-   ``unblock`` and ``Component._sync_task`` restore it.
+   ``unblock`` and ``Component._axon_sync_task`` restore it.
 9. ``t.received`` counts what ``RECEIVE`` took from ``inbox`` (``Inbox.received`` adds
    it); ``t.taken`` (None unless supervised) what the current timeslice took.
 """
@@ -178,13 +178,13 @@ class Task:
 def add_reader(sender: Component, inbox: Inbox[Any]) -> None:
     """``sender`` can now send to ``inbox``: it looks for the inbox's owner after its
     timeslices while that one may be asleep."""
-    task = sender._task
+    task = sender._axon_task
     assert task is not None
     if sender.done or inbox.closed:  # nothing is sent, or nothing read: no one to wake
         return
     owner = inbox.owner
-    owner._ensure_boxes()
-    reader = owner._task
+    owner._axon_ensure_boxes()
+    reader = owner._axon_task
     assert reader is not None
     senders = reader.senders
     if task not in senders:
@@ -202,11 +202,11 @@ def add_reader(sender: Component, inbox: Inbox[Any]) -> None:
 def find_readers(sender: Component) -> None:
     """``sender``'s outboxes were rebound (a link changed): refresh its pushes and find
     its readers again."""
-    task = sender._task
+    task = sender._axon_task
     assert task is not None
     drop_readers(task)
-    pushes = sender._pushes
-    for name, ob in sender._outboxes.items():
+    pushes = sender._axon_pushes
+    for name, ob in sender._axon_outboxes.items():
         pushes[name] = ob.push
         for inbox in ob.targets:
             add_reader(sender, inbox)
@@ -256,7 +256,7 @@ def wake_readers(task: Task, append: Callable[[Task], None]) -> None:
 def block_send(sender: Component, inbox: Inbox[Any], msg: Any) -> None:
     """``inbox`` is full: keep ``msg`` in ``sender``'s ``blocked_sends`` until there is
     room; after this timeslice the scheduler suspends ``sender`` (BLOCKED)."""
-    t = sender._task
+    t = sender._axon_task
     assert t is not None
     if t.blocked_sends is None:
         t.blocked_sends = deque()
@@ -269,11 +269,11 @@ def retry_blocked_sends(sender: Component) -> bool:
     """Move ``sender``'s blocked sends on while there is room; True when none are left.
 
     A closed target (its reader finished) counts them as dropped."""
-    t = sender._task
+    t = sender._axon_task
     blocked = t.blocked_sends if t is not None else None
     if blocked is None:
         return True
-    sched = sender._scheduler
+    sched = sender._axon_scheduler
     while blocked:
         target, msg = blocked[0]
         if not target.has_room():
@@ -292,7 +292,7 @@ def watch_for_room(inbox: Inbox[Any], component: Component) -> None:
     then calls ``Scheduler.unblock``, which moves its blocked sends on or wakes it."""
     if component not in inbox.blocked:
         inbox.blocked.append(component)
-    t = inbox.owner._task
+    t = inbox.owner._axon_task
     if t is not None and t.inbox is inbox:
         t.inq = NO_ROOM  # RECEIVE takes the slow path, which makes room (invariant 8)
 
@@ -300,15 +300,15 @@ def watch_for_room(inbox: Inbox[Any], component: Component) -> None:
 def taken_by(component: Component) -> tuple[Any, ...]:
     """What a supervised ``component`` took in its current (or last) timeslice and has not
     put back: the messages a failure there leaves unfinished (``Supervisor``)."""
-    t = component._task
+    t = component._axon_task
     return tuple(t.taken) if t is not None and t.taken else ()
 
 
 def control_arrived(owner: Component, msg: Any) -> None:
     """A message reached ``owner``'s ``control`` (Inbox design note 6): a component
     suspended on a full inbox runs again to see it; a ``Shutdown`` cancels what it awaits."""
-    sched = owner._scheduler
-    t = owner._task
+    sched = owner._axon_scheduler
+    t = owner._axon_task
     if sched is None or t is None:
         return
     state = t.state

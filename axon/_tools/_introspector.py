@@ -66,7 +66,7 @@ class Introspector(Component):
     Outboxes = {"outbox": "batches of topology commands (str, newline-terminated lines)",
                 "signal": "ProducerFinished when it stops"}
 
-    _woken_unseen = True  # by the scheduler's hooks, on any start, finish or link
+    _axon_woken_unseen = True  # by the scheduler's hooks, on any start, finish or link
 
     def __init__(self, *, name: str | None = None) -> None:
         super().__init__(name=name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from axon import (
-    AxonError, BoxSpec, Component, EmptyBox, Pipeline, Policy, ProducerFinished, Shutdown,
+    RECEIVE, AxonError, BoxSpec, Component, EmptyBox, Pipeline, Policy, ProducerFinished, Shutdown,
     ThreadedComponent, run,
 )
 
@@ -238,9 +238,9 @@ def test_box_spec_declares_a_bounded_inbox():
 
 def test_building_a_component_makes_no_boxes_until_they_are_used():
     c = Collect()
-    assert "_inboxes" not in vars(c)
+    assert "_axon_inboxes" not in vars(c)
     c.inboxes  # noqa: B018 - first use
-    assert "_inboxes" in vars(c)
+    assert "_axon_inboxes" in vars(c)
 
 
 def test_path_names_the_place_in_the_system():
@@ -258,9 +258,9 @@ def test_wake_on_is_kept_when_an_inbox_is_added_later():
     c = Component()
     c.wake_on("control")
     c.add_inbox("extra", "added after wake_on")
-    assert c._task.wake_queues == (c.inboxes["control"].queue,)
+    assert c._axon_task.wake_queues == (c.inboxes["control"].queue,)
     c.add_inbox("more", "and another")
-    assert c._task.pause_queues == (c.inboxes["control"].queue,)
+    assert c._axon_task.pause_queues == (c.inboxes["control"].queue,)
 
 
 def test_received_counts_recv_recv_all_and_receive_batches_together():
@@ -339,3 +339,35 @@ def test_the_hooks_are_declared_with_defaults_that_change_nothing() -> None:
     assert c.child_failed(Component(), ValueError()) is False  # the failure goes on up
     assert c.on_stop() is None and c.statistics() is None
     assert c.child_finished(Component()) is None
+
+
+class Squatter(Component):
+    """Uses, as its own, every private name a core might pick for itself."""
+
+    def __init__(self) -> None:
+        super().__init__(name="Squatter")
+        for n in ("_name", "_parent", "_label", "_children", "_links", "_scheduler", "_task",
+                  "_state", "_send", "_resume", "_held", "_taken", "_future", "_gen",
+                  "_inboxes", "_outboxes", "_pushes", "_queues", "_unfinished"):
+            setattr(self, n, f"mine: {n}")
+
+    def _box(self, x: object) -> str:
+        return "mine"
+
+    def _inbox(self, x: object) -> str:
+        return "mine"
+
+    def _generator(self) -> str:
+        return "mine"
+
+    def main(self):
+        while (batch := (yield RECEIVE)) is not None:
+            self.send_many(2 * n for n in batch)
+        self.send(self.end_message, "signal")
+
+
+def test_a_components_own_private_names_never_collide_with_the_cores() -> None:
+    squat, out = Squatter(), Collect()
+    run(Pipeline(Source(range(5)), squat, out), timeout=5)
+    assert out.items == [0, 2, 4, 6, 8] and squat.path == "Pipeline[1]:Squatter"
+    assert squat._links == "mine: _links" and squat._box(0) == "mine"  # untouched

@@ -107,7 +107,7 @@ class ThreadedReader(ThreadedComponent):
     def main(self) -> None:
         while True:
             while not self.go.acquire(timeout=0.05):
-                self._check_stop()
+                self._axon_check_stop()
             self.wait()
             items = self.recv_all()
             self.log.append(("took", len(items)))

@@ -177,7 +177,7 @@ class CheckInvariants(Instrument):
     def after_timeslice(self, component: Component) -> None:
         sched = self.sched
         ready = list(sched._ready)
-        live = [c._task for c in sched._live.values() if c._task is not None]
+        live = [c._axon_task for c in sched._live.values() if c._axon_task is not None]
         for t in live:
             if t.comp is component:
                 continue
@@ -194,7 +194,7 @@ class CheckInvariants(Instrument):
             assert t in r.senders, where
         for s in t.senders:
             assert t in s.readers, where
-        targets = {ib.owner._task for ob in t.comp.outboxes.values() for ib in ob.targets
+        targets = {ib.owner._axon_task for ob in t.comp.outboxes.values() for ib in ob.targets
                    if not ib.closed and not ib.owner.done}
         assert targets <= set(t.readers), where
         assert all(r in targets or r.comp.done for r in t.readers), where
@@ -319,7 +319,7 @@ def test_the_checker_finds_a_planted_lost_wake_up() -> None:
     sender.link((sender, "outbox"), (reader, "inbox"))
     sched.activate(sender)
     sched.activate(reader)
-    rt, st = reader._task, sender._task
+    rt, st = reader._axon_task, sender._axon_task
     assert rt is not None and st is not None
     sched._ready.remove(rt)
     rt.state = State.PAUSED  # asleep, and nobody told the sender
@@ -334,7 +334,7 @@ def test_the_checker_finds_a_planted_stale_inq() -> None:
     checker = CheckInvariants(sched)
     c = Collect()
     sched.activate(c)
-    t = c._task
+    t = c._axon_task
     assert t is not None
     c.inboxes["inbox"].blocked.append(Source([]))  # someone waits for room, inq not told
     with pytest.raises(AssertionError):
