@@ -211,5 +211,5 @@ class PickleDecoder(Stage):
                 continue
             try:
                 out.push(loads(msg))
-            except Exception as exc:  # a bad pickle can raise almost anything
+            except Exception as exc:  # noqa: BLE001 - a bad pickle can raise almost anything
                 self.reject(f"invalid pickle: {type(exc).__name__}: {exc}", bytes(msg[:80]))

@@ -65,7 +65,8 @@ class LineSplitter(Stage):
         max_line = self.max_line
         buf = self._buf
         push = out.push
-        for chunk in batch:
+        for item in batch:
+            chunk = item
             if type(chunk) is not bytes:
                 if not isinstance(chunk, _BYTES):
                     self.reject(f"expected bytes, got {type(chunk).__name__}", chunk)

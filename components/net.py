@@ -495,7 +495,7 @@ class TCPServer(Stage):
                                 self._close_pair(key)
                     for conn in self.recv_all("accepted"):
                         if server is None:  # accepted just before we stopped listening
-                            conn._protocol.transport.abort()  # type: ignore[union-attr]
+                            conn._protocol.transport.abort()
                         else:
                             self._adopt(conn)
                     self._reap()
@@ -537,14 +537,14 @@ class TCPServer(Stage):
             self.add_child(proto, f"protocol{n}")
         finally:
             self._adopting = None
-        exc = self._adopt_error
-        if exc is not None:
+        failure = self._adopt_error
+        if failure is not None:
             self._adopt_error = None
             path = proto.path
             if self.scheduler is not None:
                 self.scheduler.stop(proto)  # whatever of it did start
             self.remove_child(proto)
-            self._refuse(conn, path, exc)
+            self._refuse(conn, path, failure)
             return
         link = self.link
         link((conn, "outbox"), (proto, "inbox"))

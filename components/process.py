@@ -39,6 +39,9 @@ from .errors import OnError
 
 __all__ = ["ProcessExited", "Subprocess", "SubprocessError", "UnreadInput"]
 
+#: Reaping tasks of children stopped from outside, held until they are done.
+_REAPING: set[asyncio.Task[None]] = set()
+
 #: The most bytes one read of a pipe usually gives (a Linux pipe's capacity).
 PIPE_CHUNK = 64 * 1024
 
@@ -228,7 +231,7 @@ class Subprocess(Stage):
             env=self.env)
         self.pid = tr.get_pid()
         stdin = tr.get_pipe_transport(0)
-        stdin.set_write_buffer_limits(high=self.write_limit)  # type: ignore[attr-defined]
+        stdin.set_write_buffer_limits(high=self.write_limit)
         out, err = self._intakes[1], self._intakes[2]
         inq = self.inboxes["inbox"].queue
         everything = tuple(self.inboxes)
@@ -284,7 +287,9 @@ class Subprocess(Stage):
             else:
                 _stop(tr)
                 if not isinstance(end, Shutdown) and not loop.is_closed():
-                    loop.create_task(_reap(tr, proto.finished))  # ended from outside
+                    reaping = loop.create_task(_reap(tr, proto.finished))  # ended from outside
+                    _REAPING.add(reaping)  # (kept until done: a task nobody holds may vanish)
+                    reaping.add_done_callback(_REAPING.discard)
         if isinstance(end, Shutdown):
             yield _reap(tr, proto.finished)  # the killed child, reaped
             self.send(end, "signal")

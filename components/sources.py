@@ -187,9 +187,8 @@ class FileReader(Stage):
             if not lines:
                 return
             batch: list[Any] = []
-            for line in lines:
-                if line.endswith(b"\n"):
-                    line = line[:-1]
+            for raw in lines:
+                line = raw[:-1] if raw.endswith(b"\n") else raw
                 if encoding is None:
                     batch.append(line)
                     continue

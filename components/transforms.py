@@ -45,7 +45,7 @@ class Map(Stage):
         for msg in batch:
             try:
                 result = fn(msg)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - the user's function: bad input by on_error
                 self.reject(f"{_fn_name(fn)} raised {type(exc).__name__}: {exc}", msg)
             else:
                 out.push(result)

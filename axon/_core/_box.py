@@ -555,7 +555,7 @@ def _release(box: Box, waiting: deque[Any] | tuple[()]) -> None:
     """``box`` leads somewhere now: push on what waited in it (held or queued)."""
     if waiting:
         msgs = list(waiting)
-        waiting.clear()  # type: ignore[union-attr]
+        waiting.clear()
         _push_outside(box, msgs)
 
 

@@ -633,7 +633,7 @@ class Component:
 
     def _axon_generator(self) -> Generator[Any, Any, None]:
         """What the scheduler runs: ``main()`` (a ThreadedComponent runs a proxy)."""
-        return self.main()  # type: ignore[return-value]
+        return self.main()
 
     def main(self) -> Generator[Any, Any, None]:
         """The component's behaviour.  By default: wait until every child has finished."""
@@ -674,4 +674,4 @@ _USUAL_INBOXES = dict(Component.Inboxes)
 _USUAL_OUTBOXES = dict(Component.Outboxes)
 Component._axon_prepare_box_specs()
 
-from ._flow import room as _room  # (at the end: axon/_core/_flow.py uses this module's names)
+from ._flow import room as _room  # noqa: E402 - at the end: axon/_core/_flow.py uses this module's names

@@ -111,7 +111,7 @@ class ThreadedComponent(Component):
         if self._axon_stop_event.is_set():
             raise ThreadStopped(self.path)
 
-    def send(self, msg: Any, box: str = "outbox") -> None:  # type: ignore[override]
+    def send(self, msg: Any, box: str = "outbox") -> None:
         """Send from the thread; blocks while the outgoing queue is full."""
         if box not in self._axon_outboxes:
             raise AxonError(f"{self.path} has no outbox {box!r} (outboxes: {', '.join(self._axon_outboxes)})")
@@ -128,7 +128,7 @@ class ThreadedComponent(Component):
             if sched is not None:
                 sched.call_threadsafe(self._axon_kick)
 
-    def send_many(self, msgs: Iterable[Any], box: str = "outbox") -> None:  # type: ignore[override]
+    def send_many(self, msgs: Iterable[Any], box: str = "outbox") -> None:
         for msg in msgs:
             self.send(msg, box)
 

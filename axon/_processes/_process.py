@@ -576,7 +576,7 @@ class ChildProcess(CrossingEnd, StandIn):
 def _pickled_factory(name: str, factory: Factory) -> bytes:
     try:
         return pickle.dumps(factory)
-    except Exception as exc:  # noqa: BLE001 - pickling can raise almost anything
+    except Exception as exc:
         raise TypeError(
             f"{name}: the factory {factory!r} cannot be sent to a child process "
             f"({type(exc).__name__}: {exc}); use a Component class, a module-level "
@@ -585,7 +585,7 @@ def _pickled_factory(name: str, factory: Factory) -> bytes:
 
 
 def _preload(ctx: Any) -> None:
-    global _preloaded
+    global _preloaded  # noqa: PLW0603 - once per process: the forkserver's preloads
     if not _preloaded:
         _preloaded = True
         with contextlib.suppress(Exception):
@@ -608,18 +608,20 @@ def _signal_name(n: int) -> str:
 
 def _rebuild(rec: _Failure, pid: int | None, place: str) -> BaseException:
     """The child's exception, rebuilt here if it can be, with its traceback as a note."""
-    exc: Any = None
+    found: object = None
     if rec.pickled:
         try:
-            exc = pickle.loads(rec.pickled)
+            found = pickle.loads(rec.pickled)
         except Exception:  # noqa: BLE001 - fall back to a RemoteError
-            exc = None
+            found = None
     tb = rec.traceback
-    if not isinstance(exc, BaseException):
-        exc = RemoteError(f"{rec.type}: {rec.text}", rec.type, tb)
-    else:
+    exc: BaseException
+    if isinstance(found, BaseException):
+        exc = found
         with contextlib.suppress(AttributeError, TypeError):
             exc.child_traceback = tb  # type: ignore[attr-defined]
+    else:
+        exc = RemoteError(f"{rec.type}: {rec.text}", rec.type, tb)
     if tb:
         with contextlib.suppress(AttributeError, TypeError):
             exc.add_note(f"Raised in child process {pid} at {place}:\n{tb.rstrip()}")
@@ -632,7 +634,7 @@ def child_id(stand_in: ChildProcess, cid: str) -> str:
     return f"p{pid}_{cid}" if pid is not None else f"{component_id(stand_in)}_{cid}"
 
 
-def _with_links(final: Any, hello: Any) -> Any:
+def _with_links(final: Snapshot, hello: Snapshot) -> Snapshot:
     """The final snapshot (counts) with the links of the first (finished components have
     dropped theirs), counted again where they lead straight to a component's inbox."""
     if final.links:

@@ -214,7 +214,8 @@ class NatsServer:
         tie = sys.platform == "linux" and threading.current_thread() is threading.main_thread()
         self.process = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent if tie else None)
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent if tie else None)  # noqa: PLW1509 - main thread only
         _RUNNING.add(self)
         self.starts += 1
         try:
