@@ -229,7 +229,13 @@ class TCPConnection(Stage):
     - ``send_backlog``: messages its ``inbox`` holds before their senders block.
     - ``write_limit``: bytes the transport buffers before the connection stops writing.
 
-    >>> TCPServer(protocol=Echo, read_limit=1 << 20).events  # doctest: +SKIP
+    >>> from axon import Handle, Pipeline
+    >>> from components import LineJoiner, LineSplitter
+    >>> echo = TCPServer(lambda: Pipeline(LineSplitter(), LineJoiner()), port=0)
+    >>> with Handle(echo) as server:
+    ...     host, port = server.get(timeout=5, box="ready")  # port=0: a free one
+    >>> echo.address == (host, port) and port > 0
+    True
     """
 
     Inboxes = {
@@ -380,8 +386,15 @@ class TCPClient(TCPConnection):
     A failure to connect raises (``ConnectionRefusedError``...), stopping the system with a
     ``ComponentError`` that names this component; later failures become messages.
 
-    >>> Pipeline(IterableSource([b"hi\\n"]), TCPClient("127.0.0.1", 8000), Collector())
-    ... # doctest: +SKIP
+    >>> from axon import Handle, Pipeline, run
+    >>> from components import Collector, IterableSource, LineJoiner, LineSplitter
+    >>> echo = TCPServer(lambda: Pipeline(LineSplitter(), LineJoiner()), port=0)
+    >>> got = Collector()
+    >>> with Handle(echo) as server:
+    ...     host, port = server.get(timeout=5, box="ready")
+    ...     _ = run(Pipeline(IterableSource([b"hi\\n"]), TCPClient(host, port), got), timeout=5)
+    >>> got.items
+    [b'hi\\n']
     """
 
     def __init__(self, host: str, port: int, *, read_limit: int = READ_LIMIT,
@@ -420,8 +433,15 @@ class TCPServer(Stage):
     excepted) to that many messages with ``block``, so the backpressure crosses a protocol
     made of several stages; ``None`` leaves the protocol's inboxes as they are.
 
-    >>> TCPServer(lambda: Pipeline(LineSplitter(), LineJoiner()), port=8000)  # an echo
-    ... # doctest: +SKIP
+    >>> from axon import Handle, Pipeline, run
+    >>> from components import Collector, IterableSource, LineJoiner, LineSplitter
+    >>> echo = TCPServer(lambda: Pipeline(LineSplitter(), LineJoiner()), port=0)  # an echo
+    >>> got = Collector()
+    >>> with Handle(echo) as server:
+    ...     address = server.get(timeout=5, box="ready")
+    ...     _ = run(Pipeline(IterableSource([b"a\\nb\\n"]), TCPClient(*address), got), timeout=5)
+    >>> b"".join(got.items)
+    b'a\\nb\\n'
     """
 
     Inboxes = {
@@ -680,8 +700,13 @@ class UDPReceiver(Stage):
     does.  ``max_size`` is the largest datagram taken whole.  It reads with the event
     loop's ``add_reader`` (every loop on Linux and macOS; not Windows' proactor loop).
 
-    >>> Pipeline(UDPReceiver(port=9999, receive_buffer=4 << 20), Map(lambda d: d.data),
-    ...          ConsoleEcho())  # doctest: +SKIP
+    >>> from axon import Handle, Pipeline, run
+    >>> from components import IterableSource
+    >>> with Handle(UDPReceiver(port=0, receive_buffer=1 << 20)) as udp:
+    ...     address = udp.get(timeout=5, box="ready")
+    ...     _ = run(Pipeline(IterableSource([b"ping"]), UDPSender(remote=address)), timeout=5)
+    ...     udp.get(timeout=5).data
+    b'ping'
     """
 
     Inboxes = {
@@ -815,8 +840,14 @@ class UDPSender(Stage):
     datagram's address on ``error`` and carries on.  While the socket cannot send, it takes
     nothing from its inbox (bounded to 256: its producer waits).
 
-    >>> Pipeline(IterableSource([b"ping"]), UDPSender(remote=("127.0.0.1", 9999)))
-    ... # doctest: +SKIP
+    >>> from axon import Handle, Pipeline, run
+    >>> from components import IterableSource
+    >>> with Handle(UDPReceiver(port=0)) as udp:
+    ...     address = udp.get(timeout=5, box="ready")
+    ...     _ = run(Pipeline(IterableSource([b"ping", Datagram(b"pong", address)]),
+    ...                      UDPSender(remote=address)), timeout=5)
+    ...     [udp.get(timeout=5).data for _ in range(2)]
+    [b'ping', b'pong']
     """
 
     Inboxes = {"inbox": BoxSpec("bytes (to remote) or Datagram records", 256),

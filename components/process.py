@@ -157,8 +157,13 @@ class Subprocess(Stage):
     ``on_error`` once the child has exited (unless the child itself failed).  Input that is
     not bytes is always bad input.
 
-    >>> Pipeline(IterableSource([b"b\\n", b"a\\n"]), Subprocess(["sort"]), Collector())
-    ... # doctest: +SKIP
+    >>> from axon import Pipeline, run
+    >>> from components import Collector, IterableSource
+    >>> out = Collector()
+    >>> _ = run(Pipeline(IterableSource([b"b\\n", b"a\\n"]), Subprocess(["sort"]), out),
+    ...         timeout=10)
+    >>> b"".join(out.items)
+    b'a\\nb\\n'
     """
 
     Inboxes = {
