@@ -428,8 +428,8 @@ class Scheduler:
         PAUSED = _PAUSED
         # INLINE: wake_readers(t, append) and fall_asleep(t) of axon/_core/_task.py are
         # copied into the loop below, where every timeslice of the classic idiom
-        # (``pause(); yield``) ends.  Calling them instead costs 7.4% more instructions
-        # per hop in that idiom at one message per timeslice (13,116 against 12,207;
+        # (``pause(); yield``) ends.  Calling them instead costs 7.8% more instructions
+        # per hop in that idiom at one message per timeslice (12,785 against 11,857;
         # ``python -m bench.instructions``, "per-message, classic idiom"), 0.7% in
         # bursts.  tests/axon/test_task.py checks that the copies are the functions.
         chunks = [range(n) for n in range(33)]  # (prebuilt: cheaper than range(k) each time)
