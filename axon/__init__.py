@@ -2,37 +2,35 @@
 
 A component is a generator (``main()``) that talks only to its own boxes; links collapse
 delivery so that a send is one deque append; compositions snap components together.
+
+Layers, each using only the packages below it (``tests/axon/test_layering.py``): the core
+(``axon._core``), the compositions (``axon._compose``), components in other processes
+(``axon._processes``), the tools (``axon._tools``); then this package, ``axon.testing``
+and ``axon.cli``, which use ``axon`` alone.
 """
 
-from ._compose._backplane import Backplane, PublishTo, SubscribeTo
-from ._core._box import BoxSpec, BoxStatistics, Inbox, Link, LinkKind, Outbox, Policy
-from ._compose._carousel import Carousel
-from ._core._component import RECEIVE, RECEIVE_ONE, Component, State
-from ._tools._draw import draw, to_dot
-from ._core._errors import AxonError, BoxFull, ComponentError, Deadlock, EmptyBox, LinkError
-from ._compose._graphline import Graphline
-from ._compose._handle import Handle
-from ._core._inspect import BoxInfo, ComponentInfo, LinkInfo, Profiler, Snapshot, snapshot
-from ._core._instrument import Instrument
-from ._tools._introspector import Introspector
-from ._core._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
-from ._compose._parallel import Parallel
-from ._compose._pipeline import Pipeline
-from ._processes._pool import LostMessage, OnLost, PoolStatistics, WorkerPool
-from ._processes._process import ChildProcess, ProcessDied, ProcessStatistics, RemoteError
-from ._core._scheduler import Scheduler, SchedulerStatistics, run, run_async
-from ._compose._seq import Seq
-from ._core._services import ServiceError, ServiceRegistry
-from ._compose._supervisor import ChildFailed, RestartsExhausted, Strategy, Supervisor
-from ._core._threaded import ThreadedComponent, ThreadStopped
-from ._processes._wire import (
-    Codec, CodecError, DecodeError, EncodeError, FrameReader, JSONCodec, MsgpackCodec,
-    PickleCodec, codec_for, frame,
+from ._compose import (
+    Backplane, BackplaneStatistics, Carousel, ChildFailed, Graphline, Handle, Parallel, Pipeline,
+    PublishTo, RestartsExhausted, Seq, Strategy, SubscribeTo, Supervisor,
 )
+from ._core import (
+    RECEIVE, RECEIVE_ONE, AxonError, BoxFull, BoxInfo, BoxSpec, BoxStatistics, Component, ComponentError,
+    ComponentInfo, Deadlock, EmptyBox, EndSignal, Inbox, Instrument, Link, LinkError, LinkInfo,
+    LinkKind, Outbox, Policy, ProducerFinished, Profiler, ReaderGone, Scheduler,
+    SchedulerStatistics, ServiceError, ServiceRegistry, Shutdown, Snapshot, State,
+    ThreadedComponent, ThreadStopped, run, run_async, snapshot,
+)
+from ._processes import (
+    ChildProcess, Codec, CodecError, DecodeError, EncodeError, FrameReader, JSONCodec,
+    LostMessage, MsgpackCodec, OnLost, PickleCodec, PoolStatistics, ProcessDied,
+    ProcessStatistics, RemoteError, WorkerPool, codec_for, frame,
+)
+from ._tools import Introspector, draw, to_dot
 
 __all__ = [
     "AxonError",
     "Backplane",
+    "BackplaneStatistics",
     "BoxFull",
     "BoxInfo",
     "BoxSpec",

@@ -127,7 +127,7 @@ class Harness:
         self.timeout = timeout
         self.scheduler = Scheduler()
         self._recorder = _Recorder(name="Harness")
-        for name, ob in component.outboxes.items():
+        for name in component.outboxes:
             self._recorder.add_inbox(name, f"what {component.name}.{name} sent")
             self._recorder.link((component, name), (self._recorder, name))
         self._loop = asyncio.new_event_loop()

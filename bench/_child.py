@@ -32,7 +32,7 @@ def main():
             try:
                 module = importlib.import_module(module_name(peer))
                 figures, params = measure(workload, module, quick)
-            except BaseException as exc:   # noqa: BLE001 -- recorded, never swallowed
+            except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 tb = traceback.format_exception(exc)

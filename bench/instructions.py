@@ -26,6 +26,8 @@ WORKLOADS = {
     "burst": "axon_ns_per_hop(n, 100)",
     "per-message, RECEIVE_ONE": "axon_ns_per_hop(n, 1, OneIdentity)",
     "burst, RECEIVE_ONE": "axon_ns_per_hop(n, 100, OneIdentity)",
+    "per-message, classic idiom": "axon_ns_per_hop(n, 1, SendIdentity)",
+    "burst, classic idiom": "axon_ns_per_hop(n, 100, SendIdentity)",
     "ref: round-robin, pause/wake": "round_robin_ns_per_hop(n, True)",
 }
 

@@ -52,10 +52,10 @@ from typing import Any
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
-import pygame  # noqa: E402
+import pygame
 
-from axon import Component, Graphline, Instrument, Scheduler, run  # noqa: E402
-from components.ui import (  # noqa: E402
+from axon import Component, Graphline, Instrument, Scheduler, run
+from components.ui import (
     Button,
     Display,
     DrawingBoard,
@@ -66,8 +66,8 @@ from components.ui import (  # noqa: E402
     Textbox,
 )
 
-from apps import _art  # noqa: E402
-from apps.bouncing import CHUNK, SIZE, Pictures, make_cat, scene_params  # noqa: E402
+from apps import _art
+from apps.bouncing import CHUNK, SIZE, Pictures, make_cat, scene_params
 
 RESULTS = Path(__file__).parent / "results"
 BACKGROUND = (24, 28, 52)
@@ -485,7 +485,7 @@ def chart(result: dict[str, Any], main: dict[int, dict[str, Any]], path: Path) -
     left.plot(counts, plain, "o-", label="plain pygame loop", color="#555555")
     left.plot(counts, axon, "s-", label=f"Axon components (chunk {result['chunk']})",
               color="#2a6fdb")
-    for n, p, a in zip(counts, plain, axon):
+    for n, a in zip(counts, axon):
         left.annotate(f"{main[n]['ratio']:.2f}", (n, a), textcoords="offset points",
                       xytext=(6, -14), fontsize=8, color="#2a6fdb")
     left.set_xscale("log")

@@ -117,7 +117,7 @@ def measure(workload: str, module, quick: bool) -> tuple[dict, dict]:
         n, hops = _scaled(p["n"], module), p["stages"] + 1
         figures = {}
         for key, burst in (("per_message", 1), ("burst", p["burst"])):
-            run = _best(lambda: module.pipeline(n, p["stages"], burst, 0), reps)
+            run = _best(lambda burst=burst: module.pipeline(n, p["stages"], burst, 0), reps)
             _check(run.received, n)
             figures[key] = run.seconds / (n * hops) * 1e9
         return figures, {**p, "n": n}
@@ -126,7 +126,8 @@ def measure(workload: str, module, quick: bool) -> tuple[dict, dict]:
         items = lists * p["batch"]
         figures = {}
         for key, burst in (("per_message", 1), ("burst", p["burst"])):
-            run = _best(lambda: module.pipeline(lists, p["stages"], burst, p["batch"]), reps)
+            run = _best(lambda burst=burst: module.pipeline(lists, p["stages"], burst, p["batch"]),
+                        reps)
             _check(run.received, items)
             figures[key] = items / run.seconds
         return figures, {**p, "items": items}

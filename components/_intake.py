@@ -2,7 +2,7 @@
 
 The library's I/O edges (a TCP connection, a UDP receiver, a child process's stdout and
 stderr) share this one piece of flow control, built on ``Component.room`` (the design
-notes of ``axon/_flow.py`` describe the mechanism).  The outside source (a transport's
+notes of ``axon/_core/_flow.py`` describe the mechanism).  The outside source (a transport's
 callback, a reader task) ``put``s what it reads, which wakes the component; once the intake
 holds ``limit`` (bytes, or items) it calls ``pause()``, the source's own way to stop
 (``transport.pause_reading``...).  In its timeslices the component calls ``forward()``,

@@ -33,8 +33,10 @@ _CONTROL = "ProducerFinished or Shutdown"
 class TextEncoder(Stage):
     """Encodes ``str`` messages to ``bytes`` (``encoding``, default UTF-8).
 
-    >>> Pipeline(ConsoleReader(), TextEncoder(), LineJoiner(), TCPClient(host, port))
-    ... # doctest: +SKIP
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import run_component
+    >>> run_component(TextEncoder(), inbox=["héllo"], control=[ProducerFinished()])["outbox"]
+    [b'h\\xc3\\xa9llo']
     """
 
     Inboxes = {"inbox": "str messages", "control": _CONTROL}
@@ -67,8 +69,13 @@ class TextDecoder(Stage):
 
     Bytes that do not decode are bad input (never replaced silently).
 
-    >>> Pipeline(TCPClient(host, port), LineSplitter(), TextDecoder(), ConsoleEcho())
-    ... # doctest: +SKIP
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import run_component
+    >>> run_component(TextDecoder(), inbox=[b"h\\xc3\\xa9llo", b"\\xff"],
+    ...               control=[ProducerFinished()], timeout=5)["outbox"]
+    Traceback (most recent call last):
+    ...
+    axon.ComponentError: TextDecoder raised BadInputError: ...
     """
 
     Inboxes = {"inbox": "bytes messages (whole: lines, frames...)", "control": _CONTROL}
@@ -102,8 +109,10 @@ class JSONEncoder(Stage):
 
     An object JSON cannot represent is bad input.
 
-    >>> Pipeline(IterableSource([{"a": 1}]), JSONEncoder(), LineJoiner(), FileWriter("x.jsonl"))
-    ... # doctest: +SKIP
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import run_component
+    >>> run_component(JSONEncoder(), inbox=[{"a": [1, 2]}], control=[ProducerFinished()])["outbox"]
+    [b'{"a":[1,2]}']
     """
 
     Inboxes = {"inbox": "JSON-serialisable objects", "control": _CONTROL}
@@ -134,7 +143,11 @@ class JSONDecoder(Stage):
 
     A message that is not valid JSON is bad input.
 
-    >>> Pipeline(FileReader("x.jsonl", lines=True), JSONDecoder(), Collector())  # doctest: +SKIP
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import run_component
+    >>> run_component(JSONDecoder(on_error="send"), inbox=[b'{"a": 1}', "[2]", b"{oops"],
+    ...               control=[ProducerFinished()])["outbox"]
+    [{'a': 1}, [2]]
     """
 
     Inboxes = {"inbox": "JSON documents, as bytes or str", "control": _CONTROL}
@@ -161,8 +174,11 @@ class PickleEncoder(Stage):
 
     For links between trusted processes only: see ``PickleDecoder``.
 
-    >>> Pipeline(IterableSource(objs), PickleEncoder(), LengthPrefixEncoder(), ...)
-    ... # doctest: +SKIP
+    >>> from axon import Pipeline, ProducerFinished
+    >>> from axon.testing import run_component
+    >>> run_component(Pipeline(PickleEncoder(), PickleDecoder()), inbox=[{"a": (1, 2)}],
+    ...               control=[ProducerFinished()])["outbox"]
+    [{'a': (1, 2)}]
     """
 
     Inboxes = {"inbox": "picklable objects", "control": _CONTROL}
@@ -193,7 +209,12 @@ class PickleDecoder(Stage):
     Unpickling runs code chosen by whoever made the bytes: use it only on data from a
     trusted peer.  A message that is not a valid pickle is bad input.
 
-    >>> Pipeline(..., LengthPrefixDecoder(), PickleDecoder(), Collector())  # doctest: +SKIP
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import run_component
+    >>> out = run_component(PickleDecoder(on_error="send"), inbox=[b"not a pickle"],
+    ...                     control=[ProducerFinished()])
+    >>> out["outbox"], str(out["error"][0])
+    ([], "PickleDecoder: invalid pickle: UnpicklingError: invalid load key, 'n'.")
     """
 
     Inboxes = {"inbox": "pickles, as bytes", "control": _CONTROL}
@@ -211,5 +232,5 @@ class PickleDecoder(Stage):
                 continue
             try:
                 out.push(loads(msg))
-            except Exception as exc:  # a bad pickle can raise almost anything
+            except Exception as exc:  # noqa: BLE001 - a bad pickle can raise almost anything
                 self.reject(f"invalid pickle: {type(exc).__name__}: {exc}", bytes(msg[:80]))

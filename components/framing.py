@@ -31,8 +31,11 @@ class LineSplitter(Stage):
     refused once and skipped up to its end.  At ``ProducerFinished`` a trailing line with
     no separator is sent if ``keep_partial`` (the default), else it is bad input.
 
-    >>> run_component(LineSplitter(), inbox=[b"ab\\nc", b"d\\n"], control=[ProducerFinished()])
-    ... # {"outbox": [b"ab", b"cd"], ...}  # doctest: +SKIP
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import run_component
+    >>> run_component(LineSplitter(), inbox=[b"ab\\nc", b"d\\n"],
+    ...               control=[ProducerFinished()])["outbox"]
+    [b'ab', b'cd']
     """
 
     Inboxes = {"inbox": "bytes chunks of a stream", "control": "ProducerFinished or Shutdown"}
@@ -65,7 +68,8 @@ class LineSplitter(Stage):
         max_line = self.max_line
         buf = self._buf
         push = out.push
-        for chunk in batch:
+        for item in batch:
+            chunk = item
             if type(chunk) is not bytes:
                 if not isinstance(chunk, _BYTES):
                     self.reject(f"expected bytes, got {type(chunk).__name__}", chunk)
@@ -125,8 +129,10 @@ class LineJoiner(Stage):
     Each batch of lines becomes one chunk (fewer, larger writes downstream).  ``str`` is
     bad input: put a ``TextEncoder`` in front.
 
-    >>> run_component(LineJoiner(), inbox=[b"a", b"b"], control=[ProducerFinished()])
-    ... # {"outbox": [b"a\\nb\\n"], ...}  # doctest: +SKIP
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import run_component
+    >>> run_component(LineJoiner(), inbox=[b"a", b"b"], control=[ProducerFinished()])["outbox"]
+    [b'a\\nb\\n']
     """
 
     Inboxes = {"inbox": "lines, as bytes", "control": "ProducerFinished or Shutdown"}
@@ -167,8 +173,12 @@ class LengthPrefixEncoder(Stage):
 
     A payload larger than ``max_size`` is refused (the peer's decoder would refuse it).
 
-    >>> Pipeline(JSONEncoder(), LengthPrefixEncoder(), TCPClient("127.0.0.1", 9000))
-    ... # doctest: +SKIP
+    >>> from axon import Pipeline, ProducerFinished
+    >>> from axon.testing import run_component
+    >>> from components import JSONEncoder
+    >>> run_component(Pipeline(JSONEncoder(), LengthPrefixEncoder()), inbox=[{"n": 1}],
+    ...               control=[ProducerFinished()])["outbox"]
+    [b'\\x00\\x00\\x00\\x07{"n":1}']
     """
 
     Inboxes = {"inbox": "payloads, as bytes", "control": "ProducerFinished or Shutdown"}
@@ -204,8 +214,13 @@ class LengthPrefixDecoder(Stage):
     as a header) is refused and the bytes it announces are skipped.  At
     ``ProducerFinished`` a partial frame left over is bad input.
 
-    >>> Pipeline(TCPClient("127.0.0.1", 9000), LengthPrefixDecoder(), JSONDecoder())
-    ... # doctest: +SKIP
+    >>> from axon import Pipeline, ProducerFinished
+    >>> from axon.testing import run_component
+    >>> from components import JSONDecoder
+    >>> run_component(Pipeline(LengthPrefixDecoder(), JSONDecoder()),  # a frame in two chunks
+    ...               inbox=[b'\\x00\\x00\\x00\\x07{"n":', b'1}'],
+    ...               control=[ProducerFinished()])["outbox"]
+    [{'n': 1}]
     """
 
     Inboxes = {"inbox": "bytes chunks of a framed stream", "control": "ProducerFinished or Shutdown"}

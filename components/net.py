@@ -23,7 +23,7 @@ Design notes
    ``on_activate`` raising, bad input, a bug) is reported as ``ProtocolFailed`` on
    ``events``, its connection is closed, and every other connection is served on.
 4. Flow control, both ways, with fixed bounds per connection (the design notes of
-   ``axon/_flow.py``).  Reading: the connection holds at most ``read_limit`` bytes it has
+   ``axon/_core/_flow.py``).  Reading: the connection holds at most ``read_limit`` bytes it has
    received and not yet passed on, and passes chunks on only while the protocol's inbox
    holds fewer than ``read_limit // read_chunk`` (at least one); past that it stops reading
    its socket (``pause_reading``), so TCP slows the peer.  Writing: while the transport's
@@ -230,7 +230,13 @@ class TCPConnection(Stage):
     - ``send_backlog``: messages its ``inbox`` holds before their senders block.
     - ``write_limit``: bytes the transport buffers before the connection stops writing.
 
-    >>> TCPServer(protocol=Echo, read_limit=1 << 20).events  # doctest: +SKIP
+    >>> from axon import Handle, Pipeline
+    >>> from components import LineJoiner, LineSplitter
+    >>> echo = TCPServer(lambda: Pipeline(LineSplitter(), LineJoiner()), port=0)
+    >>> with Handle(echo) as server:
+    ...     host, port = server.get(timeout=5, box="ready")  # port=0: a free one
+    >>> echo.address == (host, port) and port > 0
+    True
     """
 
     Inboxes = {
@@ -381,8 +387,15 @@ class TCPClient(TCPConnection):
     A failure to connect raises (``ConnectionRefusedError``...), stopping the system with a
     ``ComponentError`` that names this component; later failures become messages.
 
-    >>> Pipeline(IterableSource([b"hi\\n"]), TCPClient("127.0.0.1", 8000), Collector())
-    ... # doctest: +SKIP
+    >>> from axon import Handle, Pipeline, run
+    >>> from components import Collector, IterableSource, LineJoiner, LineSplitter
+    >>> echo = TCPServer(lambda: Pipeline(LineSplitter(), LineJoiner()), port=0)
+    >>> got = Collector()
+    >>> with Handle(echo) as server:
+    ...     host, port = server.get(timeout=5, box="ready")
+    ...     _ = run(Pipeline(IterableSource([b"hi\\n"]), TCPClient(host, port), got), timeout=5)
+    >>> got.items
+    [b'hi\\n']
     """
 
     def __init__(self, host: str, port: int, *, read_limit: int = READ_LIMIT,
@@ -423,8 +436,15 @@ class TCPServer(Stage):
     excepted) to that many messages with ``block``, so the backpressure crosses a protocol
     made of several stages; ``None`` leaves the protocol's inboxes as they are.
 
-    >>> TCPServer(lambda: Pipeline(LineSplitter(), LineJoiner()), port=8000)  # an echo
-    ... # doctest: +SKIP
+    >>> from axon import Handle, Pipeline, run
+    >>> from components import Collector, IterableSource, LineJoiner, LineSplitter
+    >>> echo = TCPServer(lambda: Pipeline(LineSplitter(), LineJoiner()), port=0)  # an echo
+    >>> got = Collector()
+    >>> with Handle(echo) as server:
+    ...     address = server.get(timeout=5, box="ready")
+    ...     _ = run(Pipeline(IterableSource([b"a\\nb\\n"]), TCPClient(*address), got), timeout=5)
+    >>> b"".join(got.items)
+    b'a\\nb\\n'
     """
 
     Inboxes = {
@@ -502,7 +522,7 @@ class TCPServer(Stage):
                                 self._close_pair(key)
                     for conn in self.recv_all("accepted"):
                         if server is None:  # accepted just before we stopped listening
-                            conn._protocol.transport.abort()  # type: ignore[union-attr]
+                            conn._protocol.transport.abort()
                         else:
                             self._adopt(conn)
                     self._reap()
@@ -544,14 +564,14 @@ class TCPServer(Stage):
             self.add_child(proto, f"protocol{n}")
         finally:
             self._adopting = None
-        exc = self._adopt_error
-        if exc is not None:
+        failure = self._adopt_error
+        if failure is not None:
             self._adopt_error = None
             path = proto.path
             if self.scheduler is not None:
                 self.scheduler.stop(proto)  # whatever of it did start
             self.remove_child(proto)
-            self._refuse(conn, path, exc)
+            self._refuse(conn, path, failure)
             return
         link = self.link
         link((conn, "outbox"), (proto, "inbox"))
@@ -712,8 +732,13 @@ class UDPReceiver(Stage):
     does.  ``max_size`` is the largest datagram taken whole.  It reads with the event
     loop's ``add_reader`` (every loop on Linux and macOS; not Windows' proactor loop).
 
-    >>> Pipeline(UDPReceiver(port=9999, receive_buffer=4 << 20), Map(lambda d: d.data),
-    ...          ConsoleEcho())  # doctest: +SKIP
+    >>> from axon import Handle, Pipeline, run
+    >>> from components import IterableSource
+    >>> with Handle(UDPReceiver(port=0, receive_buffer=1 << 20)) as udp:
+    ...     address = udp.get(timeout=5, box="ready")
+    ...     _ = run(Pipeline(IterableSource([b"ping"]), UDPSender(remote=address)), timeout=5)
+    ...     udp.get(timeout=5).data
+    b'ping'
     """
 
     Inboxes = {
@@ -847,8 +872,14 @@ class UDPSender(Stage):
     datagram's address on ``error`` and carries on.  While the socket cannot send, it takes
     nothing from its inbox (bounded to 256: its producer waits).
 
-    >>> Pipeline(IterableSource([b"ping"]), UDPSender(remote=("127.0.0.1", 9999)))
-    ... # doctest: +SKIP
+    >>> from axon import Handle, Pipeline, run
+    >>> from components import IterableSource
+    >>> with Handle(UDPReceiver(port=0)) as udp:
+    ...     address = udp.get(timeout=5, box="ready")
+    ...     _ = run(Pipeline(IterableSource([b"ping", Datagram(b"pong", address)]),
+    ...                      UDPSender(remote=address)), timeout=5)
+    ...     [udp.get(timeout=5).data for _ in range(2)]
+    [b'ping', b'pong']
     """
 
     Inboxes = {"inbox": BoxSpec("bytes (to remote) or Datagram records", 256),

@@ -7,7 +7,7 @@ Design notes
    :class:`~components._intake.Intake` each, sent on as the consumers have room; its
    pipes' ends, its exit and room to write its stdin again arrive as messages in the
    ``pipes`` inbox.
-2. Backpressure both ways, with the library's one flow control (``axon/_flow.py``): a
+2. Backpressure both ways, with the library's one flow control (``axon/_core/_flow.py``): a
    consumer that falls behind stops the reading of the child's pipe (the pipe fills, and
    the child blocks writing: it is slowed, not read into memory); a child that does not
    keep up with its stdin makes the transport pause writing, and then the component takes
@@ -39,6 +39,9 @@ from .errors import OnError
 
 __all__ = ["ProcessExited", "Subprocess", "SubprocessError", "UnreadInput"]
 
+#: Reaping tasks of children stopped from outside, held until they are done.
+_REAPING: set[asyncio.Task[None]] = set()
+
 #: The most bytes one read of a pipe usually gives (a Linux pipe's capacity).
 PIPE_CHUNK = 64 * 1024
 
@@ -68,19 +71,13 @@ class UnreadInput(enum.Enum):
     REJECT = "reject"  #: also report it as bad input (by ``on_error``) once the child exits
 
 
-class _Event:
-    __slots__ = ("name",)
+class _ChildEvent(enum.Enum):
+    """What the child's transport tells the component, on its ``pipes`` inbox (with
+    :class:`_PipeClosed` records)."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-_EXITED = _Event("<child exited>")
-_WRITABLE = _Event("<can write stdin again>")
-_FINISHED = _Event("<transport finished>")
+    EXITED = "the child exited"
+    WRITABLE = "stdin can take more again"
+    FINISHED = "the transport finished: exited, reaped, every pipe closed"
 
 
 @dataclass(slots=True)
@@ -112,10 +109,10 @@ class _ChildProtocol(asyncio.SubprocessProtocol):
         self.events.put(_PipeClosed(fd, exc))
 
     def process_exited(self) -> None:
-        self.events.put(_EXITED)
+        self.events.put(_ChildEvent.EXITED)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.events.put(_FINISHED)  # exited, reaped, every pipe closed
+        self.events.put(_ChildEvent.FINISHED)  # exited, reaped, every pipe closed
         if not self.finished.done():
             self.finished.set_result(None)
 
@@ -124,7 +121,7 @@ class _ChildProtocol(asyncio.SubprocessProtocol):
 
     def resume_writing(self) -> None:
         self.write_paused = False
-        self.events.put(_WRITABLE)
+        self.events.put(_ChildEvent.WRITABLE)
 
     def pipe(self, fd: int) -> Any:
         tr = self.transport
@@ -160,8 +157,13 @@ class Subprocess(Stage):
     ``on_error`` once the child has exited (unless the child itself failed).  Input that is
     not bytes is always bad input.
 
-    >>> Pipeline(IterableSource([b"b\\n", b"a\\n"]), Subprocess(["sort"]), Collector())
-    ... # doctest: +SKIP
+    >>> from axon import Pipeline, run
+    >>> from components import Collector, IterableSource
+    >>> out = Collector()
+    >>> _ = run(Pipeline(IterableSource([b"b\\n", b"a\\n"]), Subprocess(["sort"]), out),
+    ...         timeout=10)
+    >>> b"".join(out.items)
+    b'a\\nb\\n'
     """
 
     Inboxes = {
@@ -234,7 +236,7 @@ class Subprocess(Stage):
             env=self.env)
         self.pid = tr.get_pid()
         stdin = tr.get_pipe_transport(0)
-        stdin.set_write_buffer_limits(high=self.write_limit)  # type: ignore[attr-defined]
+        stdin.set_write_buffer_limits(high=self.write_limit)
         out, err = self._intakes[1], self._intakes[2]
         inq = self.inboxes["inbox"].queue
         everything = tuple(self.inboxes)
@@ -253,9 +255,9 @@ class Subprocess(Stage):
                             open_pipes.discard(ev.fd)
                             if ev.fd == 0 and ev.error is not None:
                                 stdin_error = ev.error  # the child stopped reading it
-                        elif ev is _EXITED:
+                        elif ev is _ChildEvent.EXITED:
                             exited = True
-                        elif ev is _FINISHED:
+                        elif ev is _ChildEvent.FINISHED:
                             finished = True
                     out.forward()
                     err.forward()
@@ -290,7 +292,9 @@ class Subprocess(Stage):
             else:
                 _stop(tr)
                 if not isinstance(end, Shutdown) and not loop.is_closed():
-                    loop.create_task(_reap(tr, proto.finished))  # ended from outside
+                    reaping = loop.create_task(_reap(tr, proto.finished))  # ended from outside
+                    _REAPING.add(reaping)  # (kept until done: a task nobody holds may vanish)
+                    reaping.add_done_callback(_REAPING.discard)
         if isinstance(end, Shutdown):
             yield _reap(tr, proto.finished)  # the killed child, reaped
             self.send(end, "signal")

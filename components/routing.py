@@ -38,7 +38,11 @@ class _Routing(Stage):
 class FanOut(_Routing):
     """Sends every message to each of the named ``outboxes`` (the same object to each).
 
-    >>> FanOut(["log", "store"])  # then link ("log" -> logger), ("store" -> db)  # doctest: +SKIP
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import run_component
+    >>> out = run_component(FanOut(["log", "store"]), inbox=[1, 2], control=[ProducerFinished()])
+    >>> out["log"], out["store"]
+    ([1, 2], [1, 2])
     """
 
     def __init__(self, outboxes: Iterable[str], *, on_error: OnError | str = OnError.RAISE,
@@ -58,7 +62,12 @@ class Router(_Routing):
     ``routes`` maps outbox name -> predicate, tried in order.  A message no predicate
     accepts goes to ``default`` (an outbox name), or, with ``default=None``, is bad input.
 
-    >>> Router({"small": lambda n: n < 10, "big": lambda n: n >= 10})  # doctest: +SKIP
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import run_component
+    >>> out = run_component(Router({"small": lambda n: n < 10, "big": lambda n: n >= 10}),
+    ...                     inbox=[3, 30, 4], control=[ProducerFinished()])
+    >>> out["small"], out["big"]
+    ([3, 4], [30])
     """
 
     def __init__(self, routes: Mapping[str, Callable[[Any], Any]], *,
@@ -92,7 +101,13 @@ class KeyRouter(_Routing):
     A key that names none of ``outboxes`` goes to ``default``, or with ``default=None`` is
     bad input.
 
-    >>> KeyRouter(lambda m: m["kind"], ["order", "refund"])  # doctest: +SKIP
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import run_component
+    >>> out = run_component(KeyRouter(lambda m: m["kind"], ["order", "refund"]),
+    ...                     inbox=[{"kind": "order"}, {"kind": "refund"}, {"kind": "order"}],
+    ...                     control=[ProducerFinished()])
+    >>> len(out["order"]), len(out["refund"])
+    (2, 1)
     """
 
     def __init__(self, key: Callable[[Any], str], outboxes: Iterable[str], *,
@@ -126,7 +141,13 @@ class Merge(Stage):
     after ``ends`` ``ProducerFinished`` messages (default: one per inbox) once every inbox
     is drained, and at once on ``Shutdown``.
 
-    >>> Merge(["left", "right"])  # link producers to ("left"), ("right")  # doctest: +SKIP
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import run_component
+    >>> merge = Merge(["left", "right"])  # link producers to its "left" and "right" inboxes
+    >>> out = run_component(merge, left=["l1", "l2"], right=["r1"],
+    ...                     control=[ProducerFinished(), ProducerFinished()])  # one each
+    >>> sorted(out["outbox"])
+    ['l1', 'l2', 'r1']
     """
 
     Inboxes = {"control": "ProducerFinished (one per producer) or Shutdown"}

@@ -18,7 +18,11 @@ __all__ = ["Collector", "ConsoleEcho", "FileWriter"]
 class Collector(Stage):
     """Keeps every message in :attr:`items` (a list), for tests and small tools.
 
-    >>> c = Collector(); run(Pipeline(IterableSource([1, 2]), c)); c.items  # doctest: +SKIP
+    >>> from axon import Pipeline, run
+    >>> from components import IterableSource
+    >>> c = Collector()
+    >>> _ = run(Pipeline(IterableSource([1, 2]), c))
+    >>> c.items
     [1, 2]
     """
 
@@ -51,8 +55,9 @@ class ConsoleEcho(Stage):
     ``ConsoleEchoer(forwarder=True, use_repr=True, tag=...)``).  The stream is flushed
     after each batch.
 
-    >>> run(Pipeline(IterableSource([(1, 2)]), ConsoleEcho(tag="got: ", use_repr=True)))
-    ... # doctest: +SKIP
+    >>> from axon import Pipeline, run
+    >>> from components import IterableSource
+    >>> _ = run(Pipeline(IterableSource([(1, 2)]), ConsoleEcho(tag="got: ", use_repr=True)))
     got: (1, 2)
     """
 
@@ -114,7 +119,13 @@ class FileWriter(Stage):
     is flushed before the end of stream is passed on; it is closed when the component ends.  ``str`` is bad input
     (put a ``TextEncoder`` in front): the edge between text and bytes is explicit.
 
-    >>> run(Pipeline(IterableSource([b"a\\n"]), FileWriter("out.log")))  # doctest: +SKIP
+    >>> import pathlib, tempfile
+    >>> from axon import Pipeline, run
+    >>> from components import IterableSource
+    >>> log = pathlib.Path(tempfile.mkdtemp(), "out.log")
+    >>> _ = run(Pipeline(IterableSource([b"a\\n", b"b\\n"]), FileWriter(log)))
+    >>> log.read_bytes()
+    b'a\\nb\\n'
     """
 
     Inboxes = {"inbox": "bytes to write", "control": "ProducerFinished or Shutdown"}

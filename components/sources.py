@@ -28,7 +28,11 @@ class IterableSource(Stage):
     input to drain, so it finishes what it was given (a Carousel or a Seq ends each child
     that way).  An endless iterable is stopped with ``Shutdown``.
 
-    >>> run(Pipeline(IterableSource(["a", "b"]), ConsoleEcho()))  # doctest: +SKIP
+    >>> from axon import Pipeline, run
+    >>> from components import ConsoleEcho
+    >>> _ = run(Pipeline(IterableSource(["a", "b"]), ConsoleEcho()))
+    a
+    b
     """
 
     Inboxes = {"inbox": "(unused: a source; anything sent here is bad input)",
@@ -71,7 +75,13 @@ class ConsoleReader(Stage):
     ``ProducerFinished``.  ``Shutdown`` stops it at once (a read already blocked in the
     thread is abandoned).
 
-    >>> run(Pipeline(ConsoleReader(), Map(str.upper), ConsoleEcho()))  # doctest: +SKIP
+    >>> import io
+    >>> from axon import Pipeline, run
+    >>> from components import ConsoleEcho, Map
+    >>> _ = run(Pipeline(ConsoleReader(io.StringIO("hi\\nthere\\n")), Map(str.upper),
+    ...                  ConsoleEcho()), timeout=10)  # (default: sys.stdin)
+    HI
+    THERE
     """
 
     Inboxes = {
@@ -140,8 +150,15 @@ class FileReader(Stage):
     ``Shutdown`` (``ProducerFinished`` changes nothing: it reads the file to its end).
     A missing file raises (``FileNotFoundError``) when the component starts.
 
-    >>> run(Pipeline(FileReader("log.txt", lines=True, encoding="utf-8"), ConsoleEcho()))
-    ... # doctest: +SKIP
+    >>> import pathlib, tempfile
+    >>> from axon import Pipeline, run
+    >>> from components import Collector
+    >>> log = pathlib.Path(tempfile.mkdtemp(), "log.txt")
+    >>> _ = log.write_text("one\\ntwo\\n")
+    >>> lines = Collector()
+    >>> _ = run(Pipeline(FileReader(log, lines=True, encoding="utf-8"), lines))
+    >>> lines.items
+    ['one', 'two']
     """
 
     Inboxes = {"inbox": "(unused: a source; anything sent here is bad input)",
@@ -187,9 +204,8 @@ class FileReader(Stage):
             if not lines:
                 return
             batch: list[Any] = []
-            for line in lines:
-                if line.endswith(b"\n"):
-                    line = line[:-1]
+            for raw in lines:
+                line = raw[:-1] if raw.endswith(b"\n") else raw
                 if encoding is None:
                     batch.append(line)
                     continue

@@ -108,7 +108,10 @@ class Timed(Stage):
     the end on once ``step`` says it is done.  Subclasses set up their state in
     :meth:`start` and do their work in :meth:`step`::
 
-    >>> class Echo(Timed):  # each message again, a second after it came  # doctest: +SKIP
+    >>> from collections import deque
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import FakeClock, run_component
+    >>> class Echo(Timed):  # each message again, a second after it came
     ...     def start(self):
     ...         self.due = deque()
     ...     def step(self, alarm, now, end):
@@ -118,6 +121,10 @@ class Timed(Stage):
     ...         if self.due:
     ...             alarm.set_at(self.due[0][0])
     ...         return end is not None and not self.due
+    >>> clock = FakeClock()
+    >>> run_component(Echo(clock=clock), inbox=["x"], control=[ProducerFinished()],
+    ...               clock=clock)["outbox"], clock.now()
+    (['x'], 1.0)
     """
 
     def __init__(self, *, clock: Clock | None = None, on_error: OnError | str = OnError.RAISE,
@@ -157,7 +164,12 @@ class Delay(Timed):
     At ``ProducerFinished`` the messages still delayed are sent at their time, then the end
     is passed on; ``Shutdown`` drops them at once.
 
-    >>> Pipeline(IterableSource(["a", "b"]), Delay(0.5), ConsoleEcho())  # doctest: +SKIP
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import FakeClock, run_component
+    >>> clock = FakeClock()  # time moves only when nothing else can happen
+    >>> run_component(Delay(0.5, clock=clock), inbox=["a", "b"], control=[ProducerFinished()],
+    ...               clock=clock)["outbox"], clock.now()
+    (['a', 'b'], 0.5)
     """
 
     Inboxes = {"inbox": "messages to delay", "control": "ProducerFinished or Shutdown"}
@@ -197,7 +209,12 @@ class RateLimiter(Timed):
     ``ProducerFinished`` the queue is sent at the rate, then the end is passed on;
     ``Shutdown`` drops the queue.
 
-    >>> Pipeline(IterableSource(range(100)), RateLimiter(10), ConsoleEcho())  # doctest: +SKIP
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import FakeClock, run_component
+    >>> clock = FakeClock()
+    >>> run_component(RateLimiter(10, clock=clock), inbox=range(5), control=[ProducerFinished()],
+    ...               clock=clock)["outbox"], clock.now()
+    ([0, 1, 2, 3, 4], 0.4)
     """
 
     Inboxes = {"inbox": "messages to pass on", "control": "ProducerFinished or Shutdown"}
@@ -248,7 +265,10 @@ class Periodic(Timed):
     source has no input to drain) lets it finish its ``count``; without a count, whose
     ticks would never finish, it ends there.
 
-    >>> Pipeline(Periodic(1.0, count=3), ConsoleEcho())  # doctest: +SKIP
+    >>> from axon.testing import FakeClock, run_component
+    >>> clock = FakeClock()
+    >>> run_component(Periodic(1.0, count=3, clock=clock), clock=clock)["outbox"], clock.now()
+    ([0, 1, 2], 3.0)
     """
 
     Inboxes = {"inbox": "(unused: a source; anything sent here is bad input)",

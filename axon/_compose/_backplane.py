@@ -2,10 +2,11 @@
 
 Design
 ------
-A backplane is found by name in its scheduler's service registry (``"backplane:NAME"``),
-registered when the :class:`Backplane` is activated, so publishers and subscribers started
-in the same ``run()`` find it whatever order they were built in.  Nothing is global: two
-schedulers may each have a backplane called "news".
+A backplane is found by name in its scheduler's service registry (the service
+``"backplane:NAME"``), registered when the :class:`Backplane` is activated, so publishers
+and subscribers started in the same ``run()`` find it whatever order they were built in:
+a backplane activated after its subscribers joins those not yet running.  Nothing is
+global: two schedulers may each have a backplane called "news".
 
 Delivery is made of ordinary links, so a publication costs what a fan-out send costs: a
 :class:`PublishTo`'s inbox passes through to the backplane's inbox, which (while anyone
@@ -51,29 +52,39 @@ no network round trip.  At its end the backplane sends the end to the bridge's
 from __future__ import annotations
 
 from collections.abc import Generator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .._core._box import Link
-from .._core._component import Component
-from .._core._errors import AxonError
-from .._core._message import EndSignal, ProducerFinished
+from .._core import AxonError, Component, EndSignal, Link, ProducerFinished
 
 if TYPE_CHECKING:
-    from .._core._scheduler import Scheduler
+    from .._core import Scheduler
 
-__all__ = ["Backplane", "PublishTo", "SubscribeTo"]
+__all__ = ["Backplane", "BackplaneStatistics", "PublishTo", "SubscribeTo"]
 
-PREFIX = "backplane:"
-WAITING = "backplane-subscribers:"  # subscribers activated before their backplane
+
+def service_name(name: str) -> str:
+    """The name backplane ``name`` is registered under in its scheduler's services."""
+    return f"backplane:{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class BackplaneStatistics:
+    """What :meth:`Backplane.statistics` reports."""
+
+    name: str
+    subscribers: int  # joined now
+    unheard: int  # messages published while nobody subscribed (dropped, counted)
 
 
 def find_backplane(component: Component, name: str) -> Backplane:
     """The running backplane ``name`` on ``component``'s scheduler."""
     sched = component.scheduler
     assert sched is not None
-    found = sched.services.get(PREFIX + name)
+    found = sched.services.get(service_name(name))
     if not isinstance(found, Backplane) or found.done:
-        known = sorted(k[len(PREFIX):] for k in sched.services if k.startswith(PREFIX))
+        known = sorted(bp.backplane_name for bp in sched.services.values()
+                       if isinstance(bp, Backplane))
         raise AxonError(
             f"{component.path}: no backplane named {name!r} on this scheduler "
             f"(backplanes: {', '.join(known) or 'none'})"
@@ -111,13 +122,14 @@ class Backplane(Component):
             self.link((self, "transport_control"), (bridge, "control"))
 
     def on_activate(self, scheduler: "Scheduler") -> None:
-        key = PREFIX + self.backplane_name
+        key = service_name(self.backplane_name)
         old = scheduler.services.get(key)
         if isinstance(old, Backplane) and old.done:  # stopped before it ever ran
             scheduler.services.unregister(key, old)
         scheduler.services.register(key, self)
-        for sub in scheduler.services.pop(WAITING + self.backplane_name, ()):
-            if not sub.done and sub.backplane is None:
+        for sub in scheduler.components:  # subscribers started before it, not yet running
+            if (isinstance(sub, SubscribeTo) and sub.backplane_name == self.backplane_name
+                    and sub.backplane is None and not sub.done):
                 self.join(sub)
 
     # -- joining and leaving (called by subscribers, in their timeslices) --------------------
@@ -149,7 +161,7 @@ class Backplane(Component):
     def main(self) -> Generator[None, Any, None]:
         sched = self.scheduler
         assert sched is not None
-        key = PREFIX + self.backplane_name
+        key = service_name(self.backplane_name)
         try:
             while not self.finished():
                 if not self.subscribers:
@@ -172,10 +184,9 @@ class Backplane(Component):
         self.send(end, "subscribers_control")
         self.send(end, "signal")
 
-    def statistics(self) -> dict[str, Any]:
+    def statistics(self) -> BackplaneStatistics:
         """Subscribers now, and messages dropped for want of any."""
-        return {"name": self.backplane_name, "subscribers": len(self.subscribers),
-                "unheard": self.unheard}
+        return BackplaneStatistics(self.backplane_name, len(self.subscribers), self.unheard)
 
 
 class PublishTo(Component):
@@ -203,7 +214,7 @@ class PublishTo(Component):
         self.wake_on("inbox", "control")
 
     def on_activate(self, scheduler: "Scheduler") -> None:
-        bp = scheduler.services.get(PREFIX + self.backplane_name)
+        bp = scheduler.services.get(service_name(self.backplane_name))
         if isinstance(bp, Backplane) and not bp.done:
             self._attach(bp)
 
@@ -261,19 +272,14 @@ class SubscribeTo(Component):
 
     def on_activate(self, scheduler: "Scheduler") -> None:
         self.link((self, "inbox"), (self, "outbox"))
-        bp = scheduler.services.get(PREFIX + self.backplane_name)
+        bp = scheduler.services.get(service_name(self.backplane_name))
         if isinstance(bp, Backplane) and not bp.done:
             bp.join(self)
-        else:
-            scheduler.services.setdefault(WAITING + self.backplane_name, []).append(self)
+        # (else its backplane, activated later, joins it: Backplane.on_activate)
 
     def main(self) -> Generator[None, Any, None]:
         bp = self.backplane
         if bp is None:
-            services = self.scheduler.services  # type: ignore[union-attr]
-            waiting = services.get(WAITING + self.backplane_name, [])
-            if self in waiting:
-                waiting.remove(self)
             bp = find_backplane(self, self.backplane_name)
             bp.join(self)
         try:

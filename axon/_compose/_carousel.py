@@ -5,10 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Generator
 from typing import Any
 
-from .._core._component import Component
-from .._core._handover import hand_over
-from .._core._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
-from ._seq import take_control, tell, wire
+from .._core import Component, EndSignal, ProducerFinished, ReaderGone, Shutdown, hand_over
+from ._slot import take_control, tell, wire
 
 __all__ = ["Carousel"]
 
@@ -128,7 +126,7 @@ class Carousel(Component):
             if isinstance(msg, ReaderGone):
                 q[i] = ProducerFinished(f"carousel: job source gone ({msg.reason})")
 
-    def _keeps_inboxes_of(self, child: Component) -> bool:
+    def keeps_inboxes_of(self, child: Component) -> bool:
         return True  # a finished child's unread input goes to the next one (hand_over)
 
     def _make(self, msg: Any) -> Component:

@@ -10,7 +10,7 @@ managed about 100 round trips a second; bench/compositions.py measures this one.
 
 Bounded mode (``maxsize``) carries the system's backpressure to the calling thread, as
 ``queue.Queue(maxsize)`` does: the feeder hands an inbox only what it has room for
-(``Component.room``, see ``axon/_flow.py``: it sleeps until the system takes some), and
+(``Component.room``, see ``axon/_core/_flow.py``: it sleeps until the system takes some), and
 ``put`` blocks while ``maxsize`` messages wait in the handle for that inbox.
 
 A handle still running at interpreter exit (never closed: a script that ends, Ctrl-C
@@ -29,10 +29,7 @@ from collections.abc import Generator, Iterable
 from types import TracebackType
 from typing import Any, ClassVar
 
-from .._core._component import Component
-from .._core._errors import AxonError
-from .._core._message import ProducerFinished
-from .._core._scheduler import Scheduler
+from .._core import AxonError, Component, ProducerFinished, Scheduler
 
 __all__ = ["Handle"]
 

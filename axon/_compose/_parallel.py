@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator, Iterable
 from typing import Any
 
-from .._core._component import Component
-from .._core._message import EndSignal, ProducerFinished, Shutdown
+from .._core import Component, EndSignal, ProducerFinished, Shutdown
 
 __all__ = ["Parallel"]
 
@@ -90,6 +89,6 @@ class Parallel(Component):
             self.pause()
             yield
         ends += (m for m in self.recv_all("child_signal") if isinstance(m, EndSignal))
-        ends += (c.end_message for c in self._children if c.end_message is not None)
+        ends += (c.end_message for c in self.children if c.end_message is not None)
         shut = next((e for e in ends if isinstance(e, Shutdown)), None)
         self.send(shut if shut is not None else ProducerFinished("parallel"), "signal")

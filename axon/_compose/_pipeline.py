@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from .._core._component import Component
-from .._core._message import ProducerFinished, ReaderGone, Shutdown
+from .._core import Component, ProducerFinished, ReaderGone, Shutdown
 
 __all__ = ["Pipeline"]
 
@@ -66,5 +65,5 @@ class Pipeline(Component):
             yield
         if self.circular:  # (a ReaderGone is the ring closing behind the first child)
             shut = any(isinstance(c.end_message, Shutdown)
-                       and not isinstance(c.end_message, ReaderGone) for c in self._children)
+                       and not isinstance(c.end_message, ReaderGone) for c in self.children)
             self.send(Shutdown("ring") if shut else ProducerFinished("ring"), "signal")

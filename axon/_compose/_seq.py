@@ -6,9 +6,8 @@ from collections import deque
 from collections.abc import Generator
 from typing import Any
 
-from .._core._component import Component
-from .._core._handover import hand_over
-from .._core._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
+from .._core import Component, EndSignal, ProducerFinished, ReaderGone, Shutdown, hand_over
+from ._slot import take_control, tell, wire
 
 __all__ = ["Seq"]
 
@@ -53,7 +52,7 @@ class Seq(Component):
         self._started = 0
         self.wake_on("control")  # a finishing child wakes us too
 
-    def _keeps_inboxes_of(self, child: Component) -> bool:
+    def keeps_inboxes_of(self, child: Component) -> bool:
         return True  # a finished child's unread input goes to the next one (hand_over)
 
     def _start(self, child: Component, previous: Component | None, title: str | None) -> None:
@@ -98,41 +97,3 @@ class Seq(Component):
             self.pause()
             yield
         self.send(ending if isinstance(ending, Shutdown) else ProducerFinished("seq"), "signal")
-
-
-def wire(parent: Component, child: Component) -> None:
-    """Give ``child`` ``parent``'s inbox and outbox; its control/signal go to parent's
-    ``child_control`` / ``child_signal``."""
-    cin, cout = child.inboxes, child.outboxes
-    if "inbox" in cin:
-        parent.link((parent, "inbox"), (child, "inbox"))
-    if "control" in cin:
-        parent.link((parent, "child_control"), (child, "control"))
-    if "outbox" in cout:
-        parent.link((child, "outbox"), (parent, "outbox"))
-    if "signal" in cout:
-        parent.link((child, "signal"), (parent, "child_signal"))
-
-
-def tell(parent: Component, child: Component, msg: Any) -> None:
-    """Send ``msg`` to ``child``'s control (if it has one) through ``parent``'s child_control."""
-    if "control" in child.inboxes and not child.done:
-        parent.send(msg, "child_control")
-
-
-def take_control(
-    parent: Component, current: Component | None, ending: EndSignal | None,
-    pass_finished: bool = True,
-) -> EndSignal | None:
-    """Read ``parent``'s control: pass messages to the running child, remember the end.
-
-    Shutdown wins over ProducerFinished; with ``pass_finished`` False, ProducerFinished is
-    remembered but not passed on (the caller decides when).
-    """
-    for msg in parent.recv_all("control"):
-        is_end = isinstance(msg, EndSignal)
-        if is_end and not isinstance(ending, Shutdown):
-            ending = msg
-        if current is not None and (pass_finished or not is_end or isinstance(msg, Shutdown)):
-            tell(parent, current, msg)
-    return ending

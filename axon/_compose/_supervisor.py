@@ -54,10 +54,8 @@ from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .._core._component import Component, State
-from .._core._errors import AxonError
-from ._graphline import SELF, Linkages, check_linkages, make_linkages
-from .._core._handover import hand_over
+from .._core import AxonError, Component, State, hand_over, taken_by
+from ._linkages import Linkages, check_linkages, make_linkages, pipeline_linkages
 
 __all__ = ["ChildFailed", "RestartsExhausted", "Strategy", "Supervisor"]
 
@@ -122,7 +120,7 @@ class Supervisor(Component):
         "failures": "a ChildFailed record for each failure of a child",
     }
 
-    _supervises = True  # what runs below it is supervised (Component._supervised)
+    _axon_supervises = True  # what runs below it is supervised (Component._axon_supervised)
 
     def __init__(
         self,
@@ -173,19 +171,19 @@ class Supervisor(Component):
         return child
 
     def _current(self) -> dict[str, Component]:
-        return {str(c.label): c for c in self._children}
+        return {str(c.label): c for c in self.children}
 
     # -- failures ----------------------------------------------------------------------------
 
     def child_failed(self, child: Component, exc: BaseException) -> bool:
         """Scheduler hook: take charge of a failure below us; restart in our next timeslice."""
         top = child
-        while top._parent is not self and top._parent is not None:
-            top = top._parent  # the child of ours that contains it (or contained it)
+        while top.parent is not self and top.parent is not None:
+            top = top.parent  # the child of ours that contains it (or contained it)
         self._failed.append(
-            _Failure(str(top.label), child, child.path, exc, tuple(child._taken or ())))
-        if self._scheduler is not None:
-            self._scheduler.wake(self)
+            _Failure(str(top.label), child, child.path, exc, taken_by(child)))
+        if self.scheduler is not None:
+            self.scheduler.wake(self)
         return True
 
     def _handle_failure(self, f: _Failure) -> None:
@@ -213,7 +211,7 @@ class Supervisor(Component):
         self.restarts_by_child[label] += 1
         labels = [label] if self.strategy is Strategy.ONE_FOR_ONE else list(self.factories)
         unfinished = list(f.taken)
-        sched = self._scheduler
+        sched = self.scheduler
         assert sched is not None
         for lb in labels:  # stop what is left of them (the failed one is done already)
             unfinished.extend(_taken_mid_await(current[lb], failed))
@@ -239,7 +237,7 @@ class Supervisor(Component):
                 self._handle_failure(self._failed.popleft())
             if self._giving_up is not None:
                 for child in self.children:
-                    self._scheduler.stop(child)  # type: ignore[union-attr]
+                    self.scheduler.stop(child)  # type: ignore[union-attr]
                 raise self._giving_up  # an enclosing supervisor hands our children's work on
             if self.children_done():
                 break
@@ -251,7 +249,7 @@ def _contains(top: Component, c: Component | None) -> bool:
     while c is not None:
         if c is top:
             return True
-        c = c._parent
+        c = c.parent
     return False
 
 
@@ -261,27 +259,16 @@ def _taken_mid_await(top: Component, failed: Component) -> list[Any]:
     todo = [top]
     while todo:
         c = todo.pop()
-        todo.extend(c._children)
-        if c is not failed and c._state is State.WAITING and c._taken:
-            out.extend(c._taken)
+        todo.extend(c.children)
+        if c is not failed and c.state is State.WAITING:
+            out.extend(taken_by(c))
     return out
 
 
 def _hand_over_tree(old: Component, new: Component | None, unplaced: list[Any]) -> None:
     """Hand what waits in ``old`` and every component inside it to the same places in
     ``new`` (children matched by label), each with its end of stream (module doc, 1, 3)."""
-    by_label = {c.label: c for c in new._children} if new is not None else {}
-    for child in old._children:
+    by_label = {c.label: c for c in new.children} if new is not None else {}
+    for child in old.children:
         _hand_over_tree(child, by_label.get(child.label), unplaced)
     hand_over(old, new, pass_end=True, unplaced=unplaced)
-
-
-def pipeline_linkages(labels: list[str]) -> dict[tuple[str, str], tuple[str, str]]:
-    """The linkages of a pipeline through ``labels``."""
-    links = {(SELF, "inbox"): (labels[0], "inbox"), (SELF, "control"): (labels[0], "control")}
-    for a, b in zip(labels, labels[1:]):
-        links[(a, "outbox")] = (b, "inbox")
-        links[(a, "signal")] = (b, "control")
-    links[(labels[-1], "outbox")] = (SELF, "outbox")
-    links[(labels[-1], "signal")] = (SELF, "signal")
-    return links

@@ -13,13 +13,14 @@ Design notes
    ``deliver``; the ``block`` policy hands the message back to the sender, which the
    scheduler then suspends until the receiver makes room (see ``Component``).
 4. Wake-ups are not posted per message: after each timeslice the scheduler looks at the
-   final inboxes the component can reach (its ``_wake_list``) and wakes paused owners.
+   owners of the final inboxes the component can reach (its task's ``readers``, kept as
+   links change: ``axon/_core/_task.py``) and wakes the paused ones.
 5. An inbox whose reader has finished is *closed* (:meth:`Inbox.close`): what waited in it
    and everything sent to it later is counted as dropped, not queued for ever, and the
    pushes upstream are rebound to that count.  (A composition that hands a finished
    child's unread messages to a successor closes it only after moving them.)
 6. A ``control`` inbox is *watched*: a delivery there also tells its owner
-   (``Component._control_arrived``), so a ``Shutdown`` reaches a component blocked on a
+   (``_task.control_arrived``), so a ``Shutdown`` reaches a component blocked on a
    full inbox or awaiting something.  Control messages are rare; data inboxes keep the
    plain ``deque.append``.
 """
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._errors import BoxFull, LinkError
+from ._task import add_reader, block_send, control_arrived, find_readers
 
 if TYPE_CHECKING:
     from ._component import Component
@@ -156,7 +158,7 @@ class Inbox(Box, Generic[T]):
         """Messages taken out (recv, recv_all, and RECEIVE batches, which the scheduler
         counts on the owner's task, where it is cheapest)."""
         n = self._received
-        t = self.owner._task
+        t = self.owner._axon_task
         if t is not None and t.inbox is self:
             n += int(t.received)  # (a float there: floats come from a free list; exact to 2**53)
         return n
@@ -215,11 +217,11 @@ class Inbox(Box, Generic[T]):
 
     def _deliver_control(self, msg: T) -> None:
         self.queue.append(msg)
-        self.owner._control_arrived(msg)
+        control_arrived(self.owner, msg)
 
     def _deliver_watched(self, deliver: Callable[[Any], None], msg: T) -> None:
         deliver(msg)
-        self.owner._control_arrived(msg)
+        control_arrived(self.owner, msg)
 
     def _deliver_closed(self, msg: T) -> None:
         self.dropped += 1
@@ -253,26 +255,26 @@ class Inbox(Box, Generic[T]):
         return live
 
     def _deliver_block_from(self, sender: "Component", msg: T) -> None:
-        # while the sender holds earlier messages it holds this one too, even if there is
+        # while earlier sends of the sender are blocked this one is too, even if there is
         # room now (a ThreadedComponent's thread can make room mid-timeslice): nothing
-        # overtakes a held message
-        if len(self.queue) < self.size and sender._task.held is None:  # type: ignore[operator,union-attr]
+        # overtakes a blocked send
+        if len(self.queue) < self.size and sender._axon_task.blocked_sends is None:  # type: ignore[operator,union-attr]
             self.queue.append(msg)
             return
-        if sender._scheduler is None:
+        if sender._axon_scheduler is None:
             raise BoxFull(f"{self!r} is full ({self.size} messages) and {sender.path} is not "
                           "running")
-        sender._hold_for(self, msg)
+        block_send(sender, self, msg)
 
     def _deliver_block(self, msg: T) -> None:
         if len(self.queue) < self.size:  # type: ignore[operator]
             self.queue.append(msg)
             return
-        sched = self.owner._scheduler
+        sched = self.owner._axon_scheduler
         sender = sched.current if sched is not None else None
         if sender is None:
             raise BoxFull(f"{self!r} is full ({self.size} messages) and no component is sending")
-        sender._hold_for(self, msg)
+        block_send(sender, self, msg)
 
     def _deliver_drop_oldest(self, msg: T) -> None:
         q = self.queue
@@ -470,7 +472,7 @@ def _rebind(box: Box, stops: list[Box]) -> None:
     """Point ``box``'s delivery at ``stops`` (from :func:`ends`)."""
     if isinstance(box, Outbox):
         _bind_outbox(box, stops)
-        box.owner._rebuild_wake_list()
+        find_readers(box.owner)
     elif box.links_out:
         _bind_forwarding_inbox(box, stops)  # type: ignore[arg-type]
     else:
@@ -516,8 +518,8 @@ def _add_fan_out_target(ob: Outbox[Any], sink: Inbox[Any]) -> None:
     else:
         ob._fan.append(sink.deliver_for(ob))  # the push closure iterates this very list
     owner = ob.owner
-    owner._pushes[ob.name] = ob.push
-    owner._add_wake_target(sink)
+    owner._axon_pushes[ob.name] = ob.push
+    add_reader(owner, sink)
     _release(ob, ob.held)
 
 
@@ -553,7 +555,7 @@ def _release(box: Box, waiting: deque[Any] | tuple[()]) -> None:
     """``box`` leads somewhere now: push on what waited in it (held or queued)."""
     if waiting:
         msgs = list(waiting)
-        waiting.clear()  # type: ignore[union-attr]
+        waiting.clear()
         _push_outside(box, msgs)
 
 
@@ -572,6 +574,6 @@ def _notify_targets(box: Box) -> None:
             t.queue.clear()
         elif t.queue:
             owner = t.owner
-            sched = owner._scheduler
+            sched = owner._axon_scheduler
             if sched is not None:
                 sched.wake(owner)

@@ -2,131 +2,21 @@
 
 from __future__ import annotations
 
-import enum
 from collections import deque
-from functools import partial
 from collections.abc import Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._box import Box, BoxSpec, Inbox, Link, Outbox, Policy, break_link, make_link
 from ._errors import AxonError, EmptyBox, LinkError
 from ._message import EndSignal, Shutdown
+from ._task import NO_ROOM, RECEIVE, State, Task
 
 if TYPE_CHECKING:
     from ._scheduler import Scheduler
 
-__all__ = ["RECEIVE", "RECEIVE_ONE", "Component", "State", "Task"]
+__all__ = ["RECEIVE", "Component", "State"]
 
 BoxRef = tuple["Component", str]
-
-
-class _Receive:
-    """The type of :data:`RECEIVE`."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "RECEIVE"
-
-
-#: ``batch = yield RECEIVE`` ends the timeslice and resumes with every message waiting in
-#: ``inbox`` (a list, oldest first), sleeping until there is one; at the end of the stream
-#: (``Shutdown``, or ``ProducerFinished`` once the inbox is drained) it resumes with ``None``.
-RECEIVE: Any = _Receive()
-
-
-class _ReceiveOne:
-    """The type of :data:`RECEIVE_ONE`."""
-
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "RECEIVE_ONE"
-
-
-#: ``msg = yield RECEIVE_ONE`` ends the timeslice and resumes with the oldest message in
-#: ``inbox``, sleeping until there is one; at the end of the stream (as for RECEIVE) it
-#: resumes with ``None``.  The scheduler serves it off RECEIVE's hot path
-#: (``Scheduler._receive_one``): each message is a timeslice, about twice what RECEIVE
-#: costs at one message per timeslice (bench.instructions), so batch where speed counts.
-RECEIVE_ONE: Any = _ReceiveOne()
-
-
-class ReceivingOne(partial):  # type: ignore[type-arg]
-    """A task's resume while it is in ``yield RECEIVE_ONE`` (one per task, made on first
-    use): on each turn it looks for the message (or the end) and resumes the generator
-    with it, or, without running the generator, says that there is none (it is
-    ``partial(Scheduler._receive_one_turn, task)``: a partial is called from C, one
-    Python frame less per message).  ``looked``: its last turn found none either."""
-
-    looked = False
-
-
-#: What a task's ``inq`` is while senders wait for room in its inbox: always empty.
-NO_ROOM: deque[Any] = deque(maxlen=0)
-
-#: Senders a component may have before pausing it no longer flags each of them.
-CROWD = 16
-
-
-class State(enum.Enum):
-    """Where a component is in its life, as the scheduler sees it."""
-
-    NEW = "new"  # built, not yet activated
-    RUNNABLE = "runnable"  # in the run queue
-    PAUSED = "paused"  # sleeping until a message reaches one of its inboxes
-    WAITING = "waiting"  # waiting for an awaitable it yielded
-    BLOCKED = "blocked"  # waiting for room in a bounded inbox it sent to
-    FINISHED = "finished"
-    FAILED = "failed"
-
-
-class Task:
-    """The scheduler's record of one component: the state its loop reads every timeslice.
-
-    One small class with slots, whatever the component's class: attribute access at the
-    scheduler's hot sites stays monomorphic, which CPython specialises (bench/core.py).
-    """
-
-    __slots__ = ("comp", "send", "resume", "state", "pause", "held", "wake", "inq", "inbox",
-                 "control", "pause_queues", "wake_queues", "received", "wakers", "notify",
-                 "attend", "sticky", "limit")
-
-    def __init__(self, comp: Component) -> None:
-        self.comp = comp
-        self.send: Any = None  # the generator's send (possibly instrumented)
-        self.resume: Any = None  # None, RECEIVE, or a callable giving the next resume
-        self.state = State.NEW
-        self.pause = False  # pause() was called (or a send blocked) this timeslice
-        # True when the scheduler must do more than requeue it after its timeslice: it
-        # asked to pause, or an owner in ``wake`` may be paused (set as one pauses, cleared
-        # by a look that finds none).  A busy pipeline, where no one pauses, skips the look
-        self.attend = True
-        # True while an owner in ``wake`` has more than CROWD senders: such an owner does
-        # not flag them all at each pause (that would cost O(senders)), so they always look
-        self.sticky = False
-        self.held: deque[tuple[Inbox[Any], Any]] | None = None  # blocked sends, in order
-        self.wake: list[Task] = []  # owners of the inboxes its outboxes reach
-        self.wakers: set[Task] = set()  # the tasks whose ``wake`` lists this one
-        # the wakers to flag (``attend``) when it pauses: all of them, or none once they
-        # are more than CROWD (they are sticky then), so a pause costs O(CROWD) at most
-        self.notify: list[Task] = []
-        # the queue RECEIVE's fast path takes from: ``inbox``'s, or NO_ROOM while senders
-        # wait for room in it or a receive_limit is set (so that path needs no check of its
-        # own: the slow path, Scheduler._receive, does what they need)
-        self.inq: deque[Any] = deque()
-        self.limit: int | None = None  # Component.receive_limit
-        self.inbox: Inbox[Any] | None = None
-        self.control: deque[Any] | None = None
-        self.pause_queues: tuple[deque[Any], ...] = ()  # what keeps it awake at a pause
-        self.wake_queues: tuple[deque[Any], ...] = ()  # what wakes it once paused
-        # messages RECEIVE took from ``inbox`` (Inbox.received adds it in); a float because
-        # the scheduler adds to it per timeslice and floats, unlike ints above 256, come
-        # from a free list (bench/core.py; exact up to 2**53 messages)
-        self.received = 0.0
-
-    def __repr__(self) -> str:
-        return f"<Task {self.comp.path} {self.state.value}>"
 
 
 def _spec(value: str | BoxSpec) -> BoxSpec:
@@ -171,247 +61,199 @@ class Component:
         "signal": "ProducerFinished or Shutdown, passed on",
     }
 
-    _pause_on_data: ClassVar[bool] = True  # a paused component wakes on inbox data
-    _inbox_specs: ClassVar[tuple[tuple[str, BoxSpec], ...]] = ()
-    _outbox_specs: ClassVar[tuple[tuple[str, BoxSpec], ...]] = ()
+    _axon_pause_on_data: ClassVar[bool] = True  # a paused component wakes on inbox data
+    _axon_inbox_specs: ClassVar[tuple[tuple[str, BoxSpec], ...]] = ()
+    _axon_outbox_specs: ClassVar[tuple[tuple[str, BoxSpec], ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._prepare_box_specs()
+        cls._axon_prepare_box_specs()
 
     @classmethod
-    def _prepare_box_specs(cls) -> None:
+    def _axon_prepare_box_specs(cls) -> None:
         ins = _declared(cls, "Inboxes", _USUAL_INBOXES)
         outs = _declared(cls, "Outboxes", _USUAL_OUTBOXES)
         both = {n for n, _ in ins} & {n for n, _ in outs}
         if both:
             raise TypeError(f"{cls.__name__}: box names used as inbox and outbox: {sorted(both)}")
-        cls._inbox_specs = ins
-        cls._outbox_specs = outs
+        cls._axon_inbox_specs = ins
+        cls._axon_outbox_specs = outs
 
-    # Scheduler-side state starts as class-level defaults; an instance gets its own value
-    # when it first changes.  Making a component stays cheap (bench/core.py measures it).
+    # The core's own state and helpers on a component are named ``_axon_*``, so that a
+    # subclass's private names (``self._name``, ``self._links``, ``self._taken``: one such
+    # clash bit the process layer) never collide with them; what the scheduler keeps per
+    # run is in the Task (axon/_core/_task.py).  The state starts as class-level defaults;
+    # an instance gets its own value when it first changes, so making a component stays
+    # cheap (bench/core.py measures it).
     end_message: EndSignal | None = None
-    _parent: Component | None = None
-    _label: str | int | None = None
-    _children: list[Component] = []
-    _links: list[Link] = []
-    _scheduler: Scheduler | None = None
-    _task: Task | None = None  # the scheduler's record, made with the boxes
-    _unfinished = 0  # children not yet finished
-    _future: Any = None
-    _gen: Generator[Any, Any, Any] | None = None
-    _name: str | None = None
-    _cancelled_by: Shutdown | None = None  # the Shutdown that cancelled what it awaited
-    _receive_limit: int | None = None
-    _supervises: ClassVar[bool] = False  # a Supervisor: its descendants run supervised
-    # under a supervisor: what it took in its current timeslice (see _supervised)
-    _taken: list[Any] | None = None
-    _one_taken: list[Any] | None = None  # supervised: what a RECEIVE_ONE resume takes
-    _receiving_one: ReceivingOne | None = None  # its resume in RECEIVE_ONE (made on use)
+    _axon_parent: Component | None = None
+    _axon_label: str | int | None = None
+    _axon_children: list[Component] = []
+    _axon_links: list[Link] = []
+    _axon_scheduler: Scheduler | None = None
+    _axon_task: Task | None = None  # the scheduler's record, made with the boxes
+    _axon_unfinished = 0  # children not yet finished
+    _axon_name: str | None = None
+    _axon_receive_limit: int | None = None
+    _axon_supervises: ClassVar[bool] = False  # a Supervisor: its descendants run supervised
     # woken by what the links do not show (its own thread, the scheduler's hooks): the
     # search for components that nothing can wake counts it as able to run
-    _woken_unseen: ClassVar[bool] = False
+    _axon_woken_unseen: ClassVar[bool] = False
 
     def __init__(self, *, name: str | None = None) -> None:
         if name is not None:
-            self._name = name
+            self._axon_name = name
 
     # The boxes are made on first use (a link, a send, activation), not in __init__: a
     # component that is built but never wired costs one object.  Until then the class-level
-    # empty defaults below stand in, and every slow path calls _ensure_boxes().  (Not a
+    # empty defaults below stand in, and every slow path calls _axon_ensure_boxes().  (Not a
     # __getattr__ hook: that defeats CPython's attribute specialisation on every access.)
-    _inboxes: dict[str, Inbox[Any]] = {}  # never written: _make_boxes gives each its own
-    _outboxes: dict[str, Outbox[Any]] = {}
-    _pushes: dict[str, Any] = {}
-    _queues: tuple[deque[Any], ...] = ()
-    _wake_boxes: tuple[str, ...] | None = None  # set by wake_on(); None: every inbox
+    _axon_inboxes: dict[str, Inbox[Any]] = {}  # never written: _axon_make_boxes gives each its own
+    _axon_outboxes: dict[str, Outbox[Any]] = {}
+    _axon_pushes: dict[str, Any] = {}
+    _axon_queues: tuple[deque[Any], ...] = ()
+    _axon_wake_boxes: tuple[str, ...] | None = None  # set by wake_on(); None: every inbox
 
-    def _ensure_boxes(self) -> None:
-        if "_inboxes" not in self.__dict__:
-            self._make_boxes()
+    def _axon_ensure_boxes(self) -> None:
+        if "_axon_inboxes" not in self.__dict__:
+            self._axon_make_boxes()
 
-    def _make_boxes(self) -> None:
+    def _axon_make_boxes(self) -> None:
         ins: dict[str, Inbox[Any]] = {
-            n: Inbox(self, n, s.description, s.size, s.policy) for n, s in self._inbox_specs
+            n: Inbox(self, n, s.description, s.size, s.policy) for n, s in self._axon_inbox_specs
         }
         obs: dict[str, Outbox[Any]] = {
-            n: Outbox(self, n, s.description) for n, s in self._outbox_specs
+            n: Outbox(self, n, s.description) for n, s in self._axon_outbox_specs
         }
-        self._pushes = {n: ob.push for n, ob in obs.items()}
-        self._outboxes = obs
-        self._inboxes = ins
-        self._task = Task(self)
-        self._sync_task()
+        self._axon_pushes = {n: ob.push for n, ob in obs.items()}
+        self._axon_outboxes = obs
+        self._axon_inboxes = ins
+        self._axon_task = Task(self)
+        self._axon_sync_task()
 
-    def _sync_task(self) -> None:
+    def _axon_sync_task(self) -> None:
         """Give the task the queues it reads, from the inboxes and wake_on()'s choice."""
-        ins = self._inboxes
-        task = self._task
+        ins = self._axon_inboxes
+        task = self._axon_task
         assert task is not None
-        self._queues = tuple(ib.queue for ib in ins.values())
+        self._axon_queues = tuple(ib.queue for ib in ins.values())
         ctl = ins.get("control")
         task.control = ctl.queue if ctl is not None else None
         data = ins.get("inbox")
         if data is None:  # RECEIVE then waits on nothing; keep the scheduler's path uniform
             data = Inbox(self, "inbox", "(none declared)")
         task.inbox = data
-        task.limit = self._receive_limit
+        task.limit = self._axon_receive_limit
         task.inq = NO_ROOM if data.blocked or task.limit is not None else data.queue
-        chosen = self._wake_boxes
-        wakers = self._queues if chosen is None else tuple(ins[b].queue for b in chosen)
-        task.wake_queues = wakers
-        task.pause_queues = wakers if self._pause_on_data else ()
-
-    # The scheduler's per-component state lives in the Task; these names read it.
-    @property
-    def _state(self) -> State:
-        t = self._task
-        return t.state if t is not None else State.NEW
-
-    @_state.setter
-    def _state(self, value: State) -> None:
-        self._ensure_boxes()
-        self._task.state = value  # type: ignore[union-attr]
-
-    @property
-    def _send(self) -> Any:
-        t = self._task
-        return t.send if t is not None else None
-
-    @_send.setter
-    def _send(self, value: Any) -> None:
-        self._ensure_boxes()
-        self._task.send = value  # type: ignore[union-attr]
-
-    @property
-    def _resume(self) -> Any:
-        t = self._task
-        return t.resume if t is not None else None
-
-    @_resume.setter
-    def _resume(self, value: Any) -> None:
-        self._ensure_boxes()
-        self._task.resume = value  # type: ignore[union-attr]
-
-    @property
-    def _pause_requested(self) -> bool:
-        t = self._task
-        return t.pause if t is not None else False
-
-    @_pause_requested.setter
-    def _pause_requested(self, value: bool) -> None:
-        self._ensure_boxes()
-        t = self._task
-        assert t is not None
-        t.pause = value
-        if value:
-            t.attend = True
-
-    @property
-    def _held(self) -> deque[tuple[Inbox[Any], Any]] | None:
-        t = self._task
-        return t.held if t is not None else None
-
-    @_held.setter
-    def _held(self, value: deque[tuple[Inbox[Any], Any]] | None) -> None:
-        self._ensure_boxes()
-        self._task.held = value  # type: ignore[union-attr]
-
-    @property
-    def _pause_queues(self) -> tuple[deque[Any], ...]:
-        t = self._task
-        return t.pause_queues if t is not None else ()
+        chosen = self._axon_wake_boxes
+        waking = self._axon_queues if chosen is None else tuple(ins[b].queue for b in chosen)
+        task.wake_queues = waking
+        task.pause_queues = waking if self._axon_pause_on_data else ()
 
     @property
     def name(self) -> str:
         """The component's own name (default: its class name)."""
-        return self._name or type(self).__name__
+        return self._axon_name or type(self).__name__
 
     @name.setter
     def name(self, value: str) -> None:
-        self._name = value
+        self._axon_name = value
 
     # -- identity --------------------------------------------------------------------------
 
     @property
     def path(self) -> str:
         """The component's place in the system, e.g. ``Pipeline[2]:Parser``."""
-        if self._parent is None:
+        if self._axon_parent is None:
             return self.name
-        return f"{self._parent.path}[{self._label}]:{self.name}"
+        return f"{self._axon_parent.path}[{self._axon_label}]:{self.name}"
 
     @property
     def state(self) -> State:
-        return self._state
+        """Where it is in its life (its task's state; NEW until it has boxes)."""
+        t = self._axon_task
+        return t.state if t is not None else State.NEW
 
     @property
     def done(self) -> bool:
         """True once ``main()`` has ended (normally or by an error)."""
-        return self._state is State.FINISHED or self._state is State.FAILED
+        t = self._axon_task
+        return t is not None and (t.state is State.FINISHED or t.state is State.FAILED)
+
+    @property
+    def caught_up(self) -> bool:
+        """True once it has handled all it took: it paused, asked for its next batch
+        (``yield RECEIVE`` and was requeued), or finished normally.  For edges that
+        acknowledge input once the system downstream has processed it."""
+        t = self._axon_task
+        if t is None:
+            return False
+        state = t.state
+        return (state is State.PAUSED or state is State.FINISHED
+                or (state is State.RUNNABLE and t.resume is RECEIVE))
 
     @property
     def scheduler(self) -> "Scheduler | None":
-        return self._scheduler
+        return self._axon_scheduler
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.path} {self._state.value}>"
+        return f"<{type(self).__name__} {self.path} {self.state.value}>"
 
     # -- boxes ------------------------------------------------------------------------------
 
     @property
     def inboxes(self) -> Mapping[str, Inbox[Any]]:
-        self._ensure_boxes()
-        return self._inboxes
+        self._axon_ensure_boxes()
+        return self._axon_inboxes
 
     @property
     def outboxes(self) -> Mapping[str, Outbox[Any]]:
-        self._ensure_boxes()
-        return self._outboxes
+        self._axon_ensure_boxes()
+        return self._axon_outboxes
 
     def add_inbox(
         self, name: str, description: str, size: int | None = None,
         policy: Policy | str = Policy.BLOCK,
     ) -> Inbox[Any]:
         """Give this instance (only) another inbox."""
-        self._ensure_boxes()
-        if name in self._inboxes or name in self._outboxes:
+        self._axon_ensure_boxes()
+        if name in self._axon_inboxes or name in self._axon_outboxes:
             raise ValueError(f"{self.path} already has a box named {name!r}")
-        ib = self._inboxes[name] = Inbox(self, name, description, size, policy)
-        self._sync_task()
+        ib = self._axon_inboxes[name] = Inbox(self, name, description, size, policy)
+        self._axon_sync_task()
         return ib
 
     def add_outbox(self, name: str, description: str) -> Outbox[Any]:
         """Give this instance (only) another outbox."""
-        self._ensure_boxes()
-        if name in self._inboxes or name in self._outboxes:
+        self._axon_ensure_boxes()
+        if name in self._axon_inboxes or name in self._axon_outboxes:
             raise ValueError(f"{self.path} already has a box named {name!r}")
-        ob = self._outboxes[name] = Outbox(self, name, description)
-        self._pushes[name] = ob.push
+        ob = self._axon_outboxes[name] = Outbox(self, name, description)
+        self._axon_pushes[name] = ob.push
         return ob
 
     def set_bound(self, box: str, size: int | None, policy: Policy | str = Policy.BLOCK) -> None:
         """Bound inbox ``box`` to ``size`` messages with ``policy`` (see :class:`Policy`)."""
-        self._inbox(box).set_bound(size, policy)
+        self._axon_inbox(box).set_bound(size, policy)
 
-    def _inbox(self, box: str) -> Inbox[Any]:
-        self._ensure_boxes()
+    def _axon_inbox(self, box: str) -> Inbox[Any]:
+        self._axon_ensure_boxes()
         try:
-            return self._inboxes[box]
+            return self._axon_inboxes[box]
         except KeyError:
             raise AxonError(
-                f"{self.path} has no inbox {box!r} (inboxes: {', '.join(self._inboxes)})"
+                f"{self.path} has no inbox {box!r} (inboxes: {', '.join(self._axon_inboxes)})"
             ) from None
 
-    def _box(self, box: str) -> Box:
-        self._ensure_boxes()
-        found: Box | None = self._inboxes.get(box)
+    def _axon_box(self, box: str) -> Box:
+        self._axon_ensure_boxes()
+        found: Box | None = self._axon_inboxes.get(box)
         if found is None:
-            found = self._outboxes.get(box)
+            found = self._axon_outboxes.get(box)
         if found is None:
             raise LinkError(
-                f"{self.path} has no box {box!r} (inboxes: {', '.join(self._inboxes)}; "
-                f"outboxes: {', '.join(self._outboxes)})"
+                f"{self.path} has no box {box!r} (inboxes: {', '.join(self._axon_inboxes)}; "
+                f"outboxes: {', '.join(self._axon_outboxes)})"
             )
         return found
 
@@ -420,25 +262,25 @@ class Component:
     def send(self, msg: Any, box: str = "outbox") -> None:
         """Send ``msg`` on outbox ``box``: straight into the linked inbox(es)."""
         try:
-            self._pushes[box](msg)
+            self._axon_pushes[box](msg)
         except KeyError:
-            if box in self._pushes:
+            if box in self._axon_pushes:
                 raise
-            if "_inboxes" not in self.__dict__:
-                self._make_boxes()
+            if "_axon_inboxes" not in self.__dict__:
+                self._axon_make_boxes()
                 return self.send(msg, box)
             raise AxonError(
-                f"{self.path} has no outbox {box!r} (outboxes: {', '.join(self._outboxes)})"
+                f"{self.path} has no outbox {box!r} (outboxes: {', '.join(self._axon_outboxes)})"
             ) from None
 
     def send_many(self, msgs: Iterable[Any], box: str = "outbox") -> None:
         """Send every message of ``msgs`` in order (one C-level extend where possible)."""
-        self._ensure_boxes()
+        self._axon_ensure_boxes()
         try:
-            ob = self._outboxes[box]
+            ob = self._axon_outboxes[box]
         except KeyError:
             raise AxonError(
-                f"{self.path} has no outbox {box!r} (outboxes: {', '.join(self._outboxes)})"
+                f"{self.path} has no outbox {box!r} (outboxes: {', '.join(self._axon_outboxes)})"
             ) from None
         targets = ob.targets
         if len(targets) == 1 and targets[0].plain:
@@ -452,7 +294,7 @@ class Component:
 
     def recv(self, box: str = "inbox") -> Any:
         """Take the oldest message from inbox ``box``; raises :class:`EmptyBox` if none."""
-        ib = self._inboxes[box] if box in self._inboxes else self._inbox(box)
+        ib = self._axon_inboxes[box] if box in self._axon_inboxes else self._axon_inbox(box)
         try:
             msg = ib.queue.popleft()
         except IndexError:
@@ -461,13 +303,13 @@ class Component:
             ) from None
         ib._received += 1
         if ib.blocked:
-            self._scheduler.unblock(ib)  # type: ignore[union-attr]
+            self._axon_scheduler.unblock(ib)  # type: ignore[union-attr]
         return msg
 
     def recv_all(self, box: str = "inbox") -> list[Any]:
         """Take every message waiting in inbox ``box``, oldest first (possibly none)."""
-        ins = self._inboxes
-        ib = ins[box] if box in ins else self._inbox(box)
+        ins = self._axon_inboxes
+        ib = ins[box] if box in ins else self._axon_inbox(box)
         q = ib.queue
         if not q:
             return []
@@ -475,7 +317,7 @@ class Component:
         q.clear()
         ib._received += len(items)
         if ib.blocked:
-            self._scheduler.unblock(ib)  # type: ignore[union-attr]
+            self._axon_scheduler.unblock(ib)  # type: ignore[union-attr]
         return items
 
     def put_back(self, msgs: Iterable[Any], box: str = "inbox") -> None:
@@ -487,12 +329,12 @@ class Component:
         system run (``components`` Stage does).  The inbox may hold more than its bound
         until they are taken again: they were in it before.
         """
-        ib = self._inbox(box)
+        ib = self._axon_inbox(box)
         items = list(msgs)
         ib.queue.extendleft(reversed(items))
         ib._received -= len(items)
-        if self._taken:
-            taken = self._taken
+        taken = self._axon_task.taken if self._axon_task is not None else None
+        if taken:
             for msg in items:  # they were not processed: not "taken" any more
                 if taken and taken[-1] is msg:
                     taken.pop()
@@ -505,48 +347,50 @@ class Component:
         full (backpressure) and go to a replacement if the component fails.  A supervisor
         sets 1 on what it supervises (see ``Supervisor``).  A limit takes the scheduler's
         slower RECEIVE path (about a timeslice's cost more per batch)."""
-        return self._receive_limit
+        return self._axon_receive_limit
 
     @receive_limit.setter
     def receive_limit(self, n: int | None) -> None:
         if n is not None and (not isinstance(n, int) or n < 1):
             raise ValueError(f"{self.path}: receive_limit is a positive int or None, not {n!r}")
-        self._receive_limit = n
-        if self._task is not None:
-            self._sync_task()
+        self._axon_receive_limit = n
+        if self._axon_task is not None:
+            self._axon_sync_task()
 
-    def _supervised(self) -> None:
+    def _axon_supervised(self) -> None:
         """Run under a supervisor: one message per RECEIVE, and what each timeslice takes
-        recorded (``_taken``), so a failure names exactly the messages it had not finished.
+        recorded (``Task.taken``), so a failure names exactly the messages it had not finished.
 
         The tracking wraps this component's generator ``send`` (innermost, under any
         instrument's) and its ``recv``/``recv_all``; nothing changes for others."""
-        if self._receive_limit is None or self._receive_limit > 1:
+        if self._axon_receive_limit is None or self._axon_receive_limit > 1:
             self.receive_limit = 1
-        if type(self)._generator is not Component._generator:
+        if type(self)._axon_generator is not Component._axon_generator:
             return  # (a ThreadedComponent: its thread takes messages at any moment)
-        self._taken = []
-        send = self._send
+        task = self._axon_task
+        assert task is not None
+        task.taken = []
+        send = task.send
 
         def send_tracking(value: Any) -> Any:
-            one = self._one_taken  # (a RECEIVE_ONE resume: one message, maybe a list)
+            one = task.one_taken  # (a RECEIVE_ONE turn: one message, maybe a list)
             if one is not None:
-                self._taken, self._one_taken = one, None
+                task.taken, task.one_taken = one, None
             else:
-                self._taken = list(value) if type(value) is list else []
+                task.taken = list(value) if type(value) is list else []
             return send(value)
 
-        self._send = send_tracking
+        task.send = send_tracking
         recv, recv_all = self.recv, self.recv_all
 
         def recv_tracking(box: str = "inbox") -> Any:
             msg = recv(box)
-            self._taken.append(msg)  # type: ignore[union-attr]
+            task.taken.append(msg)  # type: ignore[union-attr]
             return msg
 
         def recv_all_tracking(box: str = "inbox") -> list[Any]:
             items = recv_all(box)
-            self._taken.extend(items)  # type: ignore[union-attr]
+            task.taken.extend(items)  # type: ignore[union-attr]
             return items
 
         self.recv = recv_tracking  # type: ignore[method-assign]
@@ -554,12 +398,12 @@ class Component:
 
     def data_ready(self, box: str = "inbox") -> int:
         """How many messages wait in inbox ``box``."""
-        ib = self._inboxes[box] if box in self._inboxes else self._inbox(box)
+        ib = self._axon_inboxes[box] if box in self._axon_inboxes else self._axon_inbox(box)
         return len(ib.queue)
 
     def any_ready(self) -> bool:
         """True if any inbox holds a message."""
-        for q in self._queues:
+        for q in self._axon_queues:
             if q:
                 return True
         return False
@@ -572,7 +416,7 @@ class Component:
         The check happens after the ``yield``, so a message that arrived earlier is never
         missed; while an end of stream is pending (see :meth:`finished`) it does nothing.
         """
-        t = self._task
+        t = self._axon_task
         if t is not None and self.end_message is None:
             t.pause = t.attend = True
 
@@ -585,14 +429,14 @@ class Component:
         while holding too much.  When it returns 0 the component is woken (after
         :meth:`pause`) as soon as a full inbox is read from, or its owner finishes.
         Inboxes that drop by policy, and those of components not running, never count as
-        full.  The design notes of ``axon/_flow.py`` describe the mechanism.
+        full.  The design notes of ``axon/_core/_flow.py`` describe the mechanism.
         """
-        self._ensure_boxes()
+        self._axon_ensure_boxes()
         try:
-            ob = self._outboxes[box]
+            ob = self._axon_outboxes[box]
         except KeyError:
             raise AxonError(
-                f"{self.path} has no outbox {box!r} (outboxes: {', '.join(self._outboxes)})"
+                f"{self.path} has no outbox {box!r} (outboxes: {', '.join(self._axon_outboxes)})"
             ) from None
         return _room(self, ob, limit)
 
@@ -605,93 +449,48 @@ class Component:
         again.  With no names no inbox counts.
         """
         for b in boxes:
-            self._inbox(b)  # a clear error for an unknown name
-        self._wake_boxes = boxes
-        if self._task is not None:  # else _make_boxes will read the choice
-            self._sync_task()
+            self._axon_inbox(b)  # a clear error for an unknown name
+        self._axon_wake_boxes = boxes
+        if self._axon_task is not None:  # else _make_boxes will read the choice
+            self._axon_sync_task()
+
+    def take_end(self) -> EndSignal | None:
+        """Take the end of the stream out of ``control`` into :attr:`end_message`: the
+        first ``ProducerFinished`` or ``Shutdown`` there (other control messages stay).
+        Returns :attr:`end_message`, None while no end has come."""
+        end = self.end_message
+        if end is None:
+            ctl = self._axon_task.control if self._axon_task is not None else None
+            if ctl:
+                for msg in ctl:
+                    if isinstance(msg, EndSignal):
+                        ctl.remove(msg)
+                        end = self.end_message = msg
+                        break
+        return end
 
     def finished(self, *data_boxes: str) -> bool:
         """True when the component should stop: the end-of-stream idiom.
 
-        Takes a ``ProducerFinished`` or ``Shutdown`` from ``control`` (other control
-        messages are left alone) into :attr:`end_message`.  ``Shutdown`` means stop now;
-        ``ProducerFinished`` only once ``data_boxes`` (default ``"inbox"``) are drained, so
-        data sent before the end is never lost whichever box is checked first.
+        It takes the end of the stream out of ``control`` (:meth:`take_end`).  After a
+        ``Shutdown``: stop now.  After a ``ProducerFinished``: stop once ``data_boxes``
+        (default ``"inbox"``) are drained, so data sent before the end is never lost
+        whichever box is checked first.
         """
         end = self.end_message
         if end is None:
-            ctl = self._task.control if self._task is not None else None
-            if not ctl:
+            t = self._axon_task
+            if t is None or not t.control:  # (the common case, checked inline: no end)
                 return False
-            for msg in ctl:
-                if isinstance(msg, EndSignal):
-                    ctl.remove(msg)
-                    end = self.end_message = msg
-                    break
-            else:
+            end = self.take_end()
+            if end is None:
                 return False
         if isinstance(end, Shutdown):
             return True
         for box in data_boxes or ("inbox",):
-            if self._inbox(box).queue:
+            if self._axon_inbox(box).queue:
                 return False
         return True
-
-    # -- blocked sends (Policy.BLOCK) -----------------------------------------------------------
-
-    def _hold_for(self, inbox: Inbox[Any], msg: Any) -> None:
-        """``inbox`` is full: keep ``msg`` until there is room.  While anything is held,
-        every later send to a ``block`` inbox is held behind it (``Inbox._deliver_block_from``),
-        and after this timeslice the scheduler suspends the component (BLOCKED)."""
-        if self._held is None:
-            self._held = deque()
-        self._held.append((inbox, msg))
-        self._pause_requested = True  # makes the scheduler look at _held after the yield
-        _add_blocked(inbox, self)
-
-    def _flush_held(self) -> bool:
-        """Move held messages on while there is room; True when none are left.
-
-        A closed target (its reader finished) counts them as dropped."""
-        held = self._held
-        if held is None:
-            return True
-        sched = self._scheduler
-        while held:
-            target, msg = held[0]
-            if target.closed or target.size is None or target.policy is not Policy.BLOCK:
-                target.deliver(msg)
-            else:
-                if len(target.queue) >= target.size:
-                    _add_blocked(target, self)
-                    return False
-                target.queue.append(msg)
-                if target.watched:
-                    target.owner._control_arrived(msg)
-            held.popleft()
-            if sched is not None:
-                sched.wake(target.owner)
-        self._held = None
-        return True
-
-    def _control_arrived(self, msg: Any) -> None:
-        """A message reached ``control`` (Inbox design note 6): a component suspended on a
-        full inbox runs again to see it; a ``Shutdown`` cancels what it awaits."""
-        sched = self._scheduler
-        t = self._task
-        if sched is None or t is None:
-            return
-        state = t.state
-        if state is State.BLOCKED:
-            sched._release_blocked(t)
-        elif state is State.WAITING and isinstance(msg, Shutdown) and self.end_message is None:
-            sched._cancel_wait(self, msg)
-
-    def _keeps_inboxes_of(self, child: Component) -> bool:
-        """True if this composition hands ``child``'s unread messages to a successor
-        (Carousel, Seq): then the scheduler leaves ``child``'s inboxes open when it
-        finishes, and the composition closes them after moving the messages."""
-        return False
 
     # -- links ------------------------------------------------------------------------------------
 
@@ -705,10 +504,10 @@ class Component:
         src = _resolve_ref(source, "source")
         dst = _resolve_ref(sink, "sink")
         link = make_link(src, dst, self)
-        if "_links" not in self.__dict__:
-            self._links = []
-        self._links.append(link)
-        sched = self._scheduler
+        if "_axon_links" not in self.__dict__:
+            self._axon_links = []
+        self._axon_links.append(link)
+        sched = self._axon_scheduler
         if sched is not None and sched._link_hooks:
             sched._link_changed(link, True)
         return link
@@ -725,68 +524,38 @@ class Component:
                 raise LinkError(f"no link from {src!r}" + (f" to {dst!r}" if dst else ""))
         for lk in links:
             break_link(lk)
-            if lk.owner is not None and lk in lk.owner._links:
-                lk.owner._links.remove(lk)
-            sched = self._scheduler
+            if lk.owner is not None and lk in lk.owner._axon_links:
+                lk.owner._axon_links.remove(lk)
+            sched = self._axon_scheduler
             if sched is not None and sched._link_hooks:
                 sched._link_changed(lk, False)
 
-    def _unlink_own(self) -> None:
-        links = self._links
+    def _axon_unlink_own(self) -> None:
+        links = self._axon_links
         if not links:
             return
-        self._links = []
+        self._axon_links = []
         for lk in links:
             break_link(lk)
-        sched = self._scheduler
+        sched = self._axon_scheduler
         if sched is not None and sched._link_hooks:
             for lk in links:
                 sched._link_changed(lk, False)
-
-    def _add_wake_target(self, inbox: Inbox[Any]) -> None:
-        task = self._task
-        assert task is not None
-        if self.done or inbox.closed:  # nothing is sent, or nothing read: no one to wake
-            return
-        inbox.owner._ensure_boxes()
-        owner = inbox.owner._task
-        assert owner is not None
-        wakers = owner.wakers
-        if task not in wakers:
-            wakers.add(task)
-            task.wake.append(owner)
-            if len(wakers) == CROWD + 1:  # just became crowded: its senders always look
-                for w in wakers:
-                    w.sticky = True
-            _renotify(owner)
-        if len(wakers) > CROWD:
-            task.sticky = True
-        task.attend = True
-
-    def _rebuild_wake_list(self) -> None:
-        task = self._task
-        assert task is not None
-        _drop_wake_list(task)
-        pushes = self._pushes
-        for name, ob in self._outboxes.items():
-            pushes[name] = ob.push
-            for t in ob.targets:
-                self._add_wake_target(t)
 
     # -- children -----------------------------------------------------------------------------------
 
     @property
     def children(self) -> list["Component"]:
-        return list(self._children)
+        return list(self._axon_children)
 
     @property
     def parent(self) -> "Component | None":
-        return self._parent
+        return self._axon_parent
 
     @property
     def label(self) -> str | int | None:
         """This component's name in its parent (an index in a Pipeline, a key in a Graphline)."""
-        return self._label
+        return self._axon_label
 
     def add_children(self, *children: "Component") -> None:
         """Adopt ``children`` (labelled by position); they start when this component does."""
@@ -797,36 +566,38 @@ class Component:
         """Adopt one child under ``label`` (default: its position)."""
         if not isinstance(child, Component):
             raise TypeError(f"{self.path}: a child must be a Component, not {child!r}")
-        if child._parent is not None:
-            raise ValueError(f"{child.path} already belongs to {child._parent.path}")
+        if child._axon_parent is not None:
+            raise ValueError(f"{child.path} already belongs to {child._axon_parent.path}")
         if child is self:
             raise ValueError(f"{self.path} cannot be its own child")
-        if "_children" not in self.__dict__:
-            self._children = []
-        child._parent = self
-        child._label = len(self._children) if label is None else label
-        self._children.append(child)
+        if "_axon_children" not in self.__dict__:
+            self._axon_children = []
+        child._axon_parent = self
+        child._axon_label = len(self._axon_children) if label is None else label
+        self._axon_children.append(child)
         if not child.done:
-            self._unfinished += 1
-        if self._scheduler is not None and child._state is State.NEW:
-            self._scheduler.activate(child)
+            self._axon_unfinished += 1
+        if self._axon_scheduler is not None and child.state is State.NEW:
+            self._axon_scheduler.activate(child)
 
     def remove_child(self, child: "Component") -> None:
         """Disown ``child`` and remove the links this component made to or from its boxes."""
-        if child._parent is not self:
+        if child._axon_parent is not self:
             raise ValueError(f"{child.path} is not a child of {self.path}")
-        boxes = {id(b) for b in (*child._inboxes.values(), *child._outboxes.values())}
-        for lk in list(self._links):
+        boxes = {id(b) for b in (*child._axon_inboxes.values(), *child._axon_outboxes.values())}
+        for lk in list(self._axon_links):
             if id(lk.source) in boxes or id(lk.sink) in boxes:
                 self.unlink(lk)
-        self._children.remove(child)
+        self._axon_children.remove(child)
         if not child.done:
-            self._unfinished -= 1
-        child._parent = None
+            self._axon_unfinished -= 1
+        child._axon_parent = None
 
     def children_done(self) -> bool:
         """True when every child has finished (a count kept as they finish: O(1))."""
-        return self._unfinished == 0
+        return self._axon_unfinished == 0
+
+    # -- hooks the scheduler calls (override them) ------------------------------------------------
 
     def child_finished(self, child: "Component") -> None:
         """Called as ``child`` finishes (or fails), before this component is woken.
@@ -835,11 +606,38 @@ class Component:
         and do not send from it.
         """
 
+    def child_failed(self, child: "Component", error: BaseException) -> bool:
+        """Called as ``child``, a descendant (not only a child), fails with ``error``:
+        return True to take charge of the failure (a ``Supervisor`` restarts it), False
+        (the default) to pass it to the next ancestor and, past the top, out of ``run()``
+        as a :class:`ComponentError`.  Called only while this component runs; keep it
+        short (a supervisor notes the failure and acts in its own next timeslice)."""
+        return False
+
+    def keeps_inboxes_of(self, child: "Component") -> bool:
+        """True if this composition hands ``child``'s unread messages to a successor
+        (Carousel, Seq do: ``hand_over``): then the scheduler leaves ``child``'s inboxes
+        open when it finishes, and the composition closes them after moving the messages.
+        False by default: a finished component's inboxes close at once."""
+        return False
+
+    def on_stop(self) -> None:
+        """Called as the scheduler stops this component before ``main()`` has ended (a
+        shutdown, a timeout, an error elsewhere, a supervisor replacing it), just before
+        its generator is closed, which runs its ``finally`` blocks.  Work the generator
+        does not own is told to stop here (a ``ThreadedComponent`` stops its thread).
+        Not called when ``main()`` ends by itself."""
+
+    def statistics(self) -> object:
+        """What this component reports of itself (None by default): a frozen record (a
+        dataclass) or a mapping, shown in snapshots as ``ComponentInfo.details``."""
+        return None
+
     # -- the work ------------------------------------------------------------------------------------
 
-    def _generator(self) -> Generator[Any, Any, None]:
+    def _axon_generator(self) -> Generator[Any, Any, None]:
         """What the scheduler runs: ``main()`` (a ThreadedComponent runs a proxy)."""
-        return self.main()  # type: ignore[return-value]
+        return self.main()
 
     def main(self) -> Generator[Any, Any, None]:
         """The component's behaviour.  By default: wait until every child has finished."""
@@ -859,39 +657,9 @@ class Component:
         Use it around waits on callbacks the scheduler cannot see (it sees awaitables you
         yield, threads and timers it runs), so an idle system is not taken for a deadlock.
         """
-        if self._scheduler is None:
+        if self._axon_scheduler is None:
             raise AxonError(f"{self.path} is not running")
-        return self._scheduler.keep_alive(self)
-
-
-def _drop_wake_list(task: Task) -> None:
-    """Empty ``task.wake`` (before a rebuild, or once it has finished)."""
-    for owner in task.wake:
-        owner.wakers.discard(task)
-        _renotify(owner)
-    task.wake = []
-    task.sticky = False
-
-
-def _renotify(owner: Task) -> None:
-    wakers = owner.wakers
-    owner.notify = list(wakers) if len(wakers) <= CROWD else []
-
-
-def _fall_asleep(task: Task) -> None:
-    """Pause ``task``, and have its senders look for it after their timeslices (the
-    scheduler's loop has this inline)."""
-    task.state = State.PAUSED
-    for w in task.notify:
-        w.attend = True
-
-
-def _add_blocked(inbox: Inbox[Any], sender: Component) -> None:
-    if sender not in inbox.blocked:
-        inbox.blocked.append(sender)
-    t = inbox.owner._task
-    if t is not None and t.inbox is inbox:
-        t.inq = NO_ROOM  # RECEIVE takes the slow path, which makes room (Scheduler.unblock)
+        return self._axon_scheduler.keep_alive(self)
 
 
 def _resolve_ref(ref: Any, role: str) -> Box:
@@ -903,11 +671,11 @@ def _resolve_ref(ref: Any, role: str) -> Box:
         raise LinkError(f"a link {role} is (component, box name), not {ref!r}") from None
     if not isinstance(comp, Component):
         raise LinkError(f"a link {role} is (component, box name), not {ref!r}")
-    return comp._box(name)
+    return comp._axon_box(name)
 
 
 _USUAL_INBOXES = dict(Component.Inboxes)
 _USUAL_OUTBOXES = dict(Component.Outboxes)
-Component._prepare_box_specs()
+Component._axon_prepare_box_specs()
 
-from ._flow import room as _room  # (at the end: axon/_flow.py uses this module's names)
+from ._flow import room as _room  # noqa: E402 - at the end: axon/_core/_flow.py uses this module's names

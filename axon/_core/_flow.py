@@ -42,7 +42,8 @@ import sys
 from typing import Any
 
 from ._box import Outbox, Policy
-from ._component import Component, State, _add_blocked
+from ._component import Component, State
+from ._task import watch_for_room
 
 __all__ = ["room"]
 
@@ -71,7 +72,7 @@ def room(component: Component, outbox: Outbox[Any], limit: int) -> int:
             cap = min(limit, size)
         else:
             continue  # it drops by policy: never holds a sender back
-        if target.owner._state in _GONE:
+        if target.owner.state in _GONE:
             continue  # nothing will take from it
         n = cap - len(target.queue)
         if n <= 0:
@@ -81,5 +82,5 @@ def room(component: Component, outbox: Outbox[Any], limit: int) -> int:
             free = n
     if full is not None:
         for target in full:
-            _add_blocked(target, component)
+            watch_for_room(target, component)
     return free

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
 from ._box import Inbox, _push_outside
@@ -16,8 +17,8 @@ def hand_over(old: Component, new: Component | None, *, pass_end: bool = False,
     ``old``'s inboxes; with ``pass_end``, also pass on the end of stream ``old`` had taken
     (its ``end_message``).
 
-    What waits for an inbox is what is queued in it and what blocked senders hold for it:
-    the held messages are re-aimed at the new inbox, behind the queued ones.  What ``new``
+    What waits for an inbox is what is queued in it and the sends blocked on it: those
+    are re-aimed at the new inbox, behind the queued ones.  What ``new``
     has no place for (or all of it, with ``new`` None) is dropped, and counted, as the old
     inboxes close (``Inbox.close``).
 
@@ -39,7 +40,7 @@ def hand_over(old: Component, new: Component | None, *, pass_end: bool = False,
             if new is None or name not in new.inboxes:
                 unplaced.extend(ib.queue)
                 for sender in ib.blocked:
-                    unplaced.extend(m for t, m in sender._held or () if t is ib)
+                    unplaced.extend(m for t, m in _blocked_sends(sender) if t is ib)
     if new is not None:
         end = old.end_message
         if pass_end and end is not None and "control" in new.inboxes:
@@ -55,7 +56,7 @@ def hand_over(old: Component, new: Component | None, *, pass_end: bool = False,
                 _push_outside(target, items)  # in order, one wake-up
                 moved += len(items)
             if ib.blocked:
-                moved += _reaim_held(ib, target)
+                moved += _reaim_blocked_sends(ib, target)
                 if sched is not None:
                     sched.unblock(target)  # room now: they go on
     if sched is not None:
@@ -66,18 +67,26 @@ def hand_over(old: Component, new: Component | None, *, pass_end: bool = False,
     return moved
 
 
-def _reaim_held(old: Inbox[Any], new: Inbox[Any]) -> int:
-    """Point what senders hold for ``old`` at ``new``; they now wait for room there."""
+def _reaim_blocked_sends(old: Inbox[Any], new: Inbox[Any]) -> int:
+    """Point the sends blocked on ``old`` at ``new``; they now wait for room there."""
     n = 0
     for sender in old.blocked:
-        held = sender._held
-        if not held:
+        sends = _blocked_sends(sender)
+        if not sends:
             continue
-        for i, (target, msg) in enumerate(held):
+        for i, (target, msg) in enumerate(sends):
             if target is old:
-                held[i] = (new, msg)
+                sends[i] = (new, msg)
                 n += 1
         if sender not in new.blocked:
             new.blocked.append(sender)
     old.blocked.clear()
     return n
+
+
+def _blocked_sends(sender: Component) -> deque[tuple[Inbox[Any], Any]]:
+    t = sender._axon_task
+    return t.blocked_sends if t is not None and t.blocked_sends is not None else _NONE
+
+
+_NONE: deque[tuple[Inbox[Any], Any]] = deque(maxlen=0)

@@ -3,13 +3,14 @@
 Named ``_inspect`` (exported as :func:`axon.snapshot`) rather than ``axon.inspect`` so it
 never shadows the standard library's ``inspect`` for readers of the package.
 
-A :class:`~axon.ChildProcess` stand-in carries its boundary's statistics (``process``),
-and what runs in its child process appears below it, each component marked with the
-``pid`` it runs in (from the child's own snapshot: taken as it started, with final counts
-once it has finished, or fresh after ``ask_snapshot()``).
+A component that stands in for components running elsewhere (a :class:`StandIn`, such as
+a :class:`~axon.ChildProcess`) carries its boundary's statistics (``process``), and what
+runs there appears below it, each component marked with the ``pid`` it runs in (the
+stand-in reports it: see :meth:`StandIn.snapshot_elsewhere`).  The core knows nothing
+more of processes: that is the process layer's, above it.
 
 Message counts come from the boxes, because sends are not counted (a send is one deque
-append; see axon/_box.py).  A component's ``received`` is what it took from its inboxes; a
+append; see axon/_core/_box.py).  A component's ``received`` is what it took from its inboxes; a
 link's ``count`` is what has arrived at the inboxes it leads to (taken, waiting or
 dropped), given only when those inboxes are fed through that link alone (otherwise None:
 a fan-in cannot say which sender sent what).
@@ -19,28 +20,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import Any, Protocol
 
 from ._box import Box, BoxStatistics, Inbox, Link, Outbox, finals
-from ._component import RECEIVE, Component, ReceivingOne, State
+from ._component import RECEIVE, Component, State
+from ._task import ReceivingOne
 from ._errors import LinkError
 from ._instrument import Instrument
-from .._processes._process import ChildProcess, ProcessStatistics
 from ._scheduler import Scheduler, SchedulerStatistics
 
-__all__ = ["BoxInfo", "ComponentInfo", "LinkInfo", "Profiler", "Snapshot", "snapshot"]
+__all__ = [
+    "BoundaryStatistics", "BoxInfo", "ComponentInfo", "LinkInfo", "Profiler", "Snapshot",
+    "StandIn", "box_id", "component_id", "snapshot", "walk",
+]
 
 
 def component_id(comp: Component) -> str:
     """An id for ``comp``, stable while it lives (used by drawings and the Introspector)."""
     return f"c{id(comp):x}"
-
-
-def child_id(stand_in: ChildProcess, cid: str) -> str:
-    """The id in this process's snapshots of component ``cid`` of ``stand_in``'s child."""
-    pid = stand_in.pid
-    return f"p{pid}_{cid}" if pid is not None else f"{component_id(stand_in)}_{cid}"
 
 
 def box_id(box: Box) -> str:
@@ -68,6 +66,22 @@ class BoxInfo:
         return s.received + s.depth + s.dropped if s.kind == "inbox" else 0
 
 
+class BoundaryStatistics(Protocol):
+    """What a :class:`StandIn` reports of its boundary (``axon.ProcessStatistics`` for a
+    child process): enough for a table or a drawing to title it."""
+
+    @property
+    def pid(self) -> int | None: ...  # the process it leads to (None: not started)
+    @property
+    def state(self) -> str: ...
+    @property
+    def exitcode(self) -> int | None: ...
+    @property
+    def messages_out(self) -> int: ...  # messages sent across, to what runs there
+    @property
+    def messages_in(self) -> int: ...  # messages received from there
+
+
 @dataclass(frozen=True, slots=True)
 class ComponentInfo:
     """One component in a snapshot."""
@@ -88,11 +102,11 @@ class ComponentInfo:
     waiting: int  # messages waiting in its inboxes
     dropped: int  # messages its inboxes dropped or its unlinked outboxes overflowed
     sent: int | None  # messages that arrived where its outboxes lead (None: not knowable)
-    # what the component reports of itself: its ``statistics()`` dict, if it has one (a
-    # backplane's subscribers, a network link's connection state and drops)
+    # what the component reports of itself (``Component.statistics()``: a record's fields
+    # or a mapping): a backplane's subscribers, a network link's connection state, drops
     details: Mapping[str, Any] = field(default_factory=dict)
     pid: int | None = None  # the process it runs in (None: this one)
-    process: ProcessStatistics | None = None  # a stand-in's boundary: what crossed it
+    process: BoundaryStatistics | None = None  # a stand-in's boundary: what crossed it
 
     @property
     def is_composition(self) -> bool:
@@ -163,14 +177,14 @@ def snapshot(*targets: Component | Scheduler, live_only: bool = False) -> Snapsh
             roots.append(t)
         else:
             raise TypeError(f"snapshot() takes components or a Scheduler, not {t!r}")
-    comps = list(_walk(roots, live_only))
+    comps = list(walk(roots, live_only))
     ids = {id(c) for c in comps}
     infos: list[ComponentInfo] = []
     remote_links: list[LinkInfo] = []
     for c, depth in _with_depth(comps):
         info = _component_info(c, depth)
-        if isinstance(c, ChildProcess):
-            info, inside, crossing = _in_child(c, info, live_only)
+        if isinstance(c, StandIn):
+            info, inside, crossing = c.snapshot_elsewhere(info, live_only)
             infos.append(info)
             infos.extend(inside)
             remote_links.extend(crossing)
@@ -186,47 +200,24 @@ def snapshot(*targets: Component | Scheduler, live_only: bool = False) -> Snapsh
     return Snapshot(tuple(infos), link_infos, sched_stats)
 
 
-def _in_child(stand_in: ChildProcess, info: ComponentInfo, live_only: bool
-              ) -> tuple[ComponentInfo, list[ComponentInfo], list[LinkInfo]]:
-    """A stand-in's info with its boundary, the components of its child process (ids,
-    paths and depths moved under it), and the links inside and across."""
-    stats = stand_in.statistics()
-    child = stand_in.child_snapshot()
-    if child is None or not child.components:
-        return replace(info, process=stats), [], []
-    pid = stats.pid
-    prefix = child_id(stand_in, "")
-    root = child.components[0]
-    cut = len(root.path)
+class StandIn:
+    """A component standing in for components that run elsewhere (``axon.ChildProcess``):
+    :func:`snapshot` shows what it reports of them below it, and a :class:`Profiler`
+    asks it to have them profiled there.  The layer that knows where (processes) says how.
+    """
 
-    def moved(cid: str | None) -> str | None:
-        return None if cid is None else prefix + cid
+    def snapshot_elsewhere(self, info: ComponentInfo, live_only: bool
+                           ) -> tuple[ComponentInfo, list[ComponentInfo], list[LinkInfo]]:
+        """``info`` (this stand-in's own record) with its boundary, the components that
+        run elsewhere (placed under it), and the links among and across to them."""
+        return info, [], []
 
-    inside = []
-    for c in child.components:
-        if live_only and c.state in ("finished", "failed") and stats.state == "running":
-            continue
-        inside.append(replace(
-            c, id=prefix + c.id, path=info.path + c.path[cut:],
-            label=c.label if c is not root else None,
-            parent=info.id if c is root else moved(c.parent), depth=c.depth + info.depth + 1,
-            children=tuple(prefix + k for k in c.children),
-            inboxes=tuple(replace(b, id=prefix + b.id) for b in c.inboxes),
-            outboxes=tuple(replace(b, id=prefix + b.id) for b in c.outboxes),
-            pid=c.pid if c.pid is not None else pid))  # (a grandchild keeps its own)
-    links = [replace(lk, source=prefix + lk.source, sink=prefix + lk.sink,
-                     owner=moved(lk.owner)) for lk in child.links]
-    for name, n in stats.sent.items():  # the boundary: the stand-in's boxes to the root's
-        links.append(LinkInfo(f"{info.id}.{name}", f"{prefix}{root.id}.{name}", "process",
-                              info.id, n))
-    for name, n in stats.received.items():
-        links.append(LinkInfo(f"{prefix}{root.id}.{name}", f"{info.id}.{name}", "process",
-                              info.id, n))
-    here = replace(info, process=stats, children=(prefix + root.id,), sent=None)
-    return here, inside, links
+    def profile_elsewhere(self) -> None:
+        """Have what runs elsewhere profiled too (a :class:`Profiler` was added)."""
 
 
-def _walk(roots: Iterable[Component], live_only: bool) -> Iterator[Component]:
+def walk(roots: Iterable[Component], live_only: bool) -> Iterator[Component]:
+    """``roots`` and their descendants, parents first (each once)."""
     seen: set[int] = set()
     todo = list(reversed(list(roots)))
     while todo:
@@ -291,23 +282,24 @@ def _sent(ob: Outbox[Any]) -> int | None:
 
 
 def _waiting_on(c: Component) -> str:
+    t = c._axon_task
     state = c.state
-    if state is State.PAUSED:
-        queues = {id(q) for q in c._pause_queues}
+    if state is State.PAUSED and t is not None:
+        queues = {id(q) for q in t.pause_queues}
         names = [n for n, ib in c.inboxes.items() if id(ib.queue) in queues]
-        if c._resume is RECEIVE or isinstance(c._resume, ReceivingOne):
+        if t.resume is RECEIVE or isinstance(t.resume, ReceivingOne):
             names = ["inbox"] + [n for n in names if n != "inbox"]
         if not names:
             return "a wake-up (children finishing)" if c.children else "a wake-up"
         return "a message on " + " or ".join(names)
-    if state is State.WAITING:
-        fut = c._future
+    if state is State.WAITING and t is not None:
+        fut = t.future
         coro = getattr(fut, "get_coro", lambda: None)()
         what = getattr(coro, "__qualname__", None) or type(fut).__name__
         return f"awaitable {what}"
-    if state is State.BLOCKED:
-        held = c._held or ()
-        boxes = sorted({repr(ib) for ib, _ in held})
+    if state is State.BLOCKED and t is not None:
+        sends = t.blocked_sends or ()
+        boxes = sorted({repr(ib) for ib, _ in sends})
         return "room in " + ", ".join(boxes) if boxes else "room in a bounded inbox"
     if state is State.NEW:
         return "not started"
@@ -337,15 +329,17 @@ def _component_info(c: Component, depth: int) -> ComponentInfo:
 
 
 def _details(c: Component) -> Mapping[str, Any]:
-    """``c.statistics()`` when it is a method giving a mapping (else, or if it fails, {})."""
-    stats = getattr(c, "statistics", None)
-    if not callable(stats):
-        return {}
+    """What ``c.statistics()`` reports, as a mapping: a record's fields, or the mapping it
+    gives ({} for anything else, or if it fails: a snapshot never fails on a report)."""
     try:
-        found = stats()
+        found = c.statistics()
     except Exception:  # noqa: BLE001 - a snapshot never fails on a component's report
         return {}
-    return found if isinstance(found, Mapping) else {}
+    if isinstance(found, Mapping):
+        return found
+    if is_dataclass(found) and not isinstance(found, type):
+        return {f.name: getattr(found, f.name) for f in fields(found)}
+    return {}
 
 
 # -- timing ---------------------------------------------------------------------------------
@@ -357,8 +351,8 @@ class Profiler(Instrument):
     ``scheduler.add_instrument(Profiler())``; read :attr:`timeslices`, :attr:`seconds` and
     :attr:`sent` (keyed by component; ``sent`` is taken as each one finishes, while the
     links it sent through still exist).  Costs two clock reads per timeslice while added.
-    A :class:`~axon.ChildProcess` started while it is added has its child profile what
-    runs there too (see :meth:`~axon.ChildProcess.child_profile`).
+    A :class:`StandIn` (a :class:`~axon.ChildProcess`) started while it is added has what
+    runs elsewhere profiled too (see :meth:`~axon.ChildProcess.child_profile`).
     """
 
     def __init__(self) -> None:
@@ -369,8 +363,8 @@ class Profiler(Instrument):
         self._clock = time.perf_counter
 
     def component_started(self, component: Component) -> None:
-        if isinstance(component, ChildProcess):  # its child profiles what runs there
-            component.profile_child = True
+        if isinstance(component, StandIn):  # (a ChildProcess: its child profiles there)
+            component.profile_elsewhere()
 
     def before_timeslice(self, component: Component) -> None:
         self._t0 = self._clock()

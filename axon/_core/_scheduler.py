@@ -16,7 +16,9 @@ Design principles
    paused owners.  It looks only while one of those owners may be paused (a flag each
    pause sets on the owner's senders; past ``CROWD`` senders they look every time
    instead, so a pause stays cheap), and a busy pipeline skips the look.  A pause is
-   re-checked after the ``yield``, so no wake-up is lost.
+   re-checked after the ``yield``, so no wake-up is lost.  The per-component half of
+   this protocol (the task, waking, pausing, blocked sends) is axon/_core/_task.py,
+   whose invariants block states it as a whole.
 5. Errors always propagate.  An exception in a component stops the system and
    :func:`run` raises :class:`ComponentError` naming the component's place, unless an
    ancestor (a supervisor) takes charge of it.
@@ -52,8 +54,10 @@ from functools import partial
 from typing import Any
 
 from ._box import Box, Inbox, Link, LinkKind
-from ._component import (
-    RECEIVE, RECEIVE_ONE, Component, ReceivingOne, State, Task, _drop_wake_list, _fall_asleep,
+from ._component import Component
+from ._task import (
+    RECEIVE, RECEIVE_ONE, ReceivingOne, State, Task, drop_readers, fall_asleep,
+    retry_blocked_sends, wake_readers,
 )
 from ._errors import ComponentError, Deadlock
 from ._instrument import Instrument, SliceHooks, overrides
@@ -105,7 +109,7 @@ class Scheduler:
         self._live: dict[int, Component] = {}
         self._waiting = 0
         self._keepalives = 0
-        self._holders: dict[int, int] = {}  # id(component) -> keep-alives it holds
+        self._kept_alive: dict[int, int] = {}  # id(component) -> keep-alives it holds
         self._stuck_check = 0.0  # when the search for components nothing can wake may run
         self._recheck: asyncio.TimerHandle | None = None  # to run it then, if still idle
         self._threads = 0
@@ -124,14 +128,14 @@ class Scheduler:
 
     def activate(self, component: Component) -> Component:
         """Start ``component`` (and its children) on this scheduler; returns it."""
-        if component._state is not State.NEW:
-            raise ValueError(f"{component.path} was already started ({component._state.value})")
-        if component._scheduler is not None and component._scheduler is not self:
+        if component.state is not State.NEW:
+            raise ValueError(f"{component.path} was already started ({component.state.value})")
+        if component._axon_scheduler is not None and component._axon_scheduler is not self:
             raise ValueError(f"{component.path} belongs to another scheduler")
-        component._ensure_boxes()
+        component._axon_ensure_boxes()
         try:
             component.on_activate(self)
-            gen = component._generator()
+            gen = component._axon_generator()
             if not inspect.isgenerator(gen):
                 raise TypeError(
                     f"{component.path}: main() must be a generator (use 'yield'), "
@@ -140,30 +144,30 @@ class Scheduler:
         except Exception as exc:  # noqa: BLE001 - the component's own failure, reported as such
             self._activation_failed(component, exc)
             return component
-        component._scheduler = self
-        component._gen = gen
-        component._send = gen.send
-        node = component._parent
-        while node is not None:  # (a few steps up, once per activation)
-            if node._supervises:
-                component._supervised()
-                break
-            node = node._parent
-        if self._slice_hooks is not None:
-            component._send = self._slice_hooks.wrap_send(component, component._send)
-        task = component._task
+        component._axon_scheduler = self
+        task = component._axon_task
         assert task is not None
+        task.gen = gen
+        task.send = gen.send
+        node = component._axon_parent
+        while node is not None:  # (a few steps up, once per activation)
+            if node._axon_supervises:
+                component._axon_supervised()
+                break
+            node = node._axon_parent
+        if self._slice_hooks is not None:
+            task.send = self._slice_hooks.wrap_send(component, task.send)
         task.resume = None
         task.pause = False
-        task.held = None
+        task.blocked_sends = None
         task.state = _RUNNABLE
         self._live[id(component)] = component
         self._ready.append(task)
         self._poke()
         for hook in self._start_hooks:
             hook(component)
-        for child in component._children:
-            if child._state is State.NEW:
+        for child in component._axon_children:
+            if child.state is State.NEW:
                 self.activate(child)
         return component
 
@@ -172,7 +176,7 @@ class Scheduler:
         generator): it has failed like any component, so an ancestor may take charge (a
         supervisor restarts it); otherwise a :class:`ComponentError` names it, raised now
         if the scheduler is not running, else from :meth:`run`.  Its children never start."""
-        component._scheduler = self
+        component._axon_scheduler = self
         self._failed(component, exc)
         if not self._running and self._error is not None:
             err, self._error = self._error, None
@@ -187,15 +191,16 @@ class Scheduler:
         if not self._in_loop:
             return None
         for comp in self._live.values():
-            gen = comp._gen
+            t = comp._axon_task
+            gen = t.gen if t is not None else None
             if gen is not None and gen.gi_running:  # type: ignore[attr-defined]
                 return comp
         return None
 
     def wake(self, component: Component) -> None:
         """Make a paused component runnable (idempotent; never starts an unstarted one)."""
-        t = component._task
-        if t is not None and t.state is _PAUSED and component._scheduler is self:
+        t = component._axon_task
+        if t is not None and t.state is _PAUSED and component._axon_scheduler is self:
             t.state = _RUNNABLE
             self._ready.append(t)
             self._poke()
@@ -215,17 +220,17 @@ class Scheduler:
         wake the components watching for room in it."""
         senders = inbox.blocked[:]
         inbox.blocked.clear()
-        owner = inbox.owner._task
+        owner = inbox.owner._axon_task
         if owner is not None and owner.inbox is inbox and owner.limit is None:
             owner.inq = inbox.queue  # (it was NO_ROOM)
         for sender in senders:
-            t = sender._task
-            if sender._flush_held() and t is not None:
+            t = sender._axon_task
+            if retry_blocked_sends(sender) and t is not None:
                 if t.state is State.BLOCKED:
                     t.state = _RUNNABLE
                     self._ready.append(t)
                     self._poke()
-                elif t.state is _PAUSED:  # a component watching for room (axon/_flow.py)
+                elif t.state is _PAUSED:  # a component watching for room (axon/_core/_flow.py)
                     self.wake(sender)
 
     @contextlib.contextmanager
@@ -238,7 +243,7 @@ class Scheduler:
         may wake anything, and only cycles of blocked senders are found.
         """
         key = id(owner) if owner is not None else 0
-        holders = self._holders
+        holders = self._kept_alive
         holders[key] = holders.get(key, 0) + 1
         self._keepalives += 1
         try:
@@ -261,11 +266,11 @@ class Scheduler:
             self._ready.append(t)
             self._poke()
 
-    def _cancel_wait(self, comp: Component, shutdown: Shutdown) -> None:
-        """A ``Shutdown`` reached ``comp`` while it awaits: cancel the awaitable."""
-        fut = comp._future
+    def _cancel_wait(self, t: Task, shutdown: Shutdown) -> None:
+        """A ``Shutdown`` reached ``t``'s component while it awaits: cancel the awaitable."""
+        fut = t.future
         if fut is not None and not fut.done():
-            comp._cancelled_by = shutdown
+            t.cancelled_by = shutdown
             fut.cancel()
 
     def thread_started(self) -> None:
@@ -308,7 +313,7 @@ class Scheduler:
     def statistics(self) -> SchedulerStatistics:
         counts = {s: 0 for s in State}
         for c in self._live.values():
-            counts[c._state] += 1
+            counts[c.state] += 1
         return SchedulerStatistics(
             self.timeslices, len(self._live), counts[State.RUNNABLE], counts[State.PAUSED],
             counts[State.WAITING], counts[State.BLOCKED], self.finished_count, self.failed_count,
@@ -318,7 +323,7 @@ class Scheduler:
         """Call ``hook(component)`` whenever a component finishes or fails."""
         self._finish_hooks.append(hook)
 
-    # -- instruments (axon/_instrument.py; nothing here runs per timeslice unless used) ---------
+    # -- instruments (axon/_core/_instrument.py; nothing here runs per timeslice unless used) ---------
 
     def add_instrument(self, instrument: Instrument) -> None:
         """Call the hooks ``instrument`` overrides from now on (see :class:`Instrument`)."""
@@ -345,15 +350,18 @@ class Scheduler:
             if self._slice_hooks is None:
                 self._slice_hooks = SliceHooks()
                 for comp in self._live.values():
-                    if comp._send is not None:
-                        comp._send = self._slice_hooks.wrap_send(comp, comp._send)
+                    t = comp._axon_task
+                    if t is not None and t.send is not None:
+                        t.send = self._slice_hooks.wrap_send(comp, t.send)
             self._slice_hooks.before[:] = before
             self._slice_hooks.after[:] = after
         elif self._slice_hooks is not None:
             # (lists left as they are: a timeslice under way still calls its "after")
             self._slice_hooks = None
             for comp in self._live.values():
-                comp._send = getattr(comp._send, "unwrapped", comp._send)
+                t = comp._axon_task
+                if t is not None:
+                    t.send = getattr(t.send, "unwrapped", t.send)
 
     def _link_changed(self, link: Link, added: bool) -> None:
         for hook in self._link_hooks:
@@ -421,12 +429,18 @@ class Scheduler:
         assert loop is not None
         RECV = RECEIVE  # (locals: the loop below is the hottest code in Axon)
         PAUSED = _PAUSED
+        # INLINE: wake_readers(t, append) and fall_asleep(t) of axon/_core/_task.py are
+        # copied into the loop below, where every timeslice of the classic idiom
+        # (``pause(); yield``) ends.  Calling them instead costs 7.8% more instructions
+        # per hop in that idiom at one message per timeslice (12,785 against 11,857;
+        # ``python -m bench.instructions``, "per-message, classic idiom"), 0.7% in
+        # bursts.  tests/axon/test_task.py checks that the copies are the functions.
         chunks = [range(n) for n in range(33)]  # (prebuilt: cheaper than range(k) each time)
         while self._live and self._error is None:
             if not ready:
                 if not self._waiting and not self._threads and not self._keepalives:
                     self._raise_deadlock()
-                if 0 not in self._holders:  # (no outside code may wake anything)
+                if 0 not in self._kept_alive:  # (no outside code may wake anything)
                     self._look_for_stuck(loop)
                 self._idle = loop.create_future()
                 if self._idle_waiters:
@@ -481,15 +495,14 @@ class Scheduler:
                             visits += i + 1
                             break
                         continue
-                    if t.attend:  # wake the paused owners of inboxes it sent to (as
-                        # _wake_targets does, inline: every classic-idiom timeslice is here)
+                    if t.attend:  # wake_readers(t, append), inline (see INLINE above)
                         t.attend = t.sticky
-                        for owner in t.wake:
-                            if owner.state is PAUSED:
-                                for q in owner.wake_queues:
+                        for reader in t.readers:
+                            if reader.state is PAUSED:
+                                for q in reader.wake_queues:
                                     if q:
-                                        owner.state = _RUNNABLE
-                                        append(owner)
+                                        reader.state = _RUNNABLE
+                                        append(reader)
                                         break
                                 else:
                                     t.attend = True  # still asleep: look next time
@@ -499,7 +512,7 @@ class Scheduler:
                         t.resume = RECV
                         if t.pause:
                             t.pause = False
-                            if t.held is not None:
+                            if t.blocked_sends is not None:
                                 t.state = _BLOCKED
                                 self._blocked(t)
                                 continue
@@ -508,7 +521,7 @@ class Scheduler:
                         t.resume = None
                         if t.pause:  # also set when a send blocked
                             t.pause = False
-                            if t.held is not None:
+                            if t.blocked_sends is not None:
                                 t.state = _BLOCKED
                                 self._blocked(t)
                             else:
@@ -516,16 +529,16 @@ class Scheduler:
                                     if q:
                                         append(t)
                                         break
-                                else:  # _fall_asleep(t), inline: the classic idiom's path
+                                else:  # fall_asleep(t), inline (see INLINE above)
                                     t.state = PAUSED
-                                    for w in t.notify:
-                                        w.attend = True
+                                    for sender in t.notify:
+                                        sender.attend = True
                         else:
                             append(t)
                     else:
                         t.resume = None
                         t.pause = False
-                        self._await(t.comp, y)
+                        self._await(t, y)
                 else:
                     visits += k
                     now = clock()
@@ -554,7 +567,7 @@ class Scheduler:
         if isinstance(exc, StopIteration):
             self._finished(comp, State.FINISHED, close=True)
             return False
-        shutdown = comp._cancelled_by
+        shutdown = t.cancelled_by
         if shutdown is not None and isinstance(exc, asyncio.CancelledError):
             # a Shutdown cancelled its await and it let that end it: it ended on the
             # Shutdown, which it would have passed on
@@ -568,7 +581,7 @@ class Scheduler:
 
     @staticmethod
     def _pass_on_end(comp: Component) -> None:
-        ob = comp._outboxes.get("signal")
+        ob = comp._axon_outboxes.get("signal")
         if ob is not None:
             with contextlib.suppress(Exception):  # (a full or closed signal box: nothing to do)
                 ob.push(comp.end_message)
@@ -599,7 +612,7 @@ class Scheduler:
                 break
         else:
             if t.comp.end_message is None:
-                _fall_asleep(t)
+                fall_asleep(t)
                 self._asleep += 1
                 return _ASLEEP
         return t.send(self._empty_batch(t.comp))
@@ -607,23 +620,13 @@ class Scheduler:
     @staticmethod
     def _empty_batch(comp: Component) -> list[Any] | None:
         """Resumed for RECEIVE with nothing in ``inbox``: the end of the stream, or []."""
-        t = comp._task
+        t = comp._axon_task
         if ((t is not None and t.control) or comp.end_message is not None) and comp.finished():
             return None
         return []
 
-    def _wake_targets(self, task: Task) -> None:
-        """Wake the paused owners of inboxes ``task`` sent to in its last timeslice."""
-        for owner in task.wake:
-            if owner.state is _PAUSED:
-                for q in owner.wake_queues:
-                    if q:
-                        owner.state = _RUNNABLE
-                        self._ready.append(owner)
-                        break
-
     def _raise_deadlock(self) -> None:
-        stuck = [f"{c.path} ({c._state.value})" for c in self._live.values()]
+        stuck = [f"{c.path} ({c.state.value})" for c in self._live.values()]
         raise Deadlock(
             "nothing can run and nothing can wake: " + ", ".join(stuck)
             + " (a component paused without handling ProducerFinished/Shutdown?)",
@@ -636,18 +639,18 @@ class Scheduler:
         chain = [t]
         cur = t
         while True:
-            held = cur.held
-            if not held:
+            sends = cur.blocked_sends
+            if not sends:
                 return
-            inbox = held[0][0]  # the first held message waits for room here
-            nxt = inbox.owner._task
+            inbox = sends[0][0]  # the first blocked send waits for room here
+            nxt = inbox.owner._axon_task
             if nxt is t:
                 break
             if nxt is None or nxt.state is not _BLOCKED or nxt in chain:
                 return
             chain.append(nxt)
             cur = nxt
-        waits = [f"{c.comp.path} (blocked on {c.held[0][0]!r})" for c in chain]  # type: ignore[index]
+        waits = [f"{c.comp.path} (blocked on {c.blocked_sends[0][0]!r})" for c in chain]  # type: ignore[index]
         self._error = Deadlock(
             "components blocked on each other's full inboxes, in a cycle: "
             + " -> ".join(waits) + " (a cycle of bounded 'block' inboxes)",
@@ -668,9 +671,9 @@ class Scheduler:
         stuck = self._never_woken()
         spent = time.perf_counter() - now
         self._stuck_check = now + spent + max(0.02, 50 * spent)
-        if any(c._state is _BLOCKED for c in stuck):  # messages stuck for good (an idle
+        if any(c.state is _BLOCKED for c in stuck):  # messages stuck for good (an idle
             # component that nothing will wake is not an error here: design note 7)
-            names = [f"{c.path} ({c._state.value})" for c in stuck]
+            names = [f"{c.path} ({c.state.value})" for c in stuck]
             raise Deadlock(
                 "nothing can ever wake: " + ", ".join(names) + " (blocked sending to full "
                 "inboxes that no component able to run will read)",
@@ -689,19 +692,19 @@ class Scheduler:
         to X (X's end releases or tells Y), or X is Y's child (its end wakes Y), or Y is
         X's child (compositions tell their children things).  A component with a linked sender
         that has not started yet is not counted: outside code may still activate it."""
-        holders = self._holders
+        holders = self._kept_alive
         named = {id(s) for s in self.services.values()}  # (anyone may link to them by name)
         named.update(id(s[0]) for s in self.services.values() if type(s) is tuple and s)
         alive: list[Task] = []
         asleep: set[Task] = set()
         for c in self._live.values():
-            t = c._task
+            t = c._axon_task
             if t is None:
                 continue
             state = t.state
             if ((state is _PAUSED or state is _BLOCKED) and id(c) not in holders
-                    and not c._woken_unseen and id(c) not in named
-                    and not any(w.state is _NEW for w in t.wakers)):
+                    and not c._axon_woken_unseen and id(c) not in named
+                    and not any(w.state is _NEW for w in t.senders)):
                 # (a linked sender not started yet may be activated by outside code later)
                 asleep.add(t)
             else:
@@ -711,11 +714,11 @@ class Scheduler:
         while alive and asleep:
             t = alive.pop()
             c = t.comp
-            near = [*t.wake, *t.wakers]
-            parent = c._parent
-            if parent is not None and parent._task is not None:
-                near.append(parent._task)
-            near.extend(ch._task for ch in c._children if ch._task is not None)
+            near = [*t.readers, *t.senders]
+            parent = c._axon_parent
+            if parent is not None and parent._axon_task is not None:
+                near.append(parent._axon_task)
+            near.extend(ch._axon_task for ch in c._axon_children if ch._axon_task is not None)
             for n in near:
                 if n in asleep:
                     asleep.discard(n)
@@ -724,69 +727,67 @@ class Scheduler:
 
     # -- awaitables --------------------------------------------------------------------------------
 
-    def _await(self, comp: Component, obj: Any) -> None:
+    def _await(self, t: Task, obj: Any) -> None:
         if obj is RECEIVE_ONE:  # (here, off the main loop: RECEIVE's path is as it was)
-            t = comp._task
-            one = comp._receiving_one
-            if one is not None and t.held is None:  # type: ignore[union-attr]
+            one = t.receiving_one
+            if one is not None and t.blocked_sends is None:
                 one.looked = False  # (_receive_one's common case, inline: a call less)
-                t.resume = one  # type: ignore[union-attr]
-                self._ready.append(t)  # type: ignore[arg-type]
+                t.resume = one
+                self._ready.append(t)
             else:
-                self._receive_one(comp, obj)
+                self._receive_one(t, obj)
             return
         if obj is _ONE_AGAIN or obj is _ONE_WAIT:
-            self._receive_one(comp, obj)
+            self._receive_one(t, obj)
             return
+        comp = t.comp
         try:
             fut = asyncio.ensure_future(obj)
         except TypeError:
-            gen = comp._gen
+            gen = t.gen
             err = TypeError(
                 f"{comp.path} yielded {obj!r}; yield nothing (end the timeslice) "
                 "or an asyncio awaitable"
             )
-            comp._resume = partial(gen.throw, err)  # type: ignore[union-attr]
-            self._ready.append(comp._task)  # type: ignore[arg-type]
+            t.resume = partial(gen.throw, err)  # type: ignore[union-attr]
+            self._ready.append(t)
             return
-        comp._state = State.WAITING
-        comp._future = fut
+        t.state = State.WAITING
+        t.future = fut
         self._waiting += 1
-        fut.add_done_callback(partial(self._awaited, comp))
-        ctl = comp._task.control  # type: ignore[union-attr]
+        fut.add_done_callback(partial(self._awaited, t))
+        ctl = t.control
         if ctl and comp.end_message is None:  # a Shutdown came before: it cancels this too
             for msg in ctl:
                 if isinstance(msg, Shutdown):
-                    self._cancel_wait(comp, msg)
+                    self._cancel_wait(t, msg)
                     break
 
     # -- RECEIVE_ONE: the main loop hands it over as it hands over an awaitable, and its
     #    resume (a ReceivingOne) looks for the message on each turn ----------------------------
 
-    def _receive_one(self, comp: Component, why: Any) -> None:
-        """``comp`` yielded RECEIVE_ONE (``why``), or its last turn found no message
+    def _receive_one(self, t: Task, why: Any) -> None:
+        """``t`` yielded RECEIVE_ONE (``why``), or its last turn found no message
         (:meth:`_receive_one_turn` says ``_ONE_AGAIN`` or ``_ONE_WAIT``): queue it to look
         on its next turn; after two turns in a row without one, sleep until woken (so a
         busy stage never sleeps, as with RECEIVE).  While a send of its own waits for room
         it is BLOCKED until there is."""
-        t = comp._task
-        assert t is not None
-        one = comp._receiving_one
+        one = t.receiving_one
         if one is None:
-            one = comp._receiving_one = ReceivingOne(self._receive_one_turn, t)
+            one = t.receiving_one = ReceivingOne(self._receive_one_turn, t)
         t.resume = one
         if why is RECEIVE_ONE:
             one.looked = False
-            if t.held is not None:  # its own blocked send goes first (as after RECEIVE)
+            if t.blocked_sends is not None:  # its own blocked send goes first (as after RECEIVE)
                 t.state = _BLOCKED
                 self._blocked(t)
                 return
         elif why is _ONE_WAIT:
-            if t.held is not None:
+            if t.blocked_sends is not None:
                 t.state = _BLOCKED
                 self._blocked(t)
             else:
-                _fall_asleep(t)
+                fall_asleep(t)
             return
         self._ready.append(t)
 
@@ -801,7 +802,7 @@ class Scheduler:
         q = ib.queue
         if (t.control or comp.end_message is not None) and comp.finished():
             value = None  # the end of the stream
-        elif t.held is not None:  # (released by a control message, still holding)
+        elif t.blocked_sends is not None:  # (released by a control message, still holding)
             self._asleep += 1
             return _ONE_WAIT
         elif q:
@@ -811,36 +812,36 @@ class Scheduler:
                 self.unblock(ib)
         else:
             self._asleep += 1
-            one = comp._receiving_one
+            one = t.receiving_one
             assert one is not None
             if one.looked:
                 return _ONE_WAIT
             one.looked = True
             return _ONE_AGAIN
-        if comp._taken is not None:  # supervised: this timeslice takes this message
-            comp._one_taken = [] if value is None else [value]
+        if t.taken is not None:  # supervised: this timeslice takes this message
+            t.one_taken = [] if value is None else [value]
         return t.send(value)
 
-    def _awaited(self, comp: Component, fut: asyncio.Future[Any]) -> None:
-        if comp._future is not fut:
+    def _awaited(self, t: Task, fut: asyncio.Future[Any]) -> None:
+        if t.future is not fut:
             return
-        comp._future = None
+        t.future = None
         self._waiting -= 1
-        if comp.done:
+        if t.comp.done:
             return
-        gen = comp._gen
+        gen = t.gen
         assert gen is not None
         if fut.cancelled():
-            comp._resume = partial(gen.throw, asyncio.CancelledError())
+            t.resume = partial(gen.throw, asyncio.CancelledError())
         else:
             exc = fut.exception()
-            comp._resume = partial(gen.throw, exc) if exc is not None else partial(
+            t.resume = partial(gen.throw, exc) if exc is not None else partial(
                 gen.send, fut.result()
             )
         if self._slice_hooks is not None:
-            comp._resume = self._slice_hooks.wrap_resume(comp, comp._resume)
-        comp._state = _RUNNABLE
-        self._ready.append(comp._task)  # type: ignore[arg-type]
+            t.resume = self._slice_hooks.wrap_resume(t.comp, t.resume)
+        t.state = _RUNNABLE
+        self._ready.append(t)
         self._poke()
 
     # -- endings ------------------------------------------------------------------------------------
@@ -848,35 +849,35 @@ class Scheduler:
     def _finished(self, comp: Component, state: State, close: bool = False) -> None:
         """``comp`` ended.  With ``close`` (it ended by itself, not stopped or failed) its
         inboxes close, unless its parent hands them to a successor (design note 6)."""
-        comp._state = state
-        comp._gen = None
-        comp._send = None
-        comp._resume = None
+        task = comp._axon_task
+        assert task is not None
+        task.state = state
+        task.gen = None
+        task.send = None
+        task.resume = None
         self._live.pop(id(comp), None)
         if state is State.FINISHED:
             self.finished_count += 1
         else:
             self.failed_count += 1
-        task = comp._task
-        if task is not None:
-            self._wake_targets(task)  # what it sent last (even as it failed) is read
-            _drop_wake_list(task)  # it sends nothing more: no one need look out for it
-        comp._unlink_own()
-        for ib in comp._inboxes.values():  # nothing will take from them: release whoever
-            if ib.blocked:  # waits for room in them (axon/_flow.py)
+        wake_readers(task, self._ready.append)  # what it sent last (even as it failed)
+        drop_readers(task)  # it sends nothing more: no one need look out for it
+        comp._axon_unlink_own()
+        for ib in comp._axon_inboxes.values():  # nothing will take from them: release whoever
+            if ib.blocked:  # waits for room in them (axon/_core/_flow.py)
                 self.unblock(ib)
-        fut = comp._future
+        fut = task.future
         if fut is not None:
-            comp._future = None
+            task.future = None
             self._waiting -= 1
             fut.cancel()
-        parent = comp._parent
-        if close and (parent is None or not parent._keeps_inboxes_of(comp)):
+        parent = comp._axon_parent
+        if close and (parent is None or not parent.keeps_inboxes_of(comp)):
             self.close_inboxes(comp)
         if parent is not None:
-            parent._unfinished -= 1
+            parent._axon_unfinished -= 1
             parent.child_finished(comp)
-            if parent._state is _PAUSED:
+            if parent.state is _PAUSED:
                 self.wake(parent)
         for hook in self._finish_hooks:
             hook(comp)
@@ -886,12 +887,12 @@ class Scheduler:
         (what they hold is counted as dropped) and tell each live sender whose readers
         have all gone (``ReaderGone`` in its control).  The scheduler does this as a
         component finishes; a composition that kept a child's inboxes open to hand their
-        messages on (see ``Component._keeps_inboxes_of``) does it once they are moved."""
+        messages on (see ``Component.keeps_inboxes_of``) does it once they are moved."""
         senders: dict[int, Component] = {}
-        ctl_in = comp._inboxes.get("control")
+        ctl_in = comp._axon_inboxes.get("control")
         ended = isinstance(comp.end_message, ProducerFinished) or (
             ctl_in is not None and any(isinstance(m, ProducerFinished) for m in ctl_in.queue))
-        for ib in comp._inboxes.values():
+        for ib in comp._axon_inboxes.values():
             for ob in ib.close():
                 senders[id(ob.owner)] = ob.owner
             if ib.blocked:
@@ -901,7 +902,7 @@ class Scheduler:
                 continue  # it ended this stream itself (its end reached the reader): its
                 # reader finishing is no news to it, however long it stays to do more
             if sender is not comp and not sender.done and _readers_gone(sender):
-                ctl = sender._inboxes.get("control")
+                ctl = sender._axon_inboxes.get("control")
                 end = sender.end_message
                 if ctl is not None and not ctl.closed and not isinstance(end, Shutdown):
                     with contextlib.suppress(Exception):  # (a full bounded control)
@@ -913,12 +914,11 @@ class Scheduler:
             self._error = exc
             return
         # an ancestor may take charge (a supervisor); otherwise the whole run fails
-        node = comp._parent
+        node = comp._axon_parent
         while node is not None:
-            handler = getattr(node, "child_failed", None)
-            if handler is not None and not node.done and handler(comp, exc):
+            if not node.done and node.child_failed(comp, exc):
                 return
-            node = node._parent
+            node = node._axon_parent
         if isinstance(exc, ComponentError) and exc.component is comp:
             # comp reports a failure inside it that already names its place (a process
             # stand-in passing on its child process's error): raised as it is
@@ -934,19 +934,19 @@ class Scheduler:
         For compositions that replace or restart children (Carousel, Supervisor).  A
         component cannot stop itself or an ancestor while it runs: return from ``main()``.
         """
-        for child in component._children:
+        for child in component._axon_children:
             self.stop(child)
-        if component.done or component._scheduler is not self:
+        if component.done or component._axon_scheduler is not self:
             return
-        gen = component._gen
+        t = component._axon_task
+        assert t is not None
+        gen = t.gen
         if gen is not None and gen.gi_running:  # type: ignore[attr-defined]
             raise RuntimeError(f"{component.path} cannot stop itself; return from main()")
         with contextlib.suppress(ValueError):
-            self._ready.remove(component._task)  # type: ignore[arg-type]
-        stop_thread = getattr(component, "_stop_thread", None)
-        if stop_thread is not None:
-            stop_thread()
-        gen = component._gen
+            self._ready.remove(t)
+        component.on_stop()
+        gen = t.gen
         try:
             if gen is not None:
                 gen.close()
@@ -976,12 +976,10 @@ class Scheduler:
         """Close every live component's generator; the errors their ``finally`` blocks raised."""
         errors: list[BaseException] = []
         for comp in list(self._live.values()):
-            gen = comp._gen
             if comp.done:
                 continue
-            stop = getattr(comp, "_stop_thread", None)
-            if stop is not None:
-                stop()
+            gen = comp._axon_task.gen  # type: ignore[union-attr]
+            comp.on_stop()
             try:
                 if gen is not None:
                     gen.close()
@@ -997,7 +995,7 @@ class Scheduler:
 def _signals(sender: Component, control: Inbox[Any] | None) -> bool:
     """True if ``sender``'s ``signal`` outbox leads to ``control`` (it is the stream's head:
     the end ``control``'s owner took came from it, as in a Pipeline)."""
-    ob = sender._outboxes.get("signal")
+    ob = sender._axon_outboxes.get("signal")
     return control is not None and ob is not None and control in ob.targets
 
 
@@ -1008,7 +1006,7 @@ def _readers_gone(sender: Component) -> bool:
     live relay (an inbox forwarded to an outbox, as a Backplane does), whose readers
     come and go: its publishers are not tied to any of them."""
     found = False
-    for name, ob in sender._outboxes.items():
+    for name, ob in sender._axon_outboxes.items():
         if name in ("signal", "error") or not ob.links_out:
             continue
         if any(not lk.source.owner.done for lk in ob.links_in):
@@ -1019,9 +1017,9 @@ def _readers_gone(sender: Component) -> bool:
             if not box.links_out:
                 if not isinstance(box, Inbox):
                     return False  # an outbox holding it for a link still to come
-                node = box.owner._parent
+                node = box.owner._axon_parent
                 while node is not None and node is not sender:
-                    node = node._parent
+                    node = node._axon_parent
                 if node is sender:
                     continue  # one of its own children
                 if not box.closed:

@@ -40,9 +40,7 @@ from collections import deque
 from collections.abc import Sequence
 from typing import Any
 
-from .._core._box import Outbox, Policy
-from .._core._component import Component
-from .._core._message import EndSignal, ReaderGone, Shutdown
+from .._core import Component, EndSignal, Outbox, Policy, ReaderGone, Shutdown
 from ._wire import Codec, CodecError, DecodeError, EncodeError, FrameReader, frame
 
 __all__ = ["CrossingEnd", "Kind"]
@@ -79,7 +77,7 @@ class CrossingEnd(Component):
     and handle the frames other than ``DATA`` and ``CREDIT`` in :meth:`_on_frame`.  The
     delivery of what arrives may be left to another component (``deliverer``), which
     then calls :meth:`_deliver_step` in its own timeslices: waiting for room there never
-    stops this end from taking and sending (see ``_ChildEnd`` in axon/_process.py).
+    stops this end from taking and sending (see ``_ChildEnd`` in axon/_processes/_process.py).
     """
 
     opened = False  # _cross_open has run

@@ -37,12 +37,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from .._core._box import BoxSpec, Policy
-from .._core._component import Component
-from .._core._errors import AxonError
-from .._core._message import EndSignal, ProducerFinished, Shutdown
+from .._core import (
+    AxonError, BoxSpec, Component, EndSignal, Policy, ProducerFinished, Shutdown,
+)
 from ._process import DEFAULT_STOP_GRACE, ChildProcess, Factory
-from .._compose._supervisor import ChildFailed, RestartsExhausted, Strategy
+from .._compose import ChildFailed, RestartsExhausted, Strategy
 from ._wire import Codec
 
 __all__ = ["LostMessage", "OnLost", "PoolStatistics", "WorkerPool"]

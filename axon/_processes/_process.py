@@ -6,7 +6,7 @@ Design notes
    the component ``factory()`` makes; the factory is called in a child process, where the
    component runs on its own scheduler.  A Pipeline or Graphline links the stand-in like
    any other component, so where a component runs is chosen when composing.
-2. The boxes cross a pair of pipes (axon/_crossing.py): batches, one write per round,
+2. The boxes cross a pair of pipes (axon/_processes/_crossing.py): batches, one write per round,
    read by the event loop; credits keep bounded boxes bounded across the boundary, and
    ``ProducerFinished`` / ``Shutdown`` keep their place behind the data sent before them.
 3. Errors propagate as in one process.  An exception in the child is raised here as a
@@ -22,13 +22,14 @@ Design notes
    has not, and reaps it.  Start methods are ``forkserver`` (the default where it exists:
    a child costs a few ms) and ``spawn``; both are safe in a program that runs threads.
 5. Messages are pickled by default (a child we started is trusted); ``codec=`` picks
-   another codec of axon/_wire.py.  A message that cannot be encoded stops the system
+   another codec of axon/_processes/_wire.py.  A message that cannot be encoded stops the system
    with an error naming the box and the message's type.
 """
 
 from __future__ import annotations
 
 import asyncio
+import enum
 import contextlib
 import importlib.machinery
 import importlib.util
@@ -42,14 +43,14 @@ from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
-from .._core._box import BoxSpec, Policy
-from .._core._component import Component, State
+from .._core import (
+    AxonError, BoxSpec, Component, ComponentError, ComponentInfo, LinkInfo, Policy,
+    Profiler, Scheduler, Snapshot, StandIn, State, component_id, snapshot, walk,
+)
 from ._crossing import CrossingEnd, Kind
-from .._core._errors import AxonError, ComponentError
-from .._core._scheduler import Scheduler
 from ._wire import Codec, CodecError, EncodeError, JSONCodec, MsgpackCodec, codec_for
 
-__all__ = ["ChildProcess", "ProcessDied", "ProcessStatistics", "RemoteError"]
+__all__ = ["ChildProcess", "ProcessDied", "ProcessStatistics", "RemoteError", "child_id"]
 
 Factory = Callable[[], Component]
 
@@ -119,6 +120,39 @@ class ProcessStatistics:
         return sum(self.received.values())
 
 
+Profile = dict[str, tuple[int, float, "int | None"]]  # component id: slices, seconds, sent
+
+
+@dataclass(frozen=True, slots=True)
+class _Report:
+    """What the child tells the parent of itself: as it starts (a HELLO frame, again when
+    asked) and as it finishes (DONE)."""
+
+    pid: int
+    snapshot: Snapshot  # paths as if the component ran on its own
+    cpu: float  # the child's CPU time so far
+    profile: Profile | None = None  # (DONE, when profiled)
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    """A failure in the child (an ERROR frame), or of the pipe from it (``local``)."""
+
+    rest: str  # its place below the component (``[1]:Parser``), or ""
+    type: str  # the exception's module.qualname
+    text: str
+    traceback: str
+    pickled: bytes | None  # the exception, if it pickles and unpickles
+    local: BaseException | None = None  # raised here, not in the child
+
+
+class _Ending(enum.Enum):
+    """Why the stand-in stopped reading its child's frames."""
+
+    DONE = "done"  # the child finished (a DONE frame)
+    ERROR = "error"  # the child failed (an ERROR frame), or its pipe was corrupt
+
+
 @dataclass(slots=True)
 class _ChildConfig:
     """What the child needs (pickled in the parent, unpickled in the child)."""
@@ -181,7 +215,7 @@ def _codec_spec(codec: Codec) -> str | Codec:
 # -- the stand-in (parent side) ----------------------------------------------------------------
 
 
-class ChildProcess(CrossingEnd):
+class ChildProcess(CrossingEnd, StandIn):
     """Runs ``factory()`` in a child process behind a stand-in with the same boxes.
 
     Args:
@@ -243,12 +277,12 @@ class ChildProcess(CrossingEnd):
         self._exitcode: int | None = None
         self._exited = False
         self._exit_future: asyncio.Future[None] | None = None
-        self._ending: str | None = None  # "done", "error" once that frame is reached
-        self._error_record: dict[str, Any] | None = None
-        self._hello: dict[str, Any] | None = None
+        self._ending: _Ending | None = None  # once that frame is reached
+        self._error_record: _Failure | None = None
+        self._hello: _Report | None = None
         self._ready_waiters: list[asyncio.Future[bool]] = []  # see wait_ready()
         self._cpu_ready = 0.0  # the child's CPU time when it had made its component
-        self._final: dict[str, Any] | None = None
+        self._final: _Report | None = None
         self._stopping = False
 
     # -- what it reports ------------------------------------------------------------------
@@ -297,23 +331,21 @@ class ChildProcess(CrossingEnd):
 
     def _cpu_running(self) -> float | None:
         """The child's CPU time from when it had made its component until it finished."""
-        if not self._final or "cpu" not in self._final:
+        if self._final is None:
             return None
-        return float(self._final["cpu"] - self._cpu_ready)
+        return self._final.cpu - self._cpu_ready
 
-    def child_snapshot(self) -> Any:
+    def child_snapshot(self) -> Snapshot | None:
         """The latest snapshot of what runs in the child (an :class:`axon.Snapshot`):
         made when it started (or as asked by :meth:`ask_snapshot`), with final counts
         once it has finished; before it starts, a snapshot of a component made here."""
-        final = self._final.get("snapshot") if self._final else None
-        hello = self._hello.get("snapshot") if self._hello else None
+        final = self._final.snapshot if self._final is not None else None
+        hello = self._hello.snapshot if self._hello is not None else None
         if final is not None and hello is not None:
             return _with_links(final, hello)
         if final is not None or hello is not None:
             return final or hello
         if self._pid is None:
-            from .._core._inspect import snapshot
-
             if self._probe is None:
                 try:
                     self._probe = self.factory()
@@ -322,9 +354,52 @@ class ChildProcess(CrossingEnd):
             return snapshot(self._probe)
         return None
 
+    def snapshot_elsewhere(self, info: ComponentInfo, live_only: bool
+                           ) -> tuple[ComponentInfo, list[ComponentInfo], list[LinkInfo]]:
+        """This stand-in's info with its boundary, the components of its child process
+        (ids, paths and depths moved under it), and the links inside and across."""
+        stats = self.statistics()
+        child = self.child_snapshot()
+        if child is None or not child.components:
+            return replace(info, process=stats), [], []
+        pid = stats.pid
+        prefix = child_id(self, "")
+        root = child.components[0]
+        cut = len(root.path)
+
+        def moved(cid: str | None) -> str | None:
+            return None if cid is None else prefix + cid
+
+        inside = []
+        for c in child.components:
+            if live_only and c.state in ("finished", "failed") and stats.state == "running":
+                continue
+            inside.append(replace(
+                c, id=prefix + c.id, path=info.path + c.path[cut:],
+                label=c.label if c is not root else None,
+                parent=info.id if c is root else moved(c.parent), depth=c.depth + info.depth + 1,
+                children=tuple(prefix + k for k in c.children),
+                inboxes=tuple(replace(b, id=prefix + b.id) for b in c.inboxes),
+                outboxes=tuple(replace(b, id=prefix + b.id) for b in c.outboxes),
+                pid=c.pid if c.pid is not None else pid))  # (a grandchild keeps its own)
+        links = [replace(lk, source=prefix + lk.source, sink=prefix + lk.sink,
+                         owner=moved(lk.owner)) for lk in child.links]
+        for name, n in stats.sent.items():  # the boundary: the stand-in's boxes to the root's
+            links.append(LinkInfo(f"{info.id}.{name}", f"{prefix}{root.id}.{name}", "process",
+                                  info.id, n))
+        for name, n in stats.received.items():
+            links.append(LinkInfo(f"{prefix}{root.id}.{name}", f"{info.id}.{name}", "process",
+                                  info.id, n))
+        here = replace(info, process=stats, children=(prefix + root.id,), sent=None)
+        return here, inside, links
+
+    def profile_elsewhere(self) -> None:
+        """A Profiler was added: the child profiles its components (:meth:`child_profile`)."""
+        self.profile_child = True
+
     def child_profile(self) -> dict[str, tuple[int, float, int | None]]:
         """Per child component id: (timeslices, seconds, sent), if the child profiled."""
-        return dict(self._final.get("profile") or {}) if self._final else {}
+        return dict(self._final.profile or {}) if self._final is not None else {}
 
     def ask_snapshot(self) -> None:
         """Ask the running child for a fresh snapshot (it arrives in a few ms)."""
@@ -427,39 +502,37 @@ class ChildProcess(CrossingEnd):
         self._kick()
 
     def _on_corrupt(self, exc: Exception) -> None:
-        self._error_record = {"rest": "", "type": type(exc).__name__, "text": str(exc),
-                              "traceback": "", "pickled": None, "local": exc}
-        self._ending = "error"
+        self._error_record = _Failure("", type(exc).__name__, str(exc), "", None, local=exc)
+        self._ending = _Ending.ERROR
 
     def _on_frame(self, kind: int, payload: bytes) -> bool:
         body = memoryview(payload)[1:]
         if kind == Kind.HELLO:
-            hello = pickle.loads(body)
+            hello: _Report = pickle.loads(body)
             if self._hello is None:
-                self._cpu_ready = hello.get("cpu", 0.0)
+                self._cpu_ready = hello.cpu
             self._hello = hello
             self._resolve_ready(True)
             return True
         if kind == Kind.DONE:
             self._final = pickle.loads(body)
-            self._ending = "done"
+            self._ending = _Ending.DONE
             return False
         if kind == Kind.ERROR:
             self._error_record = pickle.loads(body)
-            self._ending = "error"
+            self._ending = _Ending.ERROR
             return False
         raise AxonError(f"{self.path}: unknown frame kind {kind} from the child process")
 
     def _failure(self) -> BaseException | None:
         """What to raise once the child has ended (None: it finished)."""
-        if self._ending == "done":
+        if self._ending is _Ending.DONE:
             return None
         rec = self._error_record
         if rec is not None:
-            local = rec.get("local")
-            if local is not None:  # (not from the child: its pipe was corrupt)
-                return local
-            place = self.path + rec.get("rest", "")
+            if rec.local is not None:  # (not from the child: its pipe was corrupt)
+                return rec.local
+            place = self.path + rec.rest
             exc = _rebuild(rec, self._pid, place)
             err = ComponentError(place, exc, self)
             err.__cause__ = exc
@@ -522,7 +595,7 @@ class ChildProcess(CrossingEnd):
 def _pickled_factory(name: str, factory: Factory) -> bytes:
     try:
         return pickle.dumps(factory)
-    except Exception as exc:  # noqa: BLE001 - pickling can raise almost anything
+    except Exception as exc:
         raise TypeError(
             f"{name}: the factory {factory!r} cannot be sent to a child process "
             f"({type(exc).__name__}: {exc}); use a Component class, a module-level "
@@ -531,7 +604,7 @@ def _pickled_factory(name: str, factory: Factory) -> bytes:
 
 
 def _preload(ctx: Any) -> None:
-    global _preloaded
+    global _preloaded  # noqa: PLW0603 - once per process: the forkserver's preloads
     if not _preloaded:
         _preloaded = True
         with contextlib.suppress(Exception):
@@ -552,27 +625,35 @@ def _signal_name(n: int) -> str:
         return f"signal {n}"
 
 
-def _rebuild(rec: dict[str, Any], pid: int | None, place: str) -> BaseException:
+def _rebuild(rec: _Failure, pid: int | None, place: str) -> BaseException:
     """The child's exception, rebuilt here if it can be, with its traceback as a note."""
-    exc: Any = None
-    if rec.get("pickled"):
+    found: object = None
+    if rec.pickled:
         try:
-            exc = pickle.loads(rec["pickled"])
+            found = pickle.loads(rec.pickled)
         except Exception:  # noqa: BLE001 - fall back to a RemoteError
-            exc = None
-    tb = rec.get("traceback", "")
-    if not isinstance(exc, BaseException):
-        exc = RemoteError(f"{rec['type']}: {rec['text']}", rec["type"], tb)
-    else:
+            found = None
+    tb = rec.traceback
+    exc: BaseException
+    if isinstance(found, BaseException):
+        exc = found
         with contextlib.suppress(AttributeError, TypeError):
             exc.child_traceback = tb  # type: ignore[attr-defined]
+    else:
+        exc = RemoteError(f"{rec.type}: {rec.text}", rec.type, tb)
     if tb:
         with contextlib.suppress(AttributeError, TypeError):
             exc.add_note(f"Raised in child process {pid} at {place}:\n{tb.rstrip()}")
     return exc
 
 
-def _with_links(final: Any, hello: Any) -> Any:
+def child_id(stand_in: ChildProcess, cid: str) -> str:
+    """The id in this process's snapshots of component ``cid`` of ``stand_in``'s child."""
+    pid = stand_in.pid
+    return f"p{pid}_{cid}" if pid is not None else f"{component_id(stand_in)}_{cid}"
+
+
+def _with_links(final: Snapshot, hello: Snapshot) -> Snapshot:
     """The final snapshot (counts) with the links of the first (finished components have
     dropped theirs), counted again where they lead straight to a component's inbox."""
     if final.links:
@@ -672,8 +753,6 @@ async def _child_run(rfd: int, wfd: int, config: _ChildConfig) -> None:
         return
     sched = Scheduler()
     if config.profile:
-        from .._core._inspect import Profiler
-
         end.profiler = Profiler()
         sched.add_instrument(end.profiler)
     sched.activate(end)
@@ -700,7 +779,7 @@ def _check_boxes(comp: Component, config: _ChildConfig) -> None:
             "give ChildProcess its boxes with inboxes=/outboxes=")
 
 
-def _error_record(rest: str, exc: BaseException, when: str) -> dict[str, Any]:
+def _error_record(rest: str, exc: BaseException, when: str) -> _Failure:
     tb = "".join(traceback.format_exception(exc))
     pickled: bytes | None = None
     tries = [exc]
@@ -714,11 +793,10 @@ def _error_record(rest: str, exc: BaseException, when: str) -> dict[str, Any]:
         except Exception:  # noqa: BLE001
             pickled = None
     text = str(exc) + (f" ({when})" if when else "")
-    return {"rest": rest, "type": f"{type(exc).__module__}.{type(exc).__qualname__}",
-            "text": text, "traceback": tb, "pickled": pickled}
+    return _Failure(rest, f"{type(exc).__module__}.{type(exc).__qualname__}", text, tb, pickled)
 
 
-def _report_now(wfd: int, rec: dict[str, Any]) -> None:
+def _report_now(wfd: int, rec: _Failure) -> None:
     """Write one ERROR frame, blocking (before any loop runs)."""
     from ._wire import frame
 
@@ -842,8 +920,6 @@ class _ChildEnd(CrossingEnd):
 
     def _snapshot(self) -> Any:
         """A snapshot of the component, with paths as if it ran on its own."""
-        from .._core._inspect import snapshot
-
         snap = snapshot(self.comp)
         root = snap.components[0]
         cut = len(root.path) - len(root.name)
@@ -853,20 +929,17 @@ class _ChildEnd(CrossingEnd):
                       for c in snap.components)
         return replace(snap, components=comps)
 
-    def _describe(self) -> dict[str, Any]:
-        return {"pid": os.getpid(), "snapshot": self._snapshot(), "cpu": time.process_time()}
+    def _describe(self) -> _Report:
+        return _Report(os.getpid(), self._snapshot(), time.process_time())
 
-    def _report(self) -> dict[str, Any]:
-        from .._core._inspect import _walk, component_id
-
+    def _report(self) -> _Report:
         profile = None
         p = self.profiler
         if p is not None:
             profile = {component_id(c): (p.timeslices.get(c, 0), p.seconds.get(c, 0.0),
                                          p.sent.get(c))
-                       for c in _walk([self.comp], live_only=False)}
-        return {"pid": os.getpid(), "snapshot": self._snapshot(), "profile": profile,
-                "cpu": time.process_time()}
+                       for c in walk([self.comp], live_only=False)}
+        return _Report(os.getpid(), self._snapshot(), time.process_time(), profile)
 
 
 class _Feeder(Component):

@@ -33,8 +33,7 @@ import struct
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
-from .._core._errors import AxonError
-from .._core._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
+from .._core import AxonError, EndSignal, ProducerFinished, ReaderGone, Shutdown
 
 __all__ = [
     "Codec",
@@ -199,7 +198,7 @@ class MsgpackCodec(Codec):
             return _END_KINDS[kind](reason)
         raise ValueError(f"unknown extension type {code}")
 
-    def _unpack(self, data: bytes) -> Any:
+    def _unpack(self, data: bytes | bytearray | memoryview) -> Any:
         return self._msgpack.unpackb(data, ext_hook=self._ext, raw=False,
                                      strict_map_key=False, use_list=True)
 

@@ -7,6 +7,11 @@
 The script is run as a module named ``__axon__`` (so its ``if __name__ == "__main__":``
 block does not run), then ``name`` (default ``system``) is taken from it: a Component, or
 a function that takes no arguments and returns one.
+
+Other packages add commands through the ``axon.commands`` entry-point group: each entry
+names a :class:`Command` (this distribution adds ``serve`` from ``components.nats``, a
+layer above this one, which the command line therefore never imports by name).  A
+command is loaded only when it is the one run, so the others cost no import time.
 """
 
 from __future__ import annotations
@@ -16,23 +21,37 @@ import importlib.machinery
 import importlib.util
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any
 
-from .._core._component import Component
-from .._core._inspect import Profiler, _walk, child_id, component_id, snapshot
-from .._processes._process import ChildProcess
-from .._core._scheduler import Scheduler
+from .._core import Component, Profiler, Scheduler, component_id, snapshot, walk
+from .._processes import ChildProcess, child_id
 
-__all__ = ["CliError", "load_system", "main"]
+__all__ = ["COMMANDS_GROUP", "CliError", "Command", "load_system", "main"]
 
 DEFAULT_NAME = "system"
 SCRIPT_MODULE = "__axon__"  # the name a script runs under (its __main__ block does not run)
 
+#: The entry-point group of the commands other packages add (``name = module:OBJECT``).
+COMMANDS_GROUP = "axon.commands"
+
 
 class CliError(Exception):
     """A problem with what the command was asked to do (printed without a traceback)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command another package adds to ``axon``: an ``axon.commands`` entry point names
+    one.  ``run`` returns the exit status and raises :class:`CliError` for a problem the
+    user can fix (printed without a traceback, exit status 2)."""
+
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
 
 
 def load_system(spec: str) -> Component:
@@ -106,7 +125,7 @@ def _system_like(value: Any) -> bool:
 
 def _stats_table(system: Component, profiler: Profiler, elapsed: float) -> str:
     snap = snapshot(system)
-    here = {component_id(c): c for c in _walk([system], live_only=False)}
+    here = {component_id(c): c for c in walk([system], live_only=False)}
     remote: dict[str, tuple[int, float, int | None]] = {}  # what the children profiled
     stand_ins = [c for c in here.values() if isinstance(c, ChildProcess)]
     for sp in stand_ins:
@@ -176,34 +195,36 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
-    try:  # (the NATS links live in the component library, an optional extra)
-        from components.nats._serve import ServeError, serve
-    except ImportError as exc:
-        raise CliError(f"serving needs the NATS links: pip install 'axon-components[nats]' "
-                       f"({exc})") from None
+def plugin_commands() -> dict[str, EntryPoint]:
+    """The installed packages' commands by name (the first of a name wins), not loaded."""
+    found: dict[str, EntryPoint] = {}
+    for ep in entry_points(group=COMMANDS_GROUP):
+        found.setdefault(ep.name, ep)
+    return found
+
+
+def _load_command(ep: EntryPoint) -> Command:
     try:
-        return serve(args)
-    except ServeError as exc:
-        raise CliError(str(exc)) from None
+        command = ep.load()
+    except ImportError as exc:
+        raise CliError(f"the {ep.name} command ({ep.value}) cannot be loaded: {exc}") from None
+    if not isinstance(command, Command):
+        raise CliError(f"the {ep.name} command ({ep.value}) is {command!r}, not an "
+                       "axon.cli.Command")
+    return command
 
 
-def _serve_arguments(p: argparse.ArgumentParser, full: bool) -> None:
-    """The serve command's options: imported only when that is the command (the NATS
-    links are an optional extra, and importing them costs the other commands time)."""
-    if full:
-        try:
-            from components.nats._serve import add_serve_arguments
-        except ImportError:  # the command then explains what is missing
-            pass
-        else:
-            add_serve_arguments(p)
-            return
-    p.add_argument("rest", nargs=argparse.REMAINDER)
+def _not_loaded(args: argparse.Namespace) -> int:
+    raise AssertionError("a command that was not loaded cannot run")
 
 
-def _parser(serve: bool = True) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="axon", description="Run, draw or serve an Axon system.")
+def _parser(command: str | None = None,
+            plugins: dict[str, EntryPoint] | None = None) -> argparse.ArgumentParser:
+    """The parser; of the ``plugins`` (default: those installed), the one named ``command``
+    (the one to run) is loaded, the others only listed."""
+    p = argparse.ArgumentParser(prog="axon", description="Run, draw or serve an Axon system.",
+                                epilog="Installed packages may add commands "
+                                       f"(entry points of {COMMANDS_GROUP!r}).")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run the system a script defines")
     r.add_argument("script", help="path/to/script.py[:name] (default name: system)")
@@ -218,9 +239,18 @@ def _parser(serve: bool = True) -> argparse.ArgumentParser:
     g.add_argument("--format", default=None, help="output format (default: from -o's suffix)")
     g.add_argument("--title", default=None, help="a title above the drawing")
     g.set_defaults(func=_graph)
-    s = sub.add_parser("serve", help="run a component as a NATS service (copies share the work)")
-    _serve_arguments(s, serve)
-    s.set_defaults(func=_serve)
+    for name, ep in (plugin_commands() if plugins is None else plugins).items():
+        if name in ("run", "graph"):
+            continue  # (a plugin cannot replace a built-in command)
+        if name == command:
+            plugin = _load_command(ep)
+            s = sub.add_parser(name, help=plugin.help)
+            plugin.add_arguments(s)
+            s.set_defaults(func=plugin.run)
+        else:
+            s = sub.add_parser(name, help=f"(from {ep.value})", add_help=False)
+            s.add_argument("rest", nargs=argparse.REMAINDER)
+            s.set_defaults(func=_not_loaded)
     return p
 
 
@@ -228,8 +258,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``axon`` console script; returns the exit status."""
     if argv is None:
         argv = sys.argv[1:]
-    args = _parser(serve=bool(argv) and argv[0] == "serve").parse_args(argv)
     try:
+        plugins = plugin_commands()
+        command = argv[0] if argv and not argv[0].startswith("-") else None
+        if command is not None and command not in ("run", "graph", *plugins):
+            raise CliError(f"no command {command!r} (commands: run, graph"
+                           + "".join(f", {n}" for n in plugins) + "; installed packages add "
+                           f"commands as entry points of {COMMANDS_GROUP!r})")
+        args = _parser(command, plugins).parse_args(argv)
         return int(args.func(args))
     except CliError as exc:
         print(f"axon: error: {exc}", file=sys.stderr)

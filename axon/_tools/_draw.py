@@ -4,7 +4,7 @@ Left to right: each plain component is a node whose inboxes are ports down its l
 and outboxes down its right; a composition is a cluster holding its children, with its
 own boxes as small tabs at the cluster's edges.  Data links are solid, ``control`` /
 ``signal`` links dashed grey; a link is labelled with its message count where known
-(see axon/_inspect.py).  Colours tell the state: finished is grey, failed red.
+(see axon/_core/_inspect.py).  Colours tell the state: finished is grey, failed red.
 
 A component in another process (:class:`~axon.ChildProcess`) is a blue, bold-edged cluster
 titled with its process id, holding what runs there; the links across the boundary are
@@ -18,9 +18,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._core._component import Component
-from .._core._inspect import BoxInfo, ComponentInfo, Snapshot, snapshot
-from .._core._scheduler import Scheduler
+from .._core import BoxInfo, Component, ComponentInfo, Scheduler, Snapshot, snapshot
 
 if TYPE_CHECKING:
     import graphviz

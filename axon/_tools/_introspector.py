@@ -25,14 +25,10 @@ import shlex
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from .._core._box import Box, Link
-from .._core._component import Component
-from .._core._inspect import box_id, component_id
-from .._core._instrument import Instrument
-from .._core._message import ProducerFinished
+from .._core import Box, Component, Instrument, Link, ProducerFinished, box_id, component_id
 
 if TYPE_CHECKING:
-    from .._core._scheduler import Scheduler
+    from .._core import Scheduler
 
 __all__ = ["Introspector"]
 
@@ -70,7 +66,7 @@ class Introspector(Component):
     Outboxes = {"outbox": "batches of topology commands (str, newline-terminated lines)",
                 "signal": "ProducerFinished when it stops"}
 
-    _woken_unseen = True  # by the scheduler's hooks, on any start, finish or link
+    _axon_woken_unseen = True  # by the scheduler's hooks, on any start, finish or link
 
     def __init__(self, *, name: str | None = None) -> None:
         super().__init__(name=name)

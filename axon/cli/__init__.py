@@ -1,5 +1,9 @@
-"""The ``axon`` command (``axon.cli:main`` is the console script); see axon/_tools/_cli.py."""
+"""The ``axon`` command (``axon.cli:main`` is the console script; ``python -m axon`` too).
 
-from .._tools._cli import CliError, load_system, main
+Other packages add commands with an entry point in the ``axon.commands`` group naming a
+:class:`Command` (see axon/_tools/_cli.py).
+"""
 
-__all__ = ["CliError", "load_system", "main"]
+from .._tools import COMMANDS_GROUP, CliError, Command, load_system, main
+
+__all__ = ["COMMANDS_GROUP", "CliError", "Command", "load_system", "main"]

@@ -320,10 +320,10 @@ class NatsConnection(Component):
     # -- the component ----------------------------------------------------------------------
 
     def main(self) -> Generator[Any, Any, None]:
-        import nats
+        from nats.aio.client import Client
 
         opts = self.options
-        nc = nats.NATS()
+        nc = Client()
         self.client = nc
         ready = self.ready
         closed_cleanly = False

@@ -66,8 +66,14 @@ class NatsPublisher(NatsLink):
     its stream it flushes: everything published has reached the server before it passes
     ``ProducerFinished`` on.
 
-    >>> Pipeline(IterableSource(range(10)), NatsPublisher("numbers", nats=url))
-    ... # doctest: +SKIP
+    >>> from axon import Pipeline, run
+    >>> from components import IterableSource
+    >>> from components.nats import NatsServer
+    >>> with NatsServer() as server:  # (a real nats-server, on a free loopback port)
+    ...     publisher = NatsPublisher("numbers", nats=server.url)
+    ...     _ = run(Pipeline(IterableSource(range(10)), publisher), timeout=10)
+    >>> publisher.statistics()["published"]
+    10
     """
 
     Inboxes = {
@@ -162,8 +168,15 @@ class NatsSubscriber(NatsLink):
     and ends; at ``Shutdown`` it ends at once.  Delivery is at most once: see the module
     docstring for how drops are bounded, counted and reported.
 
-    >>> Pipeline(NatsSubscriber("sensors.*.temperature", nats=url), ConsoleEcho())
-    ... # doctest: +SKIP
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import run_component
+    >>> from components.nats import NatsServer
+    >>> with NatsServer() as server:
+    ...     sub = NatsSubscriber("sensors.*.temperature", nats=server.url)
+    ...     run_component(sub, control=[ProducerFinished()], timeout=10)["signal"]
+    [ProducerFinished(reason='')]
+    >>> sub.statistics()["connection"], sub.statistics()["dropped"]
+    ('closed', 0)
     """
 
     Inboxes = {

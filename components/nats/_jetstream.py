@@ -43,16 +43,7 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any
 
-from axon import (
-    RECEIVE,
-    BoxSpec,
-    Codec,
-    EndSignal,
-    Outbox,
-    ProducerFinished,
-    Shutdown,
-    State,
-)
+from axon import BoxSpec, Codec, EndSignal, Outbox, ProducerFinished, Shutdown
 
 from ..errors import OnError
 from ._connection import ConnectionEvent, ConnectionState, NatsError, NatsSpec
@@ -677,15 +668,6 @@ def _fed_all_processed(out: Outbox[Any]) -> bool:
     if not targets or out.held:
         return False  # (held in the outbox: not delivered at all yet)
     for t in targets:
-        if t.queue:
+        if t.queue or not t.owner.caught_up:
             return False
-        owner = t.owner
-        state = owner.state
-        if state is State.PAUSED or state is State.FINISHED:
-            continue
-        # runnable again after yielding RECEIVE: it has finished with its last batch
-        # (Component._resume is the scheduler's record; there is no public view of it)
-        if state is State.RUNNABLE and owner._resume is RECEIVE:
-            continue
-        return False
     return True

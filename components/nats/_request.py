@@ -81,8 +81,11 @@ class NatsResponder(NatsLink):
     on ``control`` it stops taking requests, answers those it has, ends the worker and
     ends; ``Shutdown`` ends it at once.  An error in the worker propagates as usual.
 
-    >>> NatsResponder("math.double", Map(lambda n: 2 * n), queue="doublers", nats=url)
-    ... # doctest: +SKIP
+    >>> from components import Map
+    >>> doubler = NatsResponder("math.double", Map(lambda n: 2 * n), queue="doublers",
+    ...                         nats="nats://127.0.0.1:4222")  # (connects when it runs)
+    >>> doubler.children[0].name, list(doubler.outboxes)[:2]
+    ('Map', ['requests', 'worker_control'])
     """
 
     Inboxes = {
@@ -250,8 +253,11 @@ class NatsRequester(NatsLink):
     """Sends each message of ``inbox`` as a request on ``subject``; the replies come out
     of ``outbox`` in the order of the requests (see the module docstring for failures).
 
-    >>> Pipeline(IterableSource([1, 2, 3]), NatsRequester("math.double", nats=url),
-    ...          Collector())   # collects [2, 4, 6]                  # doctest: +SKIP
+    >>> from axon import Pipeline
+    >>> from components import Collector, IterableSource
+    >>> asking = Pipeline(IterableSource([1, 2, 3]), NatsRequester("math.double"), Collector())
+    >>> [c.name for c in asking.children]  # with a NatsResponder: collects [2, 4, 6]
+    ['IterableSource', 'NatsRequester(math.double)', 'Collector']
     """
 
     Inboxes = {

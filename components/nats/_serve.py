@@ -29,6 +29,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from axon import Component, Pipeline, ProducerFinished, Scheduler, Shutdown
+from axon.cli import CliError, Command
 
 from ._connection import NatsOptions
 from ._core import NatsPublisher, NatsSubscriber
@@ -36,10 +37,10 @@ from ._jetstream import JetStreamPublisher, JetStreamSubscriber, Stream
 from ._link import NatsLink
 from ._request import NatsResponder
 
-__all__ = ["add_serve_arguments", "build_service", "load_factory", "serve"]
+__all__ = ["COMMAND", "add_serve_arguments", "build_service", "load_factory", "serve"]
 
 
-class ServeError(Exception):
+class ServeError(CliError):
     """A problem with what ``axon serve`` was asked to do (printed without a traceback)."""
 
 
@@ -174,3 +175,8 @@ async def _run(system: Component, source: NatsLink, args: argparse.Namespace) ->
         print(f"serving {args.factory} on {args.subject}{group}{to}: {shape}, "
               f"{','.join(source.nats.servers)}", file=sys.stderr, flush=True)
     await running
+
+
+#: ``axon serve``: the entry point ``serve`` of the ``axon.commands`` group (setup.cfg).
+COMMAND = Command(help="run a component as a NATS service (copies share the work)",
+                  add_arguments=add_serve_arguments, run=serve)

@@ -103,8 +103,11 @@ class NatsServer:
     ``prefix`` is put before the command (a program that ``exec``\ s it, such as
     ``ip netns exec NS``: the PID stays the server's).
 
-    >>> with NatsServer() as server:             # doctest: +SKIP
-    ...     run(Pipeline(source, NatsPublisher("jobs", nats=server.url)))
+    >>> with NatsServer() as server:
+    ...     server.running, server.url.startswith("nats://127.0.0.1:")
+    (True, True)
+    >>> server.running  # stopped (by its PID) and its JetStream store removed
+    False
     """
 
     def __init__(self, *, host: str = HOST, port: int | None = None, jetstream: bool = True,
@@ -214,7 +217,8 @@ class NatsServer:
         tie = sys.platform == "linux" and threading.current_thread() is threading.main_thread()
         self.process = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent if tie else None)
+            stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent if tie else None)  # noqa: PLW1509 - main thread only
         _RUNNING.add(self)
         self.starts += 1
         try:
@@ -325,8 +329,10 @@ class NatsCluster:
     """``size`` servers routed to each other on loopback (a full mesh), each with its own
     JetStream store; ``urls`` lists their client URLs.
 
-    >>> with NatsCluster(3) as cluster:            # doctest: +SKIP
-    ...     cluster.servers[2].stop()               # one server down under traffic
+    >>> with NatsCluster(3) as cluster:
+    ...     _ = cluster.servers[2].stop()  # one server down (under traffic, in the tests)
+    ...     [s.running for s in cluster.servers]
+    [True, True, False]
     """
 
     def __init__(self, size: int = 3, *, host: str = HOST, jetstream: bool = True,

@@ -487,7 +487,7 @@ class Display(Component):
     # -- the frame loop ------------------------------------------------------------------------
 
     def main(self) -> Generator[Any, Any, None]:
-        global _window_owner
+        global _window_owner  # noqa: PLW0603 - SDL has one window per process: its owner is process state
         with _owner_lock:
             if _window_owner is not None and not _window_owner.done:
                 raise RuntimeError(

@@ -28,13 +28,14 @@ def wrap(font: pygame.font.Font, text: str, width: int) -> list[str]:
                 continue
             if line:
                 lines.append(line)
-            while font.size(word)[0] > width and len(word) > 1:  # cut an overlong word
-                cut = len(word)
-                while cut > 1 and font.size(word[:cut])[0] > width:
+            rest = word
+            while font.size(rest)[0] > width and len(rest) > 1:  # cut an overlong word
+                cut = len(rest)
+                while cut > 1 and font.size(rest[:cut])[0] > width:
                     cut -= 1
-                lines.append(word[:cut])
-                word = word[cut:]
-            line = word
+                lines.append(rest[:cut])
+                rest = rest[cut:]
+            line = rest
         lines.append(line)
     return lines
 

@@ -54,7 +54,7 @@ def finish(proc: subprocess.Popen[str], timeout: float) -> tuple[int, str, str]:
     except subprocess.TimeoutExpired:
         proc.kill()
         out, err = proc.communicate()
-        raise AssertionError(f"still running after {timeout} s; killed. stderr: {err[-2000:]}")
+        raise AssertionError(f"still running after {timeout} s; killed. stderr: {err[-2000:]}") from None
     return proc.returncode, out, err
 
 

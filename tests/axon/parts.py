@@ -7,7 +7,7 @@ from typing import Any
 
 from axon import RECEIVE, Component, ProducerFinished, Shutdown
 
-from .core_parts import Collect  # noqa: F401 - shared with the core tests
+from .core_parts import Collect
 
 
 class Count(Component):

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from axon import (
-    RECEIVE, Backplane, Component, ComponentError, Pipeline, Policy, ProducerFinished, PublishTo,
+    RECEIVE, Backplane, BackplaneStatistics, Component, ComponentError, Pipeline, Policy, ProducerFinished, PublishTo,
     Scheduler, ServiceError, Shutdown, SubscribeTo, run,
 )
 from tests.axon.core_parts import Ticker
@@ -84,6 +84,24 @@ def test_messages_published_with_no_subscriber_are_counted_as_unheard() -> None:
     bp = Backplane("empty")
     run(Pipeline(Count(5), PublishTo("empty", end_backplane=True)), bp, timeout=10)
     assert bp.unheard == 5
+    assert bp.statistics() == BackplaneStatistics("empty", subscribers=0, unheard=5)
+
+
+def test_subscribers_started_before_their_backplane_join_it_and_the_registry_holds_only_it(
+        ) -> None:
+    sched = Scheduler()
+    subs = [Collect(f"s{i}") for i in range(3)]
+    for s in subs:  # activated before the backplane: they wait for it, not in the registry
+        sched.activate(Pipeline(SubscribeTo("late"), s))
+    assert dict(sched.services) == {}
+    bp = Backplane("late")
+    sched.activate(bp)
+    assert dict(sched.services) == {"backplane:late": bp}
+    assert bp.statistics() == BackplaneStatistics("late", subscribers=3, unheard=0)
+    sched.activate(Pipeline(Count(4), PublishTo("late", end_backplane=True)))
+    sched.run(timeout=10)
+    assert [s.items for s in subs] == [[0, 1, 2, 3]] * 3
+    assert dict(sched.services) == {}
 
 
 def test_the_registry_belongs_to_the_scheduler_not_the_process() -> None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.entry_points import source_tree_metadata, write_distribution
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,8 +29,10 @@ if __name__ == "__main__":
 '''
 
 
-def axon(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin:/usr/local/bin"}
+def axon(*args: str, path: str = "") -> subprocess.CompletedProcess[str]:
+    """``python -m axon ARGS`` from the source tree (``path``: more of PYTHONPATH)."""
+    env = {"PYTHONPATH": os.pathsep.join([str(ROOT), path]),
+           "PATH": "/usr/bin:/bin:/usr/local/bin"}
     return subprocess.run([sys.executable, "-m", "axon", *args], capture_output=True, text=True,
                           cwd=ROOT, env=env, timeout=60)
 
@@ -114,3 +120,63 @@ def test_run_stats_shows_what_ran_in_a_child_process_and_what_crossed(tmp_path: 
     name, _pid, _num, state, taken, sent, dropped, slices, _ms = inside.split()
     assert (name, state, taken, sent) == ("Square", "finished", "100", "101")
     assert int(slices) > 0  # profiled in the child
+
+
+PLUGIN = """
+import sys
+from axon.cli import CliError, Command
+
+print("plugin imported", file=sys.stderr)
+
+def add(p):
+    p.add_argument("who")
+
+def run(args):
+    if args.who == "nobody":
+        raise CliError("say hello to somebody")
+    print(f"hello {args.who}")
+    return 0
+
+COMMAND = Command(help="say hello", add_arguments=add, run=run)
+NOT_A_COMMAND = 42
+"""
+
+
+@pytest.fixture
+def plugin(tmp_path: Path) -> str:
+    """An installed package adding ``hello`` (and a broken ``oops``) to the command."""
+    (tmp_path / "hello_plugin.py").write_text(PLUGIN)
+    write_distribution(tmp_path, "hello-plugin", {"axon.commands": [
+        "hello = hello_plugin:COMMAND", "oops = hello_plugin:NOT_A_COMMAND",
+        "gone = no_such_module:COMMAND", "run = hello_plugin:COMMAND"]})
+    return str(tmp_path)
+
+
+def test_an_installed_package_adds_a_command_loaded_only_when_run(plugin: str) -> None:
+    r = axon("hello", "world", path=plugin)
+    assert (r.returncode, r.stdout, r.stderr) == (0, "hello world\n", "plugin imported\n")
+    r = axon("--help", path=plugin)
+    assert r.returncode == 0 and "hello" in r.stdout and "plugin imported" not in r.stderr
+    r = axon("hello", "nobody", path=plugin)  # its CliError: a message, exit status 2
+    assert r.returncode == 2 and "axon: error: say hello to somebody" in r.stderr
+
+
+def test_a_broken_or_unknown_command_is_named_and_built_ins_stay(plugin: str, script: Path
+                                                                 ) -> None:
+    r = axon("oops", path=plugin)
+    assert r.returncode == 2 and "oops command (hello_plugin:NOT_A_COMMAND) is 42" in r.stderr
+    r = axon("gone", path=plugin)
+    assert r.returncode == 2 and "cannot be loaded" in r.stderr and "no_such_module" in r.stderr
+    r = axon("nothing", path=plugin)
+    assert r.returncode == 2 and "no command 'nothing'" in r.stderr and "hello" in r.stderr
+    r = axon("run", str(script), path=plugin)  # a plugin named "run" does not replace it
+    assert r.returncode == 0 and "plugin imported" not in r.stderr
+
+
+def test_setup_cfg_adds_serve_from_the_nats_links() -> None:
+    r = axon("serve", "--help", path=source_tree_metadata())
+    assert r.returncode == 0 and "--subject" in r.stdout and "queue group" in r.stdout
+    installed = {e.name for e in importlib.metadata.entry_points(group="axon.commands")}
+    if "serve" not in installed:  # (make test installs the project: then it is known)
+        r = axon("serve", "--help")  # not installed: the command line does not know the library
+        assert r.returncode == 2 and "no command 'serve'" in r.stderr

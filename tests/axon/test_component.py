@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from axon import (
-    AxonError, BoxSpec, Component, EmptyBox, Pipeline, Policy, ProducerFinished, Shutdown,
+    RECEIVE, AxonError, BoxSpec, Component, EmptyBox, Pipeline, Policy, ProducerFinished, Shutdown,
     ThreadedComponent, run,
 )
 
@@ -88,6 +88,20 @@ def test_finished_takes_the_first_end_and_leaves_other_control_messages_in_order
     assert c.finished()
     assert c.end_message == end
     assert c.recv_all("control") == ["reload", "rotate", "later", Shutdown("second")]
+
+
+def test_take_end_takes_only_the_end_out_of_control_once(runtime):
+    c = make(runtime)
+    ctl = c.inboxes["control"]
+    assert c.take_end() is None
+    for msg in ("config", ProducerFinished("first"), "more", Shutdown("second")):
+        ctl.put(msg)
+    c.inboxes["inbox"].put("data")
+    assert c.take_end() == ProducerFinished("first") == c.end_message
+    assert list(ctl.queue) == ["config", "more", Shutdown("second")]
+    assert c.take_end() == ProducerFinished("first")  # once taken it stays the end
+    assert list(ctl.queue) == ["config", "more", Shutdown("second")]
+    assert not c.finished()  # the end is taken, the inbox is not drained
 
 
 def test_finished_is_immediate_on_shutdown_whatever_the_inbox_holds(runtime):
@@ -224,9 +238,9 @@ def test_box_spec_declares_a_bounded_inbox():
 
 def test_building_a_component_makes_no_boxes_until_they_are_used():
     c = Collect()
-    assert "_inboxes" not in vars(c)
+    assert "_axon_inboxes" not in vars(c)
     c.inboxes  # noqa: B018 - first use
-    assert "_inboxes" in vars(c)
+    assert "_axon_inboxes" in vars(c)
 
 
 def test_path_names_the_place_in_the_system():
@@ -244,9 +258,9 @@ def test_wake_on_is_kept_when_an_inbox_is_added_later():
     c = Component()
     c.wake_on("control")
     c.add_inbox("extra", "added after wake_on")
-    assert c._task.wake_queues == (c.inboxes["control"].queue,)
+    assert c._axon_task.wake_queues == (c.inboxes["control"].queue,)
     c.add_inbox("more", "and another")
-    assert c._task.pause_queues == (c.inboxes["control"].queue,)
+    assert c._axon_task.pause_queues == (c.inboxes["control"].queue,)
 
 
 def test_received_counts_recv_recv_all_and_receive_batches_together():
@@ -282,3 +296,78 @@ def test_boxes_declared_some_other_way_say_what_is_expected():
 
         class Odd(Component):
             Inboxes = "inbox"
+
+
+# -- the hooks the scheduler calls: declared here, overridden by compositions and threads ------
+
+
+class Hooked(Component):
+    """Logs its hooks and its finally block; ends by itself after ``slices`` timeslices."""
+
+    def __init__(self, log: list[str], slices: int | None = None) -> None:
+        super().__init__()
+        self.log, self.slices = log, slices
+
+    def main(self):
+        try:
+            n = 0
+            while self.slices is None or n < self.slices:
+                n += 1
+                yield
+        finally:
+            self.log.append("finally")
+
+    def on_stop(self) -> None:
+        self.log.append("on_stop")
+
+
+def test_on_stop_is_called_before_the_finally_blocks_when_stopped_from_outside() -> None:
+    log: list[str] = []
+    with pytest.raises(TimeoutError):
+        run(Hooked(log), timeout=0.05)
+    assert log == ["on_stop", "finally"]
+
+
+def test_on_stop_is_not_called_when_main_ends_by_itself() -> None:
+    log: list[str] = []
+    run(Hooked(log, slices=3))
+    assert log == ["finally"]
+
+
+def test_the_hooks_are_declared_with_defaults_that_change_nothing() -> None:
+    c = Component()
+    assert c.child_failed(Component(), ValueError()) is False  # the failure goes on up
+    assert c.on_stop() is None and c.statistics() is None
+    assert c.child_finished(Component()) is None
+
+
+class Squatter(Component):
+    """Uses, as its own, every private name a core might pick for itself."""
+
+    def __init__(self) -> None:
+        super().__init__(name="Squatter")
+        for n in ("_name", "_parent", "_label", "_children", "_links", "_scheduler", "_task",
+                  "_state", "_send", "_resume", "_held", "_taken", "_future", "_gen",
+                  "_inboxes", "_outboxes", "_pushes", "_queues", "_unfinished"):
+            setattr(self, n, f"mine: {n}")
+
+    def _box(self, x: object) -> str:
+        return "mine"
+
+    def _inbox(self, x: object) -> str:
+        return "mine"
+
+    def _generator(self) -> str:
+        return "mine"
+
+    def main(self):
+        while (batch := (yield RECEIVE)) is not None:
+            self.send_many(2 * n for n in batch)
+        self.send(self.end_message, "signal")
+
+
+def test_a_components_own_private_names_never_collide_with_the_cores() -> None:
+    squat, out = Squatter(), Collect()
+    run(Pipeline(Source(range(5)), squat, out), timeout=5)
+    assert out.items == [0, 2, 4, 6, 8] and squat.path == "Pipeline[1]:Squatter"
+    assert squat._links == "mine: _links" and squat._box(0) == "mine"  # untouched

@@ -28,3 +28,19 @@ def test_end_messages_are_small_typed_records():
     assert ProducerFinished() != Shutdown()
     assert isinstance(Shutdown("bye"), EndSignal) and Shutdown("bye").reason == "bye"
     assert not hasattr(ProducerFinished(), "__dict__")  # slots: cheap to send
+
+
+def test_the_test_helpers_are_axon_testing_and_components_testing_is_the_same() -> None:
+    import axon.testing
+    import components.testing
+
+    assert axon.testing.__all__ == ["FakeClock", "Harness", "feed", "run_component"]
+    for name in axon.testing.__all__:
+        assert getattr(components.testing, name) is getattr(axon.testing, name)
+
+
+def test_the_command_line_module_keeps_its_entry_point() -> None:
+    import axon.cli
+
+    assert callable(axon.cli.main)  # setup.cfg: axon = axon.cli:main
+    assert {"main", "Command", "CliError", "COMMANDS_GROUP"} <= set(axon.cli.__all__)

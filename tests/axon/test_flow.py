@@ -1,4 +1,4 @@
-"""Flow control at the edges (axon/_flow.py): ``Component.room`` and the wake-up it arms.
+"""Flow control at the edges (axon/_core/_flow.py): ``Component.room`` and the wake-up it arms.
 
 An *intake* here stands for a socket or a pipe: the test puts items into its ``outside``
 deque and wakes it, as a transport's callback would, and it sends them on only while
@@ -107,7 +107,7 @@ class ThreadedReader(ThreadedComponent):
     def main(self) -> None:
         while True:
             while not self.go.acquire(timeout=0.05):
-                self._check_stop()
+                self._axon_check_stop()
             self.wait()
             items = self.recv_all()
             self.log.append(("took", len(items)))

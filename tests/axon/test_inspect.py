@@ -88,3 +88,26 @@ def test_the_profiler_counts_timeslices_time_and_messages_sent() -> None:
     assert p.timeslices[count] == 11
     assert p.sent[count] == 11  # ten numbers and the end
     assert p.seconds[count] > 0.0
+
+
+def test_details_show_a_components_statistics_record_or_mapping_and_never_fail() -> None:
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Stats:
+        seen: int
+        state: str
+
+    class Reports(Component):
+        def __init__(self, stats: object) -> None:
+            super().__init__()
+            self.stats = stats
+
+        def statistics(self) -> object:
+            if isinstance(self.stats, Exception):
+                raise self.stats
+            return self.stats
+
+    shown = [snapshot(Reports(s)).components[0].details
+             for s in (Stats(3, "ok"), {"seen": 4}, 7, OSError("down"))]
+    assert shown == [{"seen": 3, "state": "ok"}, {"seen": 4}, {}, {}]

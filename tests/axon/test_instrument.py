@@ -97,7 +97,7 @@ def test_an_instrument_added_while_running_wraps_live_components_and_can_be_remo
 def test_without_instruments_components_run_their_generators_unwrapped() -> None:
     s = Scheduler()
     c = s.activate(TwoSlices())
-    assert c._send == c._gen.send  # nothing between the scheduler and the generator
+    assert c._axon_task.send == c._axon_task.gen.send  # nothing between the scheduler and the generator
 
 
 def test_stop_closes_a_component_and_its_children_running_finally_blocks() -> None:

@@ -381,7 +381,7 @@ def test_an_unpicklable_message_names_the_box_and_the_type_both_ways() -> None:
 
 def test_a_factory_that_cannot_reach_a_child_is_refused_at_once() -> None:
     with pytest.raises(TypeError, match="cannot be sent to a child process"):
-        ChildProcess(lambda: Double())
+        ChildProcess(lambda: Double())  # noqa: PLW0108 - a lambda on purpose: it cannot pickle
     with pytest.raises(TypeError, match="factory"):
         ChildProcess(Double())  # type: ignore[arg-type]
 

@@ -28,7 +28,7 @@ from axon import (
     run_async,
 )
 
-from axon._core._component import CROWD
+from axon._core._task import CROWD
 
 from .core_parts import (
     BusySender, ClassicCollect, Collect, Identity, LogReader, Map, PassEvery, Source, Ticker,
@@ -620,13 +620,13 @@ def test_a_finished_sender_is_not_kept_alive_by_its_readers():
     sched = Scheduler()
     for c in (sink, *senders):
         sched.activate(c)
-    sink_task = sink._task
+    sink_task = sink._axon_task
     del senders, s, c
     sched.run(timeout=5)
     assert sorted(sink.items) == [0, 1, 2]
     gc.collect()
     assert [r() for r in refs] == [None, None, None]
-    assert sink_task.wakers == set()
+    assert sink_task.senders == set()
 
 
 class Trickle(Component):
@@ -658,7 +658,7 @@ def test_a_reader_with_many_senders_is_woken_by_each_of_them(senders, gap, each)
     trickles = [Trickle([(s, k) for k in range(each)], gap + s % 3) for s in range(senders)]
     for t in trickles:
         t.link((t, "outbox"), (hub, "inbox"))
-    assert [t._task.sticky for t in trickles] == [senders > CROWD] * senders
+    assert [t._axon_task.sticky for t in trickles] == [senders > CROWD] * senders
     run(hub, *trickles, timeout=10)
     assert sorted(hub.items) == [(s, k) for s in range(senders) for k in range(each)]
 

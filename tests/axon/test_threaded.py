@@ -51,7 +51,7 @@ def test_the_outgoing_queue_is_bounded_so_a_fast_thread_waits():
         def main(self) -> None:
             for i in range(200):
                 self.send(i)
-                seen_full.append(self._outq.full())
+                seen_full.append(self._axon_outq.full())
             from axon import ProducerFinished
 
             self.send(ProducerFinished(), "signal")

@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytest.importorskip("numpy", reason="the audio extra is not installed: pip install -e '.[audio]'")
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -8,7 +8,6 @@ import gc
 import itertools
 import os
 import socket
-import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -737,13 +736,13 @@ def test_udp_receiver_at_producer_finished_passes_on_what_it_holds_and_reads_no_
         task = asyncio.ensure_future(sched.run_async(timeout=30))
         address = await watched(ready.future, task)
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            for i in range(200):
+            for _ in range(200):
                 s.sendto(b"early", address)
             await until(lambda: receiver.buffered == 16, task)  # it holds its backlog
             receiver.inboxes["control"].put(ProducerFinished())
             await until(lambda: not receiver.data_ready("control"), task)
             held.append(receiver.buffered + slow.data_ready())
-            for i in range(50):
+            for _ in range(50):
                 s.sendto(b"late!", address)
             await asyncio.wait_for(task, WAIT)
 

@@ -49,7 +49,7 @@ class Watched(Map):
 
     @property
     def receive_limit(self) -> int | None:
-        return self._receive_limit
+        return self._axon_receive_limit
 
     @receive_limit.setter
     def receive_limit(self, n: int | None) -> None:

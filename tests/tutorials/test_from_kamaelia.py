@@ -55,7 +55,7 @@ def test_every_code_block_on_the_page_is_an_example_or_its_output():
 
 
 def test_every_example_shows_its_output():
-    for body, expected, line in EXAMPLES:
+    for _body, expected, line in EXAMPLES:
         assert expected is not None, f"the example at line {line} shows no output block"
 
 

@@ -171,8 +171,8 @@ def test_local_playback_through_pygame_mixer_plays_the_mix(tmp_path: Path):
         pieces.append(device[i:j])
         i = j
     matched = at = 0
-    for piece in pieces:
-        piece = np.trim_zeros(piece)
+    for whole in pieces:
+        piece = np.trim_zeros(whole)
         if len(piece) < 64:
             continue
         head = np.flatnonzero(mix[at:] == piece[0])

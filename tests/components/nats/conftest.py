@@ -6,6 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+pytest.importorskip("nats", reason="the nats extra is not installed: pip install -e '.[nats]'")
+
 from components.nats import NatsServer
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
 from axon import Component, Scheduler, Shutdown
+from tests.entry_points import source_tree_metadata
 
 WAIT = 20.0  # seconds any one wait may take before the test fails (never a hang)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -126,9 +127,11 @@ class Slow(Component):
 
 
 def child(module_args: Sequence[str], **kw: Any) -> subprocess.Popen[str]:
-    """A Python child process running ``python -m <module_args>`` from the repository."""
+    """A Python child process running ``python -m <module_args>`` from the repository
+    (with setup.cfg's entry points, as if installed: ``axon serve`` is one)."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONPATH"] = os.pathsep.join([ROOT, source_tree_metadata(),
+                                         env.get("PYTHONPATH", "")])
     return subprocess.Popen([sys.executable, "-m", *module_args], cwd=ROOT, env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, **kw)

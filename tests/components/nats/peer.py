@@ -41,7 +41,7 @@ class Record(Component):
 
     def __init__(self, path: str, delay: float) -> None:
         super().__init__()
-        self.file = open(path, "a", buffering=1)  # noqa: SIM115 - closed at the end
+        self.file = open(path, "a", buffering=1)
         self.delay = delay
 
     def main(self) -> Generator[Any, Any, None]:

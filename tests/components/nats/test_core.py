@@ -76,7 +76,7 @@ def test_a_wildcard_subscription_with_envelopes_says_where_each_message_came_fro
             for room, value in (("kitchen", 21), ("hall", 18), ("kitchen", 22)):
                 run.add(Pipeline(IterableSource([value]), NatsPublisher(f"sensors.{room}.temp",
                                                                        nats=url)))
-                await run.until(lambda n=len(log.items): len(log.items) == n + 1)
+                await run.until(lambda n=len(log.items): len(log.items) == n + 1)  # noqa: B008
             run.add(Pipeline(IterableSource([99]), NatsPublisher("sensors.kitchen.humidity",
                                                                  nats=url)))
             await asyncio.sleep(0.05)
@@ -191,6 +191,9 @@ class Point:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Point) and other.x == self.x
+
+    def __hash__(self) -> int:
+        return hash(self.x)
 
 
 def test_pickle_is_used_only_when_asked_for(url: str) -> None:

@@ -67,9 +67,9 @@ def load(path: str | Path) -> ModuleType:
         with contextlib.redirect_stdout(io.StringIO()):
             spec.loader.exec_module(module)
     except SyntaxError as error:
-        raise LoadError(f"Python cannot read your file: {error.msg} (line {error.lineno})")
-    except Exception as error:
-        raise LoadError(f"your file raised {_name(error)} while loading{_where(error, path)}")
+        raise LoadError(f"Python cannot read your file: {error.msg} (line {error.lineno})") from None
+    except Exception as error:  # noqa: BLE001 - whatever the learner's file raised is reported
+        raise LoadError(f"your file raised {_name(error)} while loading{_where(error, path)}") from None
     return module
 
 
@@ -86,7 +86,7 @@ def run_checks(chapter: int, checks: list[CheckFunction], module: ModuleType) ->
             problem: str | None = str(failure)
         except TookTooLong:
             problem = f"your code did not finish within {TIME_LIMIT} s (is there an endless loop?)"
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - reported to the learner as the finding
             problem = f"your code raised {_name(error)}{_where(error, path)}"
         else:
             problem = None
@@ -196,7 +196,7 @@ def _within_thread(function: Callable[[], T], what: str, seconds: float) -> T:
     def target() -> None:
         try:
             result.append(function())
-        except BaseException as error:  # handed back to the caller below
+        except BaseException as error:  # noqa: BLE001 - handed back to the caller below
             errors.append(error)
 
     thread = threading.Thread(target=target, daemon=True)

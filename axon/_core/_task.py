@@ -1,0 +1,352 @@
+"""The scheduling protocol of one component: its task, and how it sleeps, wakes and waits.
+
+A component talks to the scheduler only by what it yields (curio's traps, in a few
+words): a bare ``yield`` ends its timeslice; ``yield RECEIVE`` ends it and resumes with
+the messages waiting in ``inbox``; yielding an awaitable resumes with its result.  Between
+timeslices the scheduler keeps one :class:`Task` per component; this module holds that
+record and every rule about it that is not the run queue itself (which is the scheduler's).
+
+Words, each with one meaning here
+---------------------------------
+- *wake*: make a PAUSED task RUNNABLE (``Scheduler.wake``; :func:`wake_readers` wakes
+  the readers a task has sent to).  A task *wakes on* the inboxes whose messages do that
+  (``Component.wake_on``).
+- *pause*, *fall asleep*: a task that asked to pause (``Component.pause()``, or a
+  ``RECEIVE`` with nothing to take) and has nothing to keep it awake becomes PAUSED
+  (:func:`fall_asleep`).
+- *reader* / *sender*: the owner of an inbox a task's outboxes reach / the reverse.
+- *block*: a send into a full ``block``-policy inbox leaves the message in the sender's
+  ``blocked_sends`` and the sender BLOCKED after its timeslice until there is room
+  (:func:`block_send`, :func:`retry_blocked_sends`).  A component *watches* a full inbox
+  for room when :func:`watch_for_room` puts it in that inbox's ``blocked`` list, as a
+  blocked sender is (``Component.room`` does it for I/O edges).
+- (*held* is not used here: it is what an unlinked ``Outbox`` keeps for its future link.)
+
+Invariants
+----------
+They hold between timeslices, for the task ``t`` of every started, unfinished component
+(``t.state`` not NEW, FINISHED or FAILED).  "The scheduler" is ``axon/_core/_scheduler.py``.
+
+1. ``t.state`` says where it is.  RUNNABLE: ``t`` is in the scheduler's run queue,
+   once.  PAUSED, WAITING (for ``t.future``) or BLOCKED: it is not.  Only the scheduler
+   changes ``state``: :func:`fall_asleep` and the scheduler's loop (to PAUSED or BLOCKED),
+   ``Scheduler.wake``, ``unblock``, ``_release_blocked`` and :func:`wake_readers` (to
+   RUNNABLE, appending ``t`` to the run queue in the same step), ``_await`` / ``_awaited``
+   (WAITING and back), ``activate`` and ``_finished``.
+2. ``t.resume`` is what its next timeslice sends in: None (``send(None)``), ``RECEIVE``
+   (the batch waiting in ``inbox``), a callable giving the result of what it awaited, or
+   ``t.receiving_one`` (in ``yield RECEIVE_ONE``: each turn looks for one message and runs
+   the generator only if there is one, or the end of the stream).
+   The scheduler sets it as a timeslice ends and clears it as it is used.
+3. ``t.pause`` is set during a timeslice (``Component.pause()``, :func:`block_send`) and
+   cleared by the scheduler after that timeslice, which then pauses or blocks ``t``.
+   Setting it also sets ``t.attend``.
+4. ``t.readers`` are the tasks owning the final inboxes of ``t``'s outboxes (linked,
+   open, reader not finished), each once; ``r in t.readers`` exactly when
+   ``t in r.senders``.  :func:`add_reader` and :func:`drop_readers` keep both sides, as
+   links change (``Box`` rebinding) and as ``t`` finishes (then ``t.readers`` is empty).
+5. ``r.notify`` is ``list(r.senders)`` while ``r`` has at most ``CROWD`` senders, else
+   empty; then every one of its senders has ``sticky`` set (a crowded reader does not
+   flag its senders as it falls asleep, which would cost O(senders) per pause).
+6. No wake-up is lost: if a reader ``r`` of ``t`` is PAUSED, then after ``t``'s next
+   timeslice the scheduler looks at it (``t.attend`` is True, or ``t.sticky``), and
+   wakes it if one of ``r.wake_queues`` holds a message.  ``t.attend`` is set when ``r``
+   falls asleep (through ``r.notify``), when ``t`` gains a reader, and by ``t.pause``;
+   the look clears it unless some reader stayed asleep or ``t`` is sticky.  A task also
+   re-checks its own ``pause_queues`` as it falls asleep, so a message that arrived
+   during its timeslice keeps it awake.
+7. ``t.blocked_sends`` is None, or the messages its sends left for full inboxes, in
+   order, each with its inbox.  While it is not None every later send of ``t`` to a
+   ``block`` inbox joins it (nothing overtakes), ``t`` is BLOCKED after its timeslice
+   (unless a control message released it: then it runs, its sends still wait), and
+   ``t.comp`` is in the ``blocked`` list of the inbox of the first one.  When that inbox
+   has room, ``Scheduler.unblock`` moves them on (:func:`retry_blocked_sends`).
+8. ``t.inq`` is ``t.inbox.queue`` while nobody waits for room in that inbox and no
+   ``receive_limit`` is set; otherwise it is ``NO_ROOM`` (always empty), so ``RECEIVE``'s
+   hot path in the scheduler, which takes only from ``inq``, falls to the slow path that
+   makes room (``unblock``) or applies the limit.  :func:`watch_for_room` sets it;
+   ``unblock`` and ``Component._axon_sync_task`` restore it.
+9. ``t.received`` counts what ``RECEIVE`` took from ``inbox`` (``Inbox.received`` adds
+   it); ``t.taken`` (None unless supervised) what the current timeslice took (a
+   RECEIVE_ONE turn sets ``t.one_taken`` to its message, which the supervised ``send``
+   moves to ``t.taken``).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from ._message import Shutdown
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Generator
+
+    from ._box import Inbox
+    from ._component import Component
+
+__all__ = [
+    "CROWD", "NO_ROOM", "RECEIVE", "RECEIVE_ONE", "ReceivingOne", "State", "Task", "add_reader", "block_send",
+    "control_arrived", "drop_readers", "fall_asleep", "find_readers", "retry_blocked_sends",
+    "taken_by", "wake_readers", "watch_for_room",
+]
+
+
+class _Receive:
+    """The type of :data:`RECEIVE`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "RECEIVE"
+
+
+#: ``batch = yield RECEIVE`` ends the timeslice and resumes with every message waiting in
+#: ``inbox`` (a list, oldest first), sleeping until there is one; at the end of the stream
+#: (``Shutdown``, or ``ProducerFinished`` once the inbox is drained) it resumes with ``None``.
+RECEIVE: Any = _Receive()
+
+
+class _ReceiveOne:
+    """The type of :data:`RECEIVE_ONE`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "RECEIVE_ONE"
+
+
+#: ``msg = yield RECEIVE_ONE`` ends the timeslice and resumes with the oldest message in
+#: ``inbox``, sleeping until there is one; at the end of the stream (as for RECEIVE) it
+#: resumes with ``None``.  The scheduler serves it off RECEIVE's hot path
+#: (``Scheduler._receive_one``): each message is a timeslice, about twice what RECEIVE
+#: costs at one message per timeslice (bench.instructions), so batch where speed counts.
+RECEIVE_ONE: Any = _ReceiveOne()
+
+
+class ReceivingOne(partial):  # type: ignore[type-arg]
+    """A task's resume while it is in ``yield RECEIVE_ONE`` (``Task.receiving_one``, made on
+    first use): on each turn it looks for the message (or the end) and resumes the
+    generator with it, or, without running the generator, says that there is none (it is
+    ``partial(Scheduler._receive_one_turn, task)``: a partial is called from C, one Python
+    frame less per message).  ``looked``: its last turn found none either."""
+
+    looked = False
+
+#: What a task's ``inq`` is while senders wait for room in its inbox: always empty.
+NO_ROOM: deque[Any] = deque(maxlen=0)
+
+#: Senders a component may have before falling asleep no longer flags each of them.
+CROWD = 16
+
+
+class State(enum.Enum):
+    """Where a component is in its life, as the scheduler sees it."""
+
+    NEW = "new"  # built, not yet activated
+    RUNNABLE = "runnable"  # in the run queue
+    PAUSED = "paused"  # sleeping until a message reaches one of its inboxes
+    WAITING = "waiting"  # waiting for an awaitable it yielded
+    BLOCKED = "blocked"  # waiting for room in a bounded inbox it sent to
+    FINISHED = "finished"
+    FAILED = "failed"
+
+
+_PAUSED = State.PAUSED
+_RUNNABLE = State.RUNNABLE
+
+
+class Task:
+    """The scheduler's record of one component (see the invariants above).
+
+    One small class with slots, whatever the component's class: attribute access at the
+    scheduler's hot sites stays monomorphic, which CPython specialises (bench/core.py).
+    """
+
+    __slots__ = ("comp", "send", "resume", "state", "pause", "blocked_sends", "readers",
+                 "inq", "inbox", "control", "pause_queues", "wake_queues", "received",
+                 "senders", "notify", "attend", "sticky", "limit", "gen", "future",
+                 "cancelled_by", "taken", "one_taken", "receiving_one")
+
+    def __init__(self, comp: Component) -> None:
+        self.comp = comp
+        self.send: Any = None  # the generator's send (possibly wrapped: instruments, taken)
+        self.resume: Any = None  # None, RECEIVE, or a callable giving the next resume
+        self.state = State.NEW
+        self.pause = False  # asked to pause (or a send blocked) this timeslice
+        # the scheduler must do more than requeue it after its timeslice: it asked to
+        # pause, or one of its readers may be asleep (invariant 6)
+        self.attend = True
+        self.sticky = False  # a reader of it has more than CROWD senders (invariant 5)
+        self.blocked_sends: deque[tuple[Inbox[Any], Any]] | None = None  # invariant 7
+        self.readers: list[Task] = []  # owners of the inboxes its outboxes reach
+        self.senders: set[Task] = set()  # the tasks whose ``readers`` hold this one
+        self.notify: list[Task] = []  # the senders to flag as it falls asleep (inv. 5)
+        # the queue RECEIVE's hot path takes from: ``inbox``'s, or NO_ROOM (invariant 8)
+        self.inq: deque[Any] = deque()
+        self.limit: int | None = None  # Component.receive_limit
+        self.inbox: Inbox[Any] | None = None
+        self.control: deque[Any] | None = None
+        self.pause_queues: tuple[deque[Any], ...] = ()  # what keeps it awake at a pause
+        self.wake_queues: tuple[deque[Any], ...] = ()  # what wakes it once paused
+        # messages RECEIVE took from ``inbox``; a float because the scheduler adds to it
+        # per timeslice and floats, unlike ints above 256, come from a free list
+        # (bench/core.py; exact up to 2**53 messages)
+        self.received = 0.0
+        self.gen: Generator[Any, Any, Any] | None = None  # main() (or a thread's proxy)
+        self.future: Any = None  # what it awaits (WAITING)
+        self.cancelled_by: Shutdown | None = None  # the Shutdown that cancelled that
+        self.taken: list[Any] | None = None  # supervised: what this timeslice took
+        self.one_taken: list[Any] | None = None  # supervised: what a RECEIVE_ONE turn takes
+        self.receiving_one: ReceivingOne | None = None  # its resume in RECEIVE_ONE
+
+    def __repr__(self) -> str:
+        return f"<Task {self.comp.path} {self.state.value}>"
+
+
+# -- readers and senders (invariants 4 to 6) ------------------------------------------------
+
+
+def add_reader(sender: Component, inbox: Inbox[Any]) -> None:
+    """``sender`` can now send to ``inbox``: it looks for the inbox's owner after its
+    timeslices while that one may be asleep."""
+    task = sender._axon_task
+    assert task is not None
+    if sender.done or inbox.closed:  # nothing is sent, or nothing read: no one to wake
+        return
+    owner = inbox.owner
+    owner._axon_ensure_boxes()
+    reader = owner._axon_task
+    assert reader is not None
+    senders = reader.senders
+    if task not in senders:
+        senders.add(task)
+        task.readers.append(reader)
+        if len(senders) == CROWD + 1:  # just became crowded: its senders always look
+            for s in senders:
+                s.sticky = True
+        _renotify(reader)
+    if len(senders) > CROWD:
+        task.sticky = True
+    task.attend = True
+
+
+def find_readers(sender: Component) -> None:
+    """``sender``'s outboxes were rebound (a link changed): refresh its pushes and find
+    its readers again."""
+    task = sender._axon_task
+    assert task is not None
+    drop_readers(task)
+    pushes = sender._axon_pushes
+    for name, ob in sender._axon_outboxes.items():
+        pushes[name] = ob.push
+        for inbox in ob.targets:
+            add_reader(sender, inbox)
+
+
+def drop_readers(task: Task) -> None:
+    """Empty ``task.readers`` (before they are found again, or once it has finished)."""
+    for reader in task.readers:
+        reader.senders.discard(task)
+        _renotify(reader)
+    task.readers = []
+    task.sticky = False
+
+
+def _renotify(reader: Task) -> None:
+    senders = reader.senders
+    reader.notify = list(senders) if len(senders) <= CROWD else []
+
+
+def fall_asleep(task: Task) -> None:
+    """Pause ``task`` (it asked to, and nothing keeps it awake), and have its senders look
+    for it after their timeslices.  The scheduler's loop has a copy inline (see there)."""
+    task.state = _PAUSED
+    for s in task.notify:
+        s.attend = True
+
+
+def wake_readers(task: Task, append: Callable[[Task], None]) -> None:
+    """After ``task``'s timeslice: wake its paused readers that have a message to wake on
+    (``append`` puts them in the run queue).  ``task.attend`` stays set while a reader
+    sleeps on.  The scheduler's loop has a copy inline (see there)."""
+    task.attend = task.sticky
+    for reader in task.readers:
+        if reader.state is _PAUSED:
+            for q in reader.wake_queues:
+                if q:
+                    reader.state = _RUNNABLE
+                    append(reader)
+                    break
+            else:
+                task.attend = True  # still asleep: look next time
+
+
+# -- blocked sends and room (invariants 7 and 8) ---------------------------------------------
+
+
+def block_send(sender: Component, inbox: Inbox[Any], msg: Any) -> None:
+    """``inbox`` is full: keep ``msg`` in ``sender``'s ``blocked_sends`` until there is
+    room; after this timeslice the scheduler suspends ``sender`` (BLOCKED)."""
+    t = sender._axon_task
+    assert t is not None
+    if t.blocked_sends is None:
+        t.blocked_sends = deque()
+    t.blocked_sends.append((inbox, msg))
+    t.pause = t.attend = True  # the scheduler looks at blocked_sends after the yield
+    watch_for_room(inbox, sender)
+
+
+def retry_blocked_sends(sender: Component) -> bool:
+    """Move ``sender``'s blocked sends on while there is room; True when none are left.
+
+    A closed target (its reader finished) counts them as dropped."""
+    t = sender._axon_task
+    blocked = t.blocked_sends if t is not None else None
+    if blocked is None:
+        return True
+    sched = sender._axon_scheduler
+    while blocked:
+        target, msg = blocked[0]
+        if not target.has_room():
+            watch_for_room(target, sender)
+            return False
+        target.deliver(msg)  # (room now, or a policy that drops, or closed: counted)
+        blocked.popleft()
+        if sched is not None:
+            sched.wake(target.owner)
+    t.blocked_sends = None  # type: ignore[union-attr]
+    return True
+
+
+def watch_for_room(inbox: Inbox[Any], component: Component) -> None:
+    """Put ``component`` in ``inbox``'s ``blocked`` list: whatever takes from the inbox
+    then calls ``Scheduler.unblock``, which moves its blocked sends on or wakes it."""
+    if component not in inbox.blocked:
+        inbox.blocked.append(component)
+    t = inbox.owner._axon_task
+    if t is not None and t.inbox is inbox:
+        t.inq = NO_ROOM  # RECEIVE takes the slow path, which makes room (invariant 8)
+
+
+def taken_by(component: Component) -> tuple[Any, ...]:
+    """What a supervised ``component`` took in its current (or last) timeslice and has not
+    put back: the messages a failure there leaves unfinished (``Supervisor``)."""
+    t = component._axon_task
+    return tuple(t.taken) if t is not None and t.taken else ()
+
+
+def control_arrived(owner: Component, msg: Any) -> None:
+    """A message reached ``owner``'s ``control`` (Inbox design note 6): a component
+    suspended on a full inbox runs again to see it; a ``Shutdown`` cancels what it awaits."""
+    sched = owner._axon_scheduler
+    t = owner._axon_task
+    if sched is None or t is None:
+        return
+    state = t.state
+    if state is State.BLOCKED:
+        sched._release_blocked(t)
+    elif state is State.WAITING and isinstance(msg, Shutdown) and owner.end_message is None:
+        sched._cancel_wait(t, msg)

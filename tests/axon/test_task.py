@@ -1,0 +1,341 @@
+"""The scheduling protocol (axon/_core/_task.py): its invariants hold between timeslices,
+and the scheduler loop's inline copies of fall_asleep and wake_readers are those functions.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import textwrap
+from collections.abc import Callable, Generator
+from typing import Any
+
+import pytest
+
+from axon import (
+    RECEIVE, Component, Instrument, Pipeline, Scheduler, State, Supervisor,
+    ThreadedComponent,
+)
+from axon._core import _scheduler, _task
+from axon._core._task import CROWD, NO_ROOM, Task
+from tests.axon.core_parts import BusySender, Collect, LogReader, PassEvery, Source, Timeline
+
+# -- the inline copies are the functions -------------------------------------------------------
+
+
+class _Rename(ast.NodeTransformer):
+    def __init__(self, names: dict[str, str]) -> None:
+        self.names = names
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        return ast.copy_location(ast.Name(self.names.get(node.id, node.id), node.ctx), node)
+
+
+def _body(fn: Callable[..., Any]) -> list[ast.stmt]:
+    node = ast.parse(textwrap.dedent(inspect.getsource(fn))).body[0]
+    assert isinstance(node, ast.FunctionDef)
+    body = node.body
+    if isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]  # the docstring
+    return body
+
+
+def _same(a: list[ast.stmt], b: list[ast.stmt], names: dict[str, str]) -> bool:
+    renamed = [_Rename(names).visit(s) for s in a]
+    return [ast.dump(s) for s in renamed] == [ast.dump(s) for s in b]
+
+
+def _main_loop() -> ast.FunctionDef:
+    tree = ast.parse(textwrap.dedent(inspect.getsource(Scheduler._main_loop)))
+    node = tree.body[0]
+    assert isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef)
+    return node  # type: ignore[return-value]
+
+
+def test_the_loops_inline_wake_readers_is_wake_readers() -> None:
+    # after a timeslice: `if t.attend:` + the body of wake_readers(t, append)
+    blocks = [n.body for n in ast.walk(_main_loop()) if isinstance(n, ast.If)
+              and ast.unparse(n.test) == "t.attend"]
+    assert len(blocks) == 1
+    names = {"task": "t", "_PAUSED": "PAUSED", "_RUNNABLE": "_RUNNABLE"}
+    assert _same(_body(_task.wake_readers), blocks[0], names), ast.unparse(blocks[0])
+
+
+def test_the_loops_inline_fall_asleep_is_fall_asleep() -> None:
+    # the classic idiom's pause: the else of `for q in t.pause_queues:`
+    blocks = [n.orelse for n in ast.walk(_main_loop()) if isinstance(n, ast.For)
+              and ast.unparse(n.iter) == "t.pause_queues"]
+    assert len(blocks) == 1
+    names = {"task": "t", "_PAUSED": "PAUSED", "s": "sender"}
+    assert _same(_body(_task.fall_asleep), blocks[0], names), ast.unparse(blocks[0])
+
+
+def test_the_function_paths_are_used_where_the_loop_does_not_inline() -> None:
+    source = inspect.getsource(_scheduler)
+    assert "fall_asleep(t)" in inspect.getsource(Scheduler._receive)  # RECEIVE, nothing there
+    assert "wake_readers(task, self._ready.append)" in inspect.getsource(Scheduler._finished)
+    assert source.count("INLINE") >= 3  # the measured gain is stated where they are copied
+
+
+# -- ... and behave as the functions do, by event logs -------------------------------------------
+
+
+class SendOnce(Component):
+    """Logs each timeslice; sends 1 in its second; then ends, or (``goes_on``) runs on."""
+
+    def __init__(self, log: Timeline, goes_on: bool) -> None:
+        super().__init__(name="Sender")
+        self.log, self.goes_on = log, goes_on
+
+    def main(self) -> Generator[None, None, None]:
+        self.log.append(("Sender", ("sent", [])))
+        yield
+        self.send(1)
+        self.log.append(("Sender", ("sent", [1])))
+        if self.goes_on:  # its timeslice ends in the loop: the inline wake_readers
+            for _ in range(4):
+                yield
+        # else it ends here: Scheduler._finished's wake_readers
+
+
+class FirstOnly(Component):
+    """Logs the first batch it gets and ends; RECEIVE or (``classic``) pause()/yield.
+
+    Either way it is awake during its sender's first look (which then stops looking) and
+    falls asleep in the next round: only the flag its falling asleep sets on the sender
+    makes the sender look again, and wake it, when it sends."""
+
+    def __init__(self, log: Timeline, classic: bool) -> None:
+        super().__init__(name="Reader")
+        self.log, self.classic = log, classic
+
+    def main(self) -> Generator[Any, Any, None]:
+        if self.classic:  # sleeps through the loop's inline fall_asleep
+            yield
+            while not self.data_ready():
+                self.pause()
+                yield
+            batch = self.recv_all()
+        else:  # sleeps through Scheduler._receive's fall_asleep
+            batch = yield RECEIVE
+        self.log.append(("Reader", ("got", batch)))
+
+
+def _run_beside_a_clock(*systems: Component, log: Timeline) -> list[Any]:
+    clock = BusySender(log, at=[], slices=8, name="Clock")
+    sched = Scheduler()
+    for s in (*systems, clock):
+        sched.activate(s)
+    sched.run(timeout=5)
+    return [e for e in log if e[0] != "Sender" or e[1][1]]  # (the sender's quiet slices out)
+
+
+def _within_the_round(log: Timeline) -> None:
+    """The reader got what was sent before anything ran twice after the send."""
+    sent = log.index(("Sender", ("sent", [1])))
+    got = log.index(("Reader", ("got", [1])))
+    between = [who for who, _ in log[sent + 1:got]]
+    assert sent < got and len(between) == len(set(between)), log
+
+
+@pytest.mark.parametrize("classic", [False, True], ids=["receive", "classic"])
+def test_a_sender_wakes_its_reader_in_the_same_round_whether_its_slice_ends_or_it_ends(
+        classic: bool) -> None:
+    logs = []
+    for goes_on in (True, False):
+        log = Timeline()
+        sender, reader = SendOnce(log, goes_on), FirstOnly(log, classic)
+        sender.link((sender, "outbox"), (reader, "inbox"))
+        logs.append(_run_beside_a_clock(reader, sender, log=log))
+        _within_the_round(log)
+    assert logs[0] == logs[1]  # the inline copy and the function: the same interleaving
+
+
+@pytest.mark.parametrize("goes_on", [True, False], ids=["sender-goes-on", "sender-ends"])
+def test_a_reader_falls_asleep_alike_whichever_idiom_puts_it_to_sleep(goes_on: bool) -> None:
+    logs = []
+    for classic in (True, False):
+        log = Timeline()
+        sender, reader = SendOnce(log, goes_on), FirstOnly(log, classic)
+        sender.link((sender, "outbox"), (reader, "inbox"))
+        logs.append(_run_beside_a_clock(reader, sender, log=log))
+        _within_the_round(log)
+    assert logs[0] == logs[1]
+
+
+# -- the invariants hold between timeslices, in many kinds of system ----------------------------
+
+
+class CheckInvariants(Instrument):
+    """After every timeslice, checks the invariants of axon/_core/_task.py on every task
+    but the one that just ran (its timeslice is not over for the scheduler yet)."""
+
+    def __init__(self, sched: Scheduler) -> None:
+        self.sched = sched
+        self.checks = 0
+
+    def after_timeslice(self, component: Component) -> None:
+        sched = self.sched
+        ready = list(sched._ready)
+        live = [c._axon_task for c in sched._live.values() if c._axon_task is not None]
+        for t in live:
+            if t.comp is component:
+                continue
+            self.check(t, ready)
+        self.checks += 1
+
+    def check(self, t: Task, ready: list[Task]) -> None:
+        where = f"{t!r} after a timeslice"
+        # 1. RUNNABLE exactly when in the run queue, once
+        assert ready.count(t) == (1 if t.state is State.RUNNABLE else 0), where
+        # 4. readers and senders mirror each other; readers are the owners of its targets
+        assert len(set(t.readers)) == len(t.readers), where
+        for r in t.readers:
+            assert t in r.senders, where
+        for s in t.senders:
+            assert t in s.readers, where
+        targets = {ib.owner._axon_task for ob in t.comp.outboxes.values() for ib in ob.targets
+                   if not ib.closed and not ib.owner.done}
+        assert targets <= set(t.readers), where
+        assert all(r in targets or r.comp.done for r in t.readers), where
+        # 5. who a falling-asleep reader flags
+        if len(t.senders) <= CROWD:
+            assert set(t.notify) == t.senders and len(t.notify) == len(t.senders), where
+        else:
+            assert t.notify == [] and all(s.sticky for s in t.senders), where
+        # 6. no lost wake-up: a sleeper with a message to wake on has a sender that looks
+        # (a thread's proxy sleeps beside what its thread is to read: not its to wake on)
+        if t.state is State.PAUSED and t.pause_queues and any(t.wake_queues):
+            assert any(s.attend or s.sticky for s in t.senders), where
+        # 7. blocked sends: BLOCKED (or released by control), watching the first inbox
+        if t.blocked_sends is not None:
+            assert t.state in (State.BLOCKED, State.RUNNABLE), where
+            assert t.comp in t.blocked_sends[0][0].blocked, where
+        # 8. RECEIVE's hot path takes from the inbox only while nobody waits for room
+        ib = t.inbox
+        assert ib is not None
+        assert (t.inq is ib.queue) == (not ib.blocked and t.limit is None), where
+        if t.inq is not ib.queue:
+            assert t.inq is NO_ROOM, where
+
+
+class Bounded(Collect):
+    Inboxes = {"inbox": "data (bounded)", "control": "the end"}
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.set_bound("inbox", size)
+
+
+class Slow(Component):
+    """Takes one message per timeslice from a bounded inbox (its senders block)."""
+
+    def main(self) -> Generator[None, None, None]:
+        self.items: list[Any] = []
+        while not self.finished():
+            if self.data_ready():
+                self.items.append(self.recv())
+            else:
+                self.pause()
+            yield
+        self.send(self.end_message, "signal")
+
+
+class Threaded(ThreadedComponent):
+    def main(self) -> None:
+        while not self.finished():
+            for m in self.recv_all():
+                self.send(m)
+            self.wait(0.01)
+        self.send(self.end_message, "signal")
+
+
+class FailsOnce(Component):
+    failed = False
+
+    def main(self) -> Generator[Any, Any, None]:
+        while (batch := (yield RECEIVE)) is not None:
+            if not FailsOnce.failed and 7 in batch:
+                FailsOnce.failed = True
+                raise ValueError("seven")
+            self.send_many(batch)
+        self.send(self.end_message, "signal")
+
+
+class TakeAll(Component):
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def main(self) -> Generator[Any, Any, None]:
+        self.items: list[Any] = []
+        while len(self.items) < self.n:
+            self.items += yield RECEIVE
+
+
+def _crowd() -> Component:
+    reader = TakeAll(200)
+    senders = [Source(range(k, 200, CROWD + 3), per_slice=2, end=False) for k in range(CROWD + 3)]
+    top = Component()
+    for s in senders:
+        top.add_child(s)
+        top.link((s, "outbox"), (reader, "inbox"))
+    top.add_child(reader)
+    return top
+
+
+SYSTEMS: dict[str, Callable[[], Component]] = {
+    "pipeline, batches": lambda: Pipeline(Source(range(500), per_slice=7), PassEvery(
+        Timeline(), keep=range(0, 500, 3)), Collect()),
+    "one message a timeslice": lambda: Pipeline(Source(range(200)), Collect()),
+    "a crowd of senders": _crowd,
+    "blocked senders": lambda: Pipeline(Source(range(300), per_slice=50), Slow()),
+    "bounded, blocking": lambda: Pipeline(Source(range(300), per_slice=20), Bounded(3)),
+    "a thread": lambda: Pipeline(Source(range(100), per_slice=5), Threaded(), Collect()),
+    "supervised": lambda: Supervisor([lambda: Source(range(20), per_slice=3), FailsOnce,
+                                      Collect]),
+    "a classic reader": lambda: Pipeline(BusySender(Timeline(), at=range(0, 60, 7), slices=60,
+                                                    name="S"), LogReader(Timeline(),
+                                                                         classic=True)),
+}
+
+
+@pytest.mark.parametrize("make", SYSTEMS.values(), ids=SYSTEMS.keys())
+def test_the_invariants_hold_between_timeslices(make: Callable[[], Component]) -> None:
+    FailsOnce.failed = False
+    sched = Scheduler()
+    checker = CheckInvariants(sched)
+    sched.add_instrument(checker)
+    sched.activate(make())
+    sched.run(timeout=20)
+    assert checker.checks > 10
+
+
+def test_the_checker_finds_a_planted_lost_wake_up() -> None:
+    # a reader that fell asleep without flagging its senders (a broken fall_asleep)
+    sched = Scheduler()
+    checker = CheckInvariants(sched)
+    sender, reader = Source(range(3), end=False), Collect()
+    sender.link((sender, "outbox"), (reader, "inbox"))
+    sched.activate(sender)
+    sched.activate(reader)
+    rt, st = reader._axon_task, sender._axon_task
+    assert rt is not None and st is not None
+    sched._ready.remove(rt)
+    rt.state = State.PAUSED  # asleep, and nobody told the sender
+    st.attend = st.sticky = False
+    reader.inboxes["inbox"].queue.append("waiting")
+    with pytest.raises(AssertionError, match="Task Collect paused"):
+        checker.check(rt, list(sched._ready))
+
+
+def test_the_checker_finds_a_planted_stale_inq() -> None:
+    sched = Scheduler()
+    checker = CheckInvariants(sched)
+    c = Collect()
+    sched.activate(c)
+    t = c._axon_task
+    assert t is not None
+    c.inboxes["inbox"].blocked.append(Source([]))  # someone waits for room, inq not told
+    with pytest.raises(AssertionError):
+        checker.check(t, list(sched._ready))
