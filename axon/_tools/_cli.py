@@ -3,6 +3,7 @@
     axon run path/to/script.py[:name] [--stats] [--timeout S]
     axon graph path/to/script.py[:name] -o system.svg
     axon serve module:factory --nats URL --subject S [--queue G] [--to T | --durable D]
+    axon view path/to/script.py[:name] [--counts] [--self] [--introspect HOST:PORT]
 
 The script is run as a module named ``__axon__`` (so its ``if __name__ == "__main__":``
 block does not run), then ``name`` (default ``system``) is taken from it: a Component, or
@@ -202,8 +203,31 @@ def _serve_arguments(p: argparse.ArgumentParser, full: bool) -> None:
     p.add_argument("rest", nargs=argparse.REMAINDER)
 
 
-def _parser(serve: bool = True) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="axon", description="Run, draw or serve an Axon system.")
+def _view(args: argparse.Namespace) -> int:
+    try:  # (the viewer lives in the component library, with the pygame extra)
+        from components.ui.graph._view import view
+    except ImportError as exc:
+        raise CliError(f"viewing needs the pygame extra: pip install 'axon-components[pygame]' "
+                       f"({exc})") from None
+    return view(args)
+
+
+def _view_arguments(p: argparse.ArgumentParser, full: bool) -> None:
+    """As _serve_arguments: the view command's options load only for that command."""
+    if full:
+        try:
+            from components.ui.graph._view import add_view_arguments
+        except ImportError:
+            pass
+        else:
+            add_view_arguments(p)
+            return
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+
+
+def _parser(serve: bool = True, view: bool = True) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="axon",
+                                description="Run, draw, serve or view an Axon system.")
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run the system a script defines")
     r.add_argument("script", help="path/to/script.py[:name] (default name: system)")
@@ -221,6 +245,9 @@ def _parser(serve: bool = True) -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="run a component as a NATS service (copies share the work)")
     _serve_arguments(s, serve)
     s.set_defaults(func=_serve)
+    v = sub.add_parser("view", help="run the system a script defines and watch it live")
+    _view_arguments(v, view)
+    v.set_defaults(func=_view)
     return p
 
 
@@ -228,7 +255,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``axon`` console script; returns the exit status."""
     if argv is None:
         argv = sys.argv[1:]
-    args = _parser(serve=bool(argv) and argv[0] == "serve").parse_args(argv)
+    args = _parser(serve=bool(argv) and argv[0] == "serve",
+                   view=bool(argv) and argv[0] == "view").parse_args(argv)
     try:
         return int(args.func(args))
     except CliError as exc:

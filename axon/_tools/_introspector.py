@@ -123,6 +123,9 @@ class Introspector(Component):
         interval: seconds between count reports.
         min_gap: at least this many seconds between reports (0: report at once).
         prefix: put before every id (several processes feeding one viewer).
+        clock: what times the counts and ``min_gap``: an object with ``now()`` and
+            ``call_later(delay, callback)`` (``axon.testing.FakeClock`` in tests);
+            default: the event loop.
     """
 
     Inboxes = {"inbox": "(unused)", "control": "ProducerFinished / Shutdown: stop reporting"}
@@ -131,7 +134,7 @@ class Introspector(Component):
 
     def __init__(self, *, watch: Iterable[Component] | None = None, include_own: bool = False,
                  counts: bool = False, interval: float = 0.5, min_gap: float = 0.0,
-                 prefix: str = "", name: str | None = None) -> None:
+                 prefix: str = "", clock: Any = None, name: str | None = None) -> None:
         super().__init__(name=name)
         if interval <= 0 or min_gap < 0:
             raise ValueError(f"{self.name}: interval must be > 0 and min_gap >= 0")
@@ -141,13 +144,14 @@ class Introspector(Component):
         self.interval = interval
         self.min_gap = min_gap
         self.prefix = prefix
+        self.clock = clock
         self.reports = 0  # batches sent
         self.scans = 0
         self._changed = True  # by the scheduler's hooks, on any start, finish or link
         self._shown_nodes: dict[str, str] = {}  # id -> the ADD NODE line
         self._shown_links: dict[tuple[str, str], int | None] = {}  # -> its count (counts=True)
         self._waker = _Waker(self)
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: Any = None  # a timer handle (its cancel() unsets it)
         self._hold: Any = None
         self.wake_on("control")
 
@@ -253,7 +257,8 @@ class Introspector(Component):
         if self._hold is None:
             self._hold = self.keep_alive()
             self._hold.__enter__()
-        self._timer = asyncio.get_running_loop().call_later(delay, self._ring)
+        clock = self.clock if self.clock is not None else asyncio.get_running_loop()
+        self._timer = clock.call_later(delay, self._ring)
 
     def _ring(self) -> None:
         self._timer = None
@@ -276,13 +281,14 @@ class Introspector(Component):
         sched = self.scheduler
         assert sched is not None
         loop = asyncio.get_running_loop()
+        now_: Any = self.clock.now if self.clock is not None else loop.time
         last = -1e300  # when the last report was made
-        last_counts = loop.time()
+        last_counts = now_()
         try:
             while True:
                 if self.finished():
                     break
-                now = loop.time()
+                now = now_()
                 due_counts = self.counts and now - last_counts >= self.interval
                 if self._changed or due_counts:
                     if now - last < self.min_gap:
@@ -297,7 +303,7 @@ class Introspector(Component):
                         if not others and not (self.include_own and self.watch is None):
                             break
                 if self.counts and self._timer is None:
-                    self._set_timer(max(0.0, last_counts + self.interval - loop.time()))
+                    self._set_timer(max(0.0, last_counts + self.interval - now_()))
                 self.pause()
                 yield
         finally:

@@ -585,6 +585,8 @@ class GraphViewer(DisplayClient):
         else:
             state = "laying out"
         text = f"{len(g)} nodes, {len(g.links)} links  |  {state}  |  zoom {self.zoom:.0%}"
+        if self.end is not None:
+            text += "  |  input ended"
         if self.selected is not None and self.selected in g.index:
             text += f"  |  {g.names[g.index[self.selected]]}"
         if text != self._status_text or self._status_surface is None:
