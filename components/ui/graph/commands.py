@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 __all__ = [
+    "COMMANDS",
     "AddLink",
     "AddNode",
     "BadLine",
@@ -134,6 +135,9 @@ class Unfreeze:
 
 Command: TypeAlias = (AddNode | DelNode | AddLink | DelLink | DelAll | GetAll | UpdateName
                       | GetName | SetLinkLabel | Freeze | Unfreeze)
+#: The command record classes (for isinstance).
+COMMANDS = (AddNode, DelNode, AddLink, DelLink, DelAll, GetAll, UpdateName, GetName,
+            SetLinkLabel, Freeze, Unfreeze)
 
 
 # -- records for clients that want their replies back (a TCP session) -----------------------

@@ -267,4 +267,6 @@ class Layout:
         ii, jj = ii[keep], jj[keep]
         q = self._q[:n]
         ex, ey = self._pair_force(x[ii] - x[jj], y[ii] - y[jj], q[ii] * q[jj])
-        return np.bincount(ii, ex, n), np.bincount(ii, ey, n)
+        fx: F64 = np.bincount(ii, ex, n).astype(np.float64, copy=False)
+        fy: F64 = np.bincount(ii, ey, n).astype(np.float64, copy=False)
+        return fx, fy

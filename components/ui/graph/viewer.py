@@ -42,6 +42,7 @@ from ..client import DisplayClient
 from ..display import Redraw, Subscribe, SurfaceRequest, Unsubscribe
 from ..events import EventKind, Key, MouseButton, MouseMotion, MouseWheel, UIEvent
 from .commands import (
+    COMMANDS,
     BadLine,
     Command,
     CommandBatch,
@@ -272,6 +273,9 @@ class GraphViewer(DisplayClient):
             if not self._run(work, deadline):
                 self.put_back([work, *msgs[k + 1:]])
                 return True
+            if not k & 63 and k + 1 < len(msgs) and time.perf_counter() > deadline:
+                self.put_back(msgs[k + 1:])
+                return True
         return False
 
     def _run(self, work: _Work, deadline: float) -> bool:
@@ -289,10 +293,12 @@ class GraphViewer(DisplayClient):
                     cmd: Command | None = parse_line(item)
                 elif isinstance(item, (list, tuple)):
                     cmd = parse(item)
+                elif isinstance(item, COMMANDS):
+                    cmd = item
                 elif isinstance(item, BadLine):
                     raise CommandError(item.reason)
                 else:
-                    cmd = item
+                    raise CommandError(f"not a command: {type(item).__name__}")
                 if cmd is None:
                     continue
                 self.commands += 1
@@ -431,7 +437,7 @@ class GraphViewer(DisplayClient):
 
     def _scroll(self) -> None:
         """Move the view while arrow keys are held: faster the longer they are."""
-        self._scroll_speed = min(40.0, max(4.0, self._scroll_speed * 1.08))
+        self._scroll_speed = min(40.0, max(6.0, self._scroll_speed * 1.1))
         dx = sum(_ARROWS[k][0] for k in self._keys)
         dy = sum(_ARROWS[k][1] for k in self._keys)
         self.scroll_by(dx * self._scroll_speed, dy * self._scroll_speed)
