@@ -152,6 +152,7 @@ class Introspector(Component):
         self._shown_links: dict[tuple[str, str], int | None] = {}  # -> its count (counts=True)
         self._waker = _Waker(self)
         self._timer: Any = None  # a timer handle (its cancel() unsets it)
+        self._due = 0.0  # when it rings
         self._hold: Any = None
         self.wake_on("control")
 
@@ -249,15 +250,17 @@ class Introspector(Component):
             self.reports += 1
             self.send("".join(line + "\n" for line in lines))
 
-    def _set_timer(self, delay: float) -> None:
+    def _set_timer(self, now: float, delay: float) -> None:
+        """Be woken ``delay`` seconds from ``now`` (or sooner, if already set so)."""
         if self._timer is not None:
-            return
-        sched = self.scheduler
-        assert sched is not None
+            if self._due <= now + delay:
+                return
+            self._timer.cancel()
         if self._hold is None:
             self._hold = self.keep_alive()
             self._hold.__enter__()
         clock = self.clock if self.clock is not None else asyncio.get_running_loop()
+        self._due = now + delay
         self._timer = clock.call_later(delay, self._ring)
 
     def _ring(self) -> None:
@@ -292,7 +295,7 @@ class Introspector(Component):
                 due_counts = self.counts and now - last_counts >= self.interval
                 if self._changed or due_counts:
                     if now - last < self.min_gap:
-                        self._set_timer(last + self.min_gap - now)
+                        self._set_timer(now, last + self.min_gap - now)
                     else:
                         self._changed = False
                         nodes, links, others = self._scan()
@@ -302,8 +305,9 @@ class Introspector(Component):
                             last_counts = now
                         if not others and not (self.include_own and self.watch is None):
                             break
-                if self.counts and self._timer is None:
-                    self._set_timer(max(0.0, last_counts + self.interval - now_()))
+                if self.counts:
+                    now = now_()
+                    self._set_timer(now, max(0.0, last_counts + self.interval - now))
                 self.pause()
                 yield
         finally:
