@@ -305,9 +305,10 @@ class Introspector(Component):
                             last_counts = now
                         if not others and not (self.include_own and self.watch is None):
                             break
-                if self.counts:
+                if self.counts:  # the next count report, no sooner than min_gap allows
                     now = now_()
-                    self._set_timer(now, max(0.0, last_counts + self.interval - now))
+                    due = max(last_counts + self.interval, last + self.min_gap)
+                    self._set_timer(now, max(0.0, due - now))
                 self.pause()
                 yield
         finally:
