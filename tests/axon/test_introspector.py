@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any
 
-from axon import Component, Introspector, Pipeline, ProducerFinished, run
+from axon import Component, Instrument, Introspector, Pipeline, ProducerFinished, run
 from tests.axon.parts import Collect, Count, Echo
 
 
@@ -134,6 +134,16 @@ def test_counts_are_reported_as_they_change_and_min_gap_gathers_changes():
         assert intro.reports == reports  # ...not at once: 0.5 s after the last report
         h.advance(0.5)
         assert intro.reports == reports + 1 and any(":late" in x for x in lines(viewer))
+        slices = [0]
+
+        class Slices(Instrument):
+            def before_timeslice(self, component: Component) -> None:
+                slices[0] += component is intro
+
+        h.scheduler.add_instrument(Slices())
+        for _ in range(10):
+            h.advance(0.5)  # nothing changes: woken once a second for the counts, no more
+        assert 4 <= slices[0] <= 6
         for c in (source, *system.children[2:]):
             c.inboxes["control"].put(Shutdown())
         sink.inboxes["control"].put(Shutdown())
