@@ -54,10 +54,13 @@ class _Waker(Instrument):
         self.target = target
 
     def _wake(self) -> None:
-        self.target._changed = True
-        sched = self.target.scheduler
+        target = self.target
+        target._changed = True
+        if target._gap_wait:  # it will look when its min_gap timer rings: no need to wake
+            return
+        sched = target.scheduler
         if sched is not None:
-            sched.wake(self.target)
+            sched.wake(target)
 
     def component_started(self, component: Component) -> None:
         self._wake()
@@ -153,6 +156,7 @@ class Introspector(Component):
         self._waker = _Waker(self)
         self._timer: Any = None  # a timer handle (its cancel() unsets it)
         self._due = 0.0  # when it rings
+        self._gap_wait = False  # the timer is for min_gap: changes need not wake it
         self._hold: Any = None
         self.wake_on("control")
 
@@ -265,6 +269,7 @@ class Introspector(Component):
 
     def _ring(self) -> None:
         self._timer = None
+        self._gap_wait = False
         if self._hold is not None:
             hold, self._hold = self._hold, None
             hold.__exit__(None, None, None)
@@ -273,6 +278,7 @@ class Introspector(Component):
             sched.wake(self)
 
     def _cancel_timer(self) -> None:
+        self._gap_wait = False
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -296,6 +302,7 @@ class Introspector(Component):
                 if self._changed or due_counts:
                     if now - last < self.min_gap:
                         self._set_timer(now, last + self.min_gap - now)
+                        self._gap_wait = True
                     else:
                         self._changed = False
                         nodes, links, others = self._scan()

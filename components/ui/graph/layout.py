@@ -12,11 +12,12 @@ Each step, for particles ``i`` and ``j`` at distance ``d``:
 
 All of it is numpy over arrays: the repulsion of every pair for small graphs (n x n
 arrays), and above ``dense_below`` particles a grid of ``R``-sized cells, each particle
-meeting only those in its own and the eight cells around it (built by sorting cell keys,
-so it stays vectorised: about 3 ms a step for 1,000 particles here, against 14 ms for all
-pairs).  The layout **settles**: once no particle has moved faster than ``rest_speed``
-for ``rest_steps`` steps, :attr:`Layout.settled` is true and the owner stops stepping
-(and drawing) until something changes.  Frozen particles (being dragged) keep their place.
+meeting only those in its own and the eight cells around it, each pair once (built by
+sorting cell keys, so it stays vectorised: 2-13 ms a step for 1,000 particles here,
+spread out or crowded into an 800x600 window, against 15-50 ms for all pairs).  The
+layout **settles**: once no particle has moved faster than ``rest_speed`` for
+``rest_steps`` steps, :attr:`Layout.settled` is true and the owner stops stepping (and
+drawing) until something changes.  Frozen particles (being dragged) keep their place.
 """
 
 from __future__ import annotations
@@ -240,6 +241,9 @@ class Layout:
         return ex.sum(axis=1), ey.sum(axis=1)
 
     def _repel_grid(self, x: F64, y: F64) -> tuple[F64, F64]:
+        """Repulsion by cells of the cut-off's size: each pair of particles in the same or
+        neighbouring cells once (the own cell and the four cells ahead of it), in float32
+        (3x faster than every pair from both ends in float64 for 1,000 crowded particles)."""
         n = len(x)
         cut = self.laws.cutoff
         cx = np.floor(x / cut).astype(np.int64)
@@ -248,25 +252,32 @@ class Layout:
         cy -= cy.min() - 1
         width = int(cy.max()) + 2
         key = cx * width + cy
-        order = np.argsort(key, kind="stable")
+        order = np.argsort(key, kind="stable").astype(np.int32)
         skey = key[order]
-        offsets = (np.array([-1, -1, -1, 0, 0, 0, 1, 1, 1]) * width
-                   + np.array([-1, 0, 1, -1, 0, 1, -1, 0, 1]))
+        offsets = np.array([0, 1, width - 1, width, width + 1])
         qkey = (key[None, :] + offsets[:, None]).ravel()
-        qi = np.tile(np.arange(n), 9)
         lo = np.searchsorted(skey, qkey, "left")
-        hi = np.searchsorted(skey, qkey, "right")
-        cnt = hi - lo
+        cnt = np.searchsorted(skey, qkey, "right") - lo
         total = int(cnt.sum())
-        if total > n * n // 2:  # crowded into a few cells: every pair is cheaper
+        if total > n * n // 2 + n:  # crowded into one cell: every pair is cheaper
             return self._repel_dense(x, y)
-        ii = np.repeat(qi, cnt)
-        starts = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
-        jj = order[starts + np.arange(total)]
-        keep = ii != jj
+        ii = np.repeat(np.tile(np.arange(n, dtype=np.int32), 5), cnt)
+        jj = order[np.repeat(lo - (np.cumsum(cnt) - cnt), cnt) + np.arange(total)]
+        own = int(cnt[:n].sum())  # pairs within a cell: each once, not with itself
+        keep = np.ones(total, dtype=bool)
+        keep[:own] = ii[:own] < jj[:own]
         ii, jj = ii[keep], jj[keep]
-        q = self._q[:n]
-        ex, ey = self._pair_force(x[ii] - x[jj], y[ii] - y[jj], q[ii] * q[jj])
-        fx: F64 = np.bincount(ii, ex, n).astype(np.float64, copy=False)
-        fy: F64 = np.bincount(ii, ey, n).astype(np.float64, copy=False)
-        return fx, fy
+        xs, ys = x.astype(np.float32), y.astype(np.float32)
+        q = self._q[:n].astype(np.float32)
+        dx = xs[ii] - xs[jj]
+        dy = ys[ii] - ys[jj]
+        d2 = dx * dx + dy * dy
+        np.maximum(d2, np.float32(1.0), out=d2)
+        taper = np.float32(1.0) - d2 * np.float32(1.0 / (cut * cut))
+        np.maximum(taper, np.float32(0.0), out=taper)
+        f = np.float32(self.laws.repulsion) * q[ii] * q[jj] * taper / (d2 * np.sqrt(d2))
+        ex = dx * f
+        ey = dy * f
+        fx = np.bincount(ii, ex, n) - np.bincount(jj, ex, n)
+        fy = np.bincount(ii, ey, n) - np.bincount(jj, ey, n)
+        return fx.astype(np.float64, copy=False), fy.astype(np.float64, copy=False)

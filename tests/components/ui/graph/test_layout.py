@@ -64,8 +64,9 @@ def test_the_grid_gives_the_same_forces_as_every_pair():
     x, y = layout.x.copy(), layout.y.copy()
     fx1, fy1 = layout._repel_dense(x, y)
     fx2, fy2 = layout._repel_grid(x, y)
-    assert np.allclose(fx1, fx2) and np.allclose(fy1, fy2)
-    assert np.abs(fx1).max() > 0  # (there is something to compare)
+    scale = max(np.abs(fx1).max(), np.abs(fy1).max())
+    assert scale > 0.1  # (there is something to compare)
+    assert np.abs(fx1 - fx2).max() < 1e-4 * scale and np.abs(fy1 - fy2).max() < 1e-4 * scale
 
 
 def test_a_frozen_particle_stays_where_it_is_put():
