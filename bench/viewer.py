@@ -48,9 +48,9 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-import pygame  # noqa: E402
+import pygame
 
-from axon import (  # noqa: E402
+from axon import (
     RECEIVE,
     Carousel,
     Component,
@@ -60,9 +60,9 @@ from axon import (  # noqa: E402
     ProducerFinished,
     Scheduler,
 )
-from components.ui import Display, RequestQuit  # noqa: E402
-from components.ui.graph import AddLink, AddNode, GraphViewer, Laws, parse_line  # noqa: E402
-from components.ui.graph.live import live_view  # noqa: E402
+from components.ui import Display, RequestQuit
+from components.ui.graph import AddLink, AddNode, GraphViewer, Laws, parse_line
+from components.ui.graph.live import live_view
 
 RESULTS = Path(__file__).parent / "results"
 SIZE = (800, 600)
