@@ -19,19 +19,23 @@ one JSON object; writes ``bench/results/viewer.json`` and ``viewer.png``.
 - **Kamaelia**: its TopologyViewer (kamaelia 1.14.32), in a child process, fed the same
   trees as token lists, measured the same way in the same run (``kamaelia_*``).  Skipped
   when the ``kamaelia`` package is not installed.
-- **Introspector overhead** (``introspector_overhead_pct``): the wall time of a busy
-  pipeline (a source and 8 stages, one message a timeslice, 100,000 messages) alone,
-  and with an Introspector watching it with live counts (every 0.5 s) feeding a sink; runs
-  of each in turn, the median of each.  ``live_view_overhead_pct``: the same with the whole
-  live view (introspector, viewer and display, dummy driver) in the process.
-  ``churn_overhead_pct``: a Carousel making a child per message (about 2,000 children a
-  second), with the introspector gathering changes at most 30 times a second.
+- **Introspector overhead** (``introspector_overhead_pct``): this thread's CPU time per
+  message through a busy pipeline (a source and 8 stages, one message a timeslice, for
+  ever) over a window of ``1.5`` s, alone and with an Introspector watching it with live
+  counts (every 0.5 s) feeding a sink; runs of each in turn (CPU time, so that other
+  processes on this shared machine do not count), the median of each.
+  ``live_view_overhead_pct``: the same with the whole live view in the process
+  (introspector, viewer and display, dummy driver) once its layout is still (from 7 s);
+  ``live_view_layout_overhead_pct`` while it still lays out (the first seconds).
+  ``churn_overhead_pct``: a Carousel making a child per message, with the introspector
+  gathering changes at most 30 times a second.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import platform
@@ -209,7 +213,7 @@ def frames_rate(n: int, seconds: float, fit: bool = False) -> dict[str, float]:
 def kamaelia(n: int, seconds: float) -> dict[str, float] | None:
     """Kamaelia's TopologyViewer in a child process (None if Kamaelia is missing)."""
     try:
-        import Kamaelia  # type: ignore[import-not-found]  # noqa: F401
+        import Kamaelia  # type: ignore[import-untyped,import-not-found,unused-ignore]  # noqa: F401
     except ImportError:
         return None
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
@@ -228,14 +232,18 @@ def kamaelia(n: int, seconds: float) -> dict[str, float] | None:
 
 
 class Source(Component):
-    def __init__(self, n: int) -> None:
+    """Sends 0, 1, 2 ... one a timeslice, until ``n`` (None: for ever)."""
+
+    def __init__(self, n: int | None = None) -> None:
         super().__init__(name="Source")
         self.n = n
 
     def main(self) -> Generator[Any, Any, None]:
         out = self.outboxes["outbox"]
-        for i in range(self.n):
+        i = 0
+        while self.n is None or i < self.n:
             out.push(i)
+            i += 1
             yield
         self.send(ProducerFinished(), "signal")
 
@@ -250,19 +258,24 @@ class Stage(Component):
 
 
 class Sink(Component):
-    def main(self) -> Generator[Any, Any, None]:
+    def __init__(self, name: str | None = None) -> None:
+        super().__init__(name=name)
         self.count = 0
+
+    def main(self) -> Generator[Any, Any, None]:
         while (batch := (yield RECEIVE)) is not None:
             self.count += len(batch)
 
 
-def busy(n: int) -> Pipeline:
-    return Pipeline(Source(n), *[Stage(name=f"Stage{k}") for k in range(8)], Sink(),
-                    name="Busy")
+def busy() -> tuple[Component, Callable[[], int]]:
+    """A source and 8 stages, one message a timeslice, for ever; and messages done."""
+    sink = Sink(name="Sink")
+    return Pipeline(Source(), *[Stage(name=f"Stage{k}") for k in range(8)], sink,
+                    name="Busy"), lambda: sink.count
 
 
 class Job(Component):
-    """One Carousel child: passes one message on, then ends when told."""
+    """One Carousel child: passes messages on until told to end."""
 
     def main(self) -> Generator[Any, Any, None]:
         out = self.outboxes["outbox"]
@@ -272,55 +285,63 @@ class Job(Component):
         self.send(self.end_message or ProducerFinished(), "signal")
 
 
-def churn(n: int) -> Graphline:
-    return Graphline({("source", "outbox"): [("carousel", "next"), ("carousel", "inbox")],
-                      ("source", "signal"): ("carousel", "control"),
-                      ("carousel", "outbox"): ("sink", "inbox"),
-                      ("carousel", "signal"): ("sink", "control")},
-                     source=Source(n), carousel=Carousel(lambda _msg: Job(name="Job")),
-                     sink=Sink(), name="Churn")
+def churn() -> tuple[Component, Callable[[], int]]:
+    """A Carousel making a child per message, for ever; and children made."""
+    carousel = Carousel(lambda _msg: Job(name="Job"))
+    return Graphline({("source", "outbox"): ("carousel", "next"),
+                      ("carousel", "outbox"): ("sink", "inbox")},
+                     source=Source(), carousel=carousel, sink=Sink(name="Sink"),
+                     name="Churn"), lambda: carousel.made
 
 
-def timed_run(make: Callable[[], Component], watcher: str) -> float:
-    """Wall seconds until ``make()``'s system finishes, watched by nothing, an introspector,
-    or the whole live view."""
-    system = make()
+def rate_run(make: Callable[[], tuple[Component, Callable[[], int]]], watcher: str,
+             warm: float, window: float) -> float:
+    """CPU seconds of this thread per item done (``make``'s count), over ``window`` seconds
+    after ``warm``, watched by nothing, an introspector (with counts), or the live view.
+    CPU time, not wall time: other processes on the machine do not count."""
+    gc.collect()
+    system, done = make()
     sched = Scheduler()
     sched.activate(system)
     view: Component | None = None
     if watcher == "introspector":
-        view = Pipeline(Introspector(watch=[system], counts=True, min_gap=1 / 30), Sink())
+        view = Pipeline(Introspector(watch=[system], counts=True, min_gap=1 / 30),
+                        Sink(name="Lines"))
     elif watcher == "live":
         view = Graphline({("view", "outbox"): ("sink", "inbox")},
                          display=Display(SIZE), sink=Sink(),
                          view=live_view(system, counts=True, size=SIZE))
     if view is not None:
         sched.activate(view)
-    done: dict[str, float] = {}
+    got: dict[str, float] = {}
 
-    class Stop(Component):
+    class Meter(Component):
         def main(self) -> Generator[Any, Any, None]:
-            while not system.done:
-                yield asyncio.sleep(0.002)
-            done["t"] = time.perf_counter()
+            yield asyncio.sleep(warm)
+            n0, c0 = done(), time.thread_time()
+            yield asyncio.sleep(window)
+            got["cpu"] = (time.thread_time() - c0) / max(1, done() - n0)
             sched.call_threadsafe(sched.shutdown)  # once this timeslice is over
 
-    sched.activate(Stop(name="Stop"))
-    t0 = time.perf_counter()
+    sched.activate(Meter(name="Meter"))
     sched.run(timeout=300)
-    return done["t"] - t0
+    return got["cpu"]
 
 
-def overhead(make: Callable[[], Component], watchers: tuple[str, ...],
+def overhead(make: Callable[[], tuple[Component, Callable[[], int]]],
+             cases: dict[str, tuple[str, float]], window: float,
              runs: int) -> dict[str, float]:
-    """Median wall time of each watcher's runs, taken in turn; overhead % over 'none'."""
-    times: dict[str, list[float]] = {w: [] for w in ("none", *watchers)}
-    for _ in range(runs):
-        for w in times:
-            times[w].append(timed_run(make, w))
-    med = {w: statistics.median(t) for w, t in times.items()}
-    return {w: 100.0 * (med[w] / med["none"] - 1.0) for w in watchers} | {
-        f"{w}_s": med[w] for w in times}
+    """Median CPU per message of each case (watcher, warm-up seconds), the cases taken in
+    turn (in a different order each round); overhead % of each over 'none'."""
+    per: dict[str, list[float]] = {k: [] for k in cases}
+    order = list(cases)
+    for r in range(runs):
+        for k in order[r % len(order):] + order[:r % len(order)]:
+            watcher, warm = cases[k]
+            per[k].append(rate_run(make, watcher, warm, window))
+    med = {k: statistics.median(v) for k, v in per.items()}
+    return {k: 100.0 * (med[k] / med["none"] - 1.0) for k in cases if k != "none"} | {
+        f"{k}_us": 1e6 * med[k] for k in cases}
 
 
 # -- report ------------------------------------------------------------------------------------------
@@ -418,25 +439,31 @@ def main(argv: list[str] | None = None) -> int:
                 result["kamaelia_commands_per_s"] = round(k["commands_per_s"], 1)
             print(f"  {n:5d} nodes: {k['fps']:7.1f} redraws/s; its {k['commands']} commands "
                   f"at {k['commands_per_s']:.0f}/s", flush=True)
-    n_msgs = 20_000 if quick else 100_000
-    print(f"introspector overhead on a busy pipeline (source + 8 stages + sink, "
-          f"{n_msgs:,} messages, one a timeslice; median of {runs} runs each, in turn):",
-          flush=True)
-    o = overhead(lambda: busy(n_msgs), ("introspector", "live"), runs)
+    window = 0.4 if quick else 1.5
+    settle = 1.0 if quick else 7.0
+    print(f"introspector overhead on a busy pipeline (source + 8 stages + sink, one message "
+          f"a timeslice): CPU per message over {window} s, median of {runs} runs each, in "
+          "turn:", flush=True)
+    o = overhead(busy, {"none": ("none", 0.3), "introspector": ("introspector", 0.3),
+                        "live_early": ("live", 0.3), "live": ("live", settle)}, window, runs)
     result["introspector_overhead_pct"] = round(o["introspector"], 2)
     result["live_view_overhead_pct"] = round(o["live"], 2)
-    result["busy_pipeline_s"] = round(o["none_s"], 3)
-    print(f"  alone {o['none_s']:.3f} s; with the introspector (counts on) "
-          f"{o['introspector_s']:.3f} s ({o['introspector']:+.1f}%); with the live view "
-          f"{o['live_s']:.3f} s ({o['live']:+.1f}%)", flush=True)
-    n_jobs = 2_000 if quick else 10_000
-    print(f"introspector overhead on a Carousel making a child per message ({n_jobs:,}):",
-          flush=True)
-    c = overhead(lambda: churn(n_jobs), ("introspector",), runs)
+    result["live_view_layout_overhead_pct"] = round(o["live_early"], 2)
+    result["busy_us_per_message"] = round(o["none_us"], 3)
+    print(f"  alone {o['none_us']:.2f} us a message; with the introspector (counts on) "
+          f"{o['introspector_us']:.2f} us ({o['introspector']:+.1f}%); with the live view "
+          f"{o['live_us']:.2f} us ({o['live']:+.1f}%) once its layout is still (from "
+          f"{settle:.0f} s), {o['live_early_us']:.2f} us ({o['live_early']:+.1f}%) while it "
+          "lays out", flush=True)
+    print("introspector overhead on a Carousel making a child per message (changes "
+          "gathered at most 30 times a second):", flush=True)
+    c = overhead(churn, {"none": ("none", 0.3), "introspector": ("introspector", 0.3)},
+                 window, runs)
     result["churn_overhead_pct"] = round(c["introspector"], 2)
-    result["churn_children_per_s"] = round(n_jobs / c["none_s"])
-    print(f"  alone {c['none_s']:.3f} s ({n_jobs / c['none_s']:,.0f} children/s); with the "
-          f"introspector {c['introspector_s']:.3f} s ({c['introspector']:+.1f}%)", flush=True)
+    result["churn_children_per_s"] = round(1e6 / c["none_us"])
+    print(f"  alone {c['none_us']:.1f} us a child ({1e6 / c['none_us']:,.0f} children a "
+          f"second of CPU); with the introspector {c['introspector_us']:.1f} us "
+          f"({c['introspector']:+.1f}%)", flush=True)
     result["kamaelia_paper_fps"] = KAMAELIA_PAPER
     result["seconds"] = round(time.perf_counter() - t_start, 1)
     if not quick:

@@ -23,8 +23,8 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 
 def measure(n: int, seconds: float, seed: int) -> dict[str, Any]:
-    import Axon  # type: ignore[import-not-found]
-    from Kamaelia.Visualisation.PhysicsGraph.TopologyViewer import (  # type: ignore[import-not-found]
+    import Axon  # type: ignore[import-untyped,import-not-found,unused-ignore]
+    from Kamaelia.Visualisation.PhysicsGraph.TopologyViewer import (  # type: ignore[import-untyped,import-not-found,unused-ignore]
         TopologyViewer,
     )
 
