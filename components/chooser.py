@@ -55,8 +55,16 @@ class Chooser(Stage):
     sent before it; ``Shutdown`` at once.  For an endless or lazy sequence, or a playlist
     that should end after its last item, use :class:`ForwardIteratingChooser`.
 
-    >>> Pipeline(buttons, Chooser(["a.png", "b.png", "c.png"], loop=True), viewer)
-    ... # doctest: +SKIP
+    >>> from axon import ProducerFinished
+    >>> from axon.testing import run_component
+    >>> slides = Chooser(["a.png", "b.png", "c.png"], loop=True)  # a.png at once
+    >>> run_component(slides, inbox=["next", "next", "next", "prev", Choose.SAME],
+    ...               control=[ProducerFinished()])["outbox"]
+    ['a.png', 'b.png', 'c.png', 'a.png', 'c.png', 'c.png']
+
+    In an application the commands come from buttons and the items go to a viewer::
+
+        Pipeline(buttons, Chooser(["a.png", "b.png", "c.png"], loop=True), viewer)
     """
 
     Inboxes = {

@@ -139,8 +139,21 @@ class SingleServer(Component):
     a client's connection that it did not read before leaving, is counted as dropped.
     The connection bounds (``read_limit`` ...) are ``TCPConnection``'s.
 
-    >>> Pipeline(SingleServer(port=1701, clients=None, busy=b"ERR busy\\n"), PcmDecoder())
-    ... # doctest: +SKIP
+    >>> import socket
+    >>> from axon import Handle
+    >>> with Handle(SingleServer(port=0, busy=b"ERR busy\\n")) as server:
+    ...     address = server.get(timeout=5, box="ready")  # port=0: a free one
+    ...     first = socket.create_connection(address, timeout=5)
+    ...     second = socket.create_connection(address, timeout=5)  # while first is served
+    ...     second.recv(100)  # refused: it gets busy, then our side closes
+    ...     first.sendall(b"hello\\n")
+    ...     server.get(timeout=5)  # the served client's bytes
+    ...     first.close()
+    ...     second.close()
+    ...     [type(server.get(timeout=5, box="events")).__name__ for _ in range(3)]
+    b'ERR busy\\n'
+    b'hello\\n'
+    ['Connected', 'Refused', 'Disconnected']
     """
 
     Inboxes = {

@@ -30,8 +30,13 @@ class TimeToLive(Component):
     (``TimeToLive[0]:Parser``).  ``clock`` is a ``components.timing`` clock
     (``testing.FakeClock`` in tests).
 
-    >>> Pipeline(TimeToLive(Periodic(0.1), 5.0), ConsoleEcho(use_repr=True))
-    ... # doctest: +SKIP
+    >>> from axon.testing import FakeClock, run_component
+    >>> from components import Periodic
+    >>> clock = FakeClock()
+    >>> ticks = TimeToLive(Periodic(1.0, clock=clock), 3.5, clock=clock)  # forever, for 3.5 s
+    >>> out = run_component(ticks, clock=clock)
+    >>> out["outbox"], out["signal"], clock.now()
+    ([0, 1, 2], [ProducerFinished(reason='TimeToLive: time to live of 3.5 s is up')], 3.5)
     """
 
     Inboxes = {

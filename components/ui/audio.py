@@ -86,8 +86,16 @@ class Audio(Component):
     With ``required=False`` a machine without an audio device gets a muted service (it
     answers ``Played`` all the same) instead of an error.
 
-    >>> Graphline({("game", "sounds"): ("audio", "inbox")},  # doctest: +SKIP
-    ...           audio=Audio(), game=Game())
+    >>> import os
+    >>> _ = os.environ.setdefault("SDL_AUDIODRIVER", "dummy")  # no sound card needed
+    >>> from axon.testing import run_component
+    >>> run_component(Audio(), inbox=[AddSound("beep", tone(440, 0.1)), Play("beep")],
+    ...               control=[ProducerFinished()])["outbox"]
+    [Played(name='beep', seconds=0.1...)]
+
+    In a game, an outbox of the game is linked to the service::
+
+        Graphline({("game", "sounds"): ("audio", "inbox")}, audio=Audio(), game=Game())
     """
 
     Inboxes = {

@@ -48,8 +48,23 @@ class DrawingBoard(Widget):
     :class:`Stroke`; :class:`Clear` and :class:`Pen` records on ``inbox`` wipe the board
     and change the pen.
 
-    >>> Pipeline(Button("Red", message=Pen((255, 0, 0))),  # doctest: +SKIP
-    ...          DrawingBoard((400, 300)))
+    >>> import os
+    >>> _ = os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # headless: no real window
+    >>> import pygame
+    >>> from axon import Pipeline
+    >>> from components.ui import Button
+    >>> from components.ui.testing import UIHarness
+    >>> board = DrawingBoard((200, 100), (0, 40))
+    >>> with UIHarness(Pipeline(Button("Red", (0, 0), message=Pen((255, 0, 0))), board)) as ui:
+    ...     strokes = ui.watch(board)
+    ...     ui.click((10, 10))  # on the button: a red pen
+    ...     ui.frames(1)
+    ...     ui.click((10, 60), release=False)  # then a stroke on the board
+    ...     ui.motion((50, 60), buttons=(1, 0, 0))
+    ...     ui.post(pygame.MOUSEBUTTONUP, pos=(50, 60), button=1)
+    ...     ui.frames(1)
+    >>> list(strokes)  # (in board coordinates)
+    [Stroke(points=((10, 20), (50, 20)), colour=(255, 0, 0), width=3, erase=False)]
     """
 
     Inboxes = {

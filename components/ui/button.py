@@ -31,7 +31,21 @@ class Button(Widget):
     counts only when the button is the topmost surface under the pointer.  A new caption
     (a str) on ``inbox`` replaces the old one.
 
-    >>> Pipeline(Button("Clear", key=pygame.K_c, message=Clear()), board)  # doctest: +SKIP
+    >>> import os
+    >>> _ = os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # headless: no real window
+    >>> import pygame
+    >>> from components.testing import FakeClock
+    >>> from components.ui import Clear
+    >>> from components.ui.testing import UIHarness
+    >>> clock = FakeClock()
+    >>> button = Button("Clear", (10, 10), key=pygame.K_c, message=Clear(), clock=clock)
+    >>> with UIHarness(button, clock=clock) as ui:  # a display, stepped frame by frame
+    ...     sent = ui.watch(button)
+    ...     ui.click((15, 15))  # a click on the button
+    ...     ui.key(pygame.K_c)  # and its key
+    ...     ui.frames(1)
+    >>> list(sent)
+    [Clear(), Clear()]
     """
 
     Inboxes = {

@@ -23,7 +23,23 @@ class Image(Widget):
     background.  A file that cannot be loaded is bad input (the old picture stays).
     Without ``size`` the surface takes the first picture's size.
 
-    >>> Pipeline(KeyEvent({pygame.K_1: "cat.png"}), Image("dog.png", (10, 10)))  # doctest: +SKIP
+    >>> import os
+    >>> _ = os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # headless: no real window
+    >>> import pygame
+    >>> from axon import Pipeline
+    >>> from components.ui import KeyEvent
+    >>> from components.ui.testing import UIHarness
+    >>> red, blue = pygame.Surface((20, 20)), pygame.Surface((20, 20))
+    >>> _ = red.fill((255, 0, 0)), blue.fill((0, 0, 255))
+    >>> with UIHarness(Pipeline(KeyEvent({pygame.K_1: blue}), Image(red, (0, 0)))) as ui:
+    ...     ui.pixel(10, 10)
+    ...     ui.key(pygame.K_1)  # key 1 sends the blue picture
+    ...     ui.frames(2)  # taken at the next frame, drawn at the one after
+    ...     ui.pixel(10, 10)
+    (255, 0, 0)
+    (0, 0, 255)
+
+    File names work the same way: ``KeyEvent({pygame.K_1: "cat.png"})``.
     """
 
     Inboxes = {

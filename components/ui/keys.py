@@ -28,8 +28,19 @@ class KeyEvent(Widget):
     ``Steering``).  It asks the display for a zero-sized surface: it draws nothing, it
     only listens.
 
-    >>> KeyEvent({pygame.K_LEFT: Steer(Direction.LEFT, True)},  # doctest: +SKIP
-    ...          key_up={pygame.K_LEFT: Steer(Direction.LEFT, False)}, ticks=True)
+    >>> import os
+    >>> _ = os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # headless: no real window
+    >>> import pygame
+    >>> from components.ui import Direction, Steer
+    >>> from components.ui.testing import UIHarness
+    >>> keys = KeyEvent({pygame.K_LEFT: Steer(Direction.LEFT, True)},
+    ...                 key_up={pygame.K_LEFT: Steer(Direction.LEFT, False)})
+    >>> with UIHarness(keys) as ui:
+    ...     sent = ui.watch(keys)
+    ...     ui.key(pygame.K_LEFT)  # pressed, then released
+    ...     ui.frames(1)
+    >>> [(steer.direction.name, steer.on) for steer in sent]
+    [('LEFT', True), ('LEFT', False)]
     """
 
     Inboxes = {

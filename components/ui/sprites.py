@@ -90,8 +90,21 @@ class Sprite(DisplayClient):
     clicks on the sprite (the topmost surface under the pointer).  When it ends it sends
     ``Shutdown`` on ``behaviours`` and releases the behaviours waiting on it.
 
-    >>> sprite(cat, position=(100, 100), velocity=(3, 2), area=(0, 0, 640, 480),  # doctest: +SKIP
-    ...        spin=4, pulse=(0.5, 1.2, 0.01))
+    >>> import os
+    >>> _ = os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # headless: no real window
+    >>> import pygame
+    >>> from components.ui.testing import UIHarness
+    >>> cat = pygame.Surface((20, 20))
+    >>> _ = cat.fill((255, 160, 0))
+    >>> cat_sprite = sprite(cat, position=(100, 100), velocity=(3, 2), area=(0, 0, 320, 240),
+    ...                     spin=4, pulse=(0.5, 1.2, 0.01), name="cat")
+    >>> with UIHarness(cat_sprite) as ui:  # a display on a fake clock, frame by frame
+    ...     notices = ui.watch(cat_sprite)
+    ...     ui.frames(10)  # bouncing, spinning and pulsing
+    ...     cat_sprite.inboxes["inbox"].put(SpriteCommand.FREEZE)
+    ...     ui.frames(1)
+    >>> list(notices)
+    [SpriteNotice(sprite='cat', command=<SpriteCommand.FREEZE: 'freeze'>)]
     """
 
     Inboxes = {
@@ -302,8 +315,20 @@ class Behaviour(Stage):
     it would run ahead for ever (it raises rather than do that).  Subclasses write
     :meth:`values` (and :meth:`on_inbox` if they take commands).
 
-    >>> class Fall(Behaviour):  # doctest: +SKIP
-    ...     def values(self, n): ...
+    >>> class Fall(Behaviour):  # a point dropping from (100, 0), 2 pixels a frame
+    ...     def __init__(self, **options):
+    ...         super().__init__(**options)
+    ...         self.y = 0.0
+    ...     def values(self, n):
+    ...         ys = [self.y + 2.0 * k for k in range(1, n + 1)]
+    ...         self.y = ys[-1]
+    ...         return [v for y in ys for v in (100.0, y)]
+    >>> fall = Fall(chunk=3)
+    >>> fall.values(3), fall.values(3)
+    ([100.0, 2.0, 100.0, 4.0, 100.0, 6.0], [100.0, 8.0, 100.0, 10.0, 100.0, 12.0])
+
+    ``Pipeline(Fall(), Sprite(cat))`` then drops a sprite (see :class:`Steering` for
+    one run on a display).
     """
 
     Inboxes = {
@@ -366,7 +391,11 @@ class Bounce(Behaviour):
     Each coordinate is its unbounded course folded back into the area: exact, with no
     drift from step to step, and a chunk is one list comprehension per coordinate.
 
-    >>> Pipeline(Bounce((50, 50), (3, 2), (0, 0, 640, 480)), Sprite(cat))  # doctest: +SKIP
+    >>> Bounce((8, 5), (3, 1), (0, 0, 10, 10), chunk=4).values(4)  # x comes back off 10
+    [9.0, 6.0, 6.0, 7.0, 3.0, 8.0, 0.0, 9.0]
+
+    On a display it moves a sprite: ``Pipeline(Bounce((50, 50), (3, 2), (0, 0, 640, 480)),
+    Sprite(cat))``.
     """
 
     def __init__(self, start: Point, velocity: Point, area: Area, *, chunk: int = 16,
@@ -395,7 +424,7 @@ def fold(start: float, step: float, n: int, low: float, high: float) -> list[flo
     """``start + step * k`` for k = 1..n, reflected at ``low`` and ``high`` (a value that
     goes 3 past ``high`` comes out 3 below it).
 
-    >>> fold(8, 3, 4, 0, 10)
+    >>> fold(8.0, 3.0, 4, 0.0, 10.0)
     [9.0, 6.0, 3.0, 0.0]
     """
     span = high - low
@@ -407,7 +436,8 @@ def fold(start: float, step: float, n: int, low: float, high: float) -> list[flo
 class Spin(Behaviour):
     """Turns by ``speed`` degrees per frame from ``start``.
 
-    >>> Spin(start=0, speed=5)  # doctest: +SKIP
+    >>> Spin(start=350, speed=5).values(4)
+    [355.0, 0.0, 5.0, 10.0]
     """
 
     def __init__(self, start: float = 0.0, speed: float = 3.0, *, chunk: int = 16,
@@ -426,7 +456,8 @@ class Spin(Behaviour):
 class Pulse(Behaviour):
     """A factor going from ``low`` to ``high`` and back by ``step`` per frame (scaling).
 
-    >>> Pulse(0.5, 1.2, start=1.0, step=0.01)  # doctest: +SKIP
+    >>> Pulse(0.5, 1.5, start=1.0, step=0.25).values(6)
+    [1.25, 1.5, 1.25, 1.0, 0.75, 0.5]
     """
 
     def __init__(self, low: float = 0.5, high: float = 1.2, *, start: float = 1.0,
@@ -472,8 +503,25 @@ class Steering(Stage):
     that finds the sprite's inbox still full (the sprite is frozen) is skipped and
     counted in ``skipped``: the position waits, and no inbox grows.
 
-    >>> Pipeline(KeyEvent(down, key_up=up, ticks=True), Steering((100, 100)),  # doctest: +SKIP
-    ...          Sprite(cat, position=(100, 100)))
+    >>> import os
+    >>> _ = os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # headless: no real window
+    >>> import pygame
+    >>> from axon import Pipeline
+    >>> from components.ui import KeyEvent
+    >>> from components.ui.testing import UIHarness
+    >>> cat = pygame.Surface((10, 10))
+    >>> _ = cat.fill((255, 160, 0))
+    >>> down = {pygame.K_RIGHT: Steer(Direction.RIGHT, True)}
+    >>> up = {pygame.K_RIGHT: Steer(Direction.RIGHT, False)}
+    >>> steering = Steering((100, 100), speed=4)
+    >>> with UIHarness(Pipeline(KeyEvent(down, key_up=up, ticks=True), steering,
+    ...                         Sprite(cat, position=(100, 100)))) as ui:
+    ...     ui.key(pygame.K_RIGHT, up=False)  # held down for 5 frames
+    ...     ui.frames(5)
+    ...     ui.key(pygame.K_RIGHT)  # (pressed again and) let go
+    ...     ui.frames(5)
+    ...     (steering.x, steering.y), ui.pixel(120, 100)  # the cat is drawn there
+    ((120.0, 100.0), (255, 160, 0))
     """
 
     Inboxes = {

@@ -69,7 +69,15 @@ class _TextWidget(Widget):
 class Label(_TextWidget):
     """One line of text; a str on ``inbox`` replaces it.
 
-    >>> Pipeline(Map(lambda n: f"{n} sprites"), Label("0 sprites", (10, 10)))  # doctest: +SKIP
+    >>> import os
+    >>> _ = os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # headless: no real window
+    >>> from axon import Pipeline
+    >>> from components import IterableSource, Map
+    >>> from components.ui.testing import UIHarness
+    >>> label = Label("0 sprites", (10, 10))
+    >>> with UIHarness(Pipeline(IterableSource([3, 5]), Map(lambda n: f"{n} sprites"), label)):
+    ...     label.text
+    '5 sprites'
     """
 
     Inboxes = {
@@ -115,7 +123,17 @@ class Label(_TextWidget):
 class TextDisplayer(_TextWidget):
     """Lines of text, scrolling up as new ones arrive on ``inbox`` (long lines wrap).
 
-    >>> Pipeline(ConsoleReader(), TextDisplayer((400, 300)))  # doctest: +SKIP
+    >>> import os
+    >>> _ = os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # headless: no real window
+    >>> from axon import Pipeline
+    >>> from components import IterableSource
+    >>> from components.ui.testing import UIHarness
+    >>> shown = TextDisplayer((400, 300))
+    >>> with UIHarness(Pipeline(IterableSource(["one", "two\\nthree"]), shown)):
+    ...     shown.lines
+    ['one', 'two', 'three']
+
+    ``Pipeline(ConsoleReader(), TextDisplayer())`` shows the lines typed in the console.
     """
 
     Inboxes = {
@@ -160,7 +178,20 @@ class Textbox(_TextWidget):
     Enter sends the line on ``outbox`` and starts a new one.  A str on ``inbox`` replaces
     the line being typed.
 
-    >>> Pipeline(Textbox((300, 30), (10, 10)), Ticker((300, 200), (10, 50)))  # doctest: +SKIP
+    >>> import os
+    >>> _ = os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # headless: no real window
+    >>> import pygame
+    >>> from axon import Pipeline
+    >>> from components.ui.testing import UIHarness
+    >>> shown = TextDisplayer((300, 100), (10, 50))
+    >>> with UIHarness(Pipeline(Textbox((300, 30), (10, 10)), shown)) as ui:
+    ...     ui.type("hello")
+    ...     ui.key(pygame.K_RETURN, "\\r")
+    ...     ui.type("world")
+    ...     ui.key(pygame.K_RETURN, "\\r")
+    ...     ui.frames(1)
+    ...     shown.lines
+    ['hello', 'world']
     """
 
     Inboxes = {

@@ -20,7 +20,24 @@ class Ticker(_TextWidget):
     line.  Anything on ``clear`` empties it and drops the words not yet shown.  At
     ``ProducerFinished`` it shows every word already sent before passing the end on.
 
-    >>> Pipeline(Textbox((300, 30)), Ticker((300, 200), (0, 40)))  # doctest: +SKIP
+    >>> import os
+    >>> _ = os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # headless: no real window
+    >>> import pygame
+    >>> from axon import Pipeline
+    >>> from components.testing import FakeClock
+    >>> from components.ui import Textbox
+    >>> from components.ui.testing import UIHarness
+    >>> clock = FakeClock()
+    >>> ticker = Ticker((300, 200), (0, 40), words_per_second=10, clock=clock)
+    >>> with UIHarness(Pipeline(Textbox((300, 30)), ticker), clock=clock) as ui:
+    ...     ui.type("one two three four")
+    ...     ui.key(pygame.K_RETURN, "\\r")
+    ...     ui.frames(1)  # the first word at once
+    ...     ticker.lines
+    ...     ui.frames(15)  # 0.25 s later (60 frames a second): a word per 0.1 s
+    ...     ticker.lines
+    ['one']
+    ['one two three']
     """
 
     Inboxes = {
