@@ -42,7 +42,9 @@ def live_view(*systems: Component, include_self: bool = False, counts: bool = Fa
     :class:`GraphViewer`; ``clock`` to the Introspector.  The view's ``outbox`` gives the viewer's notices (``SELECT
     NODE <id>``; the id is a component's or box's, as in :func:`axon.snapshot`).
 
-    >>> run(system, Graphline(display=Display(), view=live_view(system)))  # doctest: +SKIP
+    ::
+
+        run(system, Graphline(display=Display(), view=live_view(system)))
     """
     if not systems and not include_self:
         raise ValueError("live_view: give the systems to watch, or include_self=True")

@@ -197,8 +197,10 @@ def viewer_server(viewer: Component, *, host: str = "127.0.0.1", port: int = 150
     Its ``outbox`` sends the bound ``(host, port)`` once listening (``port=0``: a free
     port).  ``server_args`` go to the ``TCPServer`` (bounds per connection).
 
-    >>> Graphline({("viewer", "outbox"): ("server", "inbox")},  # doctest: +SKIP
-    ...           viewer=viewer, server=viewer_server(viewer, port=1500))
+    ::
+
+        Graphline({("viewer", "outbox"): ("server", "inbox")},
+                  viewer=viewer, server=viewer_server(viewer, port=1500))
     """
     name = f"graph-viewer-notices-{next(_servers)}"
 
