@@ -10,9 +10,12 @@ smoke run).  The last line of output is one JSON object; the full results go to
    (elapsed x 176,400); Kamaelia's sketch: 2.7), the input-to-output latency of a marker
    injected into source 1 every half second and found in mix 1's output, the samples
    dropped or inserted (jitter buffers), and the control round trip (``QUERY`` every
-   100 ms).  ``latency_ms`` is the median marker (p99 and max beside it): on a shared
-   2-core machine the tail is other processes' stalls, which the mixer's own
-   ``max_late_ms`` (how late its latest frame went out) shows.
+   100 ms).  ``latency_ms`` is the median marker (p99 and max beside it), each split at
+   the deadline of the frame that carried it (from the marker's place in the stream: the
+   mix never drifts): before it, the way in and the jitter buffer; after it, the mixer's
+   lateness (``max_late_ms``), the way out and the client.  How many frames each read of
+   mix 1 brought shows frames held and sent in lumps (Nagle's algorithm did this, until
+   the mix listener turned it off).  The load average is noted: the machine is shared.
 2. **CPU sweep** (``--sweep-seconds`` each): 8 / 32 / 64 / 128 TCP sources x 1 / 4 mixes,
    every source on in every mix (at -12 dB: the gain path), senders in a process of their
    own.  The mixer's CPU (its process time, from ``STATS``) per source, and whether it kept
@@ -156,6 +159,7 @@ class Listener:
     first_bytes: int = 0
     last: float = 0.0
     markers: dict[int, float] = field(default_factory=dict)  # marker number -> arrival time
+    offsets: dict[int, int] = field(default_factory=dict)  # marker number -> byte in stream
     reads: list[tuple[float, int]] = field(default_factory=list)  # (time, bytes so far)
     closed: bool = False  # the mixer closed it (it fell behind: dropped as a slow client)
     task: asyncio.Task[None] | None = None
@@ -172,23 +176,44 @@ class Listener:
                 self.last = now
                 self.reads.append((now, self.received))
                 if self.find_markers:
-                    carry = self._find_markers(carry + data, now)
+                    carry = self._find_markers(carry + data, now,
+                                               self.received - len(data) - len(carry))
             self.closed = True
         except ConnectionError:
             self.closed = True
         finally:
             writer.close()
 
-    def _find_markers(self, buf: bytes, now: float) -> bytes:
-        """Note each marker (its number is in the next sample) in whole samples of ``buf``;
-        returns what to look at again with the next read."""
+    def _find_markers(self, buf: bytes, now: float, start: int) -> bytes:
+        """Note each marker (its number is in the next sample) in whole samples of ``buf``
+        (byte ``start`` of the stream on); returns what to look at again with the next read."""
         whole = len(buf) - len(buf) % 4
         left = np.frombuffer(buf[:whole], "<i2")[0::2]
         for i in np.flatnonzero(left == MARKER):
             if i + 1 >= len(left):  # its number has not come yet
                 return buf[4 * int(i):]
-            self.markers.setdefault(int(left[i + 1]) - MARK_BASE, now)
+            n = int(left[i + 1]) - MARK_BASE
+            self.markers.setdefault(n, now)
+            self.offsets.setdefault(n, start + 4 * int(i))
         return buf[whole:]
+
+    def first_deadline(self) -> float:
+        """When this client's first frame fell due, as it sees it: the mix emits its frame
+        ``j`` at ``t0 + j * CHUNK_SECONDS`` (never drifting), so a read that ends with frame
+        ``j`` came at or after that; the quickest read pins ``t0`` (plus the least delivery
+        time, tens of microseconds on loopback)."""
+        return min(t - b / BYTES_PER_SECOND for t, b in self.reads) + CHUNK_SECONDS
+
+    def frames_per_read(self) -> dict[int, int]:
+        """How many reads brought 1, 2, 3... frames: frames arriving in lumps were held."""
+        frame_bytes = BYTES_PER_SECOND * CHUNK_SECONDS
+        counts: dict[int, int] = {}
+        before = 0
+        for _, b in self.reads:
+            n = max(1, round((b - before) / frame_bytes))
+            counts[n] = counts.get(n, 0) + 1
+            before = b
+        return dict(sorted(counts.items()))
 
     def ratio_between(self, t1: float, t2: float) -> float:
         """The output rate between the first read after ``t1`` and the last before ``t2``."""
@@ -272,6 +297,12 @@ def senders_report(proc: subprocess.Popen[str]) -> dict[str, Any]:
 # -- 1. the soak --------------------------------------------------------------------------------
 
 
+def split(values: list[float]) -> dict[str, Any]:
+    """One part of the marker latency: its series, p50, p99 and max."""
+    return {"series": [round(x, 2) for x in values], "p50": percentile(values, 50),
+            "p99": percentile(values, 99), "max": max(values) if values else None}
+
+
 def percentile(values: list[float], q: float) -> float | None:
     if not values:
         return None
@@ -291,6 +322,7 @@ async def soak(seconds: float, workdir: Path) -> dict[str, Any]:
             lst.task = asyncio.ensure_future(lst.run())
         await asyncio.sleep(0.2)
         before = {m: await ctl.stats(m) for m in mixes}
+        load = [os.getloadavg()[0]]
         sending = start_senders([mixer.ports[("source", s)] for s in ("s1", "s2", "s3")],
                                 seconds, None)
         rtts: list[float] = []
@@ -302,6 +334,7 @@ async def soak(seconds: float, workdir: Path) -> dict[str, Any]:
             await asyncio.sleep(0.1)
             if time.monotonic() >= next_progress:
                 next_progress += 10
+                load.append(os.getloadavg()[0])
                 progress(f"  soak: {seconds - (t_end - time.monotonic()):.0f} of {seconds:g} s")
         sent = await asyncio.get_running_loop().run_in_executor(None, senders_report, sending)
         late_sends, marks = sent["late_chunks"], sent["marks"]
@@ -313,9 +346,18 @@ async def soak(seconds: float, workdir: Path) -> dict[str, Any]:
             lst.task.cancel()
     finally:
         mixer.stop()
-    # each marker: its send time, and the arrival of the mix 1 frame that carried it
-    arrivals = listeners["m1"].markers
-    latencies = [(arrivals[n] - t) * 1000 for n, t in enumerate(marks) if n in arrivals]
+    # each marker: its send time, and the arrival of the mix 1 frame that carried it; split
+    # at that frame's deadline: before it, the way in and the jitter buffer; after it, the
+    # mixer's lateness, the way out and the client (where Nagle's algorithm held frames)
+    m1 = listeners["m1"]
+    arrivals = m1.markers
+    found = [n for n in range(len(marks)) if n in arrivals]
+    latencies = [(arrivals[n] - marks[n]) * 1000 for n in found]
+    t0 = m1.first_deadline() if m1.reads else 0.0
+    frame_bytes = round(BYTES_PER_SECOND * CHUNK_SECONDS)
+    deadlines = {n: t0 + (m1.offsets[n] // frame_bytes) * CHUNK_SECONDS for n in found}
+    to_deadline = [(deadlines[n] - marks[n]) * 1000 for n in found]
+    after_deadline = [(arrivals[n] - deadlines[n]) * 1000 for n in found]
 
     def delta(m: str, key: str) -> int:
         return int(after[m].get(key, 0) - before[m].get(key, 0))
@@ -334,13 +376,19 @@ async def soak(seconds: float, workdir: Path) -> dict[str, Any]:
         "seconds": seconds,
         "mixes": per_mix,
         "latency_ms": {"markers": len(marks), "found": len(latencies),
+                       # not heard: trimmed with the audio around it, or not out by the end
+                       "missing": [n for n in range(len(marks)) if n not in arrivals],
                        "series": [round(x, 2) for x in latencies],
                        "p50": percentile(latencies, 50), "p99": percentile(latencies, 99),
-                       "max": max(latencies) if latencies else None},
+                       "max": max(latencies) if latencies else None,
+                       "to_frame_deadline": split(to_deadline),
+                       "after_frame_deadline": split(after_deadline)},
+        "frames_per_read_m1": m1.frames_per_read(),
         "control_rtt_ms": {"count": len(rtts), "p50": percentile(rtts, 50),
                            "p99": percentile(rtts, 99), "max": max(rtts) if rtts else None},
         "sender_late_chunks": late_sends,
         "mixer_cpu_fraction": whole.get("cpu_s", 0) / whole["uptime_s"],
+        "load_average": load,  # 1-minute, at the start and every 10 s
     }
 
 
@@ -479,7 +527,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     progress(f"  latency (marker, {lat['found']}/{lat['markers']}): p50 {lat['p50']:.1f} ms, "
              f"p99 {lat['p99']:.1f} ms, max {lat['max']:.1f} ms; {over} over "
              f"{TARGETS['latency_ms']:g} ms; the mixer's latest frame "
-             f"{max(m['max_late_ms'] or 0 for m in soaked['mixes'].values()):.0f} ms late")
+             f"{max(m['max_late_ms'] or 0 for m in soaked['mixes'].values()):.0f} ms late; "
+             f"load average {min(soaked['load_average']):.1f}-{max(soaked['load_average']):.1f}")
+    before, after = lat["to_frame_deadline"], lat["after_frame_deadline"]
+    if lat["found"]:
+        progress(f"    to its frame's deadline (way in, jitter buffer): p50 {before['p50']:.1f} ms, "
+                 f"p99 {before['p99']:.1f} ms; after it (mixer late, way out, client): p50 "
+                 f"{after['p50']:.1f} ms, p99 {after['p99']:.1f} ms; reads of m1 by frames: "
+                 f"{soaked['frames_per_read_m1']}")
     progress(f"  control round trip ({rtt['count']}): p50 {rtt['p50']:.2f} ms, "
              f"p99 {rtt['p99']:.2f} ms;  mixer CPU {soaked['mixer_cpu_fraction'] * 100:.1f}% "
              "of a core")

@@ -40,7 +40,8 @@ __all__ = ["BufferConfig", "MixBus", "MixStats", "RouteState"]
 @dataclass(frozen=True, slots=True)
 class BufferConfig:
     """Jitter buffer sizes: play once ``start_ms`` is buffered; never hold over ``cap_ms``;
-    trim latency left above ``start_ms`` for ``trim_after_ms`` (0: never)."""
+    trim latency left above the level a stream plays at (``start_ms`` less a frame) for
+    ``trim_after_ms`` (0: never)."""
 
     start_ms: float = 20.0
     cap_ms: float = 200.0

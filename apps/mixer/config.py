@@ -13,7 +13,7 @@
     [buffer]                    # the jitter buffer of each source in each mix
     start_ms = 20               # play once this much is buffered
     cap_ms = 200                # drop the oldest past this (counted)
-    trim_after_ms = 1000        # latency left above start_ms this long is trimmed (0: never)
+    trim_after_ms = 1000        # latency above start_ms less a frame this long: trimmed (0: never)
 
     [control]
     port = 1705                 # 0: any free port; false: no control port

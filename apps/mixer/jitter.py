@@ -11,11 +11,14 @@ sits between the two:
 - **Underrun.**  A playing stream with less than a frame buffered gives what it has padded
   with silence, and buffers up to the threshold again; every silent sample inserted into a
   live stream is counted (``inserted_samples``), and each underrun once.
-- **Trim.**  A burst that arrives after a gap (a sender that stalled and caught up) leaves
-  more buffered than the threshold for good: latency that never comes back down.  When a
-  stream has kept more than ``start`` buffered after every frame for ``trim_frames``
+- **Trim.**  A stream starts playing with ``start`` buffered and takes a frame at once,
+  so once playing it keeps ``start`` less a frame after each frame: its latency.  A burst
+  after a gap (a sender that stalled and caught up, after the silence an underrun
+  inserted) leaves more than that for good: latency that never comes back down.  When a
+  stream has kept more than ``start`` less a frame after every frame for ``trim_frames``
   frames, the excess (the oldest audio) is dropped once, and counted apart
-  (``trimmed_samples``); ``trim_frames=0`` never trims.
+  (``trimmed_samples``); ``trim_frames=0`` never trims.  (Trimming only above ``start``
+  left an underrun's frame of latency in place for good: 10-20 ms became 20-30 ms.)
 - **End.**  After :meth:`end` (the sender went) the rest plays out, the last frame padded
   (counted apart, as ``padded_samples``), and the buffer is idle: an idle source is silent
   without counting anything.  Audio still buffered when a source is removed is counted
@@ -70,6 +73,7 @@ class JitterBuffer:
         "start_bytes",
         "state",
         "stats",
+        "target_bytes",
         "trim_frames",
     )
 
@@ -84,6 +88,8 @@ class JitterBuffer:
         self.frame_bytes = fmt.frame_bytes
         self.start_bytes = start_samples * fmt.sample_bytes
         self.cap_bytes = cap_samples * fmt.sample_bytes
+        # what a playing stream keeps after a frame: the threshold less the frame it started on
+        self.target_bytes = max(0, self.start_bytes - self.frame_bytes)
         self.data = bytearray()
         self.state = BufferState.IDLE
         self.live = False  # has played since it last went idle: a gap now is an underrun
@@ -177,7 +183,7 @@ class JitterBuffer:
         return short
 
     def _trim(self) -> None:
-        excess = self._low - self.start_bytes
+        excess = self._low - self.target_bytes
         excess -= excess % self.sample_bytes
         if excess > 0:
             del self.data[:excess]

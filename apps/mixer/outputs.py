@@ -3,9 +3,10 @@
 Each takes the mix's frames on its ``inbox`` (the mixer subscribes it to the mix's
 backplane).  None of them can hold the mix up:
 
-- :class:`MixListener` writes each frame to every client without waiting.  A client whose
-  unsent backlog passes ``max_backlog_ms`` of audio is dropped and counted: a slow client
-  costs itself its connection, never anyone else a frame.  (It owns its asyncio server
+- :class:`MixListener` writes each frame to every client without waiting, with Nagle's
+  algorithm off so the kernel sends it at once (never holds it for the client's ACK of the
+  previous frame).  A client whose unsent backlog passes ``max_backlog_ms`` of audio is
+  dropped and counted: a slow client costs itself its connection, never anyone else a frame.  (It owns its asyncio server
   rather than using ``components.TCPServer``, whose connections apply ``block``
   backpressure to their senders: right for a request/reply server, wrong here.)  The
   socket is bound when the listener is made, so its port is known at once.
@@ -58,8 +59,14 @@ class _Client(asyncio.Protocol):
         self.transport = tr
         lst = self.listener
         sock = tr.get_extra_info("socket")
-        if sock is not None and lst.sndbuf:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, lst.sndbuf)
+        if sock is not None:
+            # Nagle's algorithm off: a frame goes out when written, not held while the last
+            # is unacknowledged (up to the client's delayed ACK, 40+ ms: frames arrived in
+            # lumps, 16-51 ms marker latency in bench.mixer).  asyncio sets TCP_NODELAY only
+            # on sockets whose proto is IPPROTO_TCP; socket.create_server's have proto 0.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if lst.sndbuf:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, lst.sndbuf)
         tr.set_write_buffer_limits(high=lst.max_backlog + lst.fmt.frame_bytes)
         lst.clients.add(self)
         lst.stats.accepted += 1

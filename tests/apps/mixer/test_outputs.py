@@ -4,6 +4,7 @@ pygame playback (SDL's disk driver, in a child process)."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import socket
 import subprocess
@@ -84,6 +85,55 @@ def test_each_listener_client_starts_at_a_frame_boundary():
 
     data, frames = asyncio.run(body())
     assert data == b"".join(frames)
+
+
+SIOCOUTQNSD = 0x894B  # Linux: bytes in a TCP socket's send queue not yet sent
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="a socket's unsent bytes are read with a Linux ioctl")
+def test_each_frame_goes_on_the_wire_at_once_even_to_a_client_that_delays_its_acks():
+    # A client that delays its ACKs (TCP_QUICKACK 0: as a busy or interactive peer does,
+    # up to 40+ ms) must still get every frame the moment the mix emits it.  With Nagle's
+    # algorithm on, the kernel holds a frame while the previous one is unacknowledged: the
+    # frames reach the client in lumps, up to one delayed ACK late (bench.mixer's marker
+    # latency: a 3-cycle of about 47 / 26 / 16 ms).
+    cfg = config({"t": "tone:500"}, {"m": {"routes": {"t": (True, 0.0)}, "listen": (0,)}},
+                 control_port=None)
+    ticks = 6  # fewer frames than the initial congestion window: only Nagle could hold one
+
+    async def body() -> tuple[list[int], list[int], bytes, list[bytes]]:
+        async with Rig(cfg) as rig:
+            client = socket.socket()
+            client.setblocking(False)
+            rig_loop = asyncio.get_running_loop()
+            try:
+                await rig_loop.sock_connect(client, (HOST, rig.port(ListenerKind.MIX, "m")))
+                lst = rig.mixer.mixes["m"].listeners[0]
+                await rig.until(lambda: lst.stats.accepted == 1)
+                (conn,) = lst.clients
+                assert conn.transport is not None
+                server_side = conn.transport.get_extra_info("socket")
+                nodelay = [server_side.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)]
+                start = len(rig.frames("m"))
+                unsent: list[int] = []
+                for _ in range(ticks):
+                    client.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 0)
+                    await rig.tick(1)  # the frame is written before the system is idle
+                    held = bytearray(4)
+                    fcntl.ioctl(server_side.fileno(), SIOCOUTQNSD, held)
+                    unsent.append(int.from_bytes(held, sys.byteorder))
+                got = bytearray()
+                while len(got) < ticks * FB:
+                    got += await rig.watched(rig_loop.sock_recv(client, 65536))
+                return nodelay, unsent, bytes(got), rig.frames("m")[start:]
+            finally:
+                client.close()
+
+    nodelay, unsent, got, frames = asyncio.run(body())
+    assert unsent == [0] * ticks  # nothing waited in the kernel for the client's ACK
+    assert nodelay == [1]
+    assert got == b"".join(frames) and len(frames) == ticks
 
 
 def test_the_wav_file_reads_back_with_the_right_format_length_and_samples(tmp_path: Path):

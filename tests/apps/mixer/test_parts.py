@@ -139,10 +139,49 @@ def test_latency_left_above_the_threshold_after_a_burst_is_trimmed_and_counted()
     for v in range(6, 26):  # then on time: one frame in, one frame out
         out.append(jb.pull())
         jb.push(frame(v))
-    assert (jb.stats.trims, jb.stats.trimmed_samples) == (1, 3 * FS)
+    assert (jb.stats.trims, jb.stats.trimmed_samples) == (1, 4 * FS)
     assert out[:10] == [frame(v) for v in range(10)]
-    assert out[10:] == [frame(v) for v in range(13, 23)]  # 3 oldest frames gone, once
-    assert jb.depth_samples == 3 * FS  # back to the threshold (+ the frame just pushed)
+    assert out[10:] == [frame(v) for v in range(14, 24)]  # 4 oldest frames gone, once
+    # back to what a stream keeps once playing: the threshold less a frame (+ the frame
+    # just pushed)
+    assert jb.depth_samples == 2 * FS
+
+
+def test_after_a_senders_stall_the_latency_returns_to_where_it_started():
+    """A stall long enough to underrun delays the stream by the silence inserted: the
+    sender's catch-up burst then leaves a frame more buffered than the stream started
+    with, for good, unless it is trimmed.  Within ``trim_frames`` it must be, counted."""
+    trim = 20
+    jb = JitterBuffer(FMT, start_samples=2 * FS, cap_samples=20 * FS, trim_frames=trim)
+    out: list[bytes | None] = []  # the frame pulled at each tick (as MixBus: push, then pull)
+    left: list[int] = []  # frames buffered after each tick's pull
+    k = 0  # the next frame the sender sends
+
+    def tick(sends: int) -> None:
+        nonlocal k
+        for _ in range(sends):
+            jb.push(frame(k))
+            k += 1
+        out.append(jb.pull())
+        left.append(jb.depth_samples // FS)
+
+    for _ in range(30):
+        tick(1)
+    assert out[1:30] == [frame(v) for v in range(29)]  # frame v out one tick after it came
+    started = left[-1]
+    assert started == 1  # the level a stream plays at: the threshold less the frame taken
+    tick(0)  # the sender stalls for two frames: the buffer runs dry, then underruns
+    tick(0)
+    assert (jb.stats.underruns, jb.stats.inserted_samples) == (1, FS)
+    tick(3)  # and catches up in one burst
+    for _ in range(3 * trim):
+        tick(1)
+    assert left[-trim:] == [started] * trim  # back where it started, and staying there
+    assert out[-1] == frame(k - 2)  # a frame out one tick after it came, as before the stall
+    s = jb.stats
+    assert (s.trims, s.trimmed_samples) == (1, FS)  # the inserted frame's worth, once
+    assert s.dropped_samples == 0
+    assert k * FS == s.played_samples + s.trimmed_samples + jb.depth_samples  # nothing vanished
 
 
 @settings(max_examples=80, deadline=None)
