@@ -618,7 +618,19 @@ class Scheduler:
             self.timeslices += visits - self._asleep
             self._asleep = 0
             if self._error is None and self._live:
-                await asyncio.sleep(0)  # let I/O, timers and callbacks in
+                if type(ready) is ClassQueue:  # (design note 8) timers due now run before
+                    await self._after_due_timers(loop)  # the next turn, not after it
+                else:
+                    await asyncio.sleep(0)  # let I/O, timers and callbacks in
+
+    @staticmethod
+    def _after_due_timers(loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
+        """A future done once the timers due now have run (``sleep(0)`` resumes the loop
+        before them, so a timer that wakes an urgent component would wait a whole turn):
+        a timer due now, which asyncio runs after the timers due before it."""
+        fut = loop.create_future()
+        loop.call_at(loop.time(), _resolve, fut)
+        return fut
 
     def _ended(self, t: Task, exc: BaseException) -> bool:
         """``t``'s generator returned or raised ``exc``: True if the run must stop."""
@@ -1049,6 +1061,11 @@ class Scheduler:
             self._finished(comp, State.FINISHED)
         self._ready.clear()
         return errors
+
+
+def _resolve(fut: asyncio.Future[None]) -> None:
+    if not fut.done():  # (cancelled if the run was)
+        fut.set_result(None)
 
 
 def _signals(sender: Component, control: Inbox[Any] | None) -> bool:
