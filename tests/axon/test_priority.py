@@ -186,12 +186,47 @@ def test_a_composition_gives_its_class_to_children_that_set_none_and_changes_rea
     assert a.priority is HIGH and own.priority is LOW  # before it runs, too
     sched = Scheduler()
     sched.activate(pipe)
-    assert a._axon_priority == HIGH and own._axon_priority == LOW
     pipe.priority = URGENT
     assert a.priority is URGENT and own.priority is LOW
     info = {c.name: c.priority for c in snapshot(pipe).components}
     assert info == {"Pipeline": URGENT, "a": URGENT, "own": LOW}
     sched.run(timeout=10)
+
+
+class Group(Component):
+    """A composition of busy children, added as it is built or (``later``) as it starts."""
+
+    def __init__(self, log: list[str], names: str, later: str = "") -> None:
+        super().__init__(name="Group")
+        self.log, self.later = log, later
+        self.add_children(*(Busy(log, 3, n) for n in names))
+
+    def main(self) -> Generator[None, None, None]:
+        self.add_children(*(Busy(self.log, 3, n) for n in self.later))
+        yield from super().main()
+
+
+def test_children_added_after_their_parents_class_was_set_take_it_as_they_start():
+    log: list[str] = []
+    group = Group(log, "", later="ab")
+    group.priority = HIGH
+    run_on(Busy(log, 3, "n"), group, fair_every=1000)
+    assert log == ["a", "b", "a", "b", "a", "b", "n", "n", "n"]
+
+
+def test_setting_a_running_compositions_class_moves_its_children_at_once():
+    log: list[str] = []
+    group = Group(log, "ab")
+
+    class Raiser(Busy):
+        def main(self) -> Generator[None, None, None]:
+            self.log.append(self.name)
+            group.priority = URGENT  # a and b wait in the NORMAL queue: they move up
+            yield
+
+    run_on(Busy(log, 3, "n"), Raiser(log, 1, "r"), group, Busy(log, 1, "l", priority=LOW),
+           fair_every=1000)
+    assert log == ["n", "r", "a", "b", "a", "b", "a", "b", "n", "n", "l"]
 
 
 class Waiter(Component):
