@@ -64,65 +64,93 @@ class ClassQueue:
     """The scheduler's run queue once priority classes are in use: one deque per class.
 
     It stands in for the plain ``deque`` (``append``, ``popleft``, ``remove``, ``clear``,
-    ``len``), so the scheduler's loop runs unchanged on either.  ``popleft`` applies the
-    rule in this module's docstring.
+    ``len``), so the scheduler's loop runs unchanged on either.  ``append`` is a plain
+    deque's (C-level: it is called wherever a task becomes runnable); ``popleft`` first
+    puts what was appended since in its class's deque, then applies the rule in this
+    module's docstring.
     """
 
-    __slots__ = ("_queues", "_count", "_turn", "_last", "fair_every")
+    __slots__ = ("append", "_incoming", "_queues", "_countdown", "_fair_last", "_fair_turns",
+                 "fair_every")
 
     def __init__(self, fair_every: int = 4, tasks: Iterable[Task] = ()) -> None:
         if not isinstance(fair_every, int) or fair_every < 2:
             raise ValueError(f"fair_every must be an int >= 2, not {fair_every!r}")
+        self._incoming: deque[Task] = deque(tasks)  # appended, not yet in a class's deque
+        self.append = self._incoming.append
         self._queues: tuple[deque[Task], ...] = tuple(deque() for _ in range(_CLASSES))
-        self._count = 0  # tasks in all queues
-        self._turn = 0  # turns taken so far
-        self._last = [0] * _CLASSES  # the turn each class was last served on
+        self._countdown = fair_every - 1  # normal turns until the next fair turn
+        self._fair_last = [0] * _CLASSES  # the fair turn each class last had
+        self._fair_turns = 0
         self.fair_every = fair_every
-        for t in tasks:
-            self.append(t)
+
+    def _sort_in(self) -> None:
+        incoming, queues = self._incoming, self._queues
+        while incoming:
+            t = incoming.popleft()
+            queues[_TOP - t.comp._axon_priority].append(t)
 
     def __len__(self) -> int:
-        return self._count
+        return len(self._incoming) + sum(len(q) for q in self._queues)
 
     def __bool__(self) -> bool:
-        return self._count > 0
+        return bool(self._incoming) or any(self._queues)
 
     def __contains__(self, task: object) -> bool:
-        return any(task in q for q in self._queues)
-
-    def append(self, task: Task) -> None:
-        self._queues[_TOP - task.comp._axon_priority].append(task)
-        self._count += 1
+        return task in self._incoming or any(task in q for q in self._queues)
 
     def popleft(self) -> Task:
         """The task to run next (IndexError if none, as from an empty deque)."""
-        if not self._count:
+        incoming = self._incoming
+        if incoming:  # (_sort_in, inline: this runs once per timeslice)
+            queues = self._queues
+            for t in incoming:
+                queues[_TOP - t.comp._axon_priority].append(t)
+            incoming.clear()
+        n = self._countdown
+        if n:
+            self._countdown = n - 1
+            for q in self._queues:  # the highest class with a runnable component
+                if q:
+                    return q.popleft()
+            self._countdown = n
             raise IndexError("pop from an empty run queue")
-        turn = self._turn = self._turn + 1
+        return self._fair_turn()
+
+    def _fair_turn(self) -> Task:
+        """Every ``fair_every``-th turn: the class below the highest with a runnable
+        component whose last fair turn is the oldest (the highest, if it is alone)."""
         queues = self._queues
-        if turn % self.fair_every:  # the highest class with a runnable component
-            i = 0
-            while not queues[i]:
-                i += 1
-        else:  # a fair turn: the class served longest ago (among those with one)
-            last = self._last
-            i = min((j for j in range(_CLASSES) if queues[j]), key=last.__getitem__)
-        self._last[i] = turn
-        self._count -= 1
-        return queues[i].popleft()
+        last = self._fair_last
+        top = best = -1
+        for i, q in enumerate(queues):
+            if q:
+                if top < 0:
+                    top = i
+                elif best < 0 or last[i] < last[best]:
+                    best = i
+        if top < 0:
+            raise IndexError("pop from an empty run queue")
+        self._countdown = self.fair_every - 1
+        if best < 0:  # (one class alone: its turn, as any other)
+            return queues[top].popleft()
+        self._fair_turns = last[best] = self._fair_turns + 1
+        return queues[best].popleft()
 
     def remove(self, task: Task) -> None:
         """Take ``task`` out (ValueError if it is not in, as from a deque)."""
+        self._sort_in()
         for q in self._queues:
             if task in q:
                 q.remove(task)
-                self._count -= 1
                 return
         raise ValueError(f"{task!r} is not in the run queue")
 
     def moved(self, task: Task, old: int) -> None:
         """``task``'s class changed from ``old``: if it waits in the queue, it now waits at
         the back of its new class's (a task in its timeslice is queued by class as it ends)."""
+        if task in self._incoming:
+            return  # (sorted in by its new class)
         q = self._queues[_TOP - old]
         try:
             q.remove(task)
@@ -131,10 +159,11 @@ class ClassQueue:
         self._queues[_TOP - task.comp._axon_priority].append(task)
 
     def clear(self) -> None:
+        self._incoming.clear()
         for q in self._queues:
             q.clear()
-        self._count = 0
 
     def runnable(self) -> dict[Priority, int]:
         """How many runnable components wait in each class (for statistics and tests)."""
+        self._sort_in()
         return {Priority(_TOP - i): len(q) for i, q in enumerate(self._queues)}
