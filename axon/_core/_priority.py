@@ -5,18 +5,23 @@ runs next, never whether one runs:
 
 - At each turn of the run queue the scheduler takes the component that has waited longest
   in the *highest* class that has a runnable one (first in, first out within a class).
-- Except every ``fair_every``-th turn (default 4), which goes to the class served *longest
-  ago* among those with a runnable component.  So a class that has runnable components
-  gets at least one of every ``fair_every * C`` turns, C being the number of classes with
-  runnable components (at most 4): each fair turn that passes it over serves a class
-  served more recently than it, and that class cannot be picked again on a fair turn
-  before it is.  A runnable component therefore runs within ``n * fair_every * C`` turns,
-  ``n`` the runnable components ahead of it in its class: lower classes are slowed by a
-  saturated higher class, never starved.
+- Except every ``fair_every``-th turn (default 4), a *fair turn*: it goes to the class,
+  among those below the highest with a runnable component, whose last fair turn is the
+  oldest (to the highest if it is alone).  So while a class below the highest has
+  runnable components it gets at least one of every ``fair_every * (C - 1)`` turns, C
+  being the number of classes with runnable components (at most 4): each fair turn that
+  passes it over goes to a class whose last fair turn was older than its own, and that
+  class cannot pass it over again before it has had one.  The highest class gets every
+  other turn.  A runnable component therefore runs within
+  ``(n + 1) * fair_every * max(1, C - 1)`` turns, ``n`` the components ahead of it in its
+  class: lower classes are slowed by a saturated higher class, never starved.
 
 Classes order turns, they do not lengthen them: a timeslice is a timeslice whatever the
 class, and a component woken by a timer or a message runs at the next turn that goes to
-its class (after the timeslice under way, and the event loop's turn that woke it).
+its class (after the timeslice under way, and the event loop's turn that woke it; for
+the highest class, at most one fair turn later).  In class mode the scheduler lets the
+timers due run before each turn, not after it, so a timer-woken component waits for the
+turn under way at most (``Scheduler._after_due_timers``).
 
 A scheduler whose components are all NORMAL keeps its plain deque and never pays for
 this: the first component of another class swaps in a :class:`ClassQueue` (for the rest

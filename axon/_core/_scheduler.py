@@ -42,13 +42,15 @@ Design principles
 8. Priority classes order turns without starving anyone.  A component's class
    (``Component.priority``: LOW, NORMAL, HIGH, URGENT) picks who runs next: the longest
    waiting of the highest class with a runnable component, except that every
-   ``fair_every``-th turn (default 4) goes to the class served longest ago.  Guarantee: a
-   class with runnable components gets at least one of every ``fair_every * C`` turns (C:
-   the classes with runnable components, at most 4), so a component ``n`` places back in
-   its class runs within ``n * fair_every * C`` turns, whatever the classes above it do
-   (axon/_core/_priority.py).  A scheduler whose components are all NORMAL runs on its
-   plain deque and pays nothing; the first component of another class swaps in a
-   ``ClassQueue`` with the same methods, so the loop below is the same code for both.
+   ``fair_every``-th turn (default 4) goes to the class below it whose last such turn is
+   the oldest.  Guarantee: while a class below the highest has runnable components it
+   gets at least one of every ``fair_every * (C - 1)`` turns (C: the classes with
+   runnable components, at most 4), so a component ``n`` places back in its class runs
+   within ``(n + 1) * fair_every * max(1, C - 1)`` turns, whatever the classes above it
+   do (axon/_core/_priority.py).  A scheduler whose components are all NORMAL runs on
+   its plain deque and pays nothing; the first component of another class swaps in a
+   ``ClassQueue`` with the same methods, so the loop below is the same code for both
+   (only the turn's end differs: timers due run before the next turn, not after it).
 """
 
 from __future__ import annotations
@@ -105,7 +107,7 @@ class Scheduler:
 
     ``io_slice`` is how long the scheduler may run components before letting the event
     loop poll for I/O and timers.  ``fair_every``: once components of several priority
-    classes run, every ``fair_every``-th turn goes to the class served longest ago
+    classes run, every ``fair_every``-th turn goes to a class below the highest
     (design note 8).
     """
 

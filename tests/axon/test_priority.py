@@ -41,10 +41,10 @@ def run_on(*systems: Component, **kw: Any) -> Scheduler:
     return sched
 
 
-def test_the_highest_class_runs_first_and_every_fair_turn_goes_to_the_class_served_longest_ago():
+def test_the_highest_class_runs_first_and_every_fair_turn_goes_to_a_lower_class():
     log: list[str] = []
     run_on(Busy(log, 4, "h", priority=HIGH), Busy(log, 4, "l", priority=LOW), fair_every=3)
-    # turns 1, 2 go to the highest class; turn 3 is fair: LOW was served longest ago; ...
+    # turns 1, 2 go to the highest class; turn 3 is fair: it goes to the class below; ...
     # (turn 7 is h finishing: no timeslice logged)
     assert log == ["h", "h", "l", "h", "h", "l", "l", "l"]
 
@@ -93,9 +93,9 @@ def test_the_lowest_class_is_not_starved_by_a_saturated_higher_class(fair_every)
     urgent = [Counted(clock, 2000, f"u{i}", priority=URGENT) for i in range(3)]
     low = Counted(clock, 50, "low", priority=LOW)
     run_on(*urgent, low, fair_every=fair_every)
-    # guarantee: a class with runnable components gets one of every fair_every * C turns
+    # guarantee: a class below the highest gets one of every fair_every * (C - 1) turns
     # (C = 2 classes here), and low is alone in its class
-    assert _worst_gap(low.turns) <= fair_every * 2
+    assert _worst_gap(low.turns) <= fair_every
     assert low.turns[-1] < 3 * 2000  # it finished long before the urgent ones did
     # and the urgent class did get the lion's share meanwhile
     urgent_turns = sum(1 for u in urgent for t in u.turns if t <= low.turns[-1])
@@ -109,9 +109,9 @@ def test_with_every_class_saturated_each_gets_its_share_and_none_is_starved():
     end = min(c.turns[-1] for cs in parts.values() for c in cs)  # all classes still runnable
     for p, cs in parts.items():
         turns = sorted(t for c in cs for t in c.turns if t <= end)
-        assert _worst_gap(turns) <= 4 * 4, p  # C = 4 classes: one of every 16 turns at least
-        for c in cs:  # round-robin within the class: each within 2 class turns
-            assert _worst_gap([t for t in c.turns if t <= end]) <= 2 * 4 * 4
+        assert _worst_gap(turns) <= 4 * 3, p  # C = 4: one of every fair_every * 3 turns
+        for c in cs:  # one ahead of it in its class: within (1 + 1) * fair_every * 3 turns
+            assert _worst_gap([t for t in c.turns if t <= end]) <= 2 * 4 * 3
     share = {p: sum(1 for c in cs for t in c.turns if t <= end) for p, cs in parts.items()}
     assert share[URGENT] > share[HIGH] and share[URGENT] > share[NORMAL] > 0 and share[LOW] > 0
 
@@ -362,4 +362,5 @@ def test_an_urgent_component_woken_by_a_timer_runs_before_every_waiting_normal_o
     loop.run_until_complete(sched.run_async(timeout=30))
     loop.close()
     assert len(seen) == 5
-    assert all(after == woke for woke, after in seen), seen  # nobody ran in between
+    # nobody ran in between, but for the one fair turn it may have come upon
+    assert all(after - woke <= 1 for woke, after in seen), seen
