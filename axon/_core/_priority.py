@@ -76,7 +76,7 @@ class ClassQueue:
     """
 
     __slots__ = ("append", "_incoming", "_queues", "_countdown", "_fair_last", "_fair_turns",
-                 "fair_every")
+                 "fair_every", "_last", "_last_q")
 
     def __init__(self, fair_every: int = 4, tasks: Iterable[Task] = ()) -> None:
         if not isinstance(fair_every, int) or fair_every < 2:
@@ -88,12 +88,18 @@ class ClassQueue:
         self._fair_last = [0] * _CLASSES  # the fair turn each class last had
         self._fair_turns = 0
         self.fair_every = fair_every
+        self._last: Task | None = None  # the task popped last, from _last_q (its class's)
+        self._last_q: deque[Task] = self._queues[_TOP]
 
     def _sort_in(self) -> None:
-        incoming, queues = self._incoming, self._queues
+        """Put each task appended since in its class's deque."""
+        incoming, queues, last = self._incoming, self._queues, self._last
         while incoming:
             t = incoming.popleft()
-            queues[_TOP - t.comp._axon_priority].append(t)
+            if t is last:
+                self._last_q.append(t)
+            else:
+                queues[_TOP - t.comp._axon_priority].append(t)
 
     def __len__(self) -> int:
         return len(self._incoming) + sum(len(q) for q in self._queues)
@@ -107,17 +113,22 @@ class ClassQueue:
     def popleft(self) -> Task:
         """The task to run next (IndexError if none, as from an empty deque)."""
         incoming = self._incoming
-        if incoming:  # (_sort_in, inline: this runs once per timeslice)
-            queues = self._queues
-            for t in incoming:
-                queues[_TOP - t.comp._axon_priority].append(t)
-            incoming.clear()
+        if incoming:
+            t = incoming.popleft()
+            if t is self._last and not incoming:  # (the common case: the task that just
+                self._last_q.append(t)  # ran, back in its class's queue; see moved())
+            else:
+                incoming.appendleft(t)
+                self._sort_in()
         n = self._countdown
         if n:
             self._countdown = n - 1
-            for q in self._queues:  # the highest class with a runnable component
-                if q:
-                    return q.popleft()
+            q0, q1, q2, q3 = self._queues
+            q = q0 or q1 or q2 or q3  # the highest class with a runnable component
+            if q:
+                t = self._last = q.popleft()
+                self._last_q = q
+                return t
             self._countdown = n
             raise IndexError("pop from an empty run queue")
         return self._fair_turn()
@@ -126,21 +137,22 @@ class ClassQueue:
         """Every ``fair_every``-th turn: the class below the highest with a runnable
         component whose last fair turn is the oldest (the highest, if it is alone)."""
         queues = self._queues
-        last = self._fair_last
-        top = best = -1
-        for i, q in enumerate(queues):
-            if q:
-                if top < 0:
-                    top = i
-                elif best < 0 or last[i] < last[best]:
-                    best = i
-        if top < 0:
-            raise IndexError("pop from an empty run queue")
+        q0, q1, q2, q3 = queues
         self._countdown = self.fair_every - 1
-        if best < 0:  # (one class alone: its turn, as any other)
-            return queues[top].popleft()
-        self._fair_turns = last[best] = self._fair_turns + 1
-        return queues[best].popleft()
+        if (q0 and (q1 or q2 or q3)) or (q1 and (q2 or q3)) or (q2 and q3):
+            last = self._fair_last
+            below = [i for i in range(_CLASSES) if queues[i]][1:]
+            best = min(below, key=last.__getitem__)
+            self._fair_turns = last[best] = self._fair_turns + 1
+            q = queues[best]
+        else:  # (one class alone: its turn, as any other)
+            q = q0 or q1 or q2 or q3
+            if not q:
+                self._countdown = 0
+                raise IndexError("pop from an empty run queue")
+        self._last_q = q
+        t = self._last = q.popleft()
+        return t
 
     def remove(self, task: Task) -> None:
         """Take ``task`` out (ValueError if it is not in, as from a deque)."""
@@ -154,6 +166,8 @@ class ClassQueue:
     def moved(self, task: Task, old: int) -> None:
         """``task``'s class changed from ``old``: if it waits in the queue, it now waits at
         the back of its new class's (a task in its timeslice is queued by class as it ends)."""
+        if task is self._last:  # (it is running, or waits in incoming: either way it
+            self._last_q = self._queues[_TOP - task.comp._axon_priority]  # goes there)
         if task in self._incoming:
             return  # (sorted in by its new class)
         q = self._queues[_TOP - old]

@@ -627,11 +627,13 @@ class Scheduler:
 
     @staticmethod
     def _after_due_timers(loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
-        """A future done once the timers due now have run (``sleep(0)`` resumes the loop
-        before them, so a timer that wakes an urgent component would wait a whole turn):
-        a timer due now, which asyncio runs after the timers due before it."""
+        """A future done once the timers due now have run, and the callbacks they
+        scheduled (``sleep(0)`` resumes the loop before them, so a timer that wakes an
+        urgent component, or completes a future it awaits, would wait a whole turn): a
+        timer due now, which asyncio runs after the timers due before it, and which
+        resolves the future in the loop's next round, after what those timers scheduled."""
         fut = loop.create_future()
-        loop.call_at(loop.time(), _resolve, fut)
+        loop.call_at(loop.time(), loop.call_soon, _resolve, fut)
         return fut
 
     def _ended(self, t: Task, exc: BaseException) -> bool:
