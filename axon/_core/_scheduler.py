@@ -631,7 +631,9 @@ class Scheduler:
         scheduled (``sleep(0)`` resumes the loop before them, so a timer that wakes an
         urgent component, or completes a future it awaits, would wait a whole turn): a
         timer due now, which asyncio runs after the timers due before it, and which
-        resolves the future in the loop's next round, after what those timers scheduled."""
+        resolves the future in the loop's next round, after what those timers scheduled.
+        (A future that a timer completes in that next round still has its callback run
+        after the turn that follows: then its component waits for one turn.)"""
         fut = loop.create_future()
         loop.call_at(loop.time(), loop.call_soon, _resolve, fut)
         return fut
