@@ -16,7 +16,7 @@ from ._compose import (
 from ._core import (
     RECEIVE, RECEIVE_ONE, AxonError, BoxFull, BoxInfo, BoxSpec, BoxStatistics, Component, ComponentError,
     ComponentInfo, Deadlock, EmptyBox, EndSignal, Inbox, Instrument, Link, LinkError, LinkInfo,
-    LinkKind, Outbox, Policy, ProducerFinished, Profiler, ReaderGone, Scheduler,
+    LinkKind, Outbox, Policy, Priority, ProducerFinished, Profiler, ReaderGone, Scheduler,
     SchedulerStatistics, ServiceError, ServiceRegistry, Shutdown, Snapshot, State,
     ThreadedComponent, ThreadStopped, run, run_async, snapshot,
 )
@@ -71,6 +71,7 @@ __all__ = [
     "Pipeline",
     "Policy",
     "PoolStatistics",
+    "Priority",
     "ProcessDied",
     "ProcessStatistics",
     "ProducerFinished",

@@ -16,6 +16,7 @@ from ._inspect import (
 )
 from ._instrument import Instrument
 from ._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
+from ._priority import Priority
 from ._scheduler import Scheduler, SchedulerStatistics, run, run_async
 from ._services import ServiceError, ServiceRegistry
 from ._task import RECEIVE_ONE, taken_by
@@ -46,6 +47,7 @@ __all__ = [
     "LinkKind",
     "Outbox",
     "Policy",
+    "Priority",
     "ProducerFinished",
     "Profiler",
     "ReaderGone",

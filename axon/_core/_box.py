@@ -23,14 +23,24 @@ Design notes
    (``_task.control_arrived``), so a ``Shutdown`` reaches a component blocked on a
    full inbox or awaiting something.  Control messages are rare; data inboxes keep the
    plain ``deque.append``.
+7. A *priority inbox* (``BoxSpec(..., key=f)``, ``Inbox.order_by``) keeps its queue
+   sorted by ``key(message)``, lowest first, first come first served among equal keys:
+   each delivery puts the message in its place (one key call and a comparison when it
+   goes last; a binary search otherwise).  Everything that takes from the queue (RECEIVE,
+   RECEIVE_ONE, ``recv``, ``recv_all``) is unchanged: it takes from the front.  The key
+   must depend on the message alone (it is called again on waiting messages).  Bounds
+   keep their policies (``block``, ``error``, ``keep_latest``; ``drop_last`` drops the
+   message that would be taken last, the highest key), except ``drop_oldest``, which
+   would drop the most urgent message and is refused.
 """
 
 from __future__ import annotations
 
 import enum
+from bisect import bisect_left, bisect_right
 from functools import partial
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -53,17 +63,24 @@ class Policy(enum.Enum):
 
     BLOCK = "block"  #: suspend the sender until there is room (backpressure; nothing lost)
     DROP_OLDEST = "drop_oldest"  #: discard the oldest queued message (counted)
+    #: discard the message that would be taken last, which may be the arriving one:
+    #: the arriving one in a FIFO inbox, the highest key in a priority inbox (counted)
+    DROP_LAST = "drop_last"
     KEEP_LATEST = "keep_latest"  #: keep only the newest message; older unread ones are dropped
     ERROR = "error"  #: raise BoxFull in the sender
 
 
 @dataclass(frozen=True, slots=True)
 class BoxSpec:
-    """A box declaration with a bound: ``Inboxes = {"inbox": BoxSpec("jobs", 100, "block")}``."""
+    """A box declaration with a bound: ``Inboxes = {"inbox": BoxSpec("jobs", 100, "block")}``.
+
+    With ``key`` it declares a priority inbox: messages are taken lowest ``key(message)``
+    first, in arrival order among equal keys (design note 7)."""
 
     description: str
     size: int | None = None
     policy: Policy | str = Policy.BLOCK
+    key: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +97,7 @@ class BoxStatistics:
     policy: str | None
     linked: bool
     closed: bool = False  # an inbox whose reader has finished: what arrives is dropped
+    keyed: bool = False  # a priority inbox: messages are taken lowest key first
 
 
 class LinkKind(enum.Enum):
@@ -119,12 +137,15 @@ class Box:
 
 _NO_LINKS: list[Link] = []  # shared, never appended to: see make_link
 
+_NO_DROP_OLDEST = ("{!r}: a priority inbox does not take 'drop_oldest' (it would drop the most "
+                   "urgent message); use 'drop_last' (drops the highest key) or 'block'")
+
 
 class Inbox(Box, Generic[T]):
     """A queue of messages for its owner; possibly bounded with a :class:`Policy`."""
 
     __slots__ = ("queue", "size", "policy", "deliver", "_received", "dropped", "blocked",
-                 "closed", "plain", "watched")
+                 "closed", "plain", "watched", "key")
 
     kind = "inbox"
 
@@ -135,8 +156,10 @@ class Inbox(Box, Generic[T]):
         description: str,
         size: int | None = None,
         policy: Policy | str = Policy.BLOCK,
+        key: Callable[[Any], Any] | None = None,
     ) -> None:
         Box.__init__(self, owner, name, description)
+        self.key = key  # a priority inbox's (design note 7); None: first in, first out
         self._received = 0
         self.dropped = 0  # messages discarded by the policy, or sent after it closed
         self.blocked: list[Component] = []  # senders suspended until there is room
@@ -147,7 +170,7 @@ class Inbox(Box, Generic[T]):
         self.queue = q
         self.size: int | None = None
         self.policy = Policy.BLOCK
-        if size is None and policy is Policy.BLOCK and not self.watched:
+        if size is None and policy is Policy.BLOCK and not self.watched and key is None:
             self.push = self.deliver = q.append
             self.plain = True  # deliver is the deque's own append (send_many extends it)
         else:
@@ -170,10 +193,27 @@ class Inbox(Box, Generic[T]):
         self._configure(size, policy)
         relink_upstream(self)
 
+    def order_by(self, key: Callable[[Any], Any] | None) -> None:
+        """Make this a priority inbox: messages taken lowest ``key(message)`` first, in
+        arrival order among equal keys (design note 7); None: first in, first out again.
+        What waits now is put in that order."""
+        if key is not None and not callable(key):
+            raise TypeError(f"{self!r}: key must be a function of a message, not {key!r}")
+        if key is not None and self.size is not None and self.policy is Policy.DROP_OLDEST:
+            raise ValueError(_NO_DROP_OLDEST.format(self))
+        self.key = key
+        if key is not None and self.queue:
+            items = sorted(self.queue, key=key)  # (a stable sort: ties keep their order)
+            self.queue.clear()
+            self.queue.extend(items)
+        self.set_bound(self.size, self.policy)
+
     def _configure(self, size: int | None, policy: Policy | str) -> None:
         policy = Policy(policy)
         if size is not None and (not isinstance(size, int) or size < 1):
             raise ValueError(f"{self!r}: size must be a positive int or None, not {size!r}")
+        if self.key is not None and size is not None and policy is Policy.DROP_OLDEST:
+            raise ValueError(_NO_DROP_OLDEST.format(self))
         if policy is Policy.KEEP_LATEST and size not in (None, 1):
             raise ValueError(f"{self!r}: keep_latest keeps exactly one message; size must be 1")
         if policy is Policy.KEEP_LATEST:
@@ -191,11 +231,15 @@ class Inbox(Box, Generic[T]):
             deliver = self._deliver_drop_oldest
         elif policy is Policy.KEEP_LATEST:
             deliver = self._deliver_keep_latest
+        elif policy is Policy.DROP_LAST:
+            deliver = self._deliver_drop_last
         else:
             deliver = self._deliver_error
-        self.plain = size is None and not self.watched and not self.closed
+        if self.key is not None and not self.closed:
+            deliver = partial(self._deliver_keyed, deliver)
+        self.plain = size is None and not self.watched and not self.closed and self.key is None
         if self.watched and not self.closed:
-            deliver = self._deliver_control if size is None else partial(
+            deliver = self._deliver_control if size is None and self.key is None else partial(
                 self._deliver_watched, deliver)
         self.deliver = deliver
         if not self.links_out:
@@ -210,6 +254,8 @@ class Inbox(Box, Generic[T]):
         if (self.size is not None and self.policy is Policy.BLOCK and isinstance(sender, Outbox)
                 and not self.closed):
             deliver = partial(self._deliver_block_from, sender.owner)
+            if self.key is not None:
+                deliver = partial(self._deliver_keyed, deliver)
             if self.watched:
                 return partial(self._deliver_watched, deliver)
             return deliver
@@ -290,6 +336,41 @@ class Inbox(Box, Generic[T]):
             q.clear()
         q.append(msg)
 
+    def _deliver_drop_last(self, msg: T) -> None:
+        q = self.queue
+        if len(q) >= self.size:  # type: ignore[operator]
+            self.dropped += 1
+            key = self.key
+            if key is None or not key(msg) < key(q[-1]):
+                return  # it would be taken last (ties go by arrival): it is the one dropped
+            q.pop()  # the waiting message that would be taken last
+        q.append(msg)
+
+    def _deliver_keyed(self, deliver: Callable[[Any], None], msg: T) -> None:
+        """A priority inbox's delivery: ``deliver`` by the policy (which appends, if it
+        keeps the message), then move the last message to its place by key."""
+        deliver(msg)
+        q = self.queue
+        if len(q) > 1:
+            key = self.key
+            assert key is not None
+            last = q[-1]
+            k = key(last)
+            if k < key(q[-2]):  # (else it is in place: the common case)
+                q.pop()
+                q.insert(bisect_right(q, k, key=key), last)
+
+    def put_front(self, msgs: Sequence[T]) -> None:
+        """Return taken messages to the front, in order (``Component.put_back``): taken
+        again first; in a priority inbox, first among those of an equal key."""
+        q = self.queue
+        key = self.key
+        if key is None:
+            q.extendleft(reversed(msgs))
+            return
+        for msg in reversed(msgs):
+            q.insert(bisect_left(q, key(msg), key=key), msg)
+
     def _deliver_error(self, msg: T) -> None:
         if len(self.queue) >= self.size:  # type: ignore[operator]
             raise BoxFull(f"{self!r} is full ({self.size} messages; policy 'error')")
@@ -313,7 +394,7 @@ class Inbox(Box, Generic[T]):
         return BoxStatistics(
             self.name, "inbox", self.description, len(self.queue), self.received, self.dropped,
             self.size, self.policy.value if self.size is not None else None,
-            bool(self.links_in), self.closed,
+            bool(self.links_in), self.closed, self.key is not None,
         )
 
 

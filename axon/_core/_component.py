@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._box import Box, BoxSpec, Inbox, Link, Outbox, Policy, break_link, make_link
 from ._errors import AxonError, EmptyBox, LinkError
 from ._message import EndSignal, Shutdown
+from ._priority import Priority, as_priority
 from ._task import NO_ROOM, RECEIVE, State, Task
 
 if TYPE_CHECKING:
@@ -95,14 +96,18 @@ class Component:
     _axon_unfinished = 0  # children not yet finished
     _axon_name: str | None = None
     _axon_receive_limit: int | None = None
+    _axon_priority = 0  # its priority class (an int: see the priority property)
+    _axon_own_priority = False  # set on it, not taken from its parent
     _axon_supervises: ClassVar[bool] = False  # a Supervisor: its descendants run supervised
     # woken by what the links do not show (its own thread, the scheduler's hooks): the
     # search for components that nothing can wake counts it as able to run
     _axon_woken_unseen: ClassVar[bool] = False
 
-    def __init__(self, *, name: str | None = None) -> None:
+    def __init__(self, *, name: str | None = None, priority: Priority | int | None = None) -> None:
         if name is not None:
             self._axon_name = name
+        if priority is not None:
+            self.priority = priority
 
     # The boxes are made on first use (a link, a send, activation), not in __init__: a
     # component that is built but never wired costs one object.  Until then the class-level
@@ -120,7 +125,8 @@ class Component:
 
     def _axon_make_boxes(self) -> None:
         ins: dict[str, Inbox[Any]] = {
-            n: Inbox(self, n, s.description, s.size, s.policy) for n, s in self._axon_inbox_specs
+            n: Inbox(self, n, s.description, s.size, s.policy, s.key)
+            for n, s in self._axon_inbox_specs
         }
         obs: dict[str, Outbox[Any]] = {
             n: Outbox(self, n, s.description) for n, s in self._axon_outbox_specs
@@ -160,6 +166,37 @@ class Component:
         self._axon_name = value
 
     # -- identity --------------------------------------------------------------------------
+
+    @property
+    def priority(self) -> Priority:
+        """Its priority class: the scheduler runs higher classes first, and starves none
+        (scheduler design note 8; ``Priority``: LOW, NORMAL, HIGH, URGENT).
+
+        Set it at construction (``priority=``), before it runs or while it runs (from
+        its next turn).  A component that never set one takes its parent's as it starts,
+        and follows its parent's changes: setting a composition's class sets its
+        children's.  Default: NORMAL.
+        """
+        node = self
+        while not node._axon_own_priority and node._axon_parent is not None:
+            node = node._axon_parent  # (what it takes as it starts)
+        return Priority(node._axon_priority)
+
+    @priority.setter
+    def priority(self, value: Priority | int) -> None:
+        self._axon_own_priority = True
+        self._axon_set_priority(as_priority(value, self.path))
+
+    def _axon_set_priority(self, p: int) -> None:
+        old = self._axon_priority
+        if p != old:
+            self._axon_priority = p
+            sched = self._axon_scheduler
+            if sched is not None and not self.done:
+                sched._priority_changed(self, old)
+        for child in self._axon_children:  # those that follow it
+            if not child._axon_own_priority:
+                child._axon_set_priority(p)
 
     @property
     def path(self) -> str:
@@ -213,13 +250,14 @@ class Component:
 
     def add_inbox(
         self, name: str, description: str, size: int | None = None,
-        policy: Policy | str = Policy.BLOCK,
+        policy: Policy | str = Policy.BLOCK, key: Callable[[Any], Any] | None = None,
     ) -> Inbox[Any]:
-        """Give this instance (only) another inbox."""
+        """Give this instance (only) another inbox (with ``key``, a priority inbox: see
+        ``BoxSpec``)."""
         self._axon_ensure_boxes()
         if name in self._axon_inboxes or name in self._axon_outboxes:
             raise ValueError(f"{self.path} already has a box named {name!r}")
-        ib = self._axon_inboxes[name] = Inbox(self, name, description, size, policy)
+        ib = self._axon_inboxes[name] = Inbox(self, name, description, size, policy, key)
         self._axon_sync_task()
         return ib
 
@@ -331,7 +369,7 @@ class Component:
         """
         ib = self._axon_inbox(box)
         items = list(msgs)
-        ib.queue.extendleft(reversed(items))
+        ib.put_front(items)
         ib._received -= len(items)
         taken = self._axon_task.taken if self._axon_task is not None else None
         if taken:

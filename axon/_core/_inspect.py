@@ -28,6 +28,7 @@ from ._component import RECEIVE, Component, State
 from ._task import ReceivingOne
 from ._errors import LinkError
 from ._instrument import Instrument
+from ._priority import Priority
 from ._scheduler import Scheduler, SchedulerStatistics
 
 __all__ = [
@@ -107,6 +108,7 @@ class ComponentInfo:
     details: Mapping[str, Any] = field(default_factory=dict)
     pid: int | None = None  # the process it runs in (None: this one)
     process: BoundaryStatistics | None = None  # a stand-in's boundary: what crossed it
+    priority: Priority = Priority.NORMAL  # its class (scheduler design note 8)
 
     @property
     def is_composition(self) -> bool:
@@ -324,7 +326,7 @@ def _component_info(c: Component, depth: int) -> ComponentInfo:
         received=sum(b.stats.received for b in ins),
         waiting=sum(b.stats.depth for b in ins),
         dropped=sum(b.stats.dropped for b in ins) + sum(b.stats.dropped for b in outs),
-        sent=sent, details=_details(c),
+        sent=sent, details=_details(c), priority=c.priority,
     )
 
 

@@ -39,6 +39,18 @@ Design principles
    by outside code (``keep_alive()`` with no component) turn the partial search off:
    outside code may wake anything.  (So must code, a component's too, that puts straight
    into the inbox of a component it is not linked to.)
+8. Priority classes order turns without starving anyone.  A component's class
+   (``Component.priority``: LOW, NORMAL, HIGH, URGENT) picks who runs next: the longest
+   waiting of the highest class with a runnable component, except that every
+   ``fair_every``-th turn (default 4) goes to the class below it whose last such turn is
+   the oldest.  Guarantee: while a class below the highest has runnable components it
+   gets at least one of every ``fair_every * (C - 1)`` turns (C: the classes with
+   runnable components, at most 4), so a component ``n`` places back in its class runs
+   within ``(n + 1) * fair_every * max(1, C - 1)`` turns, whatever the classes above it
+   do (axon/_core/_priority.py).  A scheduler whose components are all NORMAL runs on
+   its plain deque and pays nothing; the first component of another class swaps in a
+   ``ClassQueue`` with the same methods, so the loop below is the same code for both
+   (only the turn's end differs: timers due run before the next turn, not after it).
 """
 
 from __future__ import annotations
@@ -62,6 +74,7 @@ from ._task import (
 from ._errors import ComponentError, Deadlock
 from ._instrument import Instrument, SliceHooks, overrides
 from ._message import ProducerFinished, ReaderGone, Shutdown
+from ._priority import ClassQueue, Priority
 from ._services import ServiceRegistry
 
 __all__ = ["Scheduler", "SchedulerStatistics", "run", "run_async"]
@@ -93,17 +106,23 @@ class Scheduler:
     """Runs components.  Make one, ``activate()`` systems on it, then ``run()`` it.
 
     ``io_slice`` is how long the scheduler may run components before letting the event
-    loop poll for I/O and timers.
+    loop poll for I/O and timers.  ``fair_every``: once components of several priority
+    classes run, every ``fair_every``-th turn goes to a class below the highest
+    (design note 8).
     """
 
-    def __init__(self, *, io_slice: float = 0.001) -> None:
+    def __init__(self, *, io_slice: float = 0.001, fair_every: int = 4) -> None:
         self.io_slice = io_slice
+        if not isinstance(fair_every, int) or fair_every < 2:
+            raise ValueError(f"fair_every must be an int >= 2, not {fair_every!r}")
+        self.fair_every = fair_every
+        self._classes_wanted = False  # a ClassQueue is (or is to be) the run queue
         self._in_loop = False  # running timeslices (see the current property)
         self.timeslices = 0
         self.finished_count = 0
         self.failed_count = 0
         self.services = ServiceRegistry()
-        self._ready: deque[Task] = deque()
+        self._ready: deque[Task] | ClassQueue = deque()  # ClassQueue: design note 8
         self._asleep = 0  # visits this turn that paused a task instead of resuming it
         self._chunk = 1  # timeslices between reads of the clock (adapts to their length)
         self._live: dict[int, Component] = {}
@@ -150,6 +169,10 @@ class Scheduler:
         task.gen = gen
         task.send = gen.send
         node = component._axon_parent
+        if node is not None and node._axon_priority and not component._axon_own_priority:
+            component._axon_priority = node._axon_priority  # (its parent's class: note 8)
+        if component._axon_priority:
+            self._use_classes()
         while node is not None:  # (a few steps up, once per activation)
             if node._axon_supervises:
                 component._axon_supervised()
@@ -204,6 +227,39 @@ class Scheduler:
             t.state = _RUNNABLE
             self._ready.append(t)
             self._poke()
+
+    # -- priority classes (design note 8; axon/_core/_priority.py) -----------------------------
+
+    def _use_classes(self) -> None:
+        """A component of a class other than NORMAL is running: serve the run queue by
+        class from now on.  The swap waits for the end of the loop's turn if one is under
+        way (the loop holds the queue it pops from)."""
+        if self._classes_wanted:
+            return
+        self._classes_wanted = True
+        if not self._in_loop:
+            self._swap_run_queue()
+
+    def _swap_run_queue(self) -> None:
+        if not isinstance(self._ready, ClassQueue):
+            self._ready = ClassQueue(self.fair_every, self._ready)
+
+    def _priority_changed(self, component: Component, old: int) -> None:
+        """``component``'s class changed from ``old`` (it is this scheduler's)."""
+        if component._axon_priority:
+            self._use_classes()
+        t = component._axon_task
+        ready = self._ready
+        if t is not None and t.state is _RUNNABLE and isinstance(ready, ClassQueue):
+            ready.moved(t, old)
+
+    def runnable_by_class(self) -> dict[Priority, int]:
+        """How many runnable components wait in each priority class (all NORMAL while
+        no other class has been used)."""
+        ready = self._ready
+        if isinstance(ready, ClassQueue):
+            return ready.runnable()
+        return {p: (len(ready) if p is Priority.NORMAL else 0) for p in Priority}
 
     def call_threadsafe(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` on the scheduler's thread, and wake the scheduler."""
@@ -437,6 +493,11 @@ class Scheduler:
         # bursts.  tests/axon/test_task.py checks that the copies are the functions.
         chunks = [range(n) for n in range(33)]  # (prebuilt: cheaper than range(k) each time)
         while self._live and self._error is None:
+            if self._classes_wanted and type(ready) is not ClassQueue:  # (once per turn)
+                # priority classes came into use: the run queue is a ClassQueue now
+                self._swap_run_queue()
+                ready = self._ready
+                append = ready.append
             if not ready:
                 if not self._waiting and not self._threads and not self._keepalives:
                     self._raise_deadlock()
@@ -559,7 +620,23 @@ class Scheduler:
             self.timeslices += visits - self._asleep
             self._asleep = 0
             if self._error is None and self._live:
-                await asyncio.sleep(0)  # let I/O, timers and callbacks in
+                if type(ready) is ClassQueue:  # (design note 8) timers due now run before
+                    await self._after_due_timers(loop)  # the next turn, not after it
+                else:
+                    await asyncio.sleep(0)  # let I/O, timers and callbacks in
+
+    @staticmethod
+    def _after_due_timers(loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
+        """A future done once the timers due now have run, and the callbacks they
+        scheduled (``sleep(0)`` resumes the loop before them, so a timer that wakes an
+        urgent component, or completes a future it awaits, would wait a whole turn): a
+        timer due now, which asyncio runs after the timers due before it, and which
+        resolves the future in the loop's next round, after what those timers scheduled.
+        (A future that a timer completes in that next round still has its callback run
+        after the turn that follows: then its component waits for one turn.)"""
+        fut = loop.create_future()
+        loop.call_at(loop.time(), loop.call_soon, _resolve, fut)
+        return fut
 
     def _ended(self, t: Task, exc: BaseException) -> bool:
         """``t``'s generator returned or raised ``exc``: True if the run must stop."""
@@ -990,6 +1067,11 @@ class Scheduler:
             self._finished(comp, State.FINISHED)
         self._ready.clear()
         return errors
+
+
+def _resolve(fut: asyncio.Future[None]) -> None:
+    if not fut.done():  # (cancelled if the run was)
+        fut.set_result(None)
 
 
 def _signals(sender: Component, control: Inbox[Any] | None) -> bool:

@@ -285,7 +285,7 @@ class CrossingEnd(Component):
     def _deliver(self, ob: Outbox[Any], msgs: list[Any]) -> bool:
         """Deliver ``msgs`` on ``ob``; True if all are in place now (none had to wait)."""
         targets = ob.targets
-        if len(targets) == 1:
+        if len(targets) == 1 and targets[0].key is None:  # (a priority inbox sorts each)
             t = targets[0]
             if t.size is None:
                 t.queue.extend(msgs)  # one C-level call (what send_many does)
@@ -444,7 +444,7 @@ class CrossingEnd(Component):
         has failed: a successor may be handed it)."""
         for name, taken in zip(self._send_names, self._for_credit):
             if taken:
-                self.inboxes[name].queue.extendleft(reversed(taken))
+                self.inboxes[name].put_front(taken)
                 taken.clear()
 
     @property
