@@ -141,6 +141,14 @@ _NO_DROP_OLDEST = ("{!r}: a priority inbox does not take 'drop_oldest' (it would
                    "urgent message); use 'drop_last' (drops the highest key) or 'block'")
 
 
+
+def _no_key_for_a_thread(owner: Component, name: str) -> None:
+    """A ThreadedComponent's thread takes from its inboxes while the scheduler delivers:
+    a priority inbox's sorted insert is not one atomic step, as a deque's append is."""
+    if type(owner)._axon_threaded:
+        raise TypeError(f"{owner.path}.{name}: a ThreadedComponent cannot have a priority "
+                        "inbox (its thread takes messages while they are sorted in)")
+
 class Inbox(Box, Generic[T]):
     """A queue of messages for its owner; possibly bounded with a :class:`Policy`."""
 
@@ -159,6 +167,8 @@ class Inbox(Box, Generic[T]):
         key: Callable[[Any], Any] | None = None,
     ) -> None:
         Box.__init__(self, owner, name, description)
+        if key is not None:
+            _no_key_for_a_thread(owner, name)
         self.key = key  # a priority inbox's (design note 7); None: first in, first out
         self._received = 0
         self.dropped = 0  # messages discarded by the policy, or sent after it closed
@@ -199,6 +209,8 @@ class Inbox(Box, Generic[T]):
         What waits now is put in that order."""
         if key is not None and not callable(key):
             raise TypeError(f"{self!r}: key must be a function of a message, not {key!r}")
+        if key is not None:
+            _no_key_for_a_thread(self.owner, self.name)
         if key is not None and self.size is not None and self.policy is Policy.DROP_OLDEST:
             raise ValueError(_NO_DROP_OLDEST.format(self))
         self.key = key

@@ -102,6 +102,8 @@ class Component:
     # woken by what the links do not show (its own thread, the scheduler's hooks): the
     # search for components that nothing can wake counts it as able to run
     _axon_woken_unseen: ClassVar[bool] = False
+    # its own thread takes from its inboxes (a ThreadedComponent): no priority inboxes
+    _axon_threaded: ClassVar[bool] = False
 
     def __init__(self, *, name: str | None = None, priority: Priority | int | None = None) -> None:
         if name is not None:

@@ -31,6 +31,7 @@ class ThreadedComponent(Component):
     queue_size = 1000
     _axon_pause_on_data = False  # the proxy sleeps between kicks; the thread reads the boxes
     _axon_woken_unseen = True  # by its thread, whenever it sends or ends
+    _axon_threaded = True  # its thread pops inboxes: a sorted insert would race it
 
     def __init__(self, *, name: str | None = None, queue_size: int | None = None) -> None:
         super().__init__(name=name)

@@ -323,3 +323,23 @@ def test_a_key_that_fails_is_an_error_of_the_sender_naming_it():
     with pytest.raises(ComponentError, match=r"Burst") as info:
         run(pipe, timeout=10)
     assert isinstance(info.value.__cause__, KeyError)
+
+
+def test_a_threaded_component_cannot_have_a_priority_inbox() -> None:
+    from axon import BoxSpec, ThreadedComponent
+
+    class Worker(ThreadedComponent):
+        Inboxes = {"inbox": BoxSpec("work", key=lambda m: m), "control": "stop"}
+
+        def run(self) -> None:  # pragma: no cover - never started
+            pass
+
+    with pytest.raises(TypeError, match="ThreadedComponent cannot have a priority inbox"):
+        Worker().inboxes["inbox"]
+
+    class Plain(ThreadedComponent):
+        def run(self) -> None:  # pragma: no cover - never started
+            pass
+
+    with pytest.raises(TypeError, match="ThreadedComponent cannot have a priority inbox"):
+        Plain().inboxes["inbox"].order_by(lambda m: m)
