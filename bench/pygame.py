@@ -122,6 +122,22 @@ class PlainScene:
                               p.velocity[1], p.start_angle, p.spin, p.start_scale, step,
                               low, high])
 
+    def advance(self) -> None:
+        """One frame's maths without drawing (to line the scene up with the components')."""
+        for c in self.cats:
+            c[1] += c[3]
+            c[2] += c[4]
+            c[5] = (c[5] + c[6]) % 360.0
+            c[7] += c[8]
+
+    def geometry(self, i: int) -> tuple[float, float, float, float]:
+        """Cat ``i``'s centre, angle and scale as last drawn."""
+        w, h = SIZE
+        _, px, py, _, _, a, _, ps, _, low, high = self.cats[i]
+        span = high - low
+        return (w - abs(px % (w + w) - w), h - abs(py % (h + h) - h), a,
+                high - abs((ps - low) % (span + span) - span))
+
     def frame(self, screen: pygame.Surface) -> None:
         w, h = SIZE
         w2, h2 = w + w, h + h
@@ -152,7 +168,14 @@ class PlainScene:
 class InterleavedDisplay(Display):
     """The display, running ``block`` frames of the plain loop before every ``block``-th
     of its own: both see the same machine within a fraction of a second (a neighbour's
-    burst hits both), and most frames of each run with their own data in the caches."""
+    burst hits both), and most frames of each run with their own data in the caches.
+
+    Before its first block the plain scene is brought to the step the components' scene
+    has reached (checked cat by cat), so the two draw the same pictures, frame for frame:
+    a frame's cost depends on the cats' scales and angles (the size of each rotozoom),
+    and the plain loop started at step 0 while the components' cats were already 27
+    frames on.
+    """
 
     def __init__(self, plain: PlainScene, first: int, last: int, block: int, *args: Any,
                  **kwargs: Any) -> None:
@@ -168,13 +191,35 @@ class InterleavedDisplay(Display):
         t0 = clock()
         if self._end is not None and self.first < number <= self.last:
             self.axon_times.append(t0 - self._end)  # since the end of the last on_frame
+        if number == self.first:
+            self.align()
         if self.first <= number < self.last and (number - self.first) % self.block == 0:
+            if not self.in_step(0):  # (outside both timed stretches)
+                raise RuntimeError(f"bench.pygame: the scenes went out of step at {number}")
             assert self.screen is not None
             for _ in range(self.block):
                 a = clock()
                 self.plain.frame(self.screen)
                 self.plain_times.append(clock() - a)
         self._end = clock()
+
+    def align(self) -> None:
+        """Advance the plain scene to the components' step; raise if none matches."""
+        for _ in range(self.first + 1):
+            self.plain.advance()
+            if self.in_step(0) and all(self.in_step(i) for i in range(len(self.plain.cats))):
+                return
+        raise RuntimeError("bench.pygame: the plain scene never matched the components'")
+
+    def in_step(self, i: int) -> bool:
+        """Cat ``i`` is drawn at the same place, angle and scale by both."""
+        g = self.geometry(i + 1)  # (cat i asked first for a surface: handle i + 1)
+        if g is None:
+            return False
+        x, y, a, s = g
+        half = self.plain.cats[i][0].get_width() / 2  # (the display keeps the top left)
+        return all(abs(u - v) < 1e-6 for u, v in
+                   zip(self.plain.geometry(i), (x + half, y + half, a, s)))
 
 
 def interleaved(n: int, frames: int, warm: int, chunk: int = CHUNK,
