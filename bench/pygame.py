@@ -11,8 +11,12 @@ as its last line one JSON object; writes ``bench/results/pygame.json``.
   ``flip``).  Both run in one process, eight frames of each in turn (the display runs
   eight frames of the plain loop before every eighth frame of its own): both see the same
   moments of a machine shared with other people's work, and most frames of each run with
-  their own data in the caches.  fps is one over the median frame's CPU time (see
-  ``InterleavedDisplay``); ``ratio_N`` is the median of five runs.  ``ratio_chunk1_200``
+  their own data in the caches.  The plain scene is brought to the step the components'
+  scene has reached before it starts (checked cat by cat): both draw the same pictures,
+  frame for frame.  fps is one over the median frame's CPU time (see
+  ``InterleavedDisplay``); ``ratio_N`` is the median of five runs.  ``mean_ratio_N``: the
+  same from the mean frames (every frame's work counted, the cats' chunk work included,
+  and a neighbour's bursts too).  ``ratio_chunk1_200``
   and ``ratio_chunk16_200``: the same with shorter chunks (chunk 1 is one message per
   value per frame); ``cold_ratio_N``: a frame of each in turn (each side's caches cold
   from the other's frame, which costs the plain loop more than the components).
