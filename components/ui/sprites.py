@@ -390,7 +390,7 @@ def fold(start: float, step: float, n: int, low: float, high: float) -> list[flo
     """``start + step * k`` for k = 1..n, reflected at ``low`` and ``high`` (a value that
     goes 3 past ``high`` comes out 3 below it).
 
-    >>> fold(8, 3, 4, 0, 10)
+    >>> fold(8.0, 3.0, 4, 0.0, 10.0)
     [9.0, 6.0, 3.0, 0.0]
     """
     span = high - low
