@@ -11,8 +11,12 @@ as its last line one JSON object; writes ``bench/results/pygame.json``.
   ``flip``).  Both run in one process, eight frames of each in turn (the display runs
   eight frames of the plain loop before every eighth frame of its own): both see the same
   moments of a machine shared with other people's work, and most frames of each run with
-  their own data in the caches.  fps is one over the median frame's CPU time (see
-  ``InterleavedDisplay``); ``ratio_N`` is the median of five runs.  ``ratio_chunk1_200``
+  their own data in the caches.  The plain scene is brought to the step the components'
+  scene has reached before it starts (checked cat by cat): both draw the same pictures,
+  frame for frame.  fps is one over the median frame's CPU time (see
+  ``InterleavedDisplay``); ``ratio_N`` is the median of five runs.  ``mean_ratio_N``: the
+  same from the mean frames (every frame's work counted, the cats' chunk work included,
+  and a neighbour's bursts too).  ``ratio_chunk1_200``
   and ``ratio_chunk16_200``: the same with shorter chunks (chunk 1 is one message per
   value per frame); ``cold_ratio_N``: a frame of each in turn (each side's caches cold
   from the other's frame, which costs the plain loop more than the components).
@@ -122,6 +126,22 @@ class PlainScene:
                               p.velocity[1], p.start_angle, p.spin, p.start_scale, step,
                               low, high])
 
+    def advance(self) -> None:
+        """One frame's maths without drawing (to line the scene up with the components')."""
+        for c in self.cats:
+            c[1] += c[3]
+            c[2] += c[4]
+            c[5] = (c[5] + c[6]) % 360.0
+            c[7] += c[8]
+
+    def geometry(self, i: int) -> tuple[float, float, float, float]:
+        """Cat ``i``'s centre, angle and scale as last drawn."""
+        w, h = SIZE
+        _, px, py, _, _, a, _, ps, _, low, high = self.cats[i]
+        span = high - low
+        return (w - abs(px % (w + w) - w), h - abs(py % (h + h) - h), a,
+                high - abs((ps - low) % (span + span) - span))
+
     def frame(self, screen: pygame.Surface) -> None:
         w, h = SIZE
         w2, h2 = w + w, h + h
@@ -152,7 +172,14 @@ class PlainScene:
 class InterleavedDisplay(Display):
     """The display, running ``block`` frames of the plain loop before every ``block``-th
     of its own: both see the same machine within a fraction of a second (a neighbour's
-    burst hits both), and most frames of each run with their own data in the caches."""
+    burst hits both), and most frames of each run with their own data in the caches.
+
+    Before its first block the plain scene is brought to the step the components' scene
+    has reached (checked cat by cat), so the two draw the same pictures, frame for frame:
+    a frame's cost depends on the cats' scales and angles (the size of each rotozoom),
+    and the plain loop started at step 0 while the components' cats were already 27
+    frames on.
+    """
 
     def __init__(self, plain: PlainScene, first: int, last: int, block: int, *args: Any,
                  **kwargs: Any) -> None:
@@ -168,7 +195,11 @@ class InterleavedDisplay(Display):
         t0 = clock()
         if self._end is not None and self.first < number <= self.last:
             self.axon_times.append(t0 - self._end)  # since the end of the last on_frame
+        if number == self.first:
+            self.align()
         if self.first <= number < self.last and (number - self.first) % self.block == 0:
+            if not self.in_step(0):  # (outside both timed stretches)
+                raise RuntimeError(f"bench.pygame: the scenes went out of step at {number}")
             assert self.screen is not None
             for _ in range(self.block):
                 a = clock()
@@ -176,10 +207,29 @@ class InterleavedDisplay(Display):
                 self.plain_times.append(clock() - a)
         self._end = clock()
 
+    def align(self) -> None:
+        """Advance the plain scene to the components' step; raise if none matches."""
+        for _ in range(self.first + 1):
+            self.plain.advance()
+            if self.in_step(0) and all(self.in_step(i) for i in range(len(self.plain.cats))):
+                return
+        raise RuntimeError("bench.pygame: the plain scene never matched the components'")
+
+    def in_step(self, i: int) -> bool:
+        """Cat ``i`` is drawn at the same place, angle and scale by both."""
+        g = self.geometry(i + 1)  # (cat i asked first for a surface: handle i + 1)
+        if g is None:
+            return False
+        x, y, a, s = g
+        half = self.plain.cats[i][0].get_width() / 2  # (the display keeps the top left)
+        return all(abs(u - v) < 1e-6 for u, v in
+                   zip(self.plain.geometry(i), (x + half, y + half, a, s)))
+
 
 def interleaved(n: int, frames: int, warm: int, chunk: int = CHUNK,
-                block: int = BLOCK) -> tuple[float, float, float]:
-    """(ratio, plain fps, axon fps) from the median frames of one interleaved run."""
+                block: int = BLOCK) -> tuple[float, float, float, float]:
+    """(ratio, plain fps, axon fps) from the median frames of one interleaved run, and the
+    ratio of the mean frames (every frame's work counted, a neighbour's bursts too)."""
     params = scene_params(n)
     pictures = Pictures()
     cats = [make_cat(p, pictures(p), number=i, chunk=chunk, orders=None)
@@ -189,7 +239,8 @@ def interleaved(n: int, frames: int, warm: int, chunk: int = CHUNK,
     run(display, *cats)
     plain = statistics.median(display.plain_times)
     axon = statistics.median(display.axon_times)
-    return plain / axon, 1 / plain, 1 / axon
+    mean = statistics.mean(display.plain_times) / statistics.mean(display.axon_times)
+    return plain / axon, 1 / plain, 1 / axon, mean
 
 
 def plain_fps(n: int, frames: int, warm: int) -> tuple[float, float, float]:
@@ -242,11 +293,12 @@ def interleaved_ratios(counts: tuple[int, ...], runs: int, frames: int, warm: in
         results = [interleaved(n, k, warm, chunk, block) for _ in range(runs)]
         ratio = statistics.median(r[0] for r in results)
         out[n] = {"ratio": ratio, "plain_fps": statistics.median(r[1] for r in results),
-                  "axon_fps": statistics.median(r[2] for r in results)}
+                  "axon_fps": statistics.median(r[2] for r in results),
+                  "mean_ratio": statistics.median(r[3] for r in results)}
         runs_text = ", ".join(f"{r[0]:.3f}" for r in results)
-        print(f"  {n:4d} sprites (chunk {chunk:2d}): plain {out[n]['plain_fps']:7.1f} fps, "
-              f"axon {out[n]['axon_fps']:7.1f} fps, ratio {ratio:.3f} [runs {runs_text}]",
-              flush=True)
+        print(f"  {n:4d} sprites (chunk {chunk:3d}): plain {out[n]['plain_fps']:7.1f} fps, "
+              f"axon {out[n]['axon_fps']:7.1f} fps, ratio {ratio:.3f} [runs {runs_text}]; "
+              f"mean frames {out[n]['mean_ratio']:.3f}", flush=True)
     return out
 
 
@@ -596,6 +648,7 @@ def main(argv: list[str] | None = None) -> int:
         result[f"ratio_{n}"] = round(m["ratio"], 4)
         result[f"plain_fps_{n}"] = round(m["plain_fps"], 1)
         result[f"axon_fps_{n}"] = round(m["axon_fps"], 1)
+        result[f"mean_ratio_{n}"] = round(m["mean_ratio"], 4)
     for n, m in cold.items():
         result[f"cold_ratio_{n}"] = round(m["ratio"], 4)
     for c, r in chunks.items():

@@ -836,7 +836,8 @@ class Display(Component):
         if s is None:
             return
         n, odd = divmod(len(req.centres), 2)
-        if odd or any(v is not None and len(v) != n for v in (req.angles, req.scales)):
+        a, k = req.angles, req.scales
+        if odd or (a is not None and len(a) != n) or (k is not None and len(k) != n):
             self._bad(f"a Track is centres [x0, y0, x1, y1, ...] and as many angles and "
                       f"scales as points (or None); got {len(req.centres)} centre values, "
                       f"{_length(req.angles)} angles, {_length(req.scales)} scales", req)

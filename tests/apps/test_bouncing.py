@@ -43,6 +43,22 @@ def test_it_starts_with_the_cats_asked_for_each_a_composition():
         assert all(before[k] != after[k] for k in before)  # they all move
 
 
+def test_the_cats_chunk_work_comes_a_group_at_a_time_never_all_at_once():
+    # 16 cats, chunks of 16 frames, 8 groups: two cats' chunk work every other frame
+    # (a display frame, and four timeslices a cat), never sixteen cats' in one frame
+    ui, _, _ = start("--sprites", "16", "--chunk", "16")
+    with ui:
+        ui.frames(20)
+        sched = ui.harness.scheduler
+        per_frame = []
+        for _ in range(32):
+            before = sched.timeslices
+            ui.frames(1)
+            per_frame.append(sched.timeslices - before)
+        assert sum(per_frame) == 32 + 2 * 16 * 4  # two chunk periods
+        assert max(per_frame) == 1 + 2 * 4
+
+
 def test_left_click_adds_a_cat_under_the_pointer_with_a_beep():
     ui, game, sounds = start("--sprites", "0")
     with ui:

@@ -117,6 +117,24 @@ def test_a_sprite_costs_its_components_one_timeslice_per_chunk(clock):
         assert per_frame <= 1 + 4 / 16 + 0.05
 
 
+def test_sprites_given_phases_spread_their_chunk_work_over_the_frames(clock):
+    # 8 sprites, chunks of 8 frames, phases 0..7: one sprite's chunk work every frame, for
+    # ever (not all eight in one frame out of eight: a stutter the median frame hides)
+    cats = [sprite(square(), position=(100, 100), velocity=(1, 1), area=(0, 0, 320, 240),
+                   spin=1, pulse=(0.5, 1.5, 0.01), chunk=8, phase=i, name=f"c{i}")
+            for i in range(8)]
+    with UIHarness(*cats, clock=clock) as ui:
+        ui.frames(12)
+        sched = ui.harness.scheduler
+        per_frame = []
+        for _ in range(40):  # five chunk periods
+            before = sched.timeslices
+            ui.frames(1)
+            per_frame.append(sched.timeslices - before)
+        assert sum(per_frame) == 40 * (1 + 4)  # the display, and 4 per sprite-chunk
+        assert max(per_frame) <= 1 + 2 * 4  # an edge may fall a frame late, never bunched
+
+
 def test_freezing_costs_nothing_and_no_inbox_grows(clock):
     cat = sprite(square(), position=(100, 100), velocity=(2, 0), area=(0, 0, 320, 240),
                  spin=3, pulse=(0.5, 1.5, 0.01), chunk=8, clicks={2: SpriteCommand.TOGGLE},
