@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ._box import Box, BoxSpec, Inbox, Link, Outbox, Policy, break_link, make_link
 from ._errors import AxonError, EmptyBox, LinkError
 from ._message import EndSignal, Shutdown
-from ._task import NO_ROOM, RECEIVE, State, Task
+from ._task import NO_ROOM, PAUSING, RECEIVE, State, Task
 
 if TYPE_CHECKING:
     from ._scheduler import Scheduler
@@ -114,8 +114,14 @@ class Component:
     _axon_queues: tuple[deque[Any], ...] = ()
     _axon_wake_boxes: tuple[str, ...] | None = None  # set by wake_on(); None: every inbox
 
+    # None of the core reads ``self.__dict__``: on CPython 3.11 reading it makes the
+    # instance build a dict, and every ``self.x`` load after that misses its specialised
+    # fast path (the classic idiom cost 11,872 instructions per hop with the reads in
+    # place; see _axon_make_boxes).  Which state is the instance's own is told by the
+    # value instead: ``_axon_task`` is None until the boxes exist, and the shared class
+    # lists are replaced by the instance's own on first use.
     def _axon_ensure_boxes(self) -> None:
-        if "_axon_inboxes" not in self.__dict__:
+        if self._axon_task is None:
             self._axon_make_boxes()
 
     def _axon_make_boxes(self) -> None:
@@ -126,6 +132,9 @@ class Component:
             n: Outbox(self, n, s.description) for n, s in self._axon_outbox_specs
         }
         self._axon_pushes = {n: ob.push for n, ob in obs.items()}
+        # on the instance: CPython 3.11 specialises ``self.end_message`` (read by pause()
+        # and finished() every timeslice) only for an instance attribute, not a class one
+        self.end_message = self.end_message
         self._axon_outboxes = obs
         self._axon_inboxes = ins
         self._axon_task = Task(self)
@@ -182,15 +191,16 @@ class Component:
 
     @property
     def caught_up(self) -> bool:
-        """True once it has handled all it took: it paused, asked for its next batch
-        (``yield RECEIVE`` and was requeued), or finished normally.  For edges that
-        acknowledge input once the system downstream has processed it."""
+        """True once it has handled all it took: it paused (or is about to, on its next
+        turn), asked for its next batch (``yield RECEIVE`` and was requeued), or finished
+        normally.  For edges that acknowledge input once the system downstream has
+        processed it."""
         t = self._axon_task
         if t is None:
             return False
         state = t.state
         return (state is State.PAUSED or state is State.FINISHED
-                or (state is State.RUNNABLE and t.resume is RECEIVE))
+                or (state is State.RUNNABLE and (t.resume is RECEIVE or t.resume is PAUSING)))
 
     @property
     def scheduler(self) -> "Scheduler | None":
@@ -266,7 +276,7 @@ class Component:
         except KeyError:
             if box in self._axon_pushes:
                 raise
-            if "_axon_inboxes" not in self.__dict__:
+            if self._axon_task is None:
                 self._axon_make_boxes()
                 return self.send(msg, box)
             raise AxonError(
@@ -294,7 +304,10 @@ class Component:
 
     def recv(self, box: str = "inbox") -> Any:
         """Take the oldest message from inbox ``box``; raises :class:`EmptyBox` if none."""
-        ib = self._axon_inboxes[box] if box in self._axon_inboxes else self._axon_inbox(box)
+        try:  # (one lookup; ``box in d`` then ``d[box]`` is two)
+            ib = self._axon_inboxes[box]
+        except KeyError:
+            ib = self._axon_inbox(box)
         try:
             msg = ib.queue.popleft()
         except IndexError:
@@ -308,8 +321,10 @@ class Component:
 
     def recv_all(self, box: str = "inbox") -> list[Any]:
         """Take every message waiting in inbox ``box``, oldest first (possibly none)."""
-        ins = self._axon_inboxes
-        ib = ins[box] if box in ins else self._axon_inbox(box)
+        try:  # (one lookup; ``box in d`` then ``d[box]`` is two)
+            ib = self._axon_inboxes[box]
+        except KeyError:
+            ib = self._axon_inbox(box)
         q = ib.queue
         if not q:
             return []
@@ -398,8 +413,10 @@ class Component:
 
     def data_ready(self, box: str = "inbox") -> int:
         """How many messages wait in inbox ``box``."""
-        ib = self._axon_inboxes[box] if box in self._axon_inboxes else self._axon_inbox(box)
-        return len(ib.queue)
+        try:
+            return len(self._axon_inboxes[box].queue)
+        except KeyError:
+            return len(self._axon_inbox(box).queue)
 
     def any_ready(self) -> bool:
         """True if any inbox holds a message."""
@@ -418,7 +435,9 @@ class Component:
         """
         t = self._axon_task
         if t is not None and self.end_message is None:
-            t.pause = t.attend = True
+            t.pause = True  # the scheduler's fast path for a bare yield looks at it ...
+            if t.resume is not None:  # ... RECEIVE's does not (_task.py invariant 3)
+                t.attend = True
 
     def room(self, box: str = "outbox", *, limit: int) -> int:
         """How many more messages outbox ``box`` may send before an inbox it reaches holds
@@ -504,7 +523,7 @@ class Component:
         src = _resolve_ref(source, "source")
         dst = _resolve_ref(sink, "sink")
         link = make_link(src, dst, self)
-        if "_axon_links" not in self.__dict__:
+        if self._axon_links is _SHARED_EMPTY_LINKS:
             self._axon_links = []
         self._axon_links.append(link)
         sched = self._axon_scheduler
@@ -534,7 +553,7 @@ class Component:
         links = self._axon_links
         if not links:
             return
-        self._axon_links = []
+        self._axon_links = _SHARED_EMPTY_LINKS
         for lk in links:
             break_link(lk)
         sched = self._axon_scheduler
@@ -570,7 +589,7 @@ class Component:
             raise ValueError(f"{child.path} already belongs to {child._axon_parent.path}")
         if child is self:
             raise ValueError(f"{self.path} cannot be its own child")
-        if "_axon_children" not in self.__dict__:
+        if self._axon_children is _SHARED_EMPTY_CHILDREN:
             self._axon_children = []
         child._axon_parent = self
         child._axon_label = len(self._axon_children) if label is None else label
@@ -674,6 +693,8 @@ def _resolve_ref(ref: Any, role: str) -> Box:
     return comp._axon_box(name)
 
 
+_SHARED_EMPTY_LINKS = Component._axon_links  # (the class-level defaults: see above)
+_SHARED_EMPTY_CHILDREN = Component._axon_children
 _USUAL_INBOXES = dict(Component.Inboxes)
 _USUAL_OUTBOXES = dict(Component.Outboxes)
 Component._axon_prepare_box_specs()

@@ -56,7 +56,7 @@ from typing import Any
 from ._box import Box, Inbox, Link, LinkKind
 from ._component import Component
 from ._task import (
-    RECEIVE, RECEIVE_ONE, ReceivingOne, State, Task, drop_readers, fall_asleep,
+    PAUSING, RECEIVE, RECEIVE_ONE, ReceivingOne, State, Task, drop_readers, fall_asleep,
     retry_blocked_sends, wake_readers,
 )
 from ._errors import ComponentError, Deadlock
@@ -200,10 +200,13 @@ class Scheduler:
     def wake(self, component: Component) -> None:
         """Make a paused component runnable (idempotent; never starts an unstarted one)."""
         t = component._axon_task
-        if t is not None and t.state is _PAUSED and component._axon_scheduler is self:
-            t.state = _RUNNABLE
-            self._ready.append(t)
-            self._poke()
+        if t is not None and component._axon_scheduler is self:
+            if t.state is _PAUSED:
+                t.state = _RUNNABLE
+                self._ready.append(t)
+                self._poke()
+            elif t.resume is PAUSING:  # to sleep on its next turn: it runs then instead
+                t.resume = None  # (the _task.py invariant 10)
 
     def call_threadsafe(self, fn: Callable[..., Any], *args: Any) -> None:
         """Run ``fn(*args)`` on the scheduler's thread, and wake the scheduler."""
@@ -230,8 +233,8 @@ class Scheduler:
                     t.state = _RUNNABLE
                     self._ready.append(t)
                     self._poke()
-                elif t.state is _PAUSED:  # a component watching for room (axon/_core/_flow.py)
-                    self.wake(sender)
+                else:  # a component watching for room (axon/_core/_flow.py), paused or
+                    self.wake(sender)  # about to (wake() does nothing otherwise)
 
     @contextlib.contextmanager
     def keep_alive(self, owner: Component | None = None) -> Iterator[None]:
@@ -429,6 +432,7 @@ class Scheduler:
         assert loop is not None
         RECV = RECEIVE  # (locals: the loop below is the hottest code in Axon)
         PAUSED = _PAUSED
+        DEFERRED = PAUSING
         # INLINE: wake_readers(t, append) and fall_asleep(t) of axon/_core/_task.py are
         # copied into the loop below, where every timeslice of the classic idiom
         # (``pause(); yield``) ends.  Calling them instead costs 7.8% more instructions
@@ -485,6 +489,29 @@ class Scheduler:
                             send = t.send
                             y = send(None)
                             if y is None and not t.attend:  # a bare yield: next round
+                                if t.pause:  # pause() too: look on its next turn (the
+                                    t.pause = False  # _task.py invariant 10)
+                                    t.resume = DEFERRED
+                                append(t)
+                                continue
+                        elif r is DEFERRED:  # it paused (the classic idiom), deferred:
+                            # sleep now, without running it, unless a message came since
+                            t.resume = None
+                            for q in t.pause_queues:
+                                if q:
+                                    break
+                            else:  # fall_asleep(t), inline (see INLINE above)
+                                t.state = PAUSED
+                                for sender in t.notify:
+                                    sender.attend = True
+                                self._asleep += 1
+                                continue
+                            send = t.send
+                            y = send(None)
+                            if y is None and not t.attend:  # (as for r None above)
+                                if t.pause:
+                                    t.pause = False
+                                    t.resume = DEFERRED
                                 append(t)
                                 continue
                         else:
@@ -524,15 +551,11 @@ class Scheduler:
                             if t.blocked_sends is not None:
                                 t.state = _BLOCKED
                                 self._blocked(t)
-                            else:
-                                for q in t.pause_queues:
-                                    if q:
-                                        append(t)
-                                        break
-                                else:  # fall_asleep(t), inline (see INLINE above)
-                                    t.state = PAUSED
-                                    for sender in t.notify:
-                                        sender.attend = True
+                            elif t.pause_queues is t.wake_queues:  # deferred: looked at
+                                t.resume = DEFERRED  # on its next turn (invariant 10)
+                                append(t)
+                            else:  # a thread's proxy (no pause_queues): asleep now
+                                fall_asleep(t)
                         else:
                             append(t)
                     else:
@@ -877,8 +900,7 @@ class Scheduler:
         if parent is not None:
             parent._axon_unfinished -= 1
             parent.child_finished(comp)
-            if parent.state is _PAUSED:
-                self.wake(parent)
+            self.wake(parent)  # (paused, or to sleep on its next turn: invariant 10)
         for hook in self._finish_hooks:
             hook(comp)
 
