@@ -423,12 +423,13 @@ def test_a_wake_during_the_pending_sleep_is_not_lost() -> None:
 def test_a_child_finishing_during_its_parents_pending_sleep_wakes_the_parent() -> None:
     class EndsAtOnce(Component):
         def main(self) -> Generator[None, None, None]:
+            return
             yield
 
     parent = Component()  # main(): pause until every child has finished
     sched = Scheduler()
     sched.activate(parent)
-    sched.activate(EndsAtOnce())  # (its second turn comes after the parent's pause)
+    sched.activate(EndsAtOnce())  # (its turn comes after the parent's pause)
     parent.add_child(sched.components[-1])
     sched.run(timeout=5)
     assert parent.done
