@@ -40,7 +40,8 @@ from ._task import add_reader, block_send, control_arrived, find_readers
 if TYPE_CHECKING:
     from ._component import Component
 
-__all__ = ["Box", "BoxSpec", "BoxStatistics", "Inbox", "Link", "LinkKind", "Outbox", "Policy"]
+__all__ = ["NOBODY", "NO_MESSAGES", "Box", "BoxSpec", "BoxStatistics", "Inbox", "Link", "LinkKind",
+           "Outbox", "Policy"]
 
 T = TypeVar("T")
 
@@ -120,6 +121,28 @@ class Box:
 _NO_LINKS: list[Link] = []  # shared, never appended to: see make_link
 
 
+class _NoMessages(deque):  # type: ignore[type-arg]
+    """The type of :data:`NO_MESSAGES`: always empty; putting into it is a bug, so it raises."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any) -> None:
+        raise TypeError("an inbox's shared empty queue: take Inbox.own_queue() to put into it")
+
+    append = appendleft = extend = extendleft = insert = _refuse  # type: ignore[assignment]
+
+
+#: The ``queue`` of every inbox that has no deque of its own yet: an inbox gets one as a
+#: link first binds a sender to it (unbounded data inboxes, whose push is the deque's own
+#: append), as a message first arrives, or from :meth:`Inbox.own_queue`.  An empty deque
+#: costs 760 bytes, more than all the rest of an inbox, and most ``control`` inboxes never
+#: hold a message (bench/core.py, memory per paused component).
+NO_MESSAGES: deque[Any] = _NoMessages((), 0)
+
+#: Every inbox's ``blocked`` until a sender first waits for room in it (then a list).
+NOBODY: tuple[Component, ...] = ()
+
+
 class Inbox(Box, Generic[T]):
     """A queue of messages for its owner; possibly bounded with a :class:`Policy`."""
 
@@ -139,19 +162,40 @@ class Inbox(Box, Generic[T]):
         Box.__init__(self, owner, name, description)
         self._received = 0
         self.dropped = 0  # messages discarded by the policy, or sent after it closed
-        self.blocked: list[Component] = []  # senders suspended until there is room
+        # senders suspended until there is room (NOBODY, or a list: see _task.watch_for_room)
+        self.blocked: list[Component] | tuple[Component, ...] = NOBODY
         self.closed = False  # its reader has finished (see close())
         # each delivery also tells the owner (a control inbox: see design note 6)
         self.watched = name == "control"
-        q: deque[T] = deque()
-        self.queue = q
+        self.queue: deque[T] = NO_MESSAGES  # a deque of its own on first use (see there)
         self.size: int | None = None
         self.policy = Policy.BLOCK
         if size is None and policy is Policy.BLOCK and not self.watched:
-            self.push = self.deliver = q.append
-            self.plain = True  # deliver is the deque's own append (send_many extends it)
+            self.push = self.deliver = self._deliver_first
+            self.plain = False  # (True with a deque: deliver is its append, send_many extends it)
         else:
             self._configure(size, policy)
+
+    def own_queue(self) -> deque[T]:
+        """The inbox's deque, made now if it has none yet (see :data:`NO_MESSAGES`): for
+        code that puts messages straight into it (``extendleft`` of messages put back)."""
+        q = self.queue
+        if q is NO_MESSAGES:
+            q = self.queue = deque()
+            if self.size is None and not self.watched and not self.closed:
+                self.deliver = q.append  # (no longer _deliver_first)
+                self.plain = True
+                if not self.links_out:
+                    self.push = q.append
+            owner = self.owner
+            if owner._axon_task is not None:
+                owner._axon_sync_task()  # its task reads the queues (t.inq, wake_queues)
+        return q
+
+    def _deliver_first(self, msg: T) -> None:
+        # an unbounded data inbox no link has reached: a message put from outside (or a
+        # push cached before a link made the deque)
+        self.own_queue().append(msg)
 
     @property
     def received(self) -> int:
@@ -171,7 +215,8 @@ class Inbox(Box, Generic[T]):
         relink_upstream(self)
 
     def _configure(self, size: int | None, policy: Policy | str) -> None:
-        policy = Policy(policy)
+        if not isinstance(policy, Policy):
+            policy = Policy(policy)
         if size is not None and (not isinstance(size, int) or size < 1):
             raise ValueError(f"{self!r}: size must be a positive int or None, not {size!r}")
         if policy is Policy.KEEP_LATEST and size not in (None, 1):
@@ -181,10 +226,15 @@ class Inbox(Box, Generic[T]):
         self.size = size
         self.policy = policy
         deliver: Callable[[Any], None]
+        if size is not None:
+            self.own_queue()  # (the policies' delivers append to it)
         if self.closed:
             deliver = self._deliver_closed
+        elif size is None and not self.watched:
+            q = self.queue
+            deliver = self._deliver_first if q is NO_MESSAGES else q.append
         elif size is None:
-            deliver = self.queue.append
+            deliver = self._deliver_control  # (replaced below)
         elif policy is Policy.BLOCK:
             deliver = self._deliver_block
         elif policy is Policy.DROP_OLDEST:
@@ -193,7 +243,8 @@ class Inbox(Box, Generic[T]):
             deliver = self._deliver_keep_latest
         else:
             deliver = self._deliver_error
-        self.plain = size is None and not self.watched and not self.closed
+        self.plain = (size is None and not self.watched and not self.closed
+                      and self.queue is not NO_MESSAGES)
         if self.watched and not self.closed:
             deliver = self._deliver_control if size is None else partial(
                 self._deliver_watched, deliver)
@@ -206,7 +257,10 @@ class Inbox(Box, Generic[T]):
     def deliver_for(self, sender: Box) -> Callable[[Any], None]:
         """What ``sender`` (a box upstream) calls to deliver here: ``deliver``, except that
         a full ``block`` box must know which component to suspend, so it is bound to the
-        sending outbox's owner (which spares the scheduler from tracking who is running)."""
+        sending outbox's owner (which spares the scheduler from tracking who is running).
+        An unbounded data inbox gets its deque now, so the push is the deque's append."""
+        if self.queue is NO_MESSAGES and not self.watched and not self.closed:
+            self.own_queue()
         if (self.size is not None and self.policy is Policy.BLOCK and isinstance(sender, Outbox)
                 and not self.closed):
             deliver = partial(self._deliver_block_from, sender.owner)
@@ -216,7 +270,10 @@ class Inbox(Box, Generic[T]):
         return self.deliver
 
     def _deliver_control(self, msg: T) -> None:
-        self.queue.append(msg)
+        q = self.queue
+        if q is NO_MESSAGES:
+            q = self.own_queue()
+        q.append(msg)
         control_arrived(self.owner, msg)
 
     def _deliver_watched(self, deliver: Callable[[Any], None], msg: T) -> None:

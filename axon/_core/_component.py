@@ -346,7 +346,7 @@ class Component:
         """
         ib = self._axon_inbox(box)
         items = list(msgs)
-        ib.queue.extendleft(reversed(items))
+        ib.own_queue().extendleft(reversed(items))
         ib._received -= len(items)
         taken = self._axon_task.taken if self._axon_task is not None else None
         if taken:

@@ -285,8 +285,9 @@ def _waiting_on(c: Component) -> str:
     t = c._axon_task
     state = c.state
     if state is State.PAUSED and t is not None:
-        queues = {id(q) for q in t.pause_queues}
-        names = [n for n, ib in c.inboxes.items() if id(ib.queue) in queues]
+        chosen = c._axon_wake_boxes  # (not the queues' identities: inboxes nothing has
+        # reached share one empty queue, NO_MESSAGES in axon/_core/_box.py)
+        names = [] if not t.pause_queues else list(c.inboxes if chosen is None else chosen)
         if t.resume is RECEIVE or isinstance(t.resume, ReceivingOne):
             names = ["inbox"] + [n for n in names if n != "inbox"]
         if not names:

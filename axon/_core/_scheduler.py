@@ -53,7 +53,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ._box import Box, Inbox, Link, LinkKind
+from ._box import NOBODY, Box, Inbox, Link, LinkKind
 from ._component import Component
 from ._task import (
     PAUSING, RECEIVE, RECEIVE_ONE, ReceivingOne, State, Task, drop_readers, fall_asleep,
@@ -221,8 +221,8 @@ class Scheduler:
     def unblock(self, inbox: Inbox[Any]) -> None:
         """``inbox`` has room again: let the senders it blocked move their messages on, and
         wake the components watching for room in it."""
-        senders = inbox.blocked[:]
-        inbox.blocked.clear()
+        senders = inbox.blocked
+        inbox.blocked = NOBODY
         owner = inbox.owner._axon_task
         if owner is not None and owner.inbox is inbox and owner.limit is None:
             owner.inq = inbox.queue  # (it was NO_ROOM)

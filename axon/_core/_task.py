@@ -214,7 +214,7 @@ class Task:
         self.senders: set[Task] = set()  # the tasks whose ``readers`` hold this one
         self.notify: list[Task] = []  # the senders to flag as it falls asleep (inv. 5)
         # the queue RECEIVE's hot path takes from: ``inbox``'s, or NO_ROOM (invariant 8)
-        self.inq: deque[Any] = deque()
+        self.inq: deque[Any] = NO_ROOM
         self.limit: int | None = None  # Component.receive_limit
         self.inbox: Inbox[Any] | None = None
         self.control: deque[Any] | None = None
@@ -353,8 +353,11 @@ def retry_blocked_sends(sender: Component) -> bool:
 def watch_for_room(inbox: Inbox[Any], component: Component) -> None:
     """Put ``component`` in ``inbox``'s ``blocked`` list: whatever takes from the inbox
     then calls ``Scheduler.unblock``, which moves its blocked sends on or wakes it."""
-    if component not in inbox.blocked:
-        inbox.blocked.append(component)
+    blocked = inbox.blocked
+    if component not in blocked:
+        if isinstance(blocked, tuple):  # (NOBODY: the inbox's own list, made on first use)
+            blocked = inbox.blocked = []
+        blocked.append(component)
     t = inbox.owner._axon_task
     if t is not None and t.inbox is inbox:
         t.inq = NO_ROOM  # RECEIVE takes the slow path, which makes room (invariant 8)

@@ -287,10 +287,10 @@ class CrossingEnd(Component):
         targets = ob.targets
         if len(targets) == 1:
             t = targets[0]
-            if t.size is None:
+            if t.plain:  # (unbounded, not control, open: its deliver is the deque's append)
                 t.queue.extend(msgs)  # one C-level call (what send_many does)
                 return True
-            if (t.policy is Policy.BLOCK and not t.blocked
+            if (t.size is not None and t.policy is Policy.BLOCK and not t.blocked
                     and len(t.queue) + len(msgs) <= t.size):
                 t.queue.extend(msgs)
                 return True
@@ -444,7 +444,7 @@ class CrossingEnd(Component):
         has failed: a successor may be handed it)."""
         for name, taken in zip(self._send_names, self._for_credit):
             if taken:
-                self.inboxes[name].queue.extendleft(reversed(taken))
+                self.inboxes[name].own_queue().extendleft(reversed(taken))
                 taken.clear()
 
     @property

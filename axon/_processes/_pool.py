@@ -426,7 +426,7 @@ class WorkerPool(Component):
             q.clear()
         back = [msg for _, msg in sorted(unsent, key=lambda p: p[0])] + list(taken)
         ib = self.inboxes["inbox"]
-        ib.queue.extendleft(reversed(back))
+        ib.own_queue().extendleft(reversed(back))
         self.end_message = end
         ib.set_bound(None)
         if ib.blocked and self.scheduler is not None:

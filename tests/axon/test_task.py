@@ -347,7 +347,7 @@ def test_the_checker_finds_a_planted_stale_inq() -> None:
     sched.activate(c)
     t = c._axon_task
     assert t is not None
-    c.inboxes["inbox"].blocked.append(Source([]))  # someone waits for room, inq not told
+    c.inboxes["inbox"].blocked = [Source([])]  # someone waits for room, inq not told
     with pytest.raises(AssertionError):
         checker.check(t, list(sched._ready))
 
