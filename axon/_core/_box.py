@@ -121,7 +121,7 @@ class Box:
 _NO_LINKS: list[Link] = []  # shared, never appended to: see make_link
 
 
-class _NoMessages(deque):  # type: ignore[type-arg]
+class _NoMessages(deque[Any]):
     """The type of :data:`NO_MESSAGES`: always empty; putting into it is a bug, so it raises."""
 
     __slots__ = ()
@@ -129,7 +129,7 @@ class _NoMessages(deque):  # type: ignore[type-arg]
     def _refuse(self, *args: Any) -> None:
         raise TypeError("an inbox's shared empty queue: take Inbox.own_queue() to put into it")
 
-    append = appendleft = extend = extendleft = insert = _refuse  # type: ignore[assignment]
+    append = appendleft = extend = extendleft = insert = _refuse
 
 
 #: The ``queue`` of every inbox that has no deque of its own yet: an inbox gets one as a
@@ -160,7 +160,9 @@ class Inbox(Box, Generic[T]):
         policy: Policy | str = Policy.BLOCK,
     ) -> None:
         Box.__init__(self, owner, name, description)
-        self._received = 0
+        # messages recv()/recv_all() took: a float, as the task's count is (floats come
+        # from a free list, ints above 256 are allocated: bench.instructions)
+        self._received = 0.0
         self.dropped = 0  # messages discarded by the policy, or sent after it closed
         # senders suspended until there is room (NOBODY, or a list: see _task.watch_for_room)
         self.blocked: list[Component] | tuple[Component, ...] = NOBODY
@@ -171,7 +173,8 @@ class Inbox(Box, Generic[T]):
         self.size: int | None = None
         self.policy = Policy.BLOCK
         if size is None and policy is Policy.BLOCK and not self.watched:
-            self.push = self.deliver = self._deliver_first
+            self.deliver: Callable[[Any], None] = self._deliver_first
+            self.push = self.deliver
             self.plain = False  # (True with a deque: deliver is its append, send_many extends it)
         else:
             self._configure(size, policy)
@@ -204,8 +207,8 @@ class Inbox(Box, Generic[T]):
         n = self._received
         t = self.owner._axon_task
         if t is not None and t.inbox is self:
-            n += int(t.received)  # (a float there: floats come from a free list; exact to 2**53)
-        return n
+            n += t.received  # (floats: exact to 2**53 messages)
+        return int(n)
 
     # -- configuration -------------------------------------------------------------------
 

@@ -145,7 +145,7 @@ class Component:
         ins = self._axon_inboxes
         task = self._axon_task
         assert task is not None
-        self._axon_queues = tuple(ib.queue for ib in ins.values())
+        self._axon_queues = tuple([ib.queue for ib in ins.values()])
         ctl = ins.get("control")
         task.control = ctl.queue if ctl is not None else None
         data = ins.get("inbox")
@@ -314,7 +314,7 @@ class Component:
             raise EmptyBox(
                 f"{self.path}: recv() on empty inbox {box!r}; check data_ready() first"
             ) from None
-        ib._received += 1
+        ib._received += 1.0
         if ib.blocked:
             self._axon_scheduler.unblock(ib)  # type: ignore[union-attr]
         return msg
@@ -326,11 +326,16 @@ class Component:
         except KeyError:
             ib = self._axon_inbox(box)
         q = ib.queue
-        if not q:
+        n = len(q)
+        if n == 1:  # (the common case at one message per timeslice: no copy, no clear)
+            items = [q.popleft()]
+            ib._received += 1.0
+        elif n:
+            items = list(q)
+            q.clear()
+            ib._received += n
+        else:
             return []
-        items = list(q)
-        q.clear()
-        ib._received += len(items)
         if ib.blocked:
             self._axon_scheduler.unblock(ib)  # type: ignore[union-attr]
         return items
