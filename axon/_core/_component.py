@@ -125,13 +125,15 @@ class Component:
             self._axon_make_boxes()
 
     def _axon_make_boxes(self) -> None:
-        ins: dict[str, Inbox[Any]] = {
-            n: Inbox(self, n, s.description, s.size, s.policy) for n, s in self._axon_inbox_specs
-        }
-        obs: dict[str, Outbox[Any]] = {
-            n: Outbox(self, n, s.description) for n, s in self._axon_outbox_specs
-        }
-        self._axon_pushes = {n: ob.push for n, ob in obs.items()}
+        ins: dict[str, Inbox[Any]] = {}  # (loops, not comprehensions: in 3.11 each of
+        for n, s in self._axon_inbox_specs:  # those is a function call, per component)
+            ins[n] = Inbox(self, n, s.description, s.size, s.policy)
+        obs: dict[str, Outbox[Any]] = {}
+        pushes: dict[str, Any] = {}
+        for n, s in self._axon_outbox_specs:
+            ob = obs[n] = Outbox(self, n, s.description)
+            pushes[n] = ob.push
+        self._axon_pushes = pushes
         # on the instance: CPython 3.11 specialises ``self.end_message`` (read by pause()
         # and finished() every timeslice) only for an instance attribute, not a class one
         self.end_message = self.end_message

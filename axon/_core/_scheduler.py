@@ -45,12 +45,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from types import GeneratorType
 from typing import Any
 
 from ._box import NOBODY, Box, Inbox, Link, LinkKind
@@ -128,7 +128,8 @@ class Scheduler:
 
     def activate(self, component: Component) -> Component:
         """Start ``component`` (and its children) on this scheduler; returns it."""
-        if component.state is not State.NEW:
+        t = component._axon_task  # (component.state, inline: this runs per component)
+        if t is not None and t.state is not _NEW:
             raise ValueError(f"{component.path} was already started ({component.state.value})")
         if component._axon_scheduler is not None and component._axon_scheduler is not self:
             raise ValueError(f"{component.path} belongs to another scheduler")
@@ -136,7 +137,7 @@ class Scheduler:
         try:
             component.on_activate(self)
             gen = component._axon_generator()
-            if not inspect.isgenerator(gen):
+            if not isinstance(gen, GeneratorType):  # (inspect.isgenerator, inline)
                 raise TypeError(
                     f"{component.path}: main() must be a generator (use 'yield'), "
                     f"it returned {type(gen).__name__}"
@@ -167,7 +168,8 @@ class Scheduler:
         for hook in self._start_hooks:
             hook(component)
         for child in component._axon_children:
-            if child.state is State.NEW:
+            ct = child._axon_task
+            if ct is None or ct.state is _NEW:
                 self.activate(child)
         return component
 
@@ -913,7 +915,8 @@ class Scheduler:
         senders: dict[int, Component] = {}
         ctl_in = comp._axon_inboxes.get("control")
         ended = isinstance(comp.end_message, ProducerFinished) or (
-            ctl_in is not None and any(isinstance(m, ProducerFinished) for m in ctl_in.queue))
+            ctl_in is not None and bool(ctl_in.queue)  # (no generator made for an empty one)
+            and any(isinstance(m, ProducerFinished) for m in ctl_in.queue))
         for ib in comp._axon_inboxes.values():
             for ob in ib.close():
                 senders[id(ob.owner)] = ob.owner
