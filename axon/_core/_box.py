@@ -58,6 +58,9 @@ class Policy(enum.Enum):
     ERROR = "error"  #: raise BoxFull in the sender
 
 
+_BLOCK = Policy.BLOCK  # (read per box made: see _NEW in axon/_core/_component.py)
+
+
 @dataclass(frozen=True, slots=True)
 class BoxSpec:
     """A box declaration with a bound: ``Inboxes = {"inbox": BoxSpec("jobs", 100, "block")}``."""
@@ -171,8 +174,8 @@ class Inbox(Box, Generic[T]):
         self.watched = name == "control"
         self.queue: deque[T] = NO_MESSAGES  # a deque of its own on first use (see there)
         self.size: int | None = None
-        self.policy = Policy.BLOCK
-        if size is None and policy is Policy.BLOCK and not self.watched:
+        self.policy = _BLOCK
+        if size is None and policy is _BLOCK and not self.watched:
             self.deliver: Callable[[Any], None] = self._deliver_first
             self.push = self.deliver
             self.plain = False  # (True with a deque: deliver is its append, send_many extends it)
@@ -264,7 +267,7 @@ class Inbox(Box, Generic[T]):
         An unbounded data inbox gets its deque now, so the push is the deque's append."""
         if self.queue is NO_MESSAGES and not self.watched and not self.closed:
             self.own_queue()
-        if (self.size is not None and self.policy is Policy.BLOCK and isinstance(sender, Outbox)
+        if (self.size is not None and self.policy is _BLOCK and isinstance(sender, Outbox)
                 and not self.closed):
             deliver = partial(self._deliver_block_from, sender.owner)
             if self.watched:

@@ -183,13 +183,13 @@ class Component:
     def state(self) -> State:
         """Where it is in its life (its task's state; NEW until it has boxes)."""
         t = self._axon_task
-        return t.state if t is not None else State.NEW
+        return t.state if t is not None else _NEW
 
     @property
     def done(self) -> bool:
         """True once ``main()`` has ended (normally or by an error)."""
         t = self._axon_task
-        return t is not None and (t.state is State.FINISHED or t.state is State.FAILED)
+        return t is not None and (t.state is _FINISHED or t.state is _FAILED)
 
     @property
     def caught_up(self) -> bool:
@@ -603,7 +603,7 @@ class Component:
         self._axon_children.append(child)
         if not child.done:
             self._axon_unfinished += 1
-        if self._axon_scheduler is not None and child.state is State.NEW:
+        if self._axon_scheduler is not None and child.state is _NEW:
             self._axon_scheduler.activate(child)
 
     def remove_child(self, child: "Component") -> None:
@@ -700,6 +700,11 @@ def _resolve_ref(ref: Any, role: str) -> Box:
     return comp._axon_box(name)
 
 
+# An enum member read through its class (``State.NEW``) goes through the enum
+# metaclass's ``__getattr__`` hook, which CPython 3.11 cannot specialise: the paths run
+# once or more per component (``done``: seven times in a pipeline's set-up and
+# teardown) read these instead.
+_NEW, _FINISHED, _FAILED = State.NEW, State.FINISHED, State.FAILED
 _SHARED_EMPTY_LINKS = Component._axon_links  # (the class-level defaults: see above)
 _SHARED_EMPTY_CHILDREN = Component._axon_children
 _USUAL_INBOXES = dict(Component.Inboxes)

@@ -70,6 +70,7 @@ _RUNNABLE = State.RUNNABLE
 _PAUSED = State.PAUSED
 _BLOCKED = State.BLOCKED
 _NEW = State.NEW
+_FINISHED = State.FINISHED  # (enum members read per component: see _NEW in _component.py)
 _ASLEEP: Any = object()  # Scheduler._receive put the task to sleep without resuming it
 _ONE_AGAIN: Any = object()  # a turn in RECEIVE_ONE found no message: look on the next
 _ONE_WAIT: Any = object()  # and again: sleep until woken
@@ -590,7 +591,7 @@ class Scheduler:
         """``t``'s generator returned or raised ``exc``: True if the run must stop."""
         comp = t.comp
         if isinstance(exc, StopIteration):
-            self._finished(comp, State.FINISHED, close=True)
+            self._finished(comp, _FINISHED, close=True)
             return False
         shutdown = t.cancelled_by
         if shutdown is not None and isinstance(exc, asyncio.CancelledError):
@@ -881,7 +882,7 @@ class Scheduler:
         task.send = None
         task.resume = None
         self._live.pop(id(comp), None)
-        if state is State.FINISHED:
+        if state is _FINISHED:
             self.finished_count += 1
         else:
             self.failed_count += 1

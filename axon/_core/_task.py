@@ -185,6 +185,7 @@ class State(enum.Enum):
 
 _PAUSED = State.PAUSED
 _RUNNABLE = State.RUNNABLE
+_NEW = State.NEW
 
 
 class Task:
@@ -203,7 +204,7 @@ class Task:
         self.comp = comp
         self.send: Any = None  # the generator's send (possibly wrapped: instruments, taken)
         self.resume: Any = None  # None, RECEIVE, or a callable giving the next resume
-        self.state = State.NEW
+        self.state = _NEW
         self.pause = False  # asked to pause (or a send blocked) this timeslice
         # the scheduler must do more than requeue it after its timeslice: it asked to
         # pause, or one of its readers may be asleep (invariant 6)
