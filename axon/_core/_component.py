@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Generator, Iterable, Mapping
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ._box import Box, BoxSpec, Inbox, Link, Outbox, Policy, break_link, make_link
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 __all__ = ["RECEIVE", "Component", "State"]
 
 BoxRef = tuple["Component", str]
+_QUEUE = attrgetter("queue")
 
 
 def _spec(value: str | BoxSpec) -> BoxSpec:
@@ -147,7 +149,7 @@ class Component:
         ins = self._axon_inboxes
         task = self._axon_task
         assert task is not None
-        self._axon_queues = tuple([ib.queue for ib in ins.values()])
+        self._axon_queues = tuple(map(_QUEUE, ins.values()))  # (no Python frame)
         ctl = ins.get("control")
         task.control = ctl.queue if ctl is not None else None
         data = ins.get("inbox")
@@ -258,7 +260,8 @@ class Component:
             ) from None
 
     def _axon_box(self, box: str) -> Box:
-        self._axon_ensure_boxes()
+        if self._axon_task is None:  # (_axon_ensure_boxes, inline: four times per link)
+            self._axon_make_boxes()
         found: Box | None = self._axon_inboxes.get(box)
         if found is None:
             found = self._axon_outboxes.get(box)

@@ -165,7 +165,9 @@ class Scheduler:
         task.state = _RUNNABLE
         self._live[id(component)] = component
         self._ready.append(task)
-        self._poke()
+        idle = self._idle  # (_poke(), inline: once per component)
+        if idle is not None and not idle.done():
+            idle.set_result(None)
         for hook in self._start_hooks:
             hook(component)
         for child in component._axon_children:
@@ -888,7 +890,8 @@ class Scheduler:
             self.failed_count += 1
         wake_readers(task, self._ready.append)  # what it sent last (even as it failed)
         drop_readers(task)  # it sends nothing more: no one need look out for it
-        comp._axon_unlink_own()
+        if comp._axon_links:  # (most components own no links)
+            comp._axon_unlink_own()
         for ib in comp._axon_inboxes.values():  # nothing will take from them: release whoever
             if ib.blocked:  # waits for room in them (axon/_core/_flow.py)
                 self.unblock(ib)
