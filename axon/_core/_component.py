@@ -440,8 +440,11 @@ class Component:
     def pause(self) -> None:
         """Sleep at the next ``yield`` until a message reaches any inbox.
 
-        The check happens after the ``yield``, so a message that arrived earlier is never
-        missed; while an end of stream is pending (see :meth:`finished`) it does nothing.
+        The check happens after the ``yield``, on the component's next turn (as for a
+        ``RECEIVE`` with nothing to take), so a message that arrived earlier, or by then,
+        is never missed and a stage of a busy system is not put to sleep and woken for
+        every message; while an end of stream is pending (see :meth:`finished`) it does
+        nothing.  (The protocol: axon/_core/_task.py, invariant 10.)
         """
         t = self._axon_task
         if t is not None and self.end_message is None:
