@@ -7,7 +7,7 @@ from collections.abc import Generator, Iterable, Mapping
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ._box import Box, BoxSpec, Inbox, Link, Outbox, Policy, break_link, make_link
+from ._box import NO_MESSAGES, Box, BoxSpec, Inbox, Link, Outbox, Policy, break_link, make_link
 from ._errors import AxonError, EmptyBox, LinkError
 from ._message import EndSignal, Shutdown
 from ._task import NO_ROOM, PAUSING, RECEIVE, State, Task
@@ -217,8 +217,16 @@ class Component:
 
     @property
     def inboxes(self) -> Mapping[str, Inbox[Any]]:
+        """The inboxes by name.  Each has its own deque from here on (code may keep
+        ``inboxes["control"].queue`` and read it later); the core's own paths do not
+        come here, so an inbox nothing has reached costs no deque (NO_MESSAGES in
+        axon/_core/_box.py)."""
         self._axon_ensure_boxes()
-        return self._axon_inboxes
+        ins = self._axon_inboxes
+        for ib in ins.values():
+            if ib.queue is NO_MESSAGES:
+                ib.own_queue()
+        return ins
 
     @property
     def outboxes(self) -> Mapping[str, Outbox[Any]]:

@@ -324,9 +324,14 @@ class Classic(Component):
             yield
 
 
+def _lazy_inboxes(c):  # (what the core sees: the public ``inboxes`` gives each its deque)
+    c._axon_ensure_boxes()
+    return c._axon_inboxes
+
+
 def test_an_inbox_has_no_deque_of_its_own_until_linked_or_put_to():
     c, src = Classic(), Component()
-    ins = c.inboxes
+    ins = _lazy_inboxes(c)
     assert not _own(ins["inbox"]) and not _own(ins["control"])
     src.link((src, "outbox"), (c, "inbox"))  # a data link binds its push to the deque's append
     src.link((src, "signal"), (c, "control"))  # a control inbox waits for a message
@@ -338,12 +343,41 @@ def test_an_inbox_has_no_deque_of_its_own_until_linked_or_put_to():
 
 def test_the_shared_empty_queue_refuses_messages_instead_of_losing_or_sharing_them():
     c = Component()
-    ib = c.inboxes["inbox"]
+    ib = _lazy_inboxes(c)["inbox"]
     with pytest.raises(TypeError, match="own_queue"):
         ib.queue.append("lost?")
     assert len(ib.queue) == 0
     ib.own_queue().append("kept")
     assert list(ib.queue) == ["kept"] and list(Component().inboxes["inbox"].queue) == []
+
+
+def test_a_queue_taken_from_inboxes_is_the_one_messages_arrive_in():
+    # components keep ``self.inboxes["control"].queue`` and read it every timeslice
+    from axon import Scheduler, Shutdown
+
+    class KeepsControl(Component):
+        def main(self):
+            control = self.inboxes["control"].queue
+            while not control:
+                self.pause()
+                yield
+
+    k = KeepsControl()
+    sched = Scheduler()
+    sched.activate(k)
+
+    async def scenario():
+        import asyncio
+
+        with sched.keep_alive():
+            running = asyncio.ensure_future(sched.run_async(timeout=5))
+            await sched.next_idle()
+            k.inboxes["control"].put(Shutdown())
+        await running
+
+    import asyncio
+    asyncio.run(scenario())
+    assert k.done
 
 
 def test_lazy_inboxes_wake_deliver_count_and_report_as_eager_ones_did():
@@ -352,7 +386,7 @@ def test_lazy_inboxes_wake_deliver_count_and_report_as_eager_ones_did():
     c = Classic()
     sched = Scheduler()
     sched.activate(c)
-    ib = c.inboxes["inbox"]
+    ib = _lazy_inboxes(c)["inbox"]
     push = ib.push  # cached before the inbox had a deque (as a component may cache it)
 
     async def scenario():
@@ -366,7 +400,7 @@ def test_lazy_inboxes_wake_deliver_count_and_report_as_eager_ones_did():
             push(2)
             await sched.next_idle()
             stats = ib.statistics()
-            c.inboxes["control"].put(Shutdown())  # the control inbox's first message
+            _lazy_inboxes(c)["control"].put(Shutdown())  # the control inbox's first message
         await running
         return asleep, stats
 
@@ -411,7 +445,7 @@ def test_waiting_on_names_only_the_boxes_it_wakes_on_though_their_queues_are_sha
 def test_put_back_and_send_many_reach_an_inbox_made_lazily():
     a, b = Component(), Component()
     b.put_back([1, 2])  # straight into an inbox nothing has reached yet
-    assert list(b.inboxes["inbox"].queue) == [1, 2]
+    assert list(_lazy_inboxes(b)["inbox"].queue) == [1, 2]
     a.link((a, "outbox"), (b, "inbox"))
     a.send_many([3, 4])
     assert list(b.inboxes["inbox"].queue) == [1, 2, 3, 4]
