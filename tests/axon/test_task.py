@@ -497,3 +497,10 @@ def test_pause_then_receive_leaves_no_pause_behind() -> None:
     run.activate(m)
     run.run(timeout=5)
     assert log == [0, 1, 2, [0, 2]]
+
+
+def test_a_component_about_to_sleep_has_caught_up() -> None:
+    # (edges acknowledge input once the system downstream has handled it: Component.caught_up)
+    seen: list[bool] = []
+    _deferred(act=lambda c: (seen.append(c.caught_up), c.scheduler.wake(c)))  # type: ignore[union-attr]
+    assert seen == [True]
