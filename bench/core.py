@@ -9,6 +9,7 @@ of its rounds' ratios (the ns/hop columns are the best rounds).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import gc
 import json
 import math
@@ -16,6 +17,7 @@ import platform
 import statistics
 import sys
 import time
+import tracemalloc
 from collections import deque
 from collections.abc import Callable, Generator
 from pathlib import Path
@@ -29,8 +31,13 @@ RESULTS = Path(__file__).parent / "results"
 TARGETS = {
     "burst_ratio": 2.0,
     "per_message_ratio": 12.0,
+    "classic_burst_ratio": 2.0,
+    "classic_per_message_ratio": 15.0,
     "paused_slowdown_pct": 5.0,
     "create_us": 5.0,
+    "full_setup_us": 10.0,  # make, boxes, links, activate and finish one component
+    "setup_vs_asyncio": 1.0,  # a 100-stage pipeline built, used once and torn down
+    "paused_bytes": 1536.0,  # memory per paused component (1M in 1.5 GB)
 }
 
 
@@ -252,6 +259,103 @@ def create_wire_us(count: int) -> float:
     return elapsed / count * 1e6
 
 
+SETUP_STAGES = 100
+
+
+def full_setup_us(cycles: int, stages: int = SETUP_STAGES) -> float:
+    """A component's whole life, per component: make it, its boxes and links (a Pipeline
+    of ``stages`` identity stages between a source and a sink), activate it, pass one
+    message and the end of the stream through, and let it finish (the run tears it down).
+    Inside one event loop, as :func:`asyncio_setup_us` is (``run()`` would make a loop per
+    pipeline)."""
+    async def main() -> float:
+        t0 = time.perf_counter()
+        for _ in range(cycles):
+            counter = Counter(stop=[])
+            sched = Scheduler()
+            sched.activate(Pipeline(Source(1, 1), *[Identity() for _ in range(stages)], counter))
+            await sched.run_async()
+            assert counter.count == 1
+        return (time.perf_counter() - t0) / (cycles * (stages + 2)) * 1e6
+
+    return asyncio.run(main())
+
+
+def asyncio_setup_us(cycles: int, stages: int = SETUP_STAGES) -> float:
+    """The same in asyncio: a task per stage, an ``asyncio.Queue`` per link, a sentinel
+    ends the stream; per task.  (The event loop is made once, outside the timing.)"""
+    end = object()
+
+    async def source(out: asyncio.Queue[Any]) -> None:
+        out.put_nowait(0)
+        out.put_nowait(end)
+
+    async def stage(inq: asyncio.Queue[Any], out: asyncio.Queue[Any]) -> None:
+        while True:
+            msg = await inq.get()
+            out.put_nowait(msg)
+            if msg is end:
+                return
+
+    async def sink(inq: asyncio.Queue[Any], box: list[int]) -> None:
+        while (await inq.get()) is not end:
+            box[0] += 1
+
+    async def main() -> float:
+        t0 = time.perf_counter()
+        for _ in range(cycles):
+            box = [0]
+            queues: list[asyncio.Queue[Any]] = [asyncio.Queue() for _ in range(stages + 1)]
+            tasks = [asyncio.create_task(source(queues[0]))]
+            tasks += [asyncio.create_task(stage(queues[i], queues[i + 1])) for i in range(stages)]
+            tasks.append(asyncio.create_task(sink(queues[-1], box)))
+            await asyncio.gather(*tasks)
+            assert box[0] == 1
+        return (time.perf_counter() - t0) / (cycles * (stages + 2)) * 1e6
+
+    return asyncio.run(main())
+
+
+def paused_bytes(count: int) -> tuple[float, float]:
+    """Memory per paused component: ``count`` classic-idiom components (``Idle``),
+    activated and run until all are asleep.  Returns (bytes each as tracemalloc counts
+    every allocation, bytes each of resident memory growth); ``count`` large enough that
+    the interpreter's own allocations do not matter."""
+    gc.collect()
+    rss0 = _rss_bytes()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    sched = Scheduler()
+    idlers = [sched.activate(Idle()) for _ in range(count)]
+
+    async def scenario() -> tuple[int, int]:
+        with sched.keep_alive():  # (this code stops them, later)
+            running = asyncio.ensure_future(sched.run_async())
+            await sched.next_idle()  # every one asleep
+            gc.collect()
+            traced = tracemalloc.get_traced_memory()[0] - base
+            rss = _rss_bytes() - rss0
+            assert sched.statistics().paused == count
+            for c in idlers:
+                c.inboxes["control"].put(Shutdown())
+        await running
+        return traced, rss
+
+    try:
+        traced, rss = asyncio.run(scenario())
+    finally:
+        tracemalloc.stop()
+    return traced / count, rss / count
+
+
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * 4096
+    except OSError:  # (not Linux: resident memory not reported)
+        return 0
+
+
 def best(fn: Callable[[], float], repeat: int) -> float:
     """Best of ``repeat`` runs, each after a full collection (earlier runs leave garbage)."""
     results = []
@@ -266,11 +370,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--messages", type=int, default=200_000)
     ap.add_argument("--idle", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--paused", type=int, default=100_000,
+                    help="paused components for the memory figure")
     ap.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     ap.add_argument("--output", type=Path, default=RESULTS / "core.json")
     args = ap.parse_args(argv)
     if args.quick:
-        args.messages, args.idle, args.repeat = 20_000, 1_000, 1
+        args.messages, args.idle, args.repeat, args.paused = 20_000, 1_000, 1, 10_000
     n = args.messages
 
     def progress(msg: str) -> None:
@@ -303,6 +409,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     classic, classic_r = paired(lambda: axon_ns_per_hop(n, 100, SendIdentity))
     progress("axon per-message (1 per timeslice)")
     per_msg, per_msg_r = paired(lambda: axon_ns_per_hop(n, 1))
+    progress("axon per-message, classic idiom")
+    classic_pm, classic_pm_r = paired(lambda: axon_ns_per_hop(n, 1, SendIdentity))
     progress(f"axon per-message with {args.idle} paused components beside it")
     # interleave the two so drift in machine speed hits both alike
     plain_runs, idle_runs = [], []
@@ -315,6 +423,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     progress("component creation")
     create = best(lambda: create_us(10_000), args.repeat)
     create_wired = best(lambda: create_wire_us(10_000), args.repeat)
+    progress(f"full set-up: a {SETUP_STAGES}-stage pipeline built, used once and torn down, "
+             "beside asyncio's")
+    setup_cycles = 2 if args.quick else 20
+    setups, asyncio_setups, setup_ratios = [], [], []
+    for _ in range(max(args.repeat, 3)):  # interleaved, as drift hits both alike
+        gc.collect()
+        a = full_setup_us(setup_cycles)
+        gc.collect()
+        b = asyncio_setup_us(setup_cycles)
+        setups.append(a)
+        asyncio_setups.append(b)
+        setup_ratios.append(a / b)
+    setup, asyncio_setup = min(setups), min(asyncio_setups)
+    setup_r = statistics.median(setup_ratios)
+    progress(f"memory: {args.paused:,} paused components")
+    mem_traced, mem_rss = paused_bytes(args.paused)
     progress("structural references: bare round-robin of generators")
     rr_busy, rr_busy_r = paired(lambda: round_robin_ns_per_hop(n, False))
     rr_pause, rr_pause_r = paired(lambda: round_robin_ns_per_hop(n, True))
@@ -324,8 +448,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         ("raw generator chain (floor)", floor, 1.0, None),
         ("axon burst, per-message idiom", burst, burst_r, TARGETS["burst_ratio"]),
         ("axon burst, bulk idiom", bulk, bulk_r, None),
-        ("axon burst, classic self.send idiom", classic, classic_r, None),
+        ("axon burst, classic self.send idiom", classic, classic_r, TARGETS["classic_burst_ratio"]),
         ("axon per-message", per_msg, per_msg_r, TARGETS["per_message_ratio"]),
+        ("axon per-message, classic idiom", classic_pm, classic_pm_r,
+         TARGETS["classic_per_message_ratio"]),
         ("  ref: bare round-robin, no pausing", rr_busy, rr_busy_r, None),
         ("  ref: bare round-robin, pause/wake", rr_pause, rr_pause_r, None),
     ]
@@ -345,6 +471,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "classic_burst_ratio": classic_r,
         "per_message_ns_per_hop": per_msg,
         "per_message_ratio": per_msg_r,
+        "classic_per_message_ns_per_hop": classic_pm,
+        "classic_per_message_ratio": classic_pm_r,
         "per_message_best_ratio": per_msg / floor,
         "paused_components": args.idle,
         "paused_plain_ns_per_hop": plain,
@@ -352,6 +480,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "paused_slowdown_pct": slowdown,
         "create_us": create,
         "create_wire_activate_us": create_wired,
+        "setup_stages": SETUP_STAGES,
+        "full_setup_us": setup,
+        "asyncio_setup_us": asyncio_setup,
+        "setup_vs_asyncio": setup_r,
+        "paused_components_measured": args.paused,
+        "paused_bytes": mem_traced,
+        "paused_rss_bytes": mem_rss,
         "round_robin_busy_ns_per_hop": rr_busy,
         "round_robin_busy_ratio": rr_busy_r,
         "round_robin_pause_wake_ns_per_hop": rr_pause,
@@ -362,6 +497,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result["met"] = {
         "burst_ratio": result["burst_ratio"] <= TARGETS["burst_ratio"],
         "per_message_ratio": result["per_message_ratio"] <= TARGETS["per_message_ratio"],
+        "classic_burst_ratio": classic_r <= TARGETS["classic_burst_ratio"],
+        "classic_per_message_ratio": classic_pm_r <= TARGETS["classic_per_message_ratio"],
+        "full_setup_us": setup <= TARGETS["full_setup_us"],
+        "setup_vs_asyncio": setup_r <= TARGETS["setup_vs_asyncio"],
+        "paused_bytes": mem_traced <= TARGETS["paused_bytes"],
         "paused_slowdown_pct": slowdown < TARGETS["paused_slowdown_pct"],
         "create_us": create <= TARGETS["create_us"],
     }
@@ -376,6 +516,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"{plain:.1f} -> {with_idle:.1f} ns/hop ({slowdown:+.1f}%, target < 5%)")
     print(f"component creation: {create:.2f} us each (target <= 5 us); with boxes, two "
           f"links and activation: {create_wired:.2f} us")
+    print(f"full set-up (make, boxes, links, activate, one message, finish), a "
+          f"{SETUP_STAGES}-stage pipeline: {setup:.1f} us per component (target <= 10 us); "
+          f"asyncio's tasks and queues: {asyncio_setup:.1f} us; Axon/asyncio {setup_r:.2f}x "
+          "(median of interleaved rounds; target <= 1x)")
+    print(f"memory: {mem_traced:,.0f} bytes per paused component (tracemalloc, "
+          f"{args.paused:,} of them; target <= 1,536), resident growth {mem_rss:,.0f} bytes each")
     print(f"per-message, best round against best floor: {per_msg / floor:.2f}x (busy neighbours "
           "on a shared machine slow Axon's longer runs more than the floor's)")
     print(f"per-message is {per_msg / rr_pause:.1f}x a bare pause/wake round-robin of "

@@ -31,6 +31,14 @@ WORKLOADS = {
     "ref: round-robin, pause/wake": "round_robin_ns_per_hop(n, True)",
 }
 
+#: Per component, not per hop: a 100-stage pipeline (and a source and a sink) made, run
+#: with one message and torn down, ``n`` times; asyncio's tasks and queues beside it.
+SETUP = {
+    "set-up, per component": "full_setup_us(n)",
+    "set-up, per component, asyncio": "asyncio_setup_us(n)",
+}
+SETUP_COMPONENTS = 102
+
 PROGRAM = """
 import gc, sys
 import axon._core._scheduler as s
@@ -59,6 +67,11 @@ def per_hop(call: str, small: int, large: int) -> float:
     return (instructions(call, large) - instructions(call, small)) / ((large - small) * 10)
 
 
+def per_component(call: str, small: int = 2, large: int = 6) -> float:
+    return (instructions(call, large) - instructions(call, small)) / (
+        (large - small) * SETUP_COMPONENTS)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--small", type=int, default=4000)
@@ -69,14 +82,23 @@ def main(argv: list[str] | None = None) -> None:
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         futures = {name: pool.submit(per_hop, call, args.small, args.large)
                    for name, call in WORKLOADS.items()}
+        setups = {name: pool.submit(per_component, call) for name, call in SETUP.items()}
         counts = {name: f.result() for name, f in futures.items()}
+        setup_counts = {name: f.result() for name, f in setups.items()}
     floor = counts["floor"]
     print(f"{'workload':34} {'instr/hop':>10} {'x floor':>8}")
     for name, value in counts.items():
         print(f"{name:34} {value:10.0f} {value / floor:8.2f}")
+    asyncio_setup = setup_counts["set-up, per component, asyncio"]
+    print(f"{'workload':34} {'instr/comp':>10} {'x asyncio':>9}")
+    for name, value in setup_counts.items():
+        print(f"{name:34} {value:10.0f} {value / asyncio_setup:9.2f}")
     out = Path(__file__).parent / "results" / "instructions.json"
-    out.write_text(json.dumps({k: {"instructions_per_hop": v, "x_floor": v / floor}
-                               for k, v in counts.items()}, indent=2) + "\n")
+    rows: dict[str, dict[str, float]] = {
+        k: {"instructions_per_hop": v, "x_floor": v / floor} for k, v in counts.items()}
+    rows.update({k: {"instructions_per_component": v, "x_asyncio": v / asyncio_setup}
+                 for k, v in setup_counts.items()})
+    out.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"wrote {out}")
 
 

@@ -50,7 +50,8 @@ from ._task import add_reader, block_send, control_arrived, find_readers
 if TYPE_CHECKING:
     from ._component import Component
 
-__all__ = ["Box", "BoxSpec", "BoxStatistics", "Inbox", "Link", "LinkKind", "Outbox", "Policy"]
+__all__ = ["NOBODY", "NO_MESSAGES", "Box", "BoxSpec", "BoxStatistics", "Inbox", "Link", "LinkKind",
+           "Outbox", "Policy"]
 
 T = TypeVar("T")
 
@@ -68,6 +69,9 @@ class Policy(enum.Enum):
     DROP_LAST = "drop_last"
     KEEP_LATEST = "keep_latest"  #: keep only the newest message; older unread ones are dropped
     ERROR = "error"  #: raise BoxFull in the sender
+
+
+_BLOCK = Policy.BLOCK  # (read per box made: see _NEW in axon/_core/_component.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +153,29 @@ def _no_key_for_a_thread(owner: Component, name: str) -> None:
         raise TypeError(f"{owner.path}.{name}: a ThreadedComponent cannot have a priority "
                         "inbox (its thread takes messages while they are sorted in)")
 
+class _NoMessages(deque[Any]):
+    """The type of :data:`NO_MESSAGES`: always empty; putting into it is a bug, so it raises."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any) -> None:
+        raise TypeError("an inbox's shared empty queue: take Inbox.own_queue() to put into it")
+
+    append = appendleft = extend = extendleft = insert = _refuse
+
+
+#: The ``queue`` of every inbox that has no deque of its own yet: an inbox gets one as a
+#: link first binds a sender to it (unbounded data inboxes, whose push is the deque's own
+#: append), as a message first arrives, or from :meth:`Inbox.own_queue`.  An empty deque
+#: costs 760 bytes, more than all the rest of an inbox, and most ``control`` inboxes never
+#: hold a message (with ``NOBODY``: 4,119 -> 2,487 bytes per paused classic component,
+#: bench/core.py's memory row at 20,000).
+NO_MESSAGES: deque[Any] = _NoMessages((), 0)
+
+#: Every inbox's ``blocked`` until a sender first waits for room in it (then a list).
+NOBODY: tuple[Component, ...] = ()
+
+
 class Inbox(Box, Generic[T]):
     """A queue of messages for its owner; possibly bounded with a :class:`Policy`."""
 
@@ -170,21 +197,45 @@ class Inbox(Box, Generic[T]):
         if key is not None:
             _no_key_for_a_thread(owner, name)
         self.key = key  # a priority inbox's (design note 7); None: first in, first out
-        self._received = 0
+        # messages recv()/recv_all() took: a float, as the task's count is (floats come
+        # from a free list, ints above 256 are allocated: bench.instructions)
+        self._received = 0.0
         self.dropped = 0  # messages discarded by the policy, or sent after it closed
-        self.blocked: list[Component] = []  # senders suspended until there is room
+        # senders suspended until there is room (NOBODY, or a list: see _task.watch_for_room)
+        self.blocked: list[Component] | tuple[Component, ...] = NOBODY
         self.closed = False  # its reader has finished (see close())
         # each delivery also tells the owner (a control inbox: see design note 6)
         self.watched = name == "control"
-        q: deque[T] = deque()
-        self.queue = q
+        self.queue: deque[T] = NO_MESSAGES  # a deque of its own on first use (see there)
         self.size: int | None = None
-        self.policy = Policy.BLOCK
-        if size is None and policy is Policy.BLOCK and not self.watched and key is None:
-            self.push = self.deliver = q.append
-            self.plain = True  # deliver is the deque's own append (send_many extends it)
+        self.policy = _BLOCK
+        if size is None and policy is _BLOCK and not self.watched and key is None:
+            self.deliver: Callable[[Any], None] = self._deliver_first
+            self.push = self.deliver
+            self.plain = False  # (True with a deque: deliver is its append, send_many extends it)
         else:
             self._configure(size, policy)
+
+    def own_queue(self) -> deque[T]:
+        """The inbox's deque, made now if it has none yet (see :data:`NO_MESSAGES`): for
+        code that puts messages straight into it (``extendleft`` of messages put back)."""
+        q = self.queue
+        if q is NO_MESSAGES:
+            q = self.queue = deque()
+            if self.size is None and not self.watched and not self.closed and self.key is None:
+                self.deliver = q.append  # (no longer _deliver_first)
+                self.plain = True
+                if not self.links_out:
+                    self.push = q.append
+            owner = self.owner
+            if owner._axon_task is not None:
+                owner._axon_sync_task()  # its task reads the queues (t.inq, wake_queues)
+        return q
+
+    def _deliver_first(self, msg: T) -> None:
+        # an unbounded data inbox no link has reached: a message put from outside (or a
+        # push cached before a link made the deque)
+        self.own_queue().append(msg)
 
     @property
     def received(self) -> int:
@@ -193,8 +244,8 @@ class Inbox(Box, Generic[T]):
         n = self._received
         t = self.owner._axon_task
         if t is not None and t.inbox is self:
-            n += int(t.received)  # (a float there: floats come from a free list; exact to 2**53)
-        return n
+            n += t.received  # (floats: exact to 2**53 messages)
+        return int(n)
 
     # -- configuration -------------------------------------------------------------------
 
@@ -221,7 +272,8 @@ class Inbox(Box, Generic[T]):
         self.set_bound(self.size, self.policy)
 
     def _configure(self, size: int | None, policy: Policy | str) -> None:
-        policy = Policy(policy)
+        if not isinstance(policy, Policy):
+            policy = Policy(policy)
         if size is not None and (not isinstance(size, int) or size < 1):
             raise ValueError(f"{self!r}: size must be a positive int or None, not {size!r}")
         if self.key is not None and size is not None and policy is Policy.DROP_OLDEST:
@@ -233,10 +285,15 @@ class Inbox(Box, Generic[T]):
         self.size = size
         self.policy = policy
         deliver: Callable[[Any], None]
+        if size is not None or self.key is not None:
+            self.own_queue()  # (the policies' delivers, and the sorted insert, use it)
         if self.closed:
             deliver = self._deliver_closed
+        elif size is None and not self.watched:
+            q = self.queue
+            deliver = self._deliver_first if q is NO_MESSAGES else q.append
         elif size is None:
-            deliver = self.queue.append
+            deliver = self._deliver_control  # (replaced below)
         elif policy is Policy.BLOCK:
             deliver = self._deliver_block
         elif policy is Policy.DROP_OLDEST:
@@ -249,7 +306,8 @@ class Inbox(Box, Generic[T]):
             deliver = self._deliver_error
         if self.key is not None and not self.closed:
             deliver = partial(self._deliver_keyed, deliver)
-        self.plain = size is None and not self.watched and not self.closed and self.key is None
+        self.plain = (size is None and not self.watched and not self.closed
+                      and self.key is None and self.queue is not NO_MESSAGES)
         if self.watched and not self.closed:
             deliver = self._deliver_control if size is None and self.key is None else partial(
                 self._deliver_watched, deliver)
@@ -262,8 +320,11 @@ class Inbox(Box, Generic[T]):
     def deliver_for(self, sender: Box) -> Callable[[Any], None]:
         """What ``sender`` (a box upstream) calls to deliver here: ``deliver``, except that
         a full ``block`` box must know which component to suspend, so it is bound to the
-        sending outbox's owner (which spares the scheduler from tracking who is running)."""
-        if (self.size is not None and self.policy is Policy.BLOCK and isinstance(sender, Outbox)
+        sending outbox's owner (which spares the scheduler from tracking who is running).
+        An unbounded data inbox gets its deque now, so the push is the deque's append."""
+        if self.queue is NO_MESSAGES and not self.watched and not self.closed:
+            self.own_queue()
+        if (self.size is not None and self.policy is _BLOCK and isinstance(sender, Outbox)
                 and not self.closed):
             deliver = partial(self._deliver_block_from, sender.owner)
             if self.key is not None:
@@ -274,7 +335,10 @@ class Inbox(Box, Generic[T]):
         return self.deliver
 
     def _deliver_control(self, msg: T) -> None:
-        self.queue.append(msg)
+        q = self.queue
+        if q is NO_MESSAGES:
+            q = self.own_queue()
+        q.append(msg)
         control_arrived(self.owner, msg)
 
     def _deliver_watched(self, deliver: Callable[[Any], None], msg: T) -> None:
@@ -375,7 +439,7 @@ class Inbox(Box, Generic[T]):
     def put_front(self, msgs: Sequence[T]) -> None:
         """Return taken messages to the front, in order (``Component.put_back``): taken
         again first; in a priority inbox, first among those of an equal key."""
-        q = self.queue
+        q = self.own_queue()
         key = self.key
         if key is None:
             q.extendleft(reversed(msgs))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from ._box import Inbox, _push_outside
+from ._box import NOBODY, Inbox, _push_outside
 from ._component import Component
 
 __all__ = ["hand_over"]
@@ -79,8 +79,10 @@ def _reaim_blocked_sends(old: Inbox[Any], new: Inbox[Any]) -> int:
                 sends[i] = (new, msg)
                 n += 1
         if sender not in new.blocked:
+            if isinstance(new.blocked, tuple):  # (NOBODY: a list of its own from now on)
+                new.blocked = []
             new.blocked.append(sender)
-    old.blocked.clear()
+    old.blocked = NOBODY
     return n
 
 

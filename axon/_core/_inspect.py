@@ -194,7 +194,7 @@ def snapshot(*targets: Component | Scheduler, live_only: bool = False) -> Snapsh
             infos.append(info)
     links: dict[int, Link] = {}
     for c in comps:
-        for b in (*c.inboxes.values(), *c.outboxes.values()):
+        for b in (*_inboxes(c).values(), *c.outboxes.values()):
             for lk in b.links_out:
                 if id(lk.source.owner) in ids and id(lk.sink.owner) in ids:
                     links[id(lk)] = lk
@@ -283,12 +283,19 @@ def _sent(ob: Outbox[Any]) -> int | None:
     return total
 
 
+def _inboxes(c: Component) -> Mapping[str, Inbox[Any]]:
+    """``c.inboxes`` without giving each its deque (a snapshot changes nothing)."""
+    c._axon_ensure_boxes()
+    return c._axon_inboxes
+
+
 def _waiting_on(c: Component) -> str:
     t = c._axon_task
     state = c.state
     if state is State.PAUSED and t is not None:
-        queues = {id(q) for q in t.pause_queues}
-        names = [n for n, ib in c.inboxes.items() if id(ib.queue) in queues]
+        chosen = c._axon_wake_boxes  # (not the queues' identities: inboxes nothing has
+        # reached share one empty queue, NO_MESSAGES in axon/_core/_box.py)
+        names = [] if not t.pause_queues else list(_inboxes(c) if chosen is None else chosen)
         if t.resume is RECEIVE or isinstance(t.resume, ReceivingOne):
             names = ["inbox"] + [n for n in names if n != "inbox"]
         if not names:
@@ -309,7 +316,7 @@ def _waiting_on(c: Component) -> str:
 
 
 def _component_info(c: Component, depth: int) -> ComponentInfo:
-    ins = tuple(BoxInfo(box_id(b), b.statistics()) for b in c.inboxes.values())
+    ins = tuple(BoxInfo(box_id(b), b.statistics()) for b in _inboxes(c).values())
     outs = tuple(BoxInfo(box_id(b), b.statistics()) for b in c.outboxes.values())
     sent: int | None = None  # a composition's outboxes pass its children's messages on
     if not c.children:

@@ -57,18 +57,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from types import GeneratorType
 from typing import Any
 
-from ._box import Box, Inbox, Link, LinkKind
+from ._box import NOBODY, Box, Inbox, Link, LinkKind
 from ._component import Component
 from ._task import (
-    RECEIVE, RECEIVE_ONE, ReceivingOne, State, Task, drop_readers, fall_asleep,
+    PAUSING, RECEIVE, RECEIVE_ONE, ReceivingOne, State, Task, drop_readers, fall_asleep,
     retry_blocked_sends, wake_readers,
 )
 from ._errors import ComponentError, Deadlock
@@ -83,6 +83,7 @@ _RUNNABLE = State.RUNNABLE
 _PAUSED = State.PAUSED
 _BLOCKED = State.BLOCKED
 _NEW = State.NEW
+_FINISHED = State.FINISHED  # (enum members read per component: see _NEW in _component.py)
 _ASLEEP: Any = object()  # Scheduler._receive put the task to sleep without resuming it
 _ONE_AGAIN: Any = object()  # a turn in RECEIVE_ONE found no message: look on the next
 _ONE_WAIT: Any = object()  # and again: sleep until woken
@@ -147,7 +148,8 @@ class Scheduler:
 
     def activate(self, component: Component) -> Component:
         """Start ``component`` (and its children) on this scheduler; returns it."""
-        if component.state is not State.NEW:
+        t = component._axon_task  # (component.state, inline: this runs per component)
+        if t is not None and t.state is not _NEW:
             raise ValueError(f"{component.path} was already started ({component.state.value})")
         if component._axon_scheduler is not None and component._axon_scheduler is not self:
             raise ValueError(f"{component.path} belongs to another scheduler")
@@ -155,7 +157,7 @@ class Scheduler:
         try:
             component.on_activate(self)
             gen = component._axon_generator()
-            if not inspect.isgenerator(gen):
+            if not isinstance(gen, GeneratorType):  # (inspect.isgenerator, inline)
                 raise TypeError(
                     f"{component.path}: main() must be a generator (use 'yield'), "
                     f"it returned {type(gen).__name__}"
@@ -186,11 +188,14 @@ class Scheduler:
         task.state = _RUNNABLE
         self._live[id(component)] = component
         self._ready.append(task)
-        self._poke()
+        idle = self._idle  # (_poke(), inline: once per component)
+        if idle is not None and not idle.done():
+            idle.set_result(None)
         for hook in self._start_hooks:
             hook(component)
         for child in component._axon_children:
-            if child.state is State.NEW:
+            ct = child._axon_task
+            if ct is None or ct.state is _NEW:
                 self.activate(child)
         return component
 
@@ -223,10 +228,13 @@ class Scheduler:
     def wake(self, component: Component) -> None:
         """Make a paused component runnable (idempotent; never starts an unstarted one)."""
         t = component._axon_task
-        if t is not None and t.state is _PAUSED and component._axon_scheduler is self:
-            t.state = _RUNNABLE
-            self._ready.append(t)
-            self._poke()
+        if t is not None and component._axon_scheduler is self:
+            if t.state is _PAUSED:
+                t.state = _RUNNABLE
+                self._ready.append(t)
+                self._poke()
+            elif t.resume is PAUSING:  # to sleep on its next turn: it runs then instead
+                t.resume = None  # (the _task.py invariant 10)
 
     # -- priority classes (design note 8; axon/_core/_priority.py) -----------------------------
 
@@ -274,8 +282,8 @@ class Scheduler:
     def unblock(self, inbox: Inbox[Any]) -> None:
         """``inbox`` has room again: let the senders it blocked move their messages on, and
         wake the components watching for room in it."""
-        senders = inbox.blocked[:]
-        inbox.blocked.clear()
+        senders = inbox.blocked
+        inbox.blocked = NOBODY
         owner = inbox.owner._axon_task
         if owner is not None and owner.inbox is inbox and owner.limit is None:
             owner.inq = inbox.queue  # (it was NO_ROOM)
@@ -286,8 +294,8 @@ class Scheduler:
                     t.state = _RUNNABLE
                     self._ready.append(t)
                     self._poke()
-                elif t.state is _PAUSED:  # a component watching for room (axon/_core/_flow.py)
-                    self.wake(sender)
+                else:  # a component watching for room (axon/_core/_flow.py), paused or
+                    self.wake(sender)  # about to (wake() does nothing otherwise)
 
     @contextlib.contextmanager
     def keep_alive(self, owner: Component | None = None) -> Iterator[None]:
@@ -485,10 +493,12 @@ class Scheduler:
         assert loop is not None
         RECV = RECEIVE  # (locals: the loop below is the hottest code in Axon)
         PAUSED = _PAUSED
+        DEFERRED = PAUSING
         # INLINE: wake_readers(t, append) and fall_asleep(t) of axon/_core/_task.py are
         # copied into the loop below, where every timeslice of the classic idiom
         # (``pause(); yield``) ends.  Calling them instead costs 7.8% more instructions
-        # per hop in that idiom at one message per timeslice (12,785 against 11,857;
+        # per hop in that idiom at one message per timeslice (12,785 against 11,857,
+        # measured before its pause was deferred (_task.py invariant 10);
         # ``python -m bench.instructions``, "per-message, classic idiom"), 0.7% in
         # bursts.  tests/axon/test_task.py checks that the copies are the functions.
         chunks = [range(n) for n in range(33)]  # (prebuilt: cheaper than range(k) each time)
@@ -546,6 +556,31 @@ class Scheduler:
                             send = t.send
                             y = send(None)
                             if y is None and not t.attend:  # a bare yield: next round
+                                if t.pause:  # pause() too: look on its next turn (the
+                                    t.pause = False  # _task.py invariant 10)
+                                    t.resume = DEFERRED
+                                append(t)
+                                continue
+                        elif r is DEFERRED:  # it paused (the classic idiom), deferred:
+                            # sleep now, without running it, unless a message came since
+                            # (deferring: 9,952 -> 7,867 instructions per hop, classic
+                            # idiom at one message per timeslice, bench.instructions)
+                            t.resume = None
+                            for q in t.pause_queues:
+                                if q:
+                                    break
+                            else:  # fall_asleep(t), inline (see INLINE above)
+                                t.state = PAUSED
+                                for sender in t.notify:
+                                    sender.attend = True
+                                self._asleep += 1
+                                continue
+                            send = t.send
+                            y = send(None)
+                            if y is None and not t.attend:  # (as for r None above)
+                                if t.pause:
+                                    t.pause = False
+                                    t.resume = DEFERRED
                                 append(t)
                                 continue
                         else:
@@ -585,15 +620,11 @@ class Scheduler:
                             if t.blocked_sends is not None:
                                 t.state = _BLOCKED
                                 self._blocked(t)
-                            else:
-                                for q in t.pause_queues:
-                                    if q:
-                                        append(t)
-                                        break
-                                else:  # fall_asleep(t), inline (see INLINE above)
-                                    t.state = PAUSED
-                                    for sender in t.notify:
-                                        sender.attend = True
+                            elif t.pause_queues is t.wake_queues:  # deferred: looked at
+                                t.resume = DEFERRED  # on its next turn (invariant 10)
+                                append(t)
+                            else:  # a thread's proxy (no pause_queues): asleep now
+                                fall_asleep(t)
                         else:
                             append(t)
                     else:
@@ -642,7 +673,7 @@ class Scheduler:
         """``t``'s generator returned or raised ``exc``: True if the run must stop."""
         comp = t.comp
         if isinstance(exc, StopIteration):
-            self._finished(comp, State.FINISHED, close=True)
+            self._finished(comp, _FINISHED, close=True)
             return False
         shutdown = t.cancelled_by
         if shutdown is not None and isinstance(exc, asyncio.CancelledError):
@@ -933,13 +964,14 @@ class Scheduler:
         task.send = None
         task.resume = None
         self._live.pop(id(comp), None)
-        if state is State.FINISHED:
+        if state is _FINISHED:
             self.finished_count += 1
         else:
             self.failed_count += 1
         wake_readers(task, self._ready.append)  # what it sent last (even as it failed)
         drop_readers(task)  # it sends nothing more: no one need look out for it
-        comp._axon_unlink_own()
+        if comp._axon_links:  # (most components own no links)
+            comp._axon_unlink_own()
         for ib in comp._axon_inboxes.values():  # nothing will take from them: release whoever
             if ib.blocked:  # waits for room in them (axon/_core/_flow.py)
                 self.unblock(ib)
@@ -954,8 +986,7 @@ class Scheduler:
         if parent is not None:
             parent._axon_unfinished -= 1
             parent.child_finished(comp)
-            if parent.state is _PAUSED:
-                self.wake(parent)
+            self.wake(parent)  # (paused, or to sleep on its next turn: invariant 10)
         for hook in self._finish_hooks:
             hook(comp)
 
@@ -968,7 +999,8 @@ class Scheduler:
         senders: dict[int, Component] = {}
         ctl_in = comp._axon_inboxes.get("control")
         ended = isinstance(comp.end_message, ProducerFinished) or (
-            ctl_in is not None and any(isinstance(m, ProducerFinished) for m in ctl_in.queue))
+            ctl_in is not None and bool(ctl_in.queue)  # (no generator made for an empty one)
+            and any(isinstance(m, ProducerFinished) for m in ctl_in.queue))
         for ib in comp._axon_inboxes.values():
             for ob in ib.close():
                 senders[id(ob.owner)] = ob.owner

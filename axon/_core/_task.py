@@ -34,13 +34,17 @@ They hold between timeslices, for the task ``t`` of every started, unfinished co
    RUNNABLE, appending ``t`` to the run queue in the same step), ``_await`` / ``_awaited``
    (WAITING and back), ``activate`` and ``_finished``.
 2. ``t.resume`` is what its next timeslice sends in: None (``send(None)``), ``RECEIVE``
-   (the batch waiting in ``inbox``), a callable giving the result of what it awaited, or
+   (the batch waiting in ``inbox``), a callable giving the result of what it awaited,
    ``t.receiving_one`` (in ``yield RECEIVE_ONE``: each turn looks for one message and runs
-   the generator only if there is one, or the end of the stream).
-   The scheduler sets it as a timeslice ends and clears it as it is used.
+   the generator only if there is one, or the end of the stream), or ``PAUSING`` (after
+   ``pause(); yield``: see 10).  The scheduler sets it as a timeslice ends and clears it
+   as it is used; during a timeslice it is None, or ``RECEIVE`` if it began with a batch.
 3. ``t.pause`` is set during a timeslice (``Component.pause()``, :func:`block_send`) and
-   cleared by the scheduler after that timeslice, which then pauses or blocks ``t``.
-   Setting it also sets ``t.attend``.
+   cleared by the scheduler after that timeslice, which then pauses (see 10) or blocks
+   ``t``.  Setting it also sets ``t.attend``, except that ``Component.pause()`` in a
+   timeslice with ``t.resume`` None leaves ``attend`` alone: the scheduler's fast path
+   for a bare ``yield`` looks at ``t.pause`` itself (RECEIVE's fast path does not).  A
+   task whose ``pause_queues`` are not its ``wake_queues`` (a thread's proxy) sets both.
 4. ``t.readers`` are the tasks owning the final inboxes of ``t``'s outboxes (linked,
    open, reader not finished), each once; ``r in t.readers`` exactly when
    ``t in r.senders``.  :func:`add_reader` and :func:`drop_readers` keep both sides, as
@@ -70,6 +74,14 @@ They hold between timeslices, for the task ``t`` of every started, unfinished co
    it); ``t.taken`` (None unless supervised) what the current timeslice took (a
    RECEIVE_ONE turn sets ``t.one_taken`` to its message, which the supervised ``send``
    moves to ``t.taken``).
+10. A pause is deferred by one turn.  After a timeslice that paused (``t.pause``) and
+   ended on a bare ``yield``, with no blocked send and ``t.pause_queues is
+   t.wake_queues``, ``t`` stays RUNNABLE with ``t.resume`` ``PAUSING``.  On its next turn
+   the scheduler resumes it if one of ``t.pause_queues`` holds a message, and otherwise
+   makes it PAUSED without resuming it (not counted as a timeslice).  ``Scheduler.wake``
+   of a task whose resume is ``PAUSING`` sets it to None (it runs on that turn): so
+   what would have woken it from PAUSED during that turn is never lost.  Otherwise
+   (``pause_queues`` is ``()``: a thread's proxy) it falls asleep after the timeslice.
 """
 
 from __future__ import annotations
@@ -91,6 +103,7 @@ __all__ = [
     "CROWD", "NO_ROOM", "RECEIVE", "RECEIVE_ONE", "ReceivingOne", "State", "Task", "add_reader", "block_send",
     "control_arrived", "drop_readers", "fall_asleep", "find_readers", "retry_blocked_sends",
     "taken_by", "wake_readers", "watch_for_room",
+    "PAUSING",
 ]
 
 
@@ -126,6 +139,22 @@ class _ReceiveOne:
 RECEIVE_ONE: Any = _ReceiveOne()
 
 
+class _Pausing:
+    """The type of :data:`PAUSING`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "PAUSING"
+
+
+#: A task's ``resume`` after ``pause()`` and a bare ``yield`` (the classic idiom): its
+#: next turn puts it to sleep without resuming it, unless a message has reached one of
+#: its ``pause_queues`` by then, as a ``RECEIVE`` with nothing to take does; so a stage
+#: of a busy system is not put to sleep and woken for every message (invariant 10).
+PAUSING: Any = _Pausing()
+
+
 class ReceivingOne(partial):  # type: ignore[type-arg]
     """A task's resume while it is in ``yield RECEIVE_ONE`` (``Task.receiving_one``, made on
     first use): on each turn it looks for the message (or the end) and resumes the
@@ -156,6 +185,7 @@ class State(enum.Enum):
 
 _PAUSED = State.PAUSED
 _RUNNABLE = State.RUNNABLE
+_NEW = State.NEW
 
 
 class Task:
@@ -174,7 +204,7 @@ class Task:
         self.comp = comp
         self.send: Any = None  # the generator's send (possibly wrapped: instruments, taken)
         self.resume: Any = None  # None, RECEIVE, or a callable giving the next resume
-        self.state = State.NEW
+        self.state = _NEW
         self.pause = False  # asked to pause (or a send blocked) this timeslice
         # the scheduler must do more than requeue it after its timeslice: it asked to
         # pause, or one of its readers may be asleep (invariant 6)
@@ -185,7 +215,7 @@ class Task:
         self.senders: set[Task] = set()  # the tasks whose ``readers`` hold this one
         self.notify: list[Task] = []  # the senders to flag as it falls asleep (inv. 5)
         # the queue RECEIVE's hot path takes from: ``inbox``'s, or NO_ROOM (invariant 8)
-        self.inq: deque[Any] = deque()
+        self.inq: deque[Any] = NO_ROOM
         self.limit: int | None = None  # Component.receive_limit
         self.inbox: Inbox[Any] | None = None
         self.control: deque[Any] | None = None
@@ -324,8 +354,11 @@ def retry_blocked_sends(sender: Component) -> bool:
 def watch_for_room(inbox: Inbox[Any], component: Component) -> None:
     """Put ``component`` in ``inbox``'s ``blocked`` list: whatever takes from the inbox
     then calls ``Scheduler.unblock``, which moves its blocked sends on or wakes it."""
-    if component not in inbox.blocked:
-        inbox.blocked.append(component)
+    blocked = inbox.blocked
+    if component not in blocked:
+        if isinstance(blocked, tuple):  # (NOBODY: the inbox's own list, made on first use)
+            blocked = inbox.blocked = []
+        blocked.append(component)
     t = inbox.owner._axon_task
     if t is not None and t.inbox is inbox:
         t.inq = NO_ROOM  # RECEIVE takes the slow path, which makes room (invariant 8)

@@ -287,10 +287,10 @@ class CrossingEnd(Component):
         targets = ob.targets
         if len(targets) == 1 and targets[0].key is None:  # (a priority inbox sorts each)
             t = targets[0]
-            if t.size is None:
+            if t.plain:  # (unbounded, not control, open: its deliver is the deque's append)
                 t.queue.extend(msgs)  # one C-level call (what send_many does)
                 return True
-            if (t.policy is Policy.BLOCK and not t.blocked
+            if (t.size is not None and t.policy is Policy.BLOCK and not t.blocked
                     and len(t.queue) + len(msgs) <= t.size):
                 t.queue.extend(msgs)
                 return True

@@ -302,3 +302,150 @@ def test_a_put_through_a_passthrough_into_a_finished_component_is_counted_as_dro
     outer.inboxes["inbox"].put("late")  # passed through to the finished child
     stats = quick.inboxes["inbox"].statistics()
     assert stats.closed and (stats.depth, stats.dropped) == (0, 1)
+
+
+# -- inboxes get their deque on first use (memory per paused component) ---------------------
+
+
+def _own(ib) -> bool:
+    from axon._core._box import NO_MESSAGES
+
+    return ib.queue is not NO_MESSAGES
+
+
+class Classic(Component):
+    """finished()/recv_all()/pause(): keeps what it takes; ends on the end of the stream."""
+
+    def main(self):
+        self.items = []
+        while not self.finished():
+            self.items += self.recv_all()
+            self.pause()
+            yield
+
+
+def _lazy_inboxes(c):  # (what the core sees: the public ``inboxes`` gives each its deque)
+    c._axon_ensure_boxes()
+    return c._axon_inboxes
+
+
+def test_an_inbox_has_no_deque_of_its_own_until_linked_or_put_to():
+    c, src = Classic(), Component()
+    ins = _lazy_inboxes(c)
+    assert not _own(ins["inbox"]) and not _own(ins["control"])
+    src.link((src, "outbox"), (c, "inbox"))  # a data link binds its push to the deque's append
+    src.link((src, "signal"), (c, "control"))  # a control inbox waits for a message
+    assert _own(ins["inbox"]) and not _own(ins["control"])
+    assert src.outboxes["outbox"].push == ins["inbox"].queue.append
+    src.send(ProducerFinished(), "signal")
+    assert _own(ins["control"]) and list(ins["control"].queue) == [ins["control"].queue[0]]
+
+
+def test_the_shared_empty_queue_refuses_messages_instead_of_losing_or_sharing_them():
+    c = Component()
+    ib = _lazy_inboxes(c)["inbox"]
+    with pytest.raises(TypeError, match="own_queue"):
+        ib.queue.append("lost?")
+    assert len(ib.queue) == 0
+    ib.own_queue().append("kept")
+    assert list(ib.queue) == ["kept"] and list(Component().inboxes["inbox"].queue) == []
+
+
+def test_a_queue_taken_from_inboxes_is_the_one_messages_arrive_in():
+    # components keep ``self.inboxes["control"].queue`` and read it every timeslice
+    from axon import Scheduler, Shutdown
+
+    class KeepsControl(Component):
+        def main(self):
+            control = self.inboxes["control"].queue
+            while not control:
+                self.pause()
+                yield
+
+    k = KeepsControl()
+    sched = Scheduler()
+    sched.activate(k)
+
+    async def scenario():
+        import asyncio
+
+        with sched.keep_alive():
+            running = asyncio.ensure_future(sched.run_async(timeout=5))
+            await sched.next_idle()
+            k.inboxes["control"].put(Shutdown())
+        await running
+
+    import asyncio
+    asyncio.run(scenario())
+    assert k.done
+
+
+def test_lazy_inboxes_wake_deliver_count_and_report_as_eager_ones_did():
+    from axon import Scheduler, Shutdown, snapshot
+
+    c = Classic()
+    sched = Scheduler()
+    sched.activate(c)
+    ib = _lazy_inboxes(c)["inbox"]
+    push = ib.push  # cached before the inbox had a deque (as a component may cache it)
+
+    async def scenario():
+        import asyncio
+
+        with sched.keep_alive():
+            running = asyncio.ensure_future(sched.run_async(timeout=5))
+            await sched.next_idle()
+            asleep = (c.state.value, snapshot(c).component(c.path).waiting_on)
+            ib.put(1)  # wakes it: the first message makes the deque
+            push(2)
+            await sched.next_idle()
+            stats = ib.statistics()
+            _lazy_inboxes(c)["control"].put(Shutdown())  # the control inbox's first message
+        await running
+        return asleep, stats
+
+    import asyncio
+    asleep, stats = asyncio.run(scenario())
+    assert asleep == ("paused", "a message on inbox or control")
+    assert c.items == [1, 2] and c.done
+    assert (stats.depth, stats.received, stats.dropped) == (0, 2, 0)
+
+
+def test_waiting_on_names_only_the_boxes_it_wakes_on_though_their_queues_are_shared():
+    from axon import Scheduler, snapshot
+
+    class Picky(Component):
+        Inboxes = {"inbox": "data", "control": "the end", "next": "jobs"}
+
+        def main(self):
+            self.wake_on("next")
+            while not self.data_ready("next"):
+                self.pause()
+                yield
+
+    p = Picky()
+    sched = Scheduler()
+    sched.activate(p)
+
+    async def scenario():
+        import asyncio
+
+        with sched.keep_alive():
+            running = asyncio.ensure_future(sched.run_async(timeout=5))
+            await sched.next_idle()
+            seen = snapshot(p).component(p.path).waiting_on
+            p.inboxes["next"].put("job")
+        await running
+        return seen
+
+    import asyncio
+    assert asyncio.run(scenario()) == "a message on next" and p.done
+
+
+def test_put_back_and_send_many_reach_an_inbox_made_lazily():
+    a, b = Component(), Component()
+    b.put_back([1, 2])  # straight into an inbox nothing has reached yet
+    assert list(_lazy_inboxes(b)["inbox"].queue) == [1, 2]
+    a.link((a, "outbox"), (b, "inbox"))
+    a.send_many([3, 4])
+    assert list(b.inboxes["inbox"].queue) == [1, 2, 3, 4]

@@ -5,6 +5,7 @@ and the scheduler loop's inline copies of fall_asleep and wake_readers are those
 from __future__ import annotations
 
 import ast
+import asyncio
 import inspect
 import textwrap
 from collections.abc import Callable, Generator
@@ -18,7 +19,9 @@ from axon import (
 )
 from axon._core import _scheduler, _task
 from axon._core._task import CROWD, NO_ROOM, Task
-from tests.axon.core_parts import BusySender, Collect, LogReader, PassEvery, Source, Timeline
+from tests.axon.core_parts import (
+    BusySender, ClassicCollect, Collect, LogReader, Map, PassEvery, Source, Timeline,
+)
 
 # -- the inline copies are the functions -------------------------------------------------------
 
@@ -62,12 +65,15 @@ def test_the_loops_inline_wake_readers_is_wake_readers() -> None:
 
 
 def test_the_loops_inline_fall_asleep_is_fall_asleep() -> None:
-    # the classic idiom's pause: the else of `for q in t.pause_queues:`
+    # the classic idiom's deferred pause (invariant 10): the else of
+    # `for q in t.pause_queues:` starts with fall_asleep's body, then skips the resume
     blocks = [n.orelse for n in ast.walk(_main_loop()) if isinstance(n, ast.For)
               and ast.unparse(n.iter) == "t.pause_queues"]
     assert len(blocks) == 1
     names = {"task": "t", "_PAUSED": "PAUSED", "s": "sender"}
-    assert _same(_body(_task.fall_asleep), blocks[0], names), ast.unparse(blocks[0])
+    body = _body(_task.fall_asleep)
+    assert _same(body, blocks[0][:len(body)], names), ast.unparse(blocks[0])
+    assert [ast.unparse(s) for s in blocks[0][len(body):]] == ["self._asleep += 1", "continue"]
 
 
 def test_the_function_paths_are_used_where_the_loop_does_not_inline() -> None:
@@ -211,6 +217,9 @@ class CheckInvariants(Instrument):
         if t.blocked_sends is not None:
             assert t.state in (State.BLOCKED, State.RUNNABLE), where
             assert t.comp in t.blocked_sends[0][0].blocked, where
+        # 10. a deferred pause: runnable (in the queue, checked by 1), its pause taken
+        if t.resume is _task.PAUSING:
+            assert t.state is State.RUNNABLE and not t.pause, where
         # 8. RECEIVE's hot path takes from the inbox only while nobody waits for room
         ib = t.inbox
         assert ib is not None
@@ -294,6 +303,8 @@ SYSTEMS: dict[str, Callable[[], Component]] = {
     "a thread": lambda: Pipeline(Source(range(100), per_slice=5), Threaded(), Collect()),
     "supervised": lambda: Supervisor([lambda: Source(range(20), per_slice=3), FailsOnce,
                                       Collect]),
+    "a classic pipeline": lambda: Pipeline(Source(range(300), per_slice=3), Map(abs), Map(abs),
+                                           ClassicCollect()),
     "a classic reader": lambda: Pipeline(BusySender(Timeline(), at=range(0, 60, 7), slices=60,
                                                     name="S"), LogReader(Timeline(),
                                                                          classic=True)),
@@ -336,6 +347,160 @@ def test_the_checker_finds_a_planted_stale_inq() -> None:
     sched.activate(c)
     t = c._axon_task
     assert t is not None
-    c.inboxes["inbox"].blocked.append(Source([]))  # someone waits for room, inq not told
+    c.inboxes["inbox"].blocked = [Source([])]  # someone waits for room, inq not told
     with pytest.raises(AssertionError):
         checker.check(t, list(sched._ready))
+
+
+# -- the deferred pause (invariant 10): pause() + yield sleeps at the next turn -----------------
+
+
+class PausesOnce(Component):
+    """Logs each timeslice; pauses in its first.  ``meanwhile`` runs between its pause()
+    and its yield (as a callback or a thread could)."""
+
+    def __init__(self, log: list[Any], meanwhile: Callable[[Component], None] = lambda c: None,
+                 ) -> None:
+        super().__init__(name="Pauser")
+        self.log, self.meanwhile = log, meanwhile
+
+    def main(self) -> Generator[None, None, None]:
+        self.log.append(("Pauser", "slice", self.recv_all()))
+        self.pause()
+        self.meanwhile(self)
+        yield
+        self.log.append(("Pauser", "slice", self.recv_all()))
+
+
+class Poke(Component):
+    """In its first timeslice logs the pauser's task as it is then, and does ``act``."""
+
+    def __init__(self, log: list[Any], target: Component, act: Callable[[Component], None],
+                 ) -> None:
+        super().__init__(name="Poke")
+        self.log, self.target, self.act = log, target, act
+
+    def main(self) -> Generator[None, None, None]:
+        t = self.target._axon_task
+        assert t is not None
+        self.log.append(("Poke", t.state, t.resume))
+        self.act(self.target)
+        yield
+
+
+def _deferred(meanwhile: Callable[[Component], None] = lambda c: None,
+              act: Callable[[Component], None] | None = None) -> tuple[list[Any], Scheduler]:
+    log: list[Any] = []
+    pauser = PausesOnce(log, meanwhile)
+    sched = Scheduler()
+    sched.activate(pauser)
+    if act is not None:
+        sched.activate(Poke(log, pauser, act))
+    sched.run(timeout=5)
+    return log, sched
+
+
+def test_a_message_arriving_between_pause_and_yield_keeps_it_awake() -> None:
+    log, _ = _deferred(meanwhile=lambda c: c.inboxes["inbox"].put("mid-slice"))
+    assert log == [("Pauser", "slice", []), ("Pauser", "slice", ["mid-slice"])]
+
+
+def test_a_message_sent_before_its_next_turn_runs_it_on_that_turn_without_sleeping() -> None:
+    log, _ = _deferred(act=lambda c: c.inboxes["inbox"].put("next"))
+    # the pauser had not been put to sleep when the message came: it was to sleep on
+    # its next turn, which ran it instead
+    assert log == [("Pauser", "slice", []), ("Poke", State.RUNNABLE, _task.PAUSING),
+                   ("Pauser", "slice", ["next"])]
+
+
+def test_a_wake_during_the_pending_sleep_is_not_lost() -> None:
+    # (what a thread's kick, a finishing child or room in a full inbox do)
+    log, _ = _deferred(act=lambda c: c.scheduler.wake(c))  # type: ignore[union-attr]
+    assert log == [("Pauser", "slice", []), ("Poke", State.RUNNABLE, _task.PAUSING),
+                   ("Pauser", "slice", [])]
+
+
+def test_a_child_finishing_during_its_parents_pending_sleep_wakes_the_parent() -> None:
+    class EndsAtOnce(Component):
+        def main(self) -> Generator[None, None, None]:
+            return
+            yield
+
+    parent = Component()  # main(): pause until every child has finished
+    sched = Scheduler()
+    sched.activate(parent)
+    sched.activate(EndsAtOnce())  # (its turn comes after the parent's pause)
+    parent.add_child(sched.components[-1])
+    sched.run(timeout=5)
+    assert parent.done
+
+
+def test_a_shutdown_during_the_pending_sleep_ends_it() -> None:
+    from axon import Shutdown
+
+    class Classic(Component):
+        def main(self) -> Generator[None, None, None]:
+            while not self.finished():
+                self.pause()
+                yield
+
+    c = Classic()
+    log: list[Any] = []
+    sched = Scheduler()
+    sched.activate(c)
+    sched.activate(Poke(log, c, lambda c: c.inboxes["control"].put(Shutdown())))
+    sched.run(timeout=5)
+    assert log == [("Poke", State.RUNNABLE, _task.PAUSING)] and c.done
+    assert sched.timeslices == 4  # its pause, its end and the Poke's two: no sleep between
+
+
+def test_the_deferred_sleep_is_no_timeslice_and_leaves_it_paused_and_idle() -> None:
+    async def scenario() -> tuple[Any, ...]:
+        log: list[Any] = []
+        pauser = PausesOnce(log)
+        sched = Scheduler()
+        sched.activate(pauser)
+        with sched.keep_alive():  # (outside code, this test, wakes it)
+            running = asyncio.ensure_future(sched.run_async(timeout=5))
+            await sched.next_idle()
+            seen = (pauser.state, sched.timeslices, sched.statistics().paused,
+                    pauser.caught_up)
+            pauser.inboxes["inbox"].put("wake")
+        await running
+        return seen, log
+
+    seen, log = asyncio.run(scenario())
+    assert seen == (State.PAUSED, 1, 1, True)
+    assert log == [("Pauser", "slice", []), ("Pauser", "slice", ["wake"])]
+
+
+def test_pause_then_receive_leaves_no_pause_behind() -> None:
+    # pause() in a timeslice that began with a RECEIVE batch and ends on RECEIVE again
+    # (RECEIVE's fast path): the next bare yields must not sleep
+    log: list[Any] = []
+
+    class Mixed(Component):
+        def main(self) -> Generator[Any, Any, None]:
+            batch = yield RECEIVE
+            self.pause()
+            batch += yield RECEIVE
+            for i in range(3):
+                log.append(i)
+                yield
+            log.append(batch)
+
+    m = Mixed()
+    src = BusySender(Timeline(), at=[0, 2], slices=3, name="S")
+    src.link((src, "outbox"), (m, "inbox"))
+    run = Scheduler()
+    run.activate(src)
+    run.activate(m)
+    run.run(timeout=5)
+    assert log == [0, 1, 2, [0, 2]]
+
+
+def test_a_component_about_to_sleep_has_caught_up() -> None:
+    # (edges acknowledge input once the system downstream has handled it: Component.caught_up)
+    seen: list[bool] = []
+    _deferred(act=lambda c: (seen.append(c.caught_up), c.scheduler.wake(c)))  # type: ignore[union-attr]
+    assert seen == [True]
