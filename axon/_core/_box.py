@@ -6,7 +6,12 @@ Design notes
    number of passthrough links, in whatever order they were made) ends at a set of
    *final* inboxes; the outbox's ``push`` is then bound to the final inbox's ``deliver``.
    For an unbounded inbox ``deliver`` is the deque's own ``append``, so a send costs one
-   C-level call.  Every link or unlink recomputes the pushes of all boxes upstream of it.
+   C-level call.  A box with several stops pushes through a :class:`Fan` (a list of
+   delivers the push loops over).  A link or unlink updates the pushes of the boxes
+   upstream of it in place, in O(boxes upstream) and not O(stops): one more inbox is
+   appended to each of their fans (a Backplane subscriber joining), or removed from them
+   when nothing else reaches it (leaving); other changes (a box's first link, a cycle
+   check that fails, shared routes) recompute everything upstream.
 2. Nothing is lost silently.  An outbox with no final inbox holds what is sent (up to
    ``hold_limit``) and hands it over once linked; what overflows is counted.
 3. Bounded inboxes carry a :class:`Policy`.  Only bounded inboxes pay for a Python-level
@@ -35,7 +40,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._errors import BoxFull, LinkError
-from ._task import add_reader, block_send, control_arrived, find_readers
+from ._task import add_reader, block_send, control_arrived, drop_reader, find_readers
 
 if TYPE_CHECKING:
     from ._component import Component
@@ -250,9 +255,9 @@ class Inbox(Box, Generic[T]):
         else:
             return []
         live = [b for b in upstream(self) if isinstance(b, Outbox) and not b.owner.done]
-        if live:  # (an inbox forwarding here is rebound too; one without live senders
-            relink_upstream(self)  # upstream is checked as it is put to: _notify_targets)
-        return live
+        if live and not self.links_out:  # (an inbox forwarding here is rebound too; one
+            _closed_upstream(self)  # without live senders upstream is checked as it is
+        return live  # put to: _notify_targets)
 
     def _deliver_block_from(self, sender: "Component", msg: T) -> None:
         # while earlier sends of the sender are blocked this one is too, even if there is
@@ -320,20 +325,17 @@ class Inbox(Box, Generic[T]):
 class Outbox(Box, Generic[T]):
     """Where a component sends; ``push`` goes straight to the linked inboxes."""
 
-    __slots__ = ("targets", "held", "overflowed", "hold_limit", "fans_out", "_fan",
-                 "_target_ids")
+    __slots__ = ("targets", "held", "overflowed", "hold_limit")
 
     kind = "outbox"
 
     def __init__(self, owner: "Component", name: str, description: str) -> None:
         Box.__init__(self, owner, name, description)
-        self.targets: tuple[Inbox[Any], ...] = ()  # the final inboxes a send reaches
+        # the final inboxes a send reaches: a tuple, or (past one) a list changed in place
+        self.targets: tuple[Inbox[Any], ...] | list[Inbox[Any]] = ()
         self.held: deque[Any] | tuple[()] = ()  # sent while unlinked (a deque once used)
         self.overflowed = 0  # sent while unlinked beyond hold_limit: counted, not kept
         self.hold_limit = DEFAULT_HOLD_LIMIT
-        self.fans_out = True  # every link (if any) goes straight to a final inbox
-        self._fan: list[Callable[[Any], None]] | None = None
-        self._target_ids: set[int] | None = None
         self.push = self._hold
 
     def _hold(self, msg: T) -> None:
@@ -345,6 +347,11 @@ class Outbox(Box, Generic[T]):
             held.append(msg)  # type: ignore[union-attr]
         else:
             self.overflowed += 1
+
+    def reaches(self, inbox: Inbox[Any]) -> bool:
+        """True if what is sent here is delivered to ``inbox`` (one of ``targets``)."""
+        fan = _fan_of(self)
+        return id(inbox) in fan.ids if fan is not None else inbox in self.targets
 
     def statistics(self) -> BoxStatistics:
         return BoxStatistics(
@@ -378,18 +385,21 @@ def _kind(source: Box, sink: Box) -> LinkKind:
 def make_link(source: Box, sink: Box, owner: "Component | None") -> Link:
     """Join two boxes and re-collapse delivery for everything upstream."""
     link = Link(source, sink, _kind(source, sink), owner)
+    had_links = bool(source.links_out)
     if source.links_out is _NO_LINKS:
         source.links_out = []
     if sink.links_in is _NO_LINKS:
         sink.links_in = []
     source.links_out.append(link)
     sink.links_in.append(link)
-    if (isinstance(source, Outbox) and source.fans_out and not source.links_in
-            and isinstance(sink, Inbox) and not sink.links_out):
-        _add_fan_out_target(source, sink)  # O(1): one more inbox for a plain fan-out
+    if (isinstance(source, Outbox) and not source.links_in and isinstance(sink, Inbox)
+            and not sink.links_out and (not had_links or _fan_of(source) is not None
+                                        or source.targets)):
+        _add_target(source, sink)  # O(1): one more inbox for a plain fan-out
         return link
     try:
-        relink_upstream(source)
+        if not (had_links and _extend_upstream(source, sink)):
+            relink_upstream(source)
     except LinkError:
         source.links_out.remove(link)
         sink.links_in.remove(link)
@@ -411,6 +421,8 @@ def break_link(link: Link) -> None:
         # most of tearing a finished system down)
         if not src.links_out:
             src.targets = ()
+        return
+    if src.links_out and _shrink_upstream(src, link.sink):
         return
     relink_upstream(src)
 
@@ -479,12 +491,37 @@ def _rebind(box: Box, stops: list[Box]) -> None:
         box.push = box.deliver  # type: ignore[attr-defined]
 
 
-def _push_to_all(delivers: list[Callable[[Any], None]]) -> Callable[[Any], None]:
-    def push(msg: Any) -> None:
-        for deliver in delivers:
-            deliver(msg)
+class Fan:
+    """Where the push of a box with more than one stop delivers: ``delivers[i]`` delivers
+    to ``stops[i]`` (a final inbox, or an outbox that holds for a link still to come).
 
-    return push
+    The push loops over ``delivers`` itself, so a stop is added or removed in place
+    (:func:`_extend_upstream`, :func:`_shrink_upstream`) without rebinding anything.
+    """
+
+    __slots__ = ("stops", "delivers", "ids")
+
+    def __init__(self, stops: list[Box], delivers: list[Callable[[Any], None]]) -> None:
+        self.stops = stops
+        self.delivers = delivers
+        self.ids = {id(b) for b in stops}
+
+    def push(self) -> Callable[[Any], None]:
+        """A push delivering to every stop (a closure: the cheapest call there is)."""
+        delivers = self.delivers
+
+        def push(msg: Any) -> None:
+            for deliver in delivers:
+                deliver(msg)
+
+        push.fan = self  # type: ignore[attr-defined]
+        return push
+
+
+def _fan_of(box: Box) -> Fan | None:
+    """The :class:`Fan` ``box`` pushes through, if it has one."""
+    fan = getattr(box.push, "fan", None)
+    return fan if type(fan) is Fan else None
 
 
 def _pushes_for(box: Box, stops: list[Box]) -> tuple[list[Inbox[Any]], list[Callable[[Any], None]]]:
@@ -496,49 +533,184 @@ def _pushes_for(box: Box, stops: list[Box]) -> tuple[list[Inbox[Any]], list[Call
     for b in stops:
         if b is box:
             continue
-        pushes.append(b.deliver_for(box) if isinstance(b, Inbox) else b._hold)  # type: ignore[attr-defined]
+        pushes.append(_deliver_to(b, box))
     return inboxes, pushes
 
 
-def _add_fan_out_target(ob: Outbox[Any], sink: Inbox[Any]) -> None:
-    """Add one more final inbox to an outbox whose links all go straight to inboxes: the
-    common case (every Pipeline link, every Backplane subscriber) without a relink."""
-    ids = ob._target_ids
-    if ids is None or len(ids) != len(ob.targets):
-        ids = ob._target_ids = {id(t) for t in ob.targets}
-    if id(sink) in ids:
-        return
-    ids.add(id(sink))
-    ob.targets = ob.targets + (sink,)
-    if len(ob.targets) == 1:
-        ob.push = sink.deliver_for(ob)
-    elif ob._fan is None:
-        ob._fan = [t.deliver_for(ob) for t in ob.targets]
-        ob.push = _push_to_all(ob._fan)
+def _deliver_to(stop: Box, box: Box) -> Callable[[Any], None]:
+    """What ``box`` calls to deliver to ``stop``."""
+    return stop.deliver_for(box) if isinstance(stop, Inbox) else stop._hold  # type: ignore[attr-defined]
+
+
+def _set_push(box: Box, stops: list[Box], pushes: list[Callable[[Any], None]]) -> None:
+    """``box`` pushes to ``pushes`` (one per stop): straight, or through a Fan."""
+    push = pushes[0] if len(pushes) == 1 else Fan(stops, pushes).push()
+    box.push = push
+    if isinstance(box, Outbox):
+        box.owner._axon_pushes[box.name] = push
+
+
+def _add_target(ob: Outbox[Any], sink: Inbox[Any]) -> None:
+    """Add one more final inbox to an outbox with no links in: the common case (every
+    Pipeline link, every subscriber's control) without a relink."""
+    fan = _fan_of(ob)
+    if fan is not None:
+        if id(sink) in fan.ids:
+            return
+        fan.ids.add(id(sink))
+        fan.stops.append(sink)
+        fan.delivers.append(sink.deliver_for(ob))
+        _add_targets(ob, [sink])
     else:
-        ob._fan.append(sink.deliver_for(ob))  # the push closure iterates this very list
-    owner = ob.owner
-    owner._axon_pushes[ob.name] = ob.push
-    add_reader(owner, sink)
+        if sink in ob.targets:
+            return
+        if ob.targets:
+            _set_push(ob, [*ob.targets, sink], [ob.push, sink.deliver_for(ob)])
+        else:
+            ob.push = ob.owner._axon_pushes[ob.name] = sink.deliver_for(ob)
+        _add_targets(ob, [sink])
+    add_reader(ob.owner, sink)
     _release(ob, ob.held)
+
+
+def _add_targets(ob: Outbox[Any], inboxes: list[Inbox[Any]]) -> None:
+    targets = ob.targets
+    if isinstance(targets, list):
+        targets.extend(inboxes)  # (in place: a copy per join would be O(subscribers))
+    else:
+        new = [*targets, *inboxes]
+        ob.targets = new if len(new) > 1 else tuple(new)
+
+
+def _remove_target(ob: Outbox[Any], inbox: Inbox[Any]) -> None:
+    targets = ob.targets
+    if isinstance(targets, list):
+        targets.remove(inbox)
+    else:
+        ob.targets = tuple(t for t in targets if t is not inbox)
+
+
+def _extend_upstream(source: Box, sink: Box) -> bool:
+    """The link ``source`` -> ``sink`` was just added, and ``source`` had links already:
+    add the stops ``sink`` leads to to every box upstream, in place.  False (nothing
+    changed) where that is not simple: then the caller recomputes everything upstream.
+    Raises LinkError if the link makes a cycle."""
+    if sink is source:
+        return False
+    boxes = upstream(source)
+    fans = [_fan_of(b) for b in boxes]
+    if None in fans:
+        return False  # (a box with one stop that would become a fan: a relink does it)
+    new = ends(sink, (source,))  # (the trail finds a cycle back to source)
+    for b, fan in zip(boxes, fans):
+        assert fan is not None
+        added: list[Inbox[Any]] = []
+        for stop in new:
+            if id(stop) in fan.ids or stop is b:
+                continue
+            fan.ids.add(id(stop))
+            fan.stops.append(stop)
+            fan.delivers.append(_deliver_to(stop, b))
+            if isinstance(stop, Inbox):
+                added.append(stop)
+        if added and isinstance(b, Outbox):
+            _add_targets(b, added)
+            for ib in added:
+                add_reader(b.owner, ib)
+    return True
+
+
+def _private(sink: Box, boxes: list[Box]) -> list[Box] | None:
+    """The stops ``sink`` leads to, if none of ``boxes`` reaches them but through ``sink``:
+    every link into ``sink`` and the boxes after it comes from one of those, or from a box
+    none of ``boxes`` reaches (a Pipeline's inbox forwarding to its first child).  None
+    otherwise."""
+    after: dict[int, Box] = {}
+    todo = [sink]
+    while todo:
+        b = todo.pop()
+        if id(b) not in after:
+            after[id(b)] = b
+            todo.extend(lk.sink for lk in b.links_out)
+    ups = {id(b) for b in boxes}
+    for b in after.values():
+        for lk in b.links_in:
+            src = lk.source
+            if id(src) not in after and any(id(u) in ups for u in upstream(src)):
+                return None
+    return ends(sink)
+
+
+def _shrink_upstream(source: Box, sink: Box) -> bool:
+    """The link ``source`` -> ``sink`` was just removed: remove what only ``sink`` led to
+    from every box upstream, in place (adding ``source`` itself if it now leads nowhere:
+    a final inbox, or an outbox that holds).  False (nothing changed) where that is not
+    simple: then the caller recomputes everything upstream."""
+    ups = upstream(source)
+    gone = _private(sink, ups)
+    if gone is None:
+        return False
+    boxes = ups if source.links_out else [b for b in ups if b is not source]
+    fans = [_fan_of(b) for b in boxes]
+    if None in fans or not boxes:
+        return False
+    if not source.links_out:
+        _rebind(source, [source]) if isinstance(source, Outbox) else _rebind(source, [])
+    for b, fan in zip(boxes, fans):
+        assert fan is not None
+        stops, delivers = fan.stops, fan.delivers
+        removed: list[Component] = []
+        for stop in gone:
+            if id(stop) not in fan.ids:
+                continue
+            fan.ids.discard(id(stop))
+            i = stops.index(stop)
+            del stops[i], delivers[i]
+            if isinstance(b, Outbox) and isinstance(stop, Inbox):
+                _remove_target(b, stop)
+                removed.append(stop.owner)
+        if not source.links_out and id(source) not in fan.ids:
+            fan.ids.add(id(source))
+            stops.append(source)
+            delivers.append(_deliver_to(source, b))
+            if isinstance(b, Outbox) and isinstance(source, Inbox):
+                _add_targets(b, [source])
+                add_reader(b.owner, source)
+        for owner in removed:
+            drop_reader(b.owner, owner)  # (after the targets changed)
+        if len(delivers) == 1:
+            _set_push(b, stops, delivers)
+        elif not delivers:
+            _rebind(b, [b])
+    return True
+
+
+def _closed_upstream(ib: Inbox[Any]) -> None:
+    """``ib`` (a final inbox) has closed: every box upstream now delivers to its count of
+    drops, and its owner is no longer a reader of theirs."""
+    for b in upstream(ib):
+        if b is ib:
+            continue
+        fan = _fan_of(b)
+        deliver = ib.deliver_for(b)
+        if fan is not None:
+            if id(ib) in fan.ids:
+                fan.delivers[fan.stops.index(ib)] = deliver
+        else:
+            b.push = deliver
+            if isinstance(b, Outbox):
+                b.owner._axon_pushes[b.name] = deliver
+        if isinstance(b, Outbox):
+            drop_reader(b.owner, ib.owner)
 
 
 def _bind_outbox(ob: Outbox[Any], stops: list[Box]) -> None:
     inboxes, pushes = _pushes_for(ob, stops)
     ob.targets = tuple(inboxes)
-    ob._target_ids = None
-    ob.fans_out = not ob.links_in and all(
-        isinstance(lk.sink, Inbox) and not lk.sink.links_out for lk in ob.links_out
-    )
-    ob._fan = None
     if not pushes:
         ob.push = ob._hold
         return
-    if len(pushes) == 1:
-        ob.push = pushes[0]
-    else:
-        ob._fan = pushes if ob.fans_out else None
-        ob.push = _push_to_all(pushes)
+    _set_push(ob, [b for b in stops if b is not ob], pushes)
     _release(ob, ob.held)
 
 
@@ -547,7 +719,7 @@ def _bind_forwarding_inbox(ib: Inbox[Any], stops: list[Box]) -> None:
     if not pushes:
         ib.push = ib.deliver  # nowhere to forward to yet: keep messages here
         return
-    ib.push = pushes[0] if len(pushes) == 1 else _push_to_all(pushes)
+    _set_push(ib, [b for b in stops if b is not ib], pushes)
     _release(ib, ib.queue)
 
 
@@ -567,7 +739,8 @@ def _push_outside(box: Box, msgs: Iterable[Any]) -> None:
 
 
 def _notify_targets(box: Box) -> None:
-    targets = finals(box)
+    fan = _fan_of(box)
+    targets = finals(box) if fan is None else [b for b in fan.stops if isinstance(b, Inbox)]
     for t in targets:
         if t.closed:  # reached through a forwarding inbox close() did not rebind
             t.dropped += len(t.queue)

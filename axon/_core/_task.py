@@ -89,7 +89,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CROWD", "NO_ROOM", "RECEIVE", "RECEIVE_ONE", "ReceivingOne", "State", "Task", "add_reader", "block_send",
-    "control_arrived", "drop_readers", "fall_asleep", "find_readers", "retry_blocked_sends",
+    "control_arrived", "drop_reader", "drop_readers", "fall_asleep", "find_readers", "retry_blocked_sends",
     "taken_by", "wake_readers", "watch_for_room",
 ]
 
@@ -253,6 +253,23 @@ def drop_readers(task: Task) -> None:
         _renotify(reader)
     task.readers = []
     task.sticky = False
+
+
+def drop_reader(sender: Component, owner: Component) -> None:
+    """``sender`` may no longer reach ``owner`` (a link went, or an inbox closed): unless
+    one of its outboxes still reaches an open inbox of ``owner``, drop ``owner``'s task
+    from its readers.  O(their boxes), not O(readers): a subscriber leaving a Backplane."""
+    task = sender._axon_task
+    reader = owner._axon_task
+    if task is None or reader is None or task not in reader.senders:
+        return
+    obs = sender._axon_outboxes.values()
+    for ib in owner._axon_inboxes.values():
+        if not ib.closed and any(ob.reaches(ib) for ob in obs):
+            return
+    reader.senders.discard(task)
+    task.readers.remove(reader)
+    _renotify(reader)
 
 
 def _renotify(reader: Task) -> None:
