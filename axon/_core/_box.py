@@ -44,6 +44,7 @@ from ._task import add_reader, block_send, control_arrived, drop_reader, find_re
 
 if TYPE_CHECKING:
     from ._component import Component
+    from ._task import Task
 
 __all__ = ["Box", "BoxSpec", "BoxStatistics", "Inbox", "Link", "LinkKind", "Outbox", "Policy"]
 
@@ -348,10 +349,10 @@ class Outbox(Box, Generic[T]):
         else:
             self.overflowed += 1
 
-    def reaches(self, inbox: Inbox[Any]) -> bool:
-        """True if what is sent here is delivered to ``inbox`` (one of ``targets``)."""
-        fan = _fan_of(self)
-        return id(inbox) in fan.ids if fan is not None else inbox in self.targets
+    @property
+    def fan(self) -> Fan | None:
+        """What it pushes through when it has more than one stop (else None)."""
+        return _fan_of(self)
 
     def statistics(self) -> BoxStatistics:
         return BoxStatistics(
@@ -493,29 +494,68 @@ def _rebind(box: Box, stops: list[Box]) -> None:
 
 class Fan:
     """Where the push of a box with more than one stop delivers: ``delivers[i]`` delivers
-    to ``stops[i]`` (a final inbox, or an outbox that holds for a link still to come).
+    to ``stops[i]`` (a final inbox, or an outbox that holds for a link still to come),
+    whose owner's task is ``tasks[i]``.
 
     The push loops over ``delivers`` itself, so a stop is added or removed in place
-    (:func:`_extend_upstream`, :func:`_shrink_upstream`) without rebinding anything.
+    (:func:`_extend_upstream`, :func:`_shrink_upstream`) without rebinding anything.  An
+    outbox's fan also marks itself ``sent`` (and its owner's task ``attend``) as it
+    pushes: after the timeslice the scheduler wakes its sleeping readers then, and only
+    then (``_task.wake_fans``; invariant 6 there).
     """
 
-    __slots__ = ("stops", "delivers", "ids")
+    __slots__ = ("stops", "delivers", "ids", "tasks", "sent")
 
     def __init__(self, stops: list[Box], delivers: list[Callable[[Any], None]]) -> None:
         self.stops = stops
         self.delivers = delivers
         self.ids = {id(b) for b in stops}
+        self.tasks = [_task_of(b) for b in stops]
+        self.sent = False
 
-    def push(self) -> Callable[[Any], None]:
-        """A push delivering to every stop (a closure: the cheapest call there is)."""
+    def add(self, stop: Box, deliver: Callable[[Any], None]) -> bool:
+        """Deliver to ``stop`` too (False if it already does)."""
+        if id(stop) in self.ids:
+            return False
+        self.ids.add(id(stop))
+        self.stops.append(stop)
+        self.delivers.append(deliver)
+        self.tasks.append(_task_of(stop))
+        return True
+
+    def remove(self, stop: Box) -> bool:
+        """No longer deliver to ``stop`` (False if it did not)."""
+        if id(stop) not in self.ids:
+            return False
+        self.ids.discard(id(stop))
+        i = self.stops.index(stop)
+        del self.stops[i], self.delivers[i], self.tasks[i]
+        return True
+
+    def push(self, task: Task | None) -> Callable[[Any], None]:
+        """A push delivering to every stop (a closure: the cheapest call there is), which
+        marks ``task`` (an outbox owner's) as it sends."""
         delivers = self.delivers
+        fan = self
 
-        def push(msg: Any) -> None:
-            for deliver in delivers:
-                deliver(msg)
+        if task is None:
+            def push(msg: Any) -> None:
+                for deliver in delivers:
+                    deliver(msg)
+        else:
+            def push(msg: Any) -> None:
+                for deliver in delivers:
+                    deliver(msg)
+                fan.sent = task.attend = True
 
         push.fan = self  # type: ignore[attr-defined]
         return push
+
+
+def _task_of(box: Box) -> Task:
+    task = box.owner._axon_task
+    assert task is not None  # (made with the boxes)
+    return task
 
 
 def _fan_of(box: Box) -> Fan | None:
@@ -544,7 +584,10 @@ def _deliver_to(stop: Box, box: Box) -> Callable[[Any], None]:
 
 def _set_push(box: Box, stops: list[Box], pushes: list[Callable[[Any], None]]) -> None:
     """``box`` pushes to ``pushes`` (one per stop): straight, or through a Fan."""
-    push = pushes[0] if len(pushes) == 1 else Fan(stops, pushes).push()
+    if len(pushes) == 1:
+        push = pushes[0]
+    else:
+        push = Fan(stops, pushes).push(box.owner._axon_task if isinstance(box, Outbox) else None)
     box.push = push
     if isinstance(box, Outbox):
         box.owner._axon_pushes[box.name] = push
@@ -554,13 +597,10 @@ def _add_target(ob: Outbox[Any], sink: Inbox[Any]) -> None:
     """Add one more final inbox to an outbox with no links in: the common case (every
     Pipeline link, every subscriber's control) without a relink."""
     fan = _fan_of(ob)
+    before = len(ob.targets)
     if fan is not None:
-        if id(sink) in fan.ids:
+        if not fan.add(sink, sink.deliver_for(ob)):
             return
-        fan.ids.add(id(sink))
-        fan.stops.append(sink)
-        fan.delivers.append(sink.deliver_for(ob))
-        _add_targets(ob, [sink])
     else:
         if sink in ob.targets:
             return
@@ -568,8 +608,8 @@ def _add_target(ob: Outbox[Any], sink: Inbox[Any]) -> None:
             _set_push(ob, [*ob.targets, sink], [ob.push, sink.deliver_for(ob)])
         else:
             ob.push = ob.owner._axon_pushes[ob.name] = sink.deliver_for(ob)
-        _add_targets(ob, [sink])
-    add_reader(ob.owner, sink)
+    _add_targets(ob, [sink])
+    _readers_changed(ob, before, [sink], [])
     _release(ob, ob.held)
 
 
@@ -580,6 +620,21 @@ def _add_targets(ob: Outbox[Any], inboxes: list[Inbox[Any]]) -> None:
     else:
         new = [*targets, *inboxes]
         ob.targets = new if len(new) > 1 else tuple(new)
+
+
+def _readers_changed(ob: Outbox[Any], before: int, added: list[Inbox[Any]],
+                     removed: list[Component]) -> None:
+    """``ob`` had ``before`` targets and gained ``added``, lost the inboxes of ``removed``:
+    keep its owner's readers and fans (``_task.py``, invariant 4) up to date."""
+    n = len(ob.targets)
+    if (before > 1) != (n > 1):  # it became a fan-out, or stopped being one
+        find_readers(ob.owner)
+    elif n <= 1:
+        for ib in added:
+            add_reader(ob.owner, ib)
+        for owner in removed:
+            drop_reader(ob.owner, owner)
+    # (else a fan-out still: its readers are its fan's, found as it sends)
 
 
 def _remove_target(ob: Outbox[Any], inbox: Inbox[Any]) -> None:
@@ -606,17 +661,12 @@ def _extend_upstream(source: Box, sink: Box) -> bool:
         assert fan is not None
         added: list[Inbox[Any]] = []
         for stop in new:
-            if id(stop) in fan.ids or stop is b:
-                continue
-            fan.ids.add(id(stop))
-            fan.stops.append(stop)
-            fan.delivers.append(_deliver_to(stop, b))
-            if isinstance(stop, Inbox):
+            if stop is not b and fan.add(stop, _deliver_to(stop, b)) and isinstance(stop, Inbox):
                 added.append(stop)
         if added and isinstance(b, Outbox):
+            before = len(b.targets)
             _add_targets(b, added)
-            for ib in added:
-                add_reader(b.owner, ib)
+            _readers_changed(b, before, added, [])
     return True
 
 
@@ -658,30 +708,23 @@ def _shrink_upstream(source: Box, sink: Box) -> bool:
         _rebind(source, [source]) if isinstance(source, Outbox) else _rebind(source, [])
     for b, fan in zip(boxes, fans):
         assert fan is not None
-        stops, delivers = fan.stops, fan.delivers
+        before = len(b.targets) if isinstance(b, Outbox) else 0
         removed: list[Component] = []
+        added: list[Inbox[Any]] = []
         for stop in gone:
-            if id(stop) not in fan.ids:
-                continue
-            fan.ids.discard(id(stop))
-            i = stops.index(stop)
-            del stops[i], delivers[i]
-            if isinstance(b, Outbox) and isinstance(stop, Inbox):
+            if fan.remove(stop) and isinstance(b, Outbox) and isinstance(stop, Inbox):
                 _remove_target(b, stop)
                 removed.append(stop.owner)
-        if not source.links_out and id(source) not in fan.ids:
-            fan.ids.add(id(source))
-            stops.append(source)
-            delivers.append(_deliver_to(source, b))
+        if not source.links_out and fan.add(source, _deliver_to(source, b)):
             if isinstance(b, Outbox) and isinstance(source, Inbox):
                 _add_targets(b, [source])
-                add_reader(b.owner, source)
-        for owner in removed:
-            drop_reader(b.owner, owner)  # (after the targets changed)
-        if len(delivers) == 1:
-            _set_push(b, stops, delivers)
-        elif not delivers:
+                added.append(source)
+        if len(fan.delivers) == 1:
+            _set_push(b, fan.stops, fan.delivers)
+        elif not fan.delivers:
             _rebind(b, [b])
+        if isinstance(b, Outbox):
+            _readers_changed(b, before, added, removed)
     return True
 
 
@@ -700,7 +743,7 @@ def _closed_upstream(ib: Inbox[Any]) -> None:
             b.push = deliver
             if isinstance(b, Outbox):
                 b.owner._axon_pushes[b.name] = deliver
-        if isinstance(b, Outbox):
+        if isinstance(b, Outbox) and len(b.targets) <= 1:
             drop_reader(b.owner, ib.owner)
 
 

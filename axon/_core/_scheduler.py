@@ -15,7 +15,9 @@ Design principles
    timeslice the scheduler looks at the inboxes its outboxes reach and wakes their
    paused owners.  It looks only while one of those owners may be paused (a flag each
    pause sets on the owner's senders; past ``CROWD`` senders they look every time
-   instead, so a pause stays cheap), and a busy pipeline skips the look.  A pause is
+   instead, so a pause stays cheap), and a busy pipeline skips the look.  A fan-out
+   (an outbox feeding many inboxes) flags itself as it sends, and its readers are
+   looked at only then: a sender with many sleeping readers costs nothing extra.  A pause is
    re-checked after the ``yield``, so no wake-up is lost.  The per-component half of
    this protocol (the task, waking, pausing, blocked sends) is axon/_core/_task.py,
    whose invariants block states it as a whole.
@@ -57,7 +59,7 @@ from ._box import Box, Inbox, Link, LinkKind
 from ._component import Component
 from ._task import (
     RECEIVE, RECEIVE_ONE, ReceivingOne, State, Task, drop_readers, fall_asleep,
-    retry_blocked_sends, wake_readers,
+    retry_blocked_sends, wake_fans, wake_readers,
 )
 from ._errors import ComponentError, Deadlock
 from ._instrument import Instrument, SliceHooks, overrides
@@ -506,6 +508,8 @@ class Scheduler:
                                         break
                                 else:
                                     t.attend = True  # still asleep: look next time
+                        if t.fans:
+                            wake_fans(t, append)
                     if y is RECV:
                         # back of the queue: if nothing has arrived by its next turn it is
                         # paused then, without a resume (so a busy stage never pauses)
@@ -697,6 +701,7 @@ class Scheduler:
         named.update(id(s[0]) for s in self.services.values() if type(s) is tuple and s)
         alive: list[Task] = []
         asleep: set[Task] = set()
+        fanned = self._fan_senders()
         for c in self._live.values():
             t = c._axon_task
             if t is None:
@@ -704,7 +709,8 @@ class Scheduler:
             state = t.state
             if ((state is _PAUSED or state is _BLOCKED) and id(c) not in holders
                     and not c._axon_woken_unseen and id(c) not in named
-                    and not any(w.state is _NEW for w in t.senders)):
+                    and not any(w.state is _NEW for w in t.senders)
+                    and not any(w.state is _NEW for w in fanned.get(t, ()))):
                 # (a linked sender not started yet may be activated by outside code later)
                 asleep.add(t)
             else:
@@ -714,7 +720,9 @@ class Scheduler:
         while alive and asleep:
             t = alive.pop()
             c = t.comp
-            near = [*t.readers, *t.senders]
+            near = [*t.readers, *t.senders, *fanned.get(t, ())]
+            for fan in t.fans:
+                near.extend(fan.tasks)
             parent = c._axon_parent
             if parent is not None and parent._axon_task is not None:
                 near.append(parent._axon_task)
@@ -724,6 +732,18 @@ class Scheduler:
                     asleep.discard(n)
                     alive.append(n)
         return [t.comp for t in asleep]
+
+    def _fan_senders(self) -> dict[Task, list[Task]]:
+        """Who sends to each task through a fan-out (its fans' ``tasks``): the reverse of
+        ``Task.fans``, which, unlike ``readers``, is not kept on both sides."""
+        senders: dict[Task, list[Task]] = {}
+        for c in self._live.values():
+            t = c._axon_task
+            if t is not None:
+                for fan in t.fans:
+                    for r in fan.tasks:
+                        senders.setdefault(r, []).append(t)
+        return senders
 
     # -- awaitables --------------------------------------------------------------------------------
 

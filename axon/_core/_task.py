@@ -41,20 +41,31 @@ They hold between timeslices, for the task ``t`` of every started, unfinished co
 3. ``t.pause`` is set during a timeslice (``Component.pause()``, :func:`block_send`) and
    cleared by the scheduler after that timeslice, which then pauses or blocks ``t``.
    Setting it also sets ``t.attend``.
-4. ``t.readers`` are the tasks owning the final inboxes of ``t``'s outboxes (linked,
-   open, reader not finished), each once; ``r in t.readers`` exactly when
-   ``t in r.senders``.  :func:`add_reader` and :func:`drop_readers` keep both sides, as
-   links change (``Box`` rebinding) and as ``t`` finishes (then ``t.readers`` is empty).
+4. ``t.readers`` are the tasks owning the final inboxes of ``t``'s *one-target*
+   outboxes (linked, open, reader not finished), each once; ``r in t.readers`` exactly
+   when ``t in r.senders``.  ``t.fans`` are the :class:`~axon._core._box.Fan` of each of
+   its *fan-out* outboxes (more than one final inbox; a Backplane's, a Pipeline's tee),
+   whose readers are not listed here (the fan's ``tasks``, kept on one side only, so
+   that a subscriber joins or leaves in O(1)).  :func:`add_reader`,
+   :func:`drop_reader` and :func:`find_readers` keep them, as links change (``Box``
+   rebinding, which calls :func:`find_readers` when an outbox becomes a fan-out or stops
+   being one) and as ``t`` finishes (then both are empty: :func:`drop_readers`).
 5. ``r.notify`` is ``list(r.senders)`` while ``r`` has at most ``CROWD`` senders, else
    empty; then every one of its senders has ``sticky`` set (a crowded reader does not
-   flag its senders as it falls asleep, which would cost O(senders) per pause).
+   flag its senders as it falls asleep, which would cost O(senders) per pause).  A
+   fan-out's readers never flag its owner: its sends do (6).
 6. No wake-up is lost: if a reader ``r`` of ``t`` is PAUSED, then after ``t``'s next
    timeslice the scheduler looks at it (``t.attend`` is True, or ``t.sticky``), and
    wakes it if one of ``r.wake_queues`` holds a message.  ``t.attend`` is set when ``r``
    falls asleep (through ``r.notify``), when ``t`` gains a reader, and by ``t.pause``;
    the look clears it unless some reader stayed asleep or ``t`` is sticky.  A task also
    re-checks its own ``pause_queues`` as it falls asleep, so a message that arrived
-   during its timeslice keeps it awake.
+   during its timeslice keeps it awake.  A fan-out's push marks its fan ``sent`` and
+   ``t.attend``; the look (:func:`wake_fans`) then wakes the fan's paused readers that
+   have a message and clears ``sent``.  So a fan costs a look only after a timeslice
+   that sent through it (O(appends)), never while its readers merely sleep.  (Whoever
+   delivers past a push, as ``send_many`` and the process edges do, does so only to a
+   single target, whose reader is in ``readers``.)
 7. ``t.blocked_sends`` is None, or the messages its sends left for full inboxes, in
    order, each with its inbox.  While it is not None every later send of ``t`` to a
    ``block`` inbox joins it (nothing overtakes), ``t`` is BLOCKED after its timeslice
@@ -84,13 +95,13 @@ from ._message import Shutdown
 if TYPE_CHECKING:
     from collections.abc import Callable, Generator
 
-    from ._box import Inbox
+    from ._box import Fan, Inbox
     from ._component import Component
 
 __all__ = [
     "CROWD", "NO_ROOM", "RECEIVE", "RECEIVE_ONE", "ReceivingOne", "State", "Task", "add_reader", "block_send",
     "control_arrived", "drop_reader", "drop_readers", "fall_asleep", "find_readers", "retry_blocked_sends",
-    "taken_by", "wake_readers", "watch_for_room",
+    "taken_by", "wake_fans", "wake_readers", "watch_for_room",
 ]
 
 
@@ -167,7 +178,7 @@ class Task:
 
     __slots__ = ("comp", "send", "resume", "state", "pause", "blocked_sends", "readers",
                  "inq", "inbox", "control", "pause_queues", "wake_queues", "received",
-                 "senders", "notify", "attend", "sticky", "limit", "gen", "future",
+                 "senders", "notify", "attend", "sticky", "fans", "limit", "gen", "future",
                  "cancelled_by", "taken", "one_taken", "receiving_one")
 
     def __init__(self, comp: Component) -> None:
@@ -181,7 +192,8 @@ class Task:
         self.attend = True
         self.sticky = False  # a reader of it has more than CROWD senders (invariant 5)
         self.blocked_sends: deque[tuple[Inbox[Any], Any]] | None = None  # invariant 7
-        self.readers: list[Task] = []  # owners of the inboxes its outboxes reach
+        self.readers: list[Task] = []  # owners of the inboxes its one-target outboxes reach
+        self.fans: list[Fan] | tuple[()] = ()  # its fan-out outboxes' fans (invariant 4)
         self.senders: set[Task] = set()  # the tasks whose ``readers`` hold this one
         self.notify: list[Task] = []  # the senders to flag as it falls asleep (inv. 5)
         # the queue RECEIVE's hot path takes from: ``inbox``'s, or NO_ROOM (invariant 8)
@@ -235,37 +247,48 @@ def add_reader(sender: Component, inbox: Inbox[Any]) -> None:
 
 def find_readers(sender: Component) -> None:
     """``sender``'s outboxes were rebound (a link changed): refresh its pushes and find
-    its readers again."""
+    its readers and fans again.  O(its outboxes and their one targets): a fan-out's
+    targets are its fan's, not enumerated here."""
     task = sender._axon_task
     assert task is not None
     drop_readers(task)
     pushes = sender._axon_pushes
+    fans: list[Fan] = []
     for name, ob in sender._axon_outboxes.items():
         pushes[name] = ob.push
-        for inbox in ob.targets:
-            add_reader(sender, inbox)
+        if len(ob.targets) > 1:
+            fan = ob.fan
+            assert fan is not None
+            fans.append(fan)
+        else:
+            for inbox in ob.targets:
+                add_reader(sender, inbox)
+    if fans and not sender.done:
+        task.fans = fans
 
 
 def drop_readers(task: Task) -> None:
-    """Empty ``task.readers`` (before they are found again, or once it has finished)."""
+    """Empty ``task.readers`` and ``task.fans`` (before they are found again, or once it
+    has finished)."""
     for reader in task.readers:
         reader.senders.discard(task)
         _renotify(reader)
     task.readers = []
+    task.fans = ()
     task.sticky = False
 
 
 def drop_reader(sender: Component, owner: Component) -> None:
     """``sender`` may no longer reach ``owner`` (a link went, or an inbox closed): unless
-    one of its outboxes still reaches an open inbox of ``owner``, drop ``owner``'s task
-    from its readers.  O(their boxes), not O(readers): a subscriber leaving a Backplane."""
+    one of its one-target outboxes still reaches an open inbox of ``owner``, drop
+    ``owner``'s task from its readers.  O(their boxes), not O(readers)."""
     task = sender._axon_task
     reader = owner._axon_task
     if task is None or reader is None or task not in reader.senders:
         return
-    obs = sender._axon_outboxes.values()
+    obs = [ob for ob in sender._axon_outboxes.values() if len(ob.targets) == 1]
     for ib in owner._axon_inboxes.values():
-        if not ib.closed and any(ob.reaches(ib) for ob in obs):
+        if not ib.closed and any(ob.targets[0] is ib for ob in obs):
             return
     reader.senders.discard(task)
     task.readers.remove(reader)
@@ -299,6 +322,25 @@ def wake_readers(task: Task, append: Callable[[Task], None]) -> None:
                     break
             else:
                 task.attend = True  # still asleep: look next time
+    if task.fans:
+        wake_fans(task, append)
+
+
+def wake_fans(task: Task, append: Callable[[Task], None]) -> None:
+    """After ``task``'s timeslice: wake the paused readers of the fans it sent through
+    (each fan marked itself ``sent`` as it pushed).  A fan it did not send through is
+    not looked at, so a sender with many readers pays per timeslice only for the
+    fan-outs it used: O(appends), not O(readers) (invariant 6)."""
+    for fan in task.fans:
+        if fan.sent:
+            fan.sent = False
+            for reader in fan.tasks:
+                if reader.state is _PAUSED:
+                    for q in reader.wake_queues:
+                        if q:
+                            reader.state = _RUNNABLE
+                            append(reader)
+                            break
 
 
 # -- blocked sends and room (invariants 7 and 8) ---------------------------------------------

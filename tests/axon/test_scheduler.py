@@ -1184,3 +1184,16 @@ def test_a_cycle_of_blocked_senders_inside_a_handle_is_reported_not_a_hang():
     with pytest.raises(Deadlock, match="cycle"):  # (as it starts, or soon after)
         h = Handle(system)  # its feeder holds a keep-alive: before, this hung for ever
         h.get(timeout=5)  # (nothing comes out: it returns when the run stops, raising)
+
+
+def test_a_wide_fan_out_is_told_its_readers_are_gone_only_when_the_last_goes():
+    producer = Producer(per_slice=1)
+    heads = [Head(n) for n in range(3, 43)]
+    for h in heads:
+        producer.link((producer, "outbox"), (h, "inbox"))
+    run(producer, *heads, timeout=10)
+    for h in heads:  # each had an unbroken run while the others went
+        assert h.items == list(range(h.n))
+    assert isinstance(producer.end_message, ReaderGone)  # once the last one (42) went
+    assert "Head" in producer.end_message.reason
+    assert producer.sent >= 42
