@@ -438,3 +438,18 @@ def test_a_fan_out_looks_at_its_sleeping_readers_only_after_it_sends(
     # one look per reader per timeslice that sent (first, second; the end: two fans),
     # none in the 200 idle timeslices while all 50 slept
     assert looked == 50 * 3
+
+
+def test_unlinking_a_live_reader_drops_it_from_readers_and_senders() -> None:
+    # O feeds A and a passthrough outbox H that leads nowhere yet (a fan of one inbox):
+    # taking A away is done in place (no relink), and A is no longer O's reader
+    src, parent, a = Component(), Component(), Component()
+    lk = src.link((src, "outbox"), (a, "inbox"))
+    src.link((src, "outbox"), (parent, "outbox"))
+    st, at = src._axon_task, a._axon_task
+    assert st is not None and at is not None
+    assert st.readers == [at] and at.senders == {st}
+    src.unlink(lk)
+    assert st.readers == [] and at.senders == set() and at.notify == []
+    src.send(1)
+    assert a.recv_all() == [] and list(parent.outboxes["outbox"].held) == [1]
