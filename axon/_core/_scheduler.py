@@ -630,11 +630,11 @@ class Scheduler:
         return []
 
     def _raise_deadlock(self) -> None:
-        stuck = [f"{c.path} ({c.state.value})" for c in self._live.values()]
+        comps = list(self._live.values())
         raise Deadlock(
-            "nothing can run and nothing can wake: " + ", ".join(stuck)
+            "nothing can run and nothing can wake: " + _summary(comps)
             + " (a component paused without handling ProducerFinished/Shutdown?)",
-            stuck,
+            [f"{c.path} ({c.state.value})" for c in comps],
         )
 
     def _blocked(self, t: Task) -> None:
@@ -654,9 +654,12 @@ class Scheduler:
                 return
             chain.append(nxt)
             cur = nxt
-        waits = [f"{c.comp.path} (blocked on {c.blocked_sends[0][0]!r})" for c in chain]  # type: ignore[index]
+        waits = [f"{c.comp.path} (blocked on {c.blocked_sends[0][0]!r})"  # type: ignore[index]
+                 for c in chain[:SHOWN]]
+        if len(chain) > SHOWN:
+            waits.append(f"... {len(chain) - SHOWN:,} more (Deadlock.stuck lists them)")
         self._error = Deadlock(
-            "components blocked on each other's full inboxes, in a cycle: "
+            f"{len(chain):,} components blocked on each other's full inboxes, in a cycle: "
             + " -> ".join(waits) + " (a cycle of bounded 'block' inboxes)",
             [f"{c.comp.path} (blocked)" for c in chain],
         )
@@ -677,11 +680,10 @@ class Scheduler:
         self._stuck_check = now + spent + max(0.02, 50 * spent)
         if any(c.state is _BLOCKED for c in stuck):  # messages stuck for good (an idle
             # component that nothing will wake is not an error here: design note 7)
-            names = [f"{c.path} ({c.state.value})" for c in stuck]
             raise Deadlock(
-                "nothing can ever wake: " + ", ".join(names) + " (blocked sending to full "
+                "nothing can ever wake: " + _summary(stuck) + " (blocked sending to full "
                 "inboxes that no component able to run will read)",
-                names,
+                [f"{c.path} ({c.state.value})" for c in stuck],
             )
 
     def _look_again(self) -> None:
@@ -1010,6 +1012,36 @@ class Scheduler:
             self._finished(comp, State.FINISHED)
         self._ready.clear()
         return errors
+
+
+#: How many waiting components a Deadlock's message names (``Deadlock.stuck`` has all).
+SHOWN = 5
+
+
+def _summary(comps: list[Component]) -> str:
+    """``comps`` (waiting for good) in a line of bounded length: how many, the first
+    :data:`SHOWN` (blocked ones first: they hold messages) with what each waits on, and
+    how many more."""
+    blocked = [c for c in comps if c.state is _BLOCKED]
+    shown = (blocked + [c for c in comps if c.state is not _BLOCKED])[:SHOWN] if blocked \
+        else comps[:SHOWN]
+    parts = [f"{c.path} ({c.state.value}){_waits_on(c)}" for c in shown]
+    if len(comps) > len(shown):
+        parts.append(f"and {len(comps) - len(shown):,} more (Deadlock.stuck lists them)")
+    head = f"{len(comps):,} components wait: " if len(comps) > 1 else ""
+    return head + ", ".join(parts)
+
+
+def _waits_on(comp: Component) -> str:
+    """What a waiting ``comp`` waits for, as a short suffix."""
+    t = comp._axon_task
+    if t is None:
+        return ""
+    if t.state is _BLOCKED and t.blocked_sends:
+        return f" on {t.blocked_sends[0][0]!r}"
+    if t.state is State.WAITING:
+        return f" on {t.future!r:.60}"
+    return ""
 
 
 def _signals(sender: Component, control: Inbox[Any] | None) -> bool:
