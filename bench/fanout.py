@@ -146,7 +146,7 @@ def idle_slice_ns(readers: int, slices: int) -> float:
 
 
 def measure(sizes: list[int], delivery_sizes: list[int], deliveries: int,
-            idle_slices: int, repeat: int) -> dict[str, Any]:
+            idle_slices: int, idle_readers: int, repeat: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for n in sizes:
         runs = [join_and_leave(n) for _ in range(repeat)]
@@ -164,11 +164,11 @@ def measure(sizes: list[int], delivery_sizes: list[int], deliveries: int,
               file=sys.stderr)
     if idle_slices:
         base = min(idle_slice_ns(0, idle_slices) for _ in range(repeat))
-        many = min(idle_slice_ns(1000, idle_slices) for _ in range(repeat))
+        many = min(idle_slice_ns(idle_readers, idle_slices) for _ in range(repeat))
         out["idle_slice_0_readers_ns"] = base
-        out["idle_slice_1000_readers_ns"] = many
-        print(f"  a timeslice sending nothing: {base:.0f} ns; beside 1,000 sleeping readers: "
-              f"{many:.0f} ns", file=sys.stderr)
+        out[f"idle_slice_{idle_readers}_readers_ns"] = many
+        print(f"  a timeslice sending nothing: {base:.0f} ns; with {idle_readers:,} sleeping "
+              f"readers: {many:.0f} ns", file=sys.stderr)
     return out
 
 
@@ -178,7 +178,7 @@ def baseline(root: str, args: argparse.Namespace) -> dict[str, Any]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child",
            "--sizes", *map(str, sizes), "--delivery-sizes", *map(str, args.delivery_sizes),
            "--deliveries", str(args.deliveries), "--idle-slices", str(args.idle_slices),
-           "--repeat", str(args.repeat)]
+           "--idle-readers", str(args.idle_readers), "--repeat", str(args.repeat)]
     env = dict(os.environ, PYTHONPATH=root)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600,
                           check=True)
@@ -194,6 +194,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--deliveries", type=int, default=300_000,
                     help="subscriber-deliveries per delivery measure")
     ap.add_argument("--idle-slices", type=int, default=20_000)
+    ap.add_argument("--idle-readers", type=int, default=1000)
     ap.add_argument("--baseline", metavar="DIR", help="also measure the Axon tree in DIR")
     ap.add_argument("--baseline-max", type=int, default=3000,
                     help="largest join size measured on the baseline")
@@ -201,15 +202,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = ap.parse_args(argv)
     if args.quick:
         args.repeat, args.sizes, args.delivery_sizes = 1, [10, 100], [2, 20]
-        args.deliveries, args.idle_slices = 2000, 500
+        args.deliveries, args.idle_slices, args.idle_readers = 2000, 500, 50
     if args.child:  # (measuring another tree for --baseline: just the figures)
         res = measure(args.sizes, args.delivery_sizes, args.deliveries, args.idle_slices,
-                      args.repeat)
+                      args.idle_readers, args.repeat)
         print(json.dumps(res))
         return res
     print("this tree:", file=sys.stderr)
     results = measure(args.sizes, args.delivery_sizes, args.deliveries, args.idle_slices,
-                      args.repeat)
+                      args.idle_readers, args.repeat)
     lo, hi = min(args.delivery_sizes), max(args.delivery_sizes)
     results[f"delivery_{hi}_over_{lo}"] = results[f"delivery_{hi}_ns"] / results[f"delivery_{lo}_ns"]
     out: dict[str, Any] = {"python": sys.version.split()[0], "platform": platform.platform(),
