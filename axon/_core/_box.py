@@ -501,7 +501,7 @@ class Fan:
     (:func:`_extend_upstream`, :func:`_shrink_upstream`) without rebinding anything.  An
     outbox's fan also marks itself ``sent`` (and its owner's task ``attend``) as it
     pushes: after the timeslice the scheduler wakes its sleeping readers then, and only
-    then (``_task.wake_fans``; invariant 6 there).
+    then (``_task.wake_fan``; invariant 6 there).
     """
 
     __slots__ = ("stops", "delivers", "ids", "tasks", "sent")

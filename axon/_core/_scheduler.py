@@ -59,7 +59,7 @@ from ._box import Box, Inbox, Link, LinkKind
 from ._component import Component
 from ._task import (
     RECEIVE, RECEIVE_ONE, ReceivingOne, State, Task, drop_readers, fall_asleep,
-    retry_blocked_sends, wake_fans, wake_readers,
+    fans_of, retry_blocked_sends, wake_readers,
 )
 from ._errors import ComponentError, Deadlock
 from ._instrument import Instrument, SliceHooks, overrides
@@ -508,8 +508,6 @@ class Scheduler:
                                         break
                                 else:
                                     t.attend = True  # still asleep: look next time
-                        if t.fans:
-                            wake_fans(t, append)
                     if y is RECV:
                         # back of the queue: if nothing has arrived by its next turn it is
                         # paused then, without a resume (so a busy stage never pauses)
@@ -723,7 +721,7 @@ class Scheduler:
             t = alive.pop()
             c = t.comp
             near = [*t.readers, *t.senders, *fanned.get(t, ())]
-            for fan in t.fans:
+            for fan in fans_of(t):
                 near.extend(fan.tasks)
             parent = c._axon_parent
             if parent is not None and parent._axon_task is not None:
@@ -737,12 +735,12 @@ class Scheduler:
 
     def _fan_senders(self) -> dict[Task, list[Task]]:
         """Who sends to each task through a fan-out (its fans' ``tasks``): the reverse of
-        ``Task.fans``, which, unlike ``readers``, is not kept on both sides."""
+        ``fans_of``, which, unlike ``readers``, is not kept on both sides."""
         senders: dict[Task, list[Task]] = {}
         for c in self._live.values():
             t = c._axon_task
             if t is not None:
-                for fan in t.fans:
+                for fan in fans_of(t):
                     for r in fan.tasks:
                         senders.setdefault(r, []).append(t)
         return senders

@@ -194,7 +194,7 @@ class CheckInvariants(Instrument):
             assert t in r.senders, where
         for s in t.senders:
             assert t in s.readers, where
-        # ... of its one-target outboxes; its fan-outs' fans are in t.fans
+        # ... of its one-target outboxes; its fan-outs' fans are in fans_of(t)
         outs = list(t.comp.outboxes.values())
         targets = {ob.targets[0].owner._axon_task for ob in outs if len(ob.targets) == 1
                    and not ob.targets[0].closed and not ob.targets[0].owner.done}
@@ -202,8 +202,8 @@ class CheckInvariants(Instrument):
         assert all(r in targets or r.comp.done for r in t.readers), where
         fans = [ob.fan for ob in outs if len(ob.targets) > 1]
         assert all(f is not None for f in fans), where
-        assert {id(f) for f in t.fans} == {id(f) for f in fans}, where
-        for f in t.fans:
+        assert {id(f) for f in _task.fans_of(t)} == {id(f) for f in fans}, where
+        for f in _task.fans_of(t):
             assert f.stops and len(f.stops) == len(f.delivers) == len(f.tasks) == len(f.ids)
             assert [s.owner._axon_task for s in f.stops] == f.tasks, where
         # 5. who a falling-asleep reader flags
@@ -216,7 +216,7 @@ class CheckInvariants(Instrument):
         if t.state is State.PAUSED and t.pause_queues and any(t.wake_queues):
             assert any(s.attend or s.sticky for s in t.senders) or any(
                 f.sent and s.attend for s in self.sched._fan_senders().get(t, ())
-                for f in s.fans if t in f.tasks), where
+                for f in _task.fans_of(s) if t in f.tasks), where
         # 7. blocked sends: BLOCKED (or released by control), watching the first inbox
         if t.blocked_sends is not None:
             assert t.state in (State.BLOCKED, State.RUNNABLE), where
@@ -412,21 +412,21 @@ class IdleThenSend(Component):
 def _fan_looks(readers: int, idle: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, list[Any]]:
     """How many readers the fan's owner looked at after its timeslices, in all."""
     looked = [0]
-    real = _task.wake_fans
+    real = _task.wake_fan
 
-    def counting(task: Task, append: Callable[[Task], None]) -> None:
-        if task.comp.name == "Fan":
-            looked[0] += sum(len(f.tasks) for f in task.fans if f.sent)
-            assert task.readers == []  # (its readers are all its fan's)
-        real(task, append)
+    def counting(f: Any) -> None:
+        looked[0] += len(f.tasks)
+        real(f)
 
-    monkeypatch.setattr(_scheduler, "wake_fans", counting)
-    monkeypatch.setattr(_task, "wake_fans", counting)
+    monkeypatch.setattr(_task, "wake_fan", counting)
     fan = IdleThenSend(idle)
     sinks = [Collect() for _ in range(readers)]
     for s in sinks:
         fan.link((fan, "outbox"), (s, "inbox"))
         fan.link((fan, "signal"), (s, "control"))
+    ft = fan._axon_task
+    assert ft is not None
+    assert list(ft.readers) == [] and len(_task.fans_of(ft)) == 2  # (all its fans')
     run(fan, *sinks, timeout=10)
     return looked[0], [s.items for s in sinks]
 
