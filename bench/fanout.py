@@ -6,7 +6,8 @@ work: ``git archive 9dfb30e | tar -x -C /tmp/axon-9dfb30e``).  Prints a table; t
 line is one JSON object, also written to ``bench/results/fanout.json`` (not with --quick).
 
 - join: ``n`` subscribers (``Pipeline(SubscribeTo, Counter)``) activated one by one while a
-  publisher's pipeline is linked to the backplane; seconds for all, ms per subscriber.
+  publisher's pipeline is linked to the backplane (``activate_and_join``), less the same
+  activations joining nothing (``activate_only``): seconds for all, ms per subscriber.
 - leave: the same subscribers stopped one by one (each leaves the backplane and unlinks).
 - delivery: a source publishes one message per timeslice to ``n`` subscribers, each
   feeding a sleeping counter; ns per subscriber-delivery (the append, the wake-up, the
@@ -95,8 +96,23 @@ class Idler(Component):
         self.send(ProducerFinished(), "signal")
 
 
+def activate_only(n: int) -> float:
+    """Seconds to activate ``n`` subscriber pipelines that join nothing (no backplane of
+    their name is running, and they never run): what :func:`join_and_leave` spends on
+    activation rather than joining."""
+    sched = Scheduler()
+    subs = [Pipeline(SubscribeTo("nowhere"), Counter()) for _ in range(n)]
+    t0 = time.perf_counter()
+    for p in subs:
+        sched.activate(p)
+    elapsed = time.perf_counter() - t0
+    sched.shutdown()
+    return elapsed
+
+
 def join_and_leave(n: int) -> tuple[float, float]:
-    """Seconds for ``n`` subscribers to join a backplane, and to leave it."""
+    """Seconds for ``n`` subscribers to be activated and join a backplane, and to leave
+    it (stopped one by one)."""
     sched = Scheduler()
     sched.activate(Backplane("bench"))
     sched.activate(Pipeline(Source(0), PublishTo("bench")))
@@ -152,11 +168,15 @@ def measure(sizes: list[int], delivery_sizes: list[int], deliveries: int,
         runs = [join_and_leave(n) for _ in range(repeat)]
         joined = min(r[0] for r in runs)
         left = min(r[1] for r in runs)
-        out[f"join_{n}_s"] = joined
-        out[f"join_{n}_ms_per_subscriber"] = joined / n * 1e3
+        alone = min(activate_only(n) for _ in range(repeat))
+        out[f"activate_and_join_{n}_s"] = joined
+        out[f"activate_only_{n}_s"] = alone
+        out[f"join_{n}_s"] = max(joined - alone, 0.0)
+        out[f"join_{n}_ms_per_subscriber"] = max(joined - alone, 0.0) / n * 1e3
         out[f"leave_{n}_s"] = left
-        print(f"  join {n:>6} subscribers: {joined:8.3f} s ({joined / n * 1e3:.3f} ms each); "
-              f"leave: {left:.3f} s", file=sys.stderr)
+        print(f"  {n:>6} subscribers: activated and joined {joined:7.3f} s, activated alone "
+              f"{alone:7.3f} s: joins {joined - alone:7.3f} s "
+              f"({(joined - alone) / n * 1e3:.3f} ms each); left {left:.3f} s", file=sys.stderr)
     for n in delivery_sizes:
         v = min(delivery_ns(n, deliveries) for _ in range(repeat))
         out[f"delivery_{n}_ns"] = v
