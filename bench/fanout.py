@@ -6,9 +6,10 @@ work: ``git archive 9dfb30e | tar -x -C /tmp/axon-9dfb30e``).  Prints a table; t
 line is one JSON object, also written to ``bench/results/fanout.json`` (not with --quick).
 
 - join: ``n`` subscribers (``Pipeline(SubscribeTo, Counter)``) activated one by one while a
-  publisher's pipeline is linked to the backplane (``activate_and_join``), less the same
-  activations joining nothing (``activate_only``): seconds for all, ms per subscriber.
-- leave: the same subscribers stopped one by one (each leaves the backplane and unlinks).
+  publisher's pipeline is linked to the backplane: seconds in ``Backplane.join`` for all,
+  ms per subscriber, and for the activations as a whole (``activate_and_join``).
+- leave: the same subscribers stopped one by one: seconds in ``Backplane.leave``, and for
+  the stops as a whole (each subscriber also finishes and unlinks its own links).
 - delivery: a source publishes one message per timeslice to ``n`` subscribers, each
   feeding a sleeping counter; ns per subscriber-delivery (the append, the wake-up, the
   counter's timeslice).  The ratio at 1,000 to that at 10 is the fan-out's overhead.
@@ -22,6 +23,7 @@ Targets (checked, reported in ``met``): 10,000 joins in under 1 s; per-delivery 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -96,37 +98,46 @@ class Idler(Component):
         self.send(ProducerFinished(), "signal")
 
 
-def activate_only(n: int) -> float:
-    """Seconds to activate ``n`` subscriber pipelines that join nothing (no backplane of
-    their name is running, and they never run): what :func:`join_and_leave` spends on
-    activation rather than joining."""
-    sched = Scheduler()
-    subs = [Pipeline(SubscribeTo("nowhere"), Counter()) for _ in range(n)]
-    t0 = time.perf_counter()
-    for p in subs:
-        sched.activate(p)
-    elapsed = time.perf_counter() - t0
-    sched.shutdown()
-    return elapsed
+class TimedBackplane(Backplane):
+    """A Backplane that adds up the time spent in its ``join`` and ``leave``."""
+
+    joining = 0.0
+    leaving = 0.0
+
+    def join(self, sub: SubscribeTo) -> None:
+        t0 = time.perf_counter()
+        super().join(sub)
+        self.joining += time.perf_counter() - t0
+
+    def leave(self, sub: SubscribeTo) -> None:
+        t0 = time.perf_counter()
+        super().leave(sub)
+        self.leaving += time.perf_counter() - t0
 
 
-def join_and_leave(n: int) -> tuple[float, float]:
-    """Seconds for ``n`` subscribers to be activated and join a backplane, and to leave
-    it (stopped one by one)."""
+def join_and_leave(n: int) -> dict[str, float]:
+    """``n`` subscribers activated (each joins the backplane as it is), then stopped one
+    by one (each leaves it and unlinks): seconds for each whole, and in join/leave."""
     sched = Scheduler()
-    sched.activate(Backplane("bench"))
+    bp = TimedBackplane("bench")
+    sched.activate(bp)
     sched.activate(Pipeline(Source(0), PublishTo("bench")))
     subs = [Pipeline(SubscribeTo("bench"), Counter()) for _ in range(n)]
+    gc.collect()
     t0 = time.perf_counter()
     for p in subs:
         sched.activate(p)
-    joined = time.perf_counter() - t0
+    activated = time.perf_counter() - t0
+    assert len(bp.subscribers) == n
+    gc.collect()
     t0 = time.perf_counter()
     for p in subs:
         sched.stop(p)
-    left = time.perf_counter() - t0
+    stopped = time.perf_counter() - t0
+    assert not bp.subscribers
     sched.shutdown()
-    return joined, left
+    return {"join": bp.joining, "activate_and_join": activated, "leave": bp.leaving,
+            "stop_and_leave": stopped}
 
 
 def delivery_ns(subscribers: int, deliveries: int) -> float:
@@ -166,17 +177,16 @@ def measure(sizes: list[int], delivery_sizes: list[int], deliveries: int,
     out: dict[str, Any] = {}
     for n in sizes:
         runs = [join_and_leave(n) for _ in range(repeat)]
-        joined = min(r[0] for r in runs)
-        left = min(r[1] for r in runs)
-        alone = min(activate_only(n) for _ in range(repeat))
-        out[f"activate_and_join_{n}_s"] = joined
-        out[f"activate_only_{n}_s"] = alone
-        out[f"join_{n}_s"] = max(joined - alone, 0.0)
-        out[f"join_{n}_ms_per_subscriber"] = max(joined - alone, 0.0) / n * 1e3
-        out[f"leave_{n}_s"] = left
-        print(f"  {n:>6} subscribers: activated and joined {joined:7.3f} s, activated alone "
-              f"{alone:7.3f} s: joins {joined - alone:7.3f} s "
-              f"({(joined - alone) / n * 1e3:.3f} ms each); left {left:.3f} s", file=sys.stderr)
+        best = {k: min(r[k] for r in runs) for k in runs[0]}
+        out[f"join_{n}_s"] = best["join"]
+        out[f"join_{n}_ms_per_subscriber"] = best["join"] / n * 1e3
+        out[f"activate_and_join_{n}_s"] = best["activate_and_join"]
+        out[f"leave_{n}_s"] = best["leave"]
+        out[f"stop_and_leave_{n}_s"] = best["stop_and_leave"]
+        print(f"  {n:>6} subscribers: join {best['join']:7.3f} s "
+              f"({best['join'] / n * 1e3:.3f} ms each; activated and joined "
+              f"{best['activate_and_join']:.3f} s); leave {best['leave']:.3f} s "
+              f"(stopped and left {best['stop_and_leave']:.3f} s)", file=sys.stderr)
     for n in delivery_sizes:
         v = min(delivery_ns(n, deliveries) for _ in range(repeat))
         out[f"delivery_{n}_ns"] = v
