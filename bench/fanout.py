@@ -134,7 +134,8 @@ def join_and_leave(n: int) -> dict[str, float]:
     for p in subs:
         sched.stop(p)
     stopped = time.perf_counter() - t0
-    assert not bp.subscribers
+    # (before 9dfb30e's successor a subscriber stopped before its first timeslice stayed
+    # listed and never called leave(): its links went as it finished, in stop_and_leave)
     sched.shutdown()
     return {"join": bp.joining, "activate_and_join": activated, "leave": bp.leaving,
             "stop_and_leave": stopped}
