@@ -41,11 +41,32 @@ RESULTS = Path(__file__).parent / "results"
 
 TARGETS = {"join_10000_s": 1.0, "delivery_1000_over_10": 1.5}
 
-#: Measured on the commit before this work (9dfb30e) on this 2-core machine, with
-#: ``python -m bench.fanout --baseline /tmp/axon-9dfb30e`` (10,000 joins were not run on
-#: it: at its 3,000 rate they take minutes).  Recorded so a run without --baseline still
-#: shows before and after.
-BEFORE_9DFB30E: dict[str, Any] = {}
+#: Measured on the commit before this work (9dfb30e) on this 2-core machine on 2026-12-02,
+#: with ``python -m bench.fanout --baseline /tmp/axon-9dfb30e`` (10,000 joins were not run
+#: on it: O(n²), they would take about 20 minutes).  Recorded so that a run without
+#: --baseline still shows before and after.
+BEFORE_9DFB30E: dict[str, Any] = {
+    "join_100_s": 0.057152,
+    "join_100_ms_per_subscriber": 0.571515,
+    "activate_and_join_100_s": 0.059771,
+    "leave_100_s": 0.0,
+    "stop_and_leave_100_s": 0.126953,
+    "join_1000_s": 12.408891,
+    "join_1000_ms_per_subscriber": 12.408891,
+    "activate_and_join_1000_s": 12.503793,
+    "leave_1000_s": 0.0,
+    "stop_and_leave_1000_s": 21.586421,
+    "join_3000_s": 106.796344,
+    "join_3000_ms_per_subscriber": 35.598781,
+    "activate_and_join_3000_s": 107.093806,
+    "leave_3000_s": 0.0,
+    "stop_and_leave_3000_s": 219.393521,
+    "delivery_10_ns": 388.10819,
+    "delivery_100_ns": 334.653333,
+    "delivery_1000_ns": 384.653803,
+    "idle_slice_0_readers_ns": 83.1468,
+    "idle_slice_1000_readers_ns": 59050.4991,
+}
 
 
 class Source(Component):

@@ -43,10 +43,11 @@ They hold between timeslices, for the task ``t`` of every started, unfinished co
    Setting it also sets ``t.attend``.
 4. ``t.readers`` are the tasks owning the final inboxes of ``t``'s *one-target*
    outboxes (linked, open, reader not finished), each once; ``r in t.readers`` exactly
-   when ``t in r.senders``.  ``fans_of(t)`` are the :class:`~axon._core._box.Fan` of each of
-   its *fan-out* outboxes (more than one final inbox; a Backplane's, a Pipeline's tee),
-   whose readers are not listed here (the fan's ``tasks``, kept on one side only, so
-   that a subscriber joins or leaves in O(1)).  :func:`add_reader`,
+   when ``t in r.senders``.  :func:`fans_of` ``(t)`` are the ``Fan`` (``_box.py``) of
+   each of its *fan-out* outboxes (more than one final inbox: a Backplane's, a tee),
+   held by ``t.readers``, then a :class:`Readers`; their readers are not listed (they
+   are each fan's ``tasks``, kept on that side only, so a subscriber joins or leaves in
+   O(1)).  :func:`add_reader`,
    :func:`drop_reader` and :func:`find_readers` keep them, as links change (``Box``
    rebinding, which calls :func:`find_readers` when an outbox becomes a fan-out or stops
    being one) and as ``t`` finishes (then both are empty: :func:`drop_readers`).
@@ -61,8 +62,9 @@ They hold between timeslices, for the task ``t`` of every started, unfinished co
    the look clears it unless some reader stayed asleep or ``t`` is sticky.  A task also
    re-checks its own ``pause_queues`` as it falls asleep, so a message that arrived
    during its timeslice keeps it awake.  A fan-out's push marks its fan ``sent`` and
-   ``t.attend``; the look (iterating ``t.readers``, a :class:`Readers`: :func:`wake_fan`) then wakes the fan's paused readers that
-   have a message and clears ``sent``.  So a fan costs a look only after a timeslice
+   ``t.attend``; the look (iterating ``t.readers``, a :class:`Readers`, calls
+   :func:`wake_fan`) then wakes the fan's paused readers that have a message and
+   clears ``sent``.  So a fan costs a look only after a timeslice
    that sent through it (O(appends)), never while its readers merely sleep.  (Whoever
    delivers past a push, as ``send_many`` and the process edges do, does so only to a
    single target, whose reader is in ``readers``.)
