@@ -277,6 +277,10 @@ class SubscribeTo(Component):
             bp.join(self)
         # (else its backplane, activated later, joins it: Backplane.on_activate)
 
+    def on_stop(self) -> None:
+        if self.backplane is not None:  # (stopped before its first timeslice: no finally)
+            self.backplane.leave(self)
+
     def main(self) -> Generator[None, Any, None]:
         bp = self.backplane
         if bp is None:

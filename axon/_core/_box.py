@@ -6,7 +6,12 @@ Design notes
    number of passthrough links, in whatever order they were made) ends at a set of
    *final* inboxes; the outbox's ``push`` is then bound to the final inbox's ``deliver``.
    For an unbounded inbox ``deliver`` is the deque's own ``append``, so a send costs one
-   C-level call.  Every link or unlink recomputes the pushes of all boxes upstream of it.
+   C-level call.  A box with several stops pushes through a :class:`Fan` (a list of
+   delivers the push loops over).  A link or unlink updates the pushes of the boxes
+   upstream of it in place, in O(boxes upstream) and not O(stops): one more inbox is
+   appended to each of their fans (a Backplane subscriber joining), or removed from them
+   when nothing else reaches it (leaving); other changes (a box's first link, a cycle
+   check that fails, shared routes) recompute everything upstream.
 2. Nothing is lost silently.  An outbox with no final inbox holds what is sent (up to
    ``hold_limit``) and hands it over once linked; what overflows is counted.
 3. Bounded inboxes carry a :class:`Policy`.  Only bounded inboxes pay for a Python-level
@@ -45,10 +50,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from ._errors import BoxFull, LinkError
-from ._task import add_reader, block_send, control_arrived, find_readers
+from ._task import add_reader, block_send, control_arrived, drop_reader, find_readers
 
 if TYPE_CHECKING:
     from ._component import Component
+    from ._task import Task
 
 __all__ = ["NOBODY", "NO_MESSAGES", "Box", "BoxSpec", "BoxStatistics", "Inbox", "Link", "LinkKind",
            "Outbox", "Policy"]
@@ -372,9 +378,9 @@ class Inbox(Box, Generic[T]):
         else:
             return []
         live = [b for b in upstream(self) if isinstance(b, Outbox) and not b.owner.done]
-        if live:  # (an inbox forwarding here is rebound too; one without live senders
-            relink_upstream(self)  # upstream is checked as it is put to: _notify_targets)
-        return live
+        if live and not self.links_out:  # (an inbox forwarding here is rebound too; one
+            _closed_upstream(self)  # without live senders upstream is checked as it is
+        return live  # put to: _notify_targets)
 
     def _deliver_block_from(self, sender: "Component", msg: T) -> None:
         # while earlier sends of the sender are blocked this one is too, even if there is
@@ -477,20 +483,17 @@ class Inbox(Box, Generic[T]):
 class Outbox(Box, Generic[T]):
     """Where a component sends; ``push`` goes straight to the linked inboxes."""
 
-    __slots__ = ("targets", "held", "overflowed", "hold_limit", "fans_out", "_fan",
-                 "_target_ids")
+    __slots__ = ("targets", "held", "overflowed", "hold_limit")
 
     kind = "outbox"
 
     def __init__(self, owner: "Component", name: str, description: str) -> None:
         Box.__init__(self, owner, name, description)
-        self.targets: tuple[Inbox[Any], ...] = ()  # the final inboxes a send reaches
+        # the final inboxes a send reaches: a tuple, or (past one) a list changed in place
+        self.targets: tuple[Inbox[Any], ...] | list[Inbox[Any]] = ()
         self.held: deque[Any] | tuple[()] = ()  # sent while unlinked (a deque once used)
         self.overflowed = 0  # sent while unlinked beyond hold_limit: counted, not kept
         self.hold_limit = DEFAULT_HOLD_LIMIT
-        self.fans_out = True  # every link (if any) goes straight to a final inbox
-        self._fan: list[Callable[[Any], None]] | None = None
-        self._target_ids: set[int] | None = None
         self.push = self._hold
 
     def _hold(self, msg: T) -> None:
@@ -502,6 +505,11 @@ class Outbox(Box, Generic[T]):
             held.append(msg)  # type: ignore[union-attr]
         else:
             self.overflowed += 1
+
+    @property
+    def fan(self) -> Fan | None:
+        """What it pushes through when it has more than one stop (else None)."""
+        return _fan_of(self)
 
     def statistics(self) -> BoxStatistics:
         return BoxStatistics(
@@ -535,18 +543,21 @@ def _kind(source: Box, sink: Box) -> LinkKind:
 def make_link(source: Box, sink: Box, owner: "Component | None") -> Link:
     """Join two boxes and re-collapse delivery for everything upstream."""
     link = Link(source, sink, _kind(source, sink), owner)
+    had_links = bool(source.links_out)
     if source.links_out is _NO_LINKS:
         source.links_out = []
     if sink.links_in is _NO_LINKS:
         sink.links_in = []
     source.links_out.append(link)
     sink.links_in.append(link)
-    if (isinstance(source, Outbox) and source.fans_out and not source.links_in
-            and isinstance(sink, Inbox) and not sink.links_out):
-        _add_fan_out_target(source, sink)  # O(1): one more inbox for a plain fan-out
+    if (isinstance(source, Outbox) and not source.links_in and isinstance(sink, Inbox)
+            and not sink.links_out and (not had_links or _fan_of(source) is not None
+                                        or source.targets)):
+        _add_target(source, sink)  # O(1): one more inbox for a plain fan-out
         return link
     try:
-        relink_upstream(source)
+        if not (had_links and _extend_upstream(source, sink)):
+            relink_upstream(source)
     except LinkError:
         source.links_out.remove(link)
         sink.links_in.remove(link)
@@ -568,6 +579,8 @@ def break_link(link: Link) -> None:
         # most of tearing a finished system down)
         if not src.links_out:
             src.targets = ()
+        return
+    if src.links_out and _shrink_upstream(src, link.sink):
         return
     relink_upstream(src)
 
@@ -636,12 +649,76 @@ def _rebind(box: Box, stops: list[Box]) -> None:
         box.push = box.deliver  # type: ignore[attr-defined]
 
 
-def _push_to_all(delivers: list[Callable[[Any], None]]) -> Callable[[Any], None]:
-    def push(msg: Any) -> None:
-        for deliver in delivers:
-            deliver(msg)
+class Fan:
+    """Where the push of a box with more than one stop delivers: ``delivers[i]`` delivers
+    to ``stops[i]`` (a final inbox, or an outbox that holds for a link still to come),
+    whose owner's task is ``tasks[i]``.
 
-    return push
+    The push loops over ``delivers`` itself, so a stop is added or removed in place
+    (:func:`_extend_upstream`, :func:`_shrink_upstream`) without rebinding anything.  An
+    outbox's fan also marks itself ``sent`` (and its owner's task ``attend``) as it
+    pushes: after the timeslice the scheduler wakes its sleeping readers then, and only
+    then (``_task.wake_fan``; invariant 6 there).
+    """
+
+    __slots__ = ("stops", "delivers", "ids", "tasks", "sent")
+
+    def __init__(self, stops: list[Box], delivers: list[Callable[[Any], None]]) -> None:
+        self.stops = stops
+        self.delivers = delivers
+        self.ids = {id(b) for b in stops}
+        self.tasks = [_task_of(b) for b in stops]
+        self.sent = False
+
+    def add(self, stop: Box, deliver: Callable[[Any], None]) -> bool:
+        """Deliver to ``stop`` too (False if it already does)."""
+        if id(stop) in self.ids:
+            return False
+        self.ids.add(id(stop))
+        self.stops.append(stop)
+        self.delivers.append(deliver)
+        self.tasks.append(_task_of(stop))
+        return True
+
+    def remove(self, stop: Box) -> bool:
+        """No longer deliver to ``stop`` (False if it did not)."""
+        if id(stop) not in self.ids:
+            return False
+        self.ids.discard(id(stop))
+        i = self.stops.index(stop)
+        del self.stops[i], self.delivers[i], self.tasks[i]
+        return True
+
+    def push(self, task: Task | None) -> Callable[[Any], None]:
+        """A push delivering to every stop (a closure: the cheapest call there is), which
+        marks ``task`` (an outbox owner's) as it sends."""
+        delivers = self.delivers
+        fan = self
+
+        if task is None:
+            def push(msg: Any) -> None:
+                for deliver in delivers:
+                    deliver(msg)
+        else:
+            def push(msg: Any) -> None:
+                for deliver in delivers:
+                    deliver(msg)
+                fan.sent = task.attend = True
+
+        push.fan = self  # type: ignore[attr-defined]
+        return push
+
+
+def _task_of(box: Box) -> Task:
+    task = box.owner._axon_task
+    assert task is not None  # (made with the boxes)
+    return task
+
+
+def _fan_of(box: Box) -> Fan | None:
+    """The :class:`Fan` ``box`` pushes through, if it has one."""
+    fan = getattr(box.push, "fan", None)
+    return fan if type(fan) is Fan else None
 
 
 def _pushes_for(box: Box, stops: list[Box]) -> tuple[list[Inbox[Any]], list[Callable[[Any], None]]]:
@@ -653,49 +730,187 @@ def _pushes_for(box: Box, stops: list[Box]) -> tuple[list[Inbox[Any]], list[Call
     for b in stops:
         if b is box:
             continue
-        pushes.append(b.deliver_for(box) if isinstance(b, Inbox) else b._hold)  # type: ignore[attr-defined]
+        pushes.append(_deliver_to(b, box))
     return inboxes, pushes
 
 
-def _add_fan_out_target(ob: Outbox[Any], sink: Inbox[Any]) -> None:
-    """Add one more final inbox to an outbox whose links all go straight to inboxes: the
-    common case (every Pipeline link, every Backplane subscriber) without a relink."""
-    ids = ob._target_ids
-    if ids is None or len(ids) != len(ob.targets):
-        ids = ob._target_ids = {id(t) for t in ob.targets}
-    if id(sink) in ids:
-        return
-    ids.add(id(sink))
-    ob.targets = ob.targets + (sink,)
-    if len(ob.targets) == 1:
-        ob.push = sink.deliver_for(ob)
-    elif ob._fan is None:
-        ob._fan = [t.deliver_for(ob) for t in ob.targets]
-        ob.push = _push_to_all(ob._fan)
+def _deliver_to(stop: Box, box: Box) -> Callable[[Any], None]:
+    """What ``box`` calls to deliver to ``stop``."""
+    return stop.deliver_for(box) if isinstance(stop, Inbox) else stop._hold  # type: ignore[attr-defined]
+
+
+def _set_push(box: Box, stops: list[Box], pushes: list[Callable[[Any], None]]) -> None:
+    """``box`` pushes to ``pushes`` (one per stop): straight, or through a Fan."""
+    if len(pushes) == 1:
+        push = pushes[0]
     else:
-        ob._fan.append(sink.deliver_for(ob))  # the push closure iterates this very list
-    owner = ob.owner
-    owner._axon_pushes[ob.name] = ob.push
-    add_reader(owner, sink)
+        push = Fan(stops, pushes).push(box.owner._axon_task if isinstance(box, Outbox) else None)
+    box.push = push
+    if isinstance(box, Outbox):
+        box.owner._axon_pushes[box.name] = push
+
+
+def _add_target(ob: Outbox[Any], sink: Inbox[Any]) -> None:
+    """Add one more final inbox to an outbox with no links in: the common case (every
+    Pipeline link, every subscriber's control) without a relink."""
+    fan = _fan_of(ob)
+    before = len(ob.targets)
+    if fan is not None:
+        if not fan.add(sink, sink.deliver_for(ob)):
+            return
+    else:
+        if sink in ob.targets:
+            return
+        if ob.targets:
+            _set_push(ob, [*ob.targets, sink], [ob.push, sink.deliver_for(ob)])
+        else:
+            ob.push = ob.owner._axon_pushes[ob.name] = sink.deliver_for(ob)
+    _add_targets(ob, [sink])
+    _readers_changed(ob, before, [sink], [])
     _release(ob, ob.held)
+
+
+def _add_targets(ob: Outbox[Any], inboxes: list[Inbox[Any]]) -> None:
+    targets = ob.targets
+    if isinstance(targets, list):
+        targets.extend(inboxes)  # (in place: a copy per join would be O(subscribers))
+    else:
+        new = [*targets, *inboxes]
+        ob.targets = new if len(new) > 1 else tuple(new)
+
+
+def _readers_changed(ob: Outbox[Any], before: int, added: list[Inbox[Any]],
+                     removed: list[Component]) -> None:
+    """``ob`` had ``before`` targets and gained ``added``, lost the inboxes of ``removed``:
+    keep its owner's readers and fans (``_task.py``, invariant 4) up to date."""
+    n = len(ob.targets)
+    if (before > 1) != (n > 1):  # it became a fan-out, or stopped being one
+        find_readers(ob.owner)
+    elif n <= 1:
+        for ib in added:
+            add_reader(ob.owner, ib)
+        for owner in removed:
+            drop_reader(ob.owner, owner)
+    # (else a fan-out still: its readers are its fan's, found as it sends)
+
+
+def _remove_target(ob: Outbox[Any], inbox: Inbox[Any]) -> None:
+    targets = ob.targets
+    if isinstance(targets, list):
+        targets.remove(inbox)
+    else:
+        ob.targets = tuple(t for t in targets if t is not inbox)
+
+
+def _extend_upstream(source: Box, sink: Box) -> bool:
+    """The link ``source`` -> ``sink`` was just added, and ``source`` had links already:
+    add the stops ``sink`` leads to to every box upstream, in place.  False (nothing
+    changed) where that is not simple: then the caller recomputes everything upstream.
+    Raises LinkError if the link makes a cycle."""
+    if sink is source:
+        return False
+    boxes = upstream(source)
+    fans = [_fan_of(b) for b in boxes]
+    if None in fans:
+        return False  # (a box with one stop that would become a fan: a relink does it)
+    new = ends(sink, (source,))  # (the trail finds a cycle back to source)
+    for b, fan in zip(boxes, fans):
+        assert fan is not None
+        added: list[Inbox[Any]] = []
+        for stop in new:
+            if stop is not b and fan.add(stop, _deliver_to(stop, b)) and isinstance(stop, Inbox):
+                added.append(stop)
+        if added and isinstance(b, Outbox):
+            before = len(b.targets)
+            _add_targets(b, added)
+            _readers_changed(b, before, added, [])
+    return True
+
+
+def _private(sink: Box, boxes: list[Box]) -> list[Box] | None:
+    """The stops ``sink`` leads to, if none of ``boxes`` reaches them but through ``sink``:
+    every link into ``sink`` and the boxes after it comes from one of those, or from a box
+    none of ``boxes`` reaches (a Pipeline's inbox forwarding to its first child).  None
+    otherwise."""
+    after: dict[int, Box] = {}
+    todo = [sink]
+    while todo:
+        b = todo.pop()
+        if id(b) not in after:
+            after[id(b)] = b
+            todo.extend(lk.sink for lk in b.links_out)
+    ups = {id(b) for b in boxes}
+    for b in after.values():
+        for lk in b.links_in:
+            src = lk.source
+            if id(src) not in after and any(id(u) in ups for u in upstream(src)):
+                return None
+    return ends(sink)
+
+
+def _shrink_upstream(source: Box, sink: Box) -> bool:
+    """The link ``source`` -> ``sink`` was just removed: remove what only ``sink`` led to
+    from every box upstream, in place (adding ``source`` itself if it now leads nowhere:
+    a final inbox, or an outbox that holds).  False (nothing changed) where that is not
+    simple: then the caller recomputes everything upstream."""
+    ups = upstream(source)
+    gone = _private(sink, ups)
+    if gone is None:
+        return False
+    boxes = ups if source.links_out else [b for b in ups if b is not source]
+    fans = [_fan_of(b) for b in boxes]
+    if None in fans or not boxes:
+        return False
+    if not source.links_out:
+        _rebind(source, [source]) if isinstance(source, Outbox) else _rebind(source, [])
+    for b, fan in zip(boxes, fans):
+        assert fan is not None
+        before = len(b.targets) if isinstance(b, Outbox) else 0
+        removed: list[Component] = []
+        added: list[Inbox[Any]] = []
+        for stop in gone:
+            if fan.remove(stop) and isinstance(b, Outbox) and isinstance(stop, Inbox):
+                _remove_target(b, stop)
+                removed.append(stop.owner)
+        if not source.links_out and fan.add(source, _deliver_to(source, b)):
+            if isinstance(b, Outbox) and isinstance(source, Inbox):
+                _add_targets(b, [source])
+                added.append(source)
+        if len(fan.delivers) == 1:
+            _set_push(b, fan.stops, fan.delivers)
+        elif not fan.delivers:
+            _rebind(b, [b])
+        if isinstance(b, Outbox):
+            _readers_changed(b, before, added, removed)
+    return True
+
+
+def _closed_upstream(ib: Inbox[Any]) -> None:
+    """``ib`` (a final inbox) has closed: every box upstream now delivers to its count of
+    drops, and its owner is no longer a reader of theirs."""
+    for b in upstream(ib):
+        if b is ib:
+            continue
+        fan = _fan_of(b)
+        deliver = ib.deliver_for(b)
+        if fan is not None:
+            if id(ib) in fan.ids:
+                fan.delivers[fan.stops.index(ib)] = deliver
+        else:
+            b.push = deliver
+            if isinstance(b, Outbox):
+                b.owner._axon_pushes[b.name] = deliver
+        if isinstance(b, Outbox) and len(b.targets) <= 1:
+            drop_reader(b.owner, ib.owner)
 
 
 def _bind_outbox(ob: Outbox[Any], stops: list[Box]) -> None:
     inboxes, pushes = _pushes_for(ob, stops)
     ob.targets = tuple(inboxes)
-    ob._target_ids = None
-    ob.fans_out = not ob.links_in and all(
-        isinstance(lk.sink, Inbox) and not lk.sink.links_out for lk in ob.links_out
-    )
-    ob._fan = None
     if not pushes:
         ob.push = ob._hold
         return
-    if len(pushes) == 1:
-        ob.push = pushes[0]
-    else:
-        ob._fan = pushes if ob.fans_out else None
-        ob.push = _push_to_all(pushes)
+    _set_push(ob, [b for b in stops if b is not ob], pushes)
     _release(ob, ob.held)
 
 
@@ -704,7 +919,7 @@ def _bind_forwarding_inbox(ib: Inbox[Any], stops: list[Box]) -> None:
     if not pushes:
         ib.push = ib.deliver  # nowhere to forward to yet: keep messages here
         return
-    ib.push = pushes[0] if len(pushes) == 1 else _push_to_all(pushes)
+    _set_push(ib, [b for b in stops if b is not ib], pushes)
     _release(ib, ib.queue)
 
 
@@ -724,7 +939,8 @@ def _push_outside(box: Box, msgs: Iterable[Any]) -> None:
 
 
 def _notify_targets(box: Box) -> None:
-    targets = finals(box)
+    fan = _fan_of(box)
+    targets = finals(box) if fan is None else [b for b in fan.stops if isinstance(b, Inbox)]
     for t in targets:
         if t.closed:  # reached through a forwarding inbox close() did not rebind
             t.dropped += len(t.queue)

@@ -27,7 +27,12 @@ class BoxFull(AxonError):
 
 
 class Deadlock(AxonError):
-    """Every live component waits for a message that nothing can send."""
+    """Every live component waits for a message that nothing can send.
+
+    ``str()`` stays short at any size: how many wait, the first few (blocked ones first)
+    with what each waits on, and how many more.  ``stuck`` holds every one of them
+    (``"path (state)"``), for tools.
+    """
 
     def __init__(self, message: str, stuck: list[str]) -> None:
         super().__init__(message)

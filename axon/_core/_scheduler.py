@@ -15,7 +15,9 @@ Design principles
    timeslice the scheduler looks at the inboxes its outboxes reach and wakes their
    paused owners.  It looks only while one of those owners may be paused (a flag each
    pause sets on the owner's senders; past ``CROWD`` senders they look every time
-   instead, so a pause stays cheap), and a busy pipeline skips the look.  A pause is
+   instead, so a pause stays cheap), and a busy pipeline skips the look.  A fan-out
+   (an outbox feeding many inboxes) flags itself as it sends, and its readers are
+   looked at only then: a sender with many sleeping readers costs nothing extra.  A pause is
    re-checked after the ``yield``, so no wake-up is lost.  The per-component half of
    this protocol (the task, waking, pausing, blocked sends) is axon/_core/_task.py,
    whose invariants block states it as a whole.
@@ -69,7 +71,7 @@ from ._box import NOBODY, Box, Inbox, Link, LinkKind
 from ._component import Component
 from ._task import (
     PAUSING, RECEIVE, RECEIVE_ONE, ReceivingOne, State, Task, drop_readers, fall_asleep,
-    retry_blocked_sends, wake_readers,
+    fans_of, retry_blocked_sends, wake_readers,
 )
 from ._errors import ComponentError, Deadlock
 from ._instrument import Instrument, SliceHooks, overrides
@@ -734,11 +736,11 @@ class Scheduler:
         return []
 
     def _raise_deadlock(self) -> None:
-        stuck = [f"{c.path} ({c.state.value})" for c in self._live.values()]
+        comps = list(self._live.values())
         raise Deadlock(
-            "nothing can run and nothing can wake: " + ", ".join(stuck)
+            "nothing can run and nothing can wake: " + _summary(comps)
             + " (a component paused without handling ProducerFinished/Shutdown?)",
-            stuck,
+            [f"{c.path} ({c.state.value})" for c in comps],
         )
 
     def _blocked(self, t: Task) -> None:
@@ -758,9 +760,12 @@ class Scheduler:
                 return
             chain.append(nxt)
             cur = nxt
-        waits = [f"{c.comp.path} (blocked on {c.blocked_sends[0][0]!r})" for c in chain]  # type: ignore[index]
+        waits = [f"{c.comp.path} (blocked on {c.blocked_sends[0][0]!r})"  # type: ignore[index]
+                 for c in chain[:SHOWN]]
+        if len(chain) > SHOWN:
+            waits.append(f"... {len(chain) - SHOWN:,} more (Deadlock.stuck lists them)")
         self._error = Deadlock(
-            "components blocked on each other's full inboxes, in a cycle: "
+            f"{len(chain):,} components blocked on each other's full inboxes, in a cycle: "
             + " -> ".join(waits) + " (a cycle of bounded 'block' inboxes)",
             [f"{c.comp.path} (blocked)" for c in chain],
         )
@@ -781,11 +786,10 @@ class Scheduler:
         self._stuck_check = now + spent + max(0.02, 50 * spent)
         if any(c.state is _BLOCKED for c in stuck):  # messages stuck for good (an idle
             # component that nothing will wake is not an error here: design note 7)
-            names = [f"{c.path} ({c.state.value})" for c in stuck]
             raise Deadlock(
-                "nothing can ever wake: " + ", ".join(names) + " (blocked sending to full "
+                "nothing can ever wake: " + _summary(stuck) + " (blocked sending to full "
                 "inboxes that no component able to run will read)",
-                names,
+                [f"{c.path} ({c.state.value})" for c in stuck],
             )
 
     def _look_again(self) -> None:
@@ -805,6 +809,7 @@ class Scheduler:
         named.update(id(s[0]) for s in self.services.values() if type(s) is tuple and s)
         alive: list[Task] = []
         asleep: set[Task] = set()
+        fanned = self._fan_senders()
         for c in self._live.values():
             t = c._axon_task
             if t is None:
@@ -812,7 +817,8 @@ class Scheduler:
             state = t.state
             if ((state is _PAUSED or state is _BLOCKED) and id(c) not in holders
                     and not c._axon_woken_unseen and id(c) not in named
-                    and not any(w.state is _NEW for w in t.senders)):
+                    and not any(w.state is _NEW for w in t.senders)
+                    and not any(w.state is _NEW for w in fanned.get(t, ()))):
                 # (a linked sender not started yet may be activated by outside code later)
                 asleep.add(t)
             else:
@@ -822,7 +828,9 @@ class Scheduler:
         while alive and asleep:
             t = alive.pop()
             c = t.comp
-            near = [*t.readers, *t.senders]
+            near = [*t.readers, *t.senders, *fanned.get(t, ())]
+            for fan in fans_of(t):
+                near.extend(fan.tasks)
             parent = c._axon_parent
             if parent is not None and parent._axon_task is not None:
                 near.append(parent._axon_task)
@@ -832,6 +840,18 @@ class Scheduler:
                     asleep.discard(n)
                     alive.append(n)
         return [t.comp for t in asleep]
+
+    def _fan_senders(self) -> dict[Task, list[Task]]:
+        """Who sends to each task through a fan-out (its fans' ``tasks``): the reverse of
+        ``fans_of``, which, unlike ``readers``, is not kept on both sides."""
+        senders: dict[Task, list[Task]] = {}
+        for c in self._live.values():
+            t = c._axon_task
+            if t is not None:
+                for fan in fans_of(t):
+                    for r in fan.tasks:
+                        senders.setdefault(r, []).append(t)
+        return senders
 
     # -- awaitables --------------------------------------------------------------------------------
 
@@ -1104,6 +1124,34 @@ class Scheduler:
 def _resolve(fut: asyncio.Future[None]) -> None:
     if not fut.done():  # (cancelled if the run was)
         fut.set_result(None)
+#: How many waiting components a Deadlock's message names (``Deadlock.stuck`` has all).
+SHOWN = 5
+
+
+def _summary(comps: list[Component]) -> str:
+    """``comps`` (waiting for good) in a line of bounded length: how many, the first
+    :data:`SHOWN` (blocked ones first: they hold messages) with what each waits on, and
+    how many more."""
+    blocked = [c for c in comps if c.state is _BLOCKED]
+    shown = (blocked + [c for c in comps if c.state is not _BLOCKED])[:SHOWN] if blocked \
+        else comps[:SHOWN]
+    parts = [f"{c.path} ({c.state.value}){_waits_on(c)}" for c in shown]
+    if len(comps) > len(shown):
+        parts.append(f"and {len(comps) - len(shown):,} more (Deadlock.stuck lists them)")
+    head = f"{len(comps):,} components wait: " if len(comps) > 1 else ""
+    return head + ", ".join(parts)
+
+
+def _waits_on(comp: Component) -> str:
+    """What a waiting ``comp`` waits for, as a short suffix."""
+    t = comp._axon_task
+    if t is None:
+        return ""
+    if t.state is _BLOCKED and t.blocked_sends:
+        return f" on {t.blocked_sends[0][0]!r}"
+    if t.state is State.WAITING:
+        return f" on {t.future!r:.60}"
+    return ""
 
 
 def _signals(sender: Component, control: Inbox[Any] | None) -> bool:

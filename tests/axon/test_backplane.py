@@ -198,3 +198,127 @@ def test_a_forwarding_publisher_started_before_its_backplane_loses_nothing() -> 
     sched.activate(End())
     sched.run(timeout=10)
     assert passed.items == [0, 1, 2] and sub.items == [0, 1, 2]
+
+
+# -- fan-out at scale: joins and leaves in any order, O(1) each ------------------------------
+
+
+class _Churn(Component):
+    """Publishes and makes subscribers join (``("join", k)``: a Collect, classic or
+    RECEIVE, behind SubscribeTo) and leave (``("leave", k)``: stopped at once) as ``ops``
+    say, one op a timeslice; after each publication it checks, on its next timeslice,
+    that every joined subscriber's reader has taken it (woken in the same round)."""
+
+    def __init__(self, ops: list[tuple[str, int]]) -> None:
+        super().__init__()
+        self.ops = ops
+        self.joined: dict[int, tuple[Pipeline, Any]] = {}
+        self.expected: dict[int, list[int]] = {}
+        self.gone: dict[int, Any] = {}
+        self.late: list[tuple[int, int]] = []  # (message, subscriber) not taken in its round
+
+    def main(self) -> Generator[None, Any, None]:
+        from tests.axon.core_parts import ClassicCollect
+
+        sched = self.scheduler
+        assert sched is not None
+        n = 0
+        for op, k in self.ops:
+            if op == "join" and k not in self.joined and k not in self.gone:
+                c = ClassicCollect() if k % 2 else Collect(f"c{k}")
+                p = Pipeline(SubscribeTo("churn"), c)
+                self.add_child(p)  # activated (and joined) now
+                self.joined[k] = (p, c)
+                self.expected[k] = []
+            elif op == "leave" and k in self.joined:
+                p, c = self.joined.pop(k)
+                sched.stop(p)  # leaves now (SubscribeTo.on_stop)
+                self.gone[k] = c
+            elif op == "publish":
+                self.send(n)
+                for k2 in self.joined:
+                    self.expected[k2].append(n)
+                yield
+                for k2, (_, c) in self.joined.items():
+                    if n not in c.items:
+                        self.late.append((n, k2))
+                n += 1
+            yield
+        self.send(ProducerFinished("churn"), "signal")
+
+
+def _churn_run(ops: list[tuple[str, int]]) -> _Churn:
+    churn = _Churn(ops)
+    bp = Backplane("churn")
+    run(bp, Pipeline(churn, PublishTo("churn", end_backplane=True)), timeout=20)
+    assert bp.subscribers == [] and bp.done
+    return churn
+
+
+def _check_churn(churn: _Churn) -> None:
+    assert churn.late == []  # no lost (or late) wake-up for a sleeping subscriber
+    for k, (_, c) in churn.joined.items():  # there at the end: everything, then the end
+        assert c.items == churn.expected[k], k
+    for k, c in churn.gone.items():  # left: exactly what was published while joined
+        assert c.items + list(c.inboxes["inbox"].queue) == churn.expected[k], k
+
+
+def test_joins_and_leaves_in_any_order_deliver_to_exactly_the_current_subscribers() -> None:
+    ops = [("join", k) for k in range(20)] + [("publish", 0)] * 3
+    ops += [("leave", k) for k in (3, 0, 19, 7)] + [("publish", 0)] * 2
+    ops += [("join", k) for k in range(20, 30)] + [("leave", k) for k in (25, 1, 29)]
+    ops += [("publish", 0)] * 3 + [("leave", k) for k in range(30) if k % 3] + [("publish", 0)]
+    churn = _churn_run(ops)
+    _check_churn(churn)
+    assert len(churn.joined) == 8 and len(churn.gone) == 22
+
+
+def test_random_joins_and_leaves_deliver_to_exactly_the_current_subscribers() -> None:
+    hypothesis = pytest.importorskip("hypothesis")
+    st = hypothesis.strategies
+    op = st.one_of(st.tuples(st.sampled_from(["join", "leave"]), st.integers(0, 12)),
+                   st.just(("publish", 0)))
+
+    @hypothesis.settings(max_examples=25, deadline=None)
+    @hypothesis.given(st.lists(op, max_size=40))
+    def check(ops: list[tuple[str, int]]) -> None:
+        _check_churn(_churn_run(ops))
+
+    check()
+
+
+def _link_work(n: int) -> tuple[int, int]:
+    """Box visits (calls of ``ends``) and reader updates for the (n+1)th subscriber
+    joining a backplane with a publisher linked, and then leaving."""
+    from axon._core import _box
+
+    calls = {"ends": 0}
+    real_ends = _box.ends
+
+    def counting_ends(box: Any, trail: tuple[Any, ...] = ()) -> Any:
+        calls["ends"] += 1
+        return real_ends(box, trail)
+
+    sched = Scheduler()
+    sched.activate(Backplane("w"))
+    sched.activate(Pipeline(Count(0), PublishTo("w")))
+    for _ in range(n):
+        sched.activate(Pipeline(SubscribeTo("w"), Collect()))
+    last = Pipeline(SubscribeTo("w"), Collect())
+    _box.ends = counting_ends  # (ends calls itself through this global too)
+    try:
+        sched.activate(last)
+        joined = calls["ends"]
+        sched.stop(last)
+        left = calls["ends"] - joined
+    finally:
+        _box.ends = real_ends
+        sched.shutdown()
+    return joined, left
+
+
+def test_a_join_and_a_leave_visit_as_many_boxes_with_300_subscribers_as_with_3() -> None:
+    # O(1) in the subscribers, counted rather than timed (bench/fanout.py times it)
+    small, large = _link_work(3), _link_work(300)
+    assert large == small
+    assert max(small) < 20

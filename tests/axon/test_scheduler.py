@@ -1184,3 +1184,41 @@ def test_a_cycle_of_blocked_senders_inside_a_handle_is_reported_not_a_hang():
     with pytest.raises(Deadlock, match="cycle"):  # (as it starts, or soon after)
         h = Handle(system)  # its feeder holds a keep-alive: before, this hung for ever
         h.get(timeout=5)  # (nothing comes out: it returns when the run stops, raising)
+
+
+def test_a_wide_fan_out_is_told_its_readers_are_gone_only_when_the_last_goes():
+    producer = Producer(per_slice=1)
+    heads = [Head(n) for n in range(3, 43)]
+    for h in heads:
+        producer.link((producer, "outbox"), (h, "inbox"))
+    run(producer, *heads, timeout=10)
+    for h in heads:  # each had an unbroken run while the others went
+        assert h.items == list(range(h.n))
+    assert isinstance(producer.end_message, ReaderGone)  # once the last one (42) went
+    assert "Head" in producer.end_message.reason
+    assert producer.sent >= 42
+
+
+def test_a_deadlock_of_thousands_is_summarised_and_the_full_list_kept():
+    # 3,000 idle readers and, among them late in the list, one sender blocked on a full
+    # inbox: the message names the count, the blocked one first with what it waits on,
+    # a few more, and how many it left out; Deadlock.stuck has every one
+    class Full(Component):
+        Inboxes = {"inbox": BoxSpec("never read", 1, "block"), "control": ""}
+
+        def main(self):
+            self.wake_on("control")
+            while True:
+                self.pause()
+                yield
+
+    idle = [Collect() for _ in range(3000)]
+    pipe = Pipeline(Source(range(5), end=False), Full())
+    with pytest.raises(Deadlock) as info:
+        run(*idle, pipe, timeout=20)
+    msg = str(info.value)
+    assert len(msg) < 800, len(msg)
+    assert "3,003 components wait: Pipeline[0]:Source (blocked) on <Inbox Pipeline[1]:Full.inbox>" in msg
+    assert msg.count("(paused)") == 4 and "and 2,998 more (Deadlock.stuck lists them)" in msg
+    assert len(info.value.stuck) == 3003
+    assert info.value.stuck.count("Collect (paused)") == 3000

@@ -15,7 +15,7 @@ import pytest
 
 from axon import (
     RECEIVE, Component, Instrument, Pipeline, Scheduler, State, Supervisor,
-    ThreadedComponent,
+    ProducerFinished, ThreadedComponent, run,
 )
 from axon._core import _scheduler, _task
 from axon._core._task import CROWD, NO_ROOM, Task
@@ -200,10 +200,18 @@ class CheckInvariants(Instrument):
             assert t in r.senders, where
         for s in t.senders:
             assert t in s.readers, where
-        targets = {ib.owner._axon_task for ob in t.comp.outboxes.values() for ib in ob.targets
-                   if not ib.closed and not ib.owner.done}
+        # ... of its one-target outboxes; its fan-outs' fans are in fans_of(t)
+        outs = list(t.comp.outboxes.values())
+        targets = {ob.targets[0].owner._axon_task for ob in outs if len(ob.targets) == 1
+                   and not ob.targets[0].closed and not ob.targets[0].owner.done}
         assert targets <= set(t.readers), where
         assert all(r in targets or r.comp.done for r in t.readers), where
+        fans = [ob.fan for ob in outs if len(ob.targets) > 1]
+        assert all(f is not None for f in fans), where
+        assert {id(f) for f in _task.fans_of(t)} == {id(f) for f in fans}, where
+        for f in _task.fans_of(t):
+            assert f.stops and len(f.stops) == len(f.delivers) == len(f.tasks) == len(f.ids)
+            assert [s.owner._axon_task for s in f.stops] == f.tasks, where
         # 5. who a falling-asleep reader flags
         if len(t.senders) <= CROWD:
             assert set(t.notify) == t.senders and len(t.notify) == len(t.senders), where
@@ -212,7 +220,9 @@ class CheckInvariants(Instrument):
         # 6. no lost wake-up: a sleeper with a message to wake on has a sender that looks
         # (a thread's proxy sleeps beside what its thread is to read: not its to wake on)
         if t.state is State.PAUSED and t.pause_queues and any(t.wake_queues):
-            assert any(s.attend or s.sticky for s in t.senders), where
+            assert any(s.attend or s.sticky for s in t.senders) or any(
+                f.sent and s.attend for s in self.sched._fan_senders().get(t, ())
+                for f in _task.fans_of(s) if t in f.tasks), where
         # 7. blocked sends: BLOCKED (or released by control), watching the first inbox
         if t.blocked_sends is not None:
             assert t.state in (State.BLOCKED, State.RUNNABLE), where
@@ -293,7 +303,46 @@ def _crowd() -> Component:
     return top
 
 
+def _backplane_churn() -> Component:
+    """A backplane whose subscribers (readers of a fan-out) join and leave under traffic,
+    some feeding readers that sleep in the classic idiom."""
+    from axon import Backplane, PublishTo, Shutdown, SubscribeTo
+    from tests.axon.core_parts import ClassicCollect
+
+    early = [SubscribeTo("churn") for _ in range(4)]
+
+    class Director(Component):
+        def main(self) -> Generator[None, Any, None]:
+            for step in range(40):
+                if step % 8 == 3:
+                    self.add_child(Pipeline(SubscribeTo("churn"), ClassicCollect()))
+                if step % 10 == 5:
+                    early[step // 10].inboxes["control"].put(Shutdown("leave"))
+                yield
+
+    top = Component()
+    top.add_children(Backplane("churn"), Pipeline(Source(range(300), per_slice=3),
+                                                  PublishTo("churn", end_backplane=True)),
+                     *[Pipeline(sub, Collect() if i % 2 else ClassicCollect())
+                       for i, sub in enumerate(early)], Director())
+    return top
+
+
+def _tee() -> Component:
+    from tests.axon.core_parts import ClassicCollect
+
+    src, a, b = Source(range(200), per_slice=3), Collect(), ClassicCollect()
+    top = Component()
+    top.add_children(src, a, b)
+    for r in (a, b):
+        top.link((src, "outbox"), (r, "inbox"))
+        top.link((src, "signal"), (r, "control"))
+    return top
+
+
 SYSTEMS: dict[str, Callable[[], Component]] = {
+    "a backplane, subscribers joining and leaving": _backplane_churn,
+    "a tee (a fan-out of two)": _tee,
     "pipeline, batches": lambda: Pipeline(Source(range(500), per_slice=7), PassEvery(
         Timeline(), keep=range(0, 500, 3)), Collect()),
     "one message a timeslice": lambda: Pipeline(Source(range(200)), Collect()),
@@ -504,3 +553,68 @@ def test_a_component_about_to_sleep_has_caught_up() -> None:
     seen: list[bool] = []
     _deferred(act=lambda c: (seen.append(c.caught_up), c.scheduler.wake(c)))  # type: ignore[union-attr]
     assert seen == [True]
+
+
+# -- a fan-out is looked at only after a timeslice that sent through it -----------------------
+
+
+class IdleThenSend(Component):
+    """Sends once, runs ``idle`` timeslices sending nothing, sends once more, then ends."""
+
+    def __init__(self, idle: int) -> None:
+        super().__init__(name="Fan")
+        self.idle = idle
+
+    def main(self) -> Generator[None, None, None]:
+        self.send("first")
+        for _ in range(self.idle):
+            yield
+        self.send("second")
+        yield
+        self.send(ProducerFinished(), "signal")
+
+
+def _fan_looks(readers: int, idle: int, monkeypatch: pytest.MonkeyPatch) -> tuple[int, list[Any]]:
+    """How many readers the fan's owner looked at after its timeslices, in all."""
+    looked = [0]
+    real = _task.wake_fan
+
+    def counting(f: Any) -> None:
+        looked[0] += len(f.tasks)
+        real(f)
+
+    monkeypatch.setattr(_task, "wake_fan", counting)
+    fan = IdleThenSend(idle)
+    sinks = [Collect() for _ in range(readers)]
+    for s in sinks:
+        fan.link((fan, "outbox"), (s, "inbox"))
+        fan.link((fan, "signal"), (s, "control"))
+    ft = fan._axon_task
+    assert ft is not None
+    assert list(ft.readers) == [] and len(_task.fans_of(ft)) == 2  # (all its fans')
+    run(fan, *sinks, timeout=10)
+    return looked[0], [s.items for s in sinks]
+
+
+def test_a_fan_out_looks_at_its_sleeping_readers_only_after_it_sends(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    looked, got = _fan_looks(50, idle=200, monkeypatch=monkeypatch)
+    assert got == [["first", "second"]] * 50  # every sleeper woken for each message
+    # one look per reader per timeslice that sent (first, second; the end: two fans),
+    # none in the 200 idle timeslices while all 50 slept
+    assert looked == 50 * 3
+
+
+def test_unlinking_a_live_reader_drops_it_from_readers_and_senders() -> None:
+    # O feeds A and a passthrough outbox H that leads nowhere yet (a fan of one inbox):
+    # taking A away is done in place (no relink), and A is no longer O's reader
+    src, parent, a = Component(), Component(), Component()
+    lk = src.link((src, "outbox"), (a, "inbox"))
+    src.link((src, "outbox"), (parent, "outbox"))
+    st, at = src._axon_task, a._axon_task
+    assert st is not None and at is not None
+    assert st.readers == [at] and at.senders == {st}
+    src.unlink(lk)
+    assert st.readers == [] and at.senders == set() and at.notify == []
+    src.send(1)
+    assert a.recv_all() == [] and list(parent.outboxes["outbox"].held) == [1]
