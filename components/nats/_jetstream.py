@@ -226,17 +226,8 @@ class JetStreamPublisher(NatsLink):
         client = yield from self._open()
         if self.stream is not None:
             yield ensure_stream(client, self.stream)
-        prefix = client.new_inbox()
+        prefix, sub = yield from self._reply_subject(client)  # (the acknowledgements)
         skip = len(prefix) + 1
-        acks = self.inboxes["nats"].queue
-        wake = self.scheduler.wake  # type: ignore[union-attr]
-        me = self
-
-        async def on_ack(msg: Any) -> None:
-            acks.append(msg)
-            wake(me)
-
-        sub = yield client.subscribe(prefix + ".*", cb=on_ack)
         inbox = self.inboxes["inbox"]
         tokens = itertools.count()
         loop = asyncio.get_running_loop()

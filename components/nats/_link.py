@@ -95,6 +95,23 @@ class NatsLink(Stage):
             self._subscribed = asyncio.get_running_loop().create_future()
         return self._subscribed
 
+    def _reply_subject(self, client: Client) -> Generator[Any, Any, tuple[str, Any]]:
+        """Subscribe to a reply subject of this component's own (``client.new_inbox()``):
+        each message on ``<prefix>.<token>`` is put in its ``nats`` inbox and wakes it.
+        Returns the prefix and the subscription (the request and JetStream links match
+        replies and acknowledgements by token: ``msg.subject[len(prefix) + 1:]``)."""
+        prefix = client.new_inbox()
+        replies = self.inboxes["nats"].queue
+        wake = self.scheduler.wake  # type: ignore[union-attr]
+        me = self
+
+        async def on_reply(msg: Any) -> None:
+            replies.append(msg)
+            wake(me)
+
+        sub = yield client.subscribe(prefix + ".*", cb=on_reply)
+        return prefix, sub
+
     def _confirm(self, client: Client) -> Generator[Any, Any, None]:
         """Wait until the server has our subscription, then resolve :attr:`subscribed`."""
         yield client.flush(10)

@@ -290,17 +290,8 @@ class NatsRequester(NatsLink):
 
     def main(self) -> Generator[Any, Any, None]:
         client = yield from self._open()
-        prefix = client.new_inbox()
+        prefix, sub = yield from self._reply_subject(client)
         skip = len(prefix) + 1
-        replies_q = self.inboxes["nats"].queue
-        wake = self.scheduler.wake  # type: ignore[union-attr]
-        me = self
-
-        async def on_reply(msg: Any) -> None:
-            replies_q.append(msg)
-            wake(me)
-
-        sub = yield client.subscribe(prefix + ".*", cb=on_reply)
         yield from self._confirm(client)
         tokens = itertools.count()
         out = self.outboxes["outbox"]
