@@ -43,6 +43,7 @@ from components.ui import (
     SpriteNotice,
     SurfaceRequest,
     sprite,
+    window_size,
 )
 
 from . import _art
@@ -278,7 +279,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=1, help="random seed of the scene")
     ap.add_argument("--chunk", type=int, default=CHUNK,
                     help=f"frames of motion per message from each behaviour (default {CHUNK})")
-    ap.add_argument("--size", type=_size, default=SIZE, help="window size WxH (default 800x600)")
+    ap.add_argument("--size", type=window_size, default=SIZE, help="window size WxH (default 800x600)")
     ap.add_argument("--freeze-at", type=int, default=None, metavar="F",
                     help="freeze every cat at frame F (as if P were pressed)")
     ap.add_argument("--report-at", type=int, default=None, metavar="F",
@@ -286,11 +287,6 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--screenshot", default=None, metavar="PNG",
                     help="save the last frame to this file")
     return ap.parse_args(argv)
-
-
-def _size(text: str) -> tuple[int, int]:
-    w, _, h = text.lower().partition("x")
-    return int(w), int(h)
 
 
 def main(argv: list[str] | None = None) -> int:

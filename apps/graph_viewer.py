@@ -40,9 +40,9 @@ import pygame
 from axon import Component, Graphline, Introspector, Pipeline, run
 from components import ConsoleEcho, ConsoleReader, IterableSource, Map, TCPClient
 from components.timing import Clock
-from components.ui import Display, KeyEvent, RequestQuit
+from components.ui import Display, KeyEvent, RequestQuit, window_size
 from components.ui.graph import GraphViewer
-from components.ui.graph.server import viewer_server
+from components.ui.graph.server import host_port, viewer_server
 
 SIZE = (1000, 700)
 
@@ -79,20 +79,6 @@ class Announce(Component):
                 print(json.dumps({"listening": list(address)}), flush=True)
             self.pause()
             yield
-
-
-def _address(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit():
-        raise argparse.ArgumentTypeError(f"expected HOST:PORT, not {text!r}")
-    return host or "127.0.0.1", int(port)
-
-
-def _size(text: str) -> tuple[int, int]:
-    w, sep, h = text.lower().partition("x")
-    if not sep or not w.isdigit() or not h.isdigit():
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, not {text!r}")
-    return int(w), int(h)
 
 
 def build(args: argparse.Namespace, clock: Clock | None = None) -> Graphline:
@@ -154,11 +140,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--demo", action="store_true", help="start with a small sample graph")
     ap.add_argument("--navelgaze", action="store_true",
                     help="show the viewer's own components too")
-    ap.add_argument("--introspect", type=_address, default=None, metavar="HOST:PORT",
+    ap.add_argument("--introspect", type=host_port, default=None, metavar="HOST:PORT",
                     help="send this program's components to the viewer at HOST:PORT")
     ap.add_argument("--frames", type=int, default=None, help="run N frames, then exit 0")
     ap.add_argument("--fps", type=float, default=60.0, help="target frame rate (default 60)")
-    ap.add_argument("--size", type=_size, default=SIZE, metavar="WxH",
+    ap.add_argument("--size", type=window_size, default=SIZE, metavar="WxH",
                     help=f"window size (default {SIZE[0]}x{SIZE[1]})")
     ap.add_argument("--screenshot", default=None, metavar="PNG",
                     help="save the last frame to this file")

@@ -16,7 +16,9 @@ import pygame
 
 from axon import Component, Graphline, Pipeline, run
 from components.timing import Clock
-from components.ui import Direction, Display, KeyEvent, RequestQuit, Sprite, Steer, Steering
+from components.ui import (
+    Direction, Display, KeyEvent, RequestQuit, Sprite, Steer, Steering, window_size,
+)
 
 from . import _art
 from ._report import Reporter
@@ -69,17 +71,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     ap.add_argument("--frames", type=int, default=None, help="run N frames, then exit 0")
     ap.add_argument("--fps", type=float, default=60.0, help="target frame rate (default 60)")
     ap.add_argument("--speed", type=float, default=5.0, help="pixels per frame (default 5)")
-    ap.add_argument("--size", type=_size, default=SIZE, help="window size WxH (default 800x600)")
+    ap.add_argument("--size", type=window_size, default=SIZE, help="window size WxH (default 800x600)")
     ap.add_argument("--report-at", type=int, default=None, metavar="F",
                     help="print the sprites' centres as JSON at frame F")
     ap.add_argument("--screenshot", default=None, metavar="PNG",
                     help="save the last frame to this file")
     return ap.parse_args(argv)
-
-
-def _size(text: str) -> tuple[int, int]:
-    w, _, h = text.lower().partition("x")
-    return int(w), int(h)
 
 
 def main(argv: list[str] | None = None) -> int:

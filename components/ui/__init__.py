@@ -43,6 +43,7 @@ from .display import (
     TrackTaken,
     Unsubscribe,
     display_service,
+    window_size,
 )
 from .events import (
     EventKind,
@@ -133,6 +134,7 @@ __all__ = [
     "Unsubscribe",
     "UserEvent",
     "Widget",
+    "window_size",
     "WindowEvent",
     "audio_service",
     "display_service",

@@ -119,6 +119,7 @@ from .events import (
 
 __all__ = [
     "SERVICE",
+    "window_size",
     "Display",
     "DisplayClosed",
     "DisplayStatistics",
@@ -138,6 +139,17 @@ __all__ = [
     "Unsubscribe",
     "display_service",
 ]
+
+
+def window_size(text: str) -> tuple[int, int]:
+    """A window size given as ``WIDTHxHEIGHT`` (``800x600``): an ``argparse`` type for the
+    demos' ``--size``."""
+    import argparse  # (only command lines use it)
+
+    w, sep, h = text.lower().partition("x")
+    if not sep or not w.isdigit() or not h.isdigit() or int(w) < 1 or int(h) < 1:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, not {text!r}")
+    return int(w), int(h)
 
 #: The display's name in its scheduler's service registry.
 SERVICE = "pygame-display"

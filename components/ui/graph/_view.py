@@ -23,21 +23,10 @@ from typing import Any
 from axon import Component, ComponentError, Graphline, Introspector, Pipeline, Scheduler
 from axon.cli import CliError, Command, load_system
 
+from ..display import window_size
+from .server import host_port
+
 __all__ = ["COMMAND", "add_view_arguments", "view"]
-
-
-def _address(text: str) -> tuple[str, int]:
-    host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
-        raise argparse.ArgumentTypeError(f"expected HOST:PORT, not {text!r}")
-    return host or "127.0.0.1", int(port)
-
-
-def _size(text: str) -> tuple[int, int]:
-    w, sep, h = text.lower().partition("x")
-    if not sep or not w.isdigit() or not h.isdigit():
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, not {text!r}")
-    return int(w), int(h)
 
 
 def add_view_arguments(p: argparse.ArgumentParser) -> None:
@@ -46,12 +35,12 @@ def add_view_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--counts", action="store_true", help="label links with message counts")
     p.add_argument("--self", dest="include_self", action="store_true",
                    help="show the viewer's own components too (watching the watcher)")
-    p.add_argument("--introspect", type=_address, default=None, metavar="HOST:PORT",
+    p.add_argument("--introspect", type=host_port, default=None, metavar="HOST:PORT",
                    help="send the topology to the graph viewer at HOST:PORT instead of "
                         "opening a window")
     p.add_argument("--frames", type=int, default=None, help="run N frames, then exit")
     p.add_argument("--fps", type=float, default=60.0, help="frame rate (default 60)")
-    p.add_argument("--size", type=_size, default=(1000, 700), metavar="WxH",
+    p.add_argument("--size", type=window_size, default=(1000, 700), metavar="WxH",
                    help="window size (default 1000x700)")
     p.add_argument("--screenshot", default=None, metavar="PNG",
                    help="save the last frame to this file")

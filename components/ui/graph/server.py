@@ -36,10 +36,24 @@ from components import BadInput, Filter, LineSplitter, TCPServer
 
 from .commands import BadLine, CommandBatch, Replies
 
-__all__ = ["MAX_LINE", "ViewerSession", "is_notice", "viewer_server", "viewer_session"]
+__all__ = ["MAX_LINE", "ViewerSession", "host_port", "is_notice", "viewer_server",
+           "viewer_session"]
 
 #: The longest command line a session takes (bytes, without the newline).
 MAX_LINE = 16 * 1024
+
+
+
+def host_port(text: str) -> tuple[str, int]:
+    """A viewer's address as ``HOST:PORT`` (``:PORT`` is 127.0.0.1): an ``argparse``
+    type for ``--introspect``."""
+    import argparse  # (only command lines use it)
+
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"expected HOST:PORT, not {text!r}")
+    return host or "127.0.0.1", int(port)
+
 
 _servers = itertools.count(1)
 

@@ -556,3 +556,20 @@ def test_frame_subscribers_keep_the_display_at_full_speed(clock):
         t0, f0 = clock.now(), ui.frame
         ui.frames(120)
         assert clock.now() - t0 == pytest.approx(2.0) and ui.frame - f0 == 120
+
+
+def test_window_size_and_host_port_parse_what_the_demos_take_and_name_what_is_wrong() -> None:
+    import argparse
+
+    from components.ui import window_size
+    from components.ui.graph.server import host_port
+
+    assert window_size("800x600") == (800, 600) and window_size("10X20") == (10, 20)
+    for bad in ("800", "x600", "800x", "0x600", "axb", "800x600x1"):
+        with pytest.raises(argparse.ArgumentTypeError, match="WIDTHxHEIGHT"):
+            window_size(bad)
+    assert host_port("example.org:1500") == ("example.org", 1500)
+    assert host_port(":1500") == ("127.0.0.1", 1500)
+    for bad in ("1500", "host:", "host:0", "host:70000", "host:p"):
+        with pytest.raises(argparse.ArgumentTypeError, match="HOST:PORT"):
+            host_port(bad)
