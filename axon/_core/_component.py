@@ -113,9 +113,11 @@ class Component:
         if priority is not None:
             self.priority = priority
 
-    # The boxes are made on first use (a link, a send, activation), not in __init__: a
-    # component that is built but never wired costs one object.  Until then the class-level
-    # empty defaults below stand in, and every slow path calls _axon_ensure_boxes().  (Not a
+    # The boxes are made on first use (a link, a send, a look at ``inboxes``), not in
+    # __init__ nor at activation: a component that is built but never wired costs one
+    # object, and one activated with nothing linked to it (a paused worker waiting to be
+    # told something) only its task and its generator.  Until then the class-level empty
+    # defaults below stand in, and every slow path calls _axon_ensure_boxes().  (Not a
     # __getattr__ hook: that defeats CPython's attribute specialisation on every access.)
     _axon_inboxes: dict[str, Inbox[Any]] = {}  # never written: _axon_make_boxes gives each its own
     _axon_outboxes: dict[str, Outbox[Any]] = {}
@@ -128,11 +130,22 @@ class Component:
     # fast path (with end_message on the instance, see _axon_make_boxes, and one lookup
     # in recv_all: the classic idiom 11,872 -> 9,952 instructions per hop at one message
     # per timeslice, ``python -m bench.instructions``).  Which state is the instance's own is told by the
-    # value instead: ``_axon_task`` is None until the boxes exist, and the shared class
-    # lists are replaced by the instance's own on first use.
+    # value instead: ``_axon_inboxes`` is the shared class-level dict until the boxes
+    # exist (``_axon_task`` is None until they exist or it is activated), and the shared
+    # class lists are replaced by the instance's own on first use.
     def _axon_ensure_boxes(self) -> None:
-        if self._axon_task is None:
+        if self._axon_inboxes is _NO_BOXES:
             self._axon_make_boxes()
+
+    def _axon_make_task(self) -> None:
+        """Activation without boxes (nothing linked to it yet): its task alone, waiting on
+        nothing.  Nothing can reach it before its boxes are made (a link, a send, ``put``
+        into one of its ``inboxes``, all of which make them), and making them gives the
+        task their queues (:meth:`_axon_sync_task`).  Without its boxes a paused
+        component costs 2,140 -> 680 bytes (bench.core's memory row, 100,000 of them)."""
+        task = self._axon_task = Task(self)
+        task.inbox = _NO_INBOX  # (RECEIVE's slow path finds nothing in it, and sleeps)
+        self.end_message = self.end_message  # (on the instance: see _axon_make_boxes)
 
     def _axon_make_boxes(self) -> None:
         ins: dict[str, Inbox[Any]] = {}  # (loops, not comprehensions: in 3.11 each of
@@ -149,7 +162,8 @@ class Component:
         self.end_message = self.end_message
         self._axon_outboxes = obs
         self._axon_inboxes = ins
-        self._axon_task = Task(self)
+        if self._axon_task is None:  # (else activated before its boxes were made)
+            self._axon_task = Task(self)
         self._axon_sync_task()
 
     def _axon_sync_task(self) -> None:
@@ -308,7 +322,7 @@ class Component:
             ) from None
 
     def _axon_box(self, box: str) -> Box:
-        if self._axon_task is None:  # (_axon_ensure_boxes, inline: four times per link)
+        if self._axon_inboxes is _NO_BOXES:  # (_axon_ensure_boxes, inline: four times per link)
             self._axon_make_boxes()
         found: Box | None = self._axon_inboxes.get(box)
         if found is None:
@@ -329,7 +343,7 @@ class Component:
         except KeyError:
             if box in self._axon_pushes:
                 raise
-            if self._axon_task is None:
+            if self._axon_inboxes is _NO_BOXES:
                 self._axon_make_boxes()
                 return self.send(msg, box)
             raise AxonError(
@@ -428,7 +442,7 @@ class Component:
         if n is not None and (not isinstance(n, int) or n < 1):
             raise ValueError(f"{self.path}: receive_limit is a positive int or None, not {n!r}")
         self._axon_receive_limit = n
-        if self._axon_task is not None:
+        if self._axon_inboxes is not _NO_BOXES:  # (else making them reads it)
             self._axon_sync_task()
 
     def _axon_supervised(self) -> None:
@@ -532,7 +546,7 @@ class Component:
         for b in boxes:
             self._axon_inbox(b)  # a clear error for an unknown name
         self._axon_wake_boxes = boxes
-        if self._axon_task is not None:  # else _make_boxes will read the choice
+        if self._axon_inboxes is not _NO_BOXES:  # else _make_boxes will read the choice
             self._axon_sync_task()
 
     def take_end(self) -> EndSignal | None:
@@ -762,6 +776,9 @@ def _resolve_ref(ref: Any, role: str) -> Box:
 # 250,228 -> 224,840 instructions per component in bench.core's full set-up.)
 _NEW, _FINISHED, _FAILED = State.NEW, State.FINISHED, State.FAILED
 _SHARED_EMPTY_LINKS = Component._axon_links  # (the class-level defaults: see above)
+_NO_BOXES = Component._axon_inboxes
+#: The ``inbox`` of an activated component's task until its boxes are made: always empty.
+_NO_INBOX: Inbox[Any] = Inbox(None, "inbox", "(its boxes are not made yet)")  # type: ignore[arg-type]
 _SHARED_EMPTY_CHILDREN = Component._axon_children
 _USUAL_INBOXES = dict(Component.Inboxes)
 _USUAL_OUTBOXES = dict(Component.Outboxes)

@@ -155,7 +155,11 @@ class Scheduler:
             raise ValueError(f"{component.path} was already started ({component.state.value})")
         if component._axon_scheduler is not None and component._axon_scheduler is not self:
             raise ValueError(f"{component.path} belongs to another scheduler")
-        component._axon_ensure_boxes()
+        if t is None:  # no boxes yet: nothing is linked to it
+            if type(component)._axon_threaded:  # (its thread takes from them at any time)
+                component._axon_make_boxes()
+            else:  # its boxes are made when first used (Component._axon_make_task)
+                component._axon_make_task()
         try:
             component.on_activate(self)
             gen = component._axon_generator()
@@ -1002,6 +1006,7 @@ class Scheduler:
             fut.cancel()
         parent = comp._axon_parent
         if close and (parent is None or not parent.keeps_inboxes_of(comp)):
+            comp._axon_ensure_boxes()  # (made and closed: a later link or put is counted)
             self.close_inboxes(comp)
         if parent is not None:
             parent._axon_unfinished -= 1

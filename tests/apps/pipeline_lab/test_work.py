@@ -15,7 +15,9 @@ def test_cpu_work_tops_up_to_its_time_when_calibrated_too_low() -> None:
     t0 = time.perf_counter_ns()
     cpu = work_blocking(spec, loops_per_ms=1)  # (calibrated 1000x too slow)
     assert time.perf_counter_ns() - t0 >= 3_000_000
-    assert cpu > 1_000_000  # it was CPU work, not a sleep
+    # it was CPU work, not a sleep (a sleep costs microseconds); how much of the 3 ms the
+    # thread got depends on the other work on the machine, so only a tenth is asked for
+    assert cpu > 300_000
 
 
 def test_a_blocking_wait_takes_its_time_and_no_cpu() -> None:
@@ -42,4 +44,4 @@ def test_an_awaitable_wait_that_comes_back_early_is_waited_again() -> None:
         cpu = done.value
     assert time.perf_counter_ns() - t0 >= 8_000_000
     assert len(asked) > 1 and asked[0] <= 0.006  # asked again for what was left
-    assert cpu > 1_000_000  # the CPU part (2 ms)
+    assert cpu > 200_000  # the CPU part (2 ms of wall time: a tenth of it, as above)
