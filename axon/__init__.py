@@ -18,7 +18,7 @@ from ._core import (
     ComponentInfo, Deadlock, EmptyBox, EndSignal, Inbox, Instrument, Link, LinkError, LinkInfo,
     LinkKind, Outbox, Policy, Priority, ProducerFinished, Profiler, ReaderGone, Scheduler,
     SchedulerStatistics, ServiceError, ServiceRegistry, Shutdown, Snapshot, State,
-    ThreadedComponent, ThreadStopped, run, run_async, snapshot,
+    ThreadedComponent, ThreadStopped, building, run, run_async, snapshot,
 )
 from ._processes import (
     ChildProcess, Codec, CodecError, DecodeError, EncodeError, FrameReader, JSONCodec,
@@ -35,6 +35,7 @@ __all__ = [
     "BoxInfo",
     "BoxSpec",
     "BoxStatistics",
+    "building",
     "Carousel",
     "ChildFailed",
     "ChildProcess",

@@ -6,6 +6,7 @@ for those layers (``hand_over``, the snapshot ids, ``StandIn``), never a private
 ``tests/axon/test_layering.py`` checks it.
 """
 
+from ._building import building
 from ._box import Box, BoxSpec, BoxStatistics, Inbox, Link, LinkKind, Outbox, Policy
 from ._component import RECEIVE, Component, State
 from ._errors import AxonError, BoxFull, ComponentError, Deadlock, EmptyBox, LinkError
@@ -23,6 +24,7 @@ from ._task import RECEIVE_ONE, taken_by
 from ._threaded import ThreadedComponent, ThreadStopped
 
 __all__ = [
+    "building",
     "AxonError",
     "BoundaryStatistics",
     "Box",
