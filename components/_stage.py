@@ -23,7 +23,7 @@ result) with the end-of-stream rules written once:
 from __future__ import annotations
 
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 from axon import RECEIVE, Component, EndSignal, Outbox, ProducerFinished, Shutdown
@@ -56,21 +56,14 @@ class Stage(Component):
             raise BadInputError(record)
         self.send(record, "error")
 
-    def take_control(self, current: EndSignal | None = None) -> EndSignal | None:
-        """Drain ``control``: returns the pending end of stream (``Shutdown`` wins).
+    def take_control(self, end: EndSignal | None = None,
+                     other: Callable[[Any], None] | None = None) -> EndSignal | None:
+        """``Component.take_control``, with other control messages rejected as bad input
+        (by the ``on_error`` policy) unless ``other`` is given."""
+        return super().take_control(end, other if other is not None else self._stray_control)
 
-        Other control messages are rejected as bad input (a stray message must not sit in
-        ``control``, where it would keep waking the component).  Unlike
-        ``Component.finished()`` this leaves ``pause()`` working while the end is pending,
-        which components that also wait on timers or I/O need.
-        """
-        for msg in self.recv_all("control"):
-            if isinstance(msg, EndSignal):
-                if not isinstance(current, Shutdown):
-                    current = msg if current is None or isinstance(msg, Shutdown) else current
-            else:
-                self.reject(f"unexpected control message {msg!r}", msg)
-        return current
+    def _stray_control(self, msg: Any) -> None:
+        self.reject(f"unexpected control message {msg!r}", msg)
 
     def refuse_input(self, box: str = "inbox") -> None:
         """Reject whatever reached an inbox this component does not read (a source's

@@ -226,10 +226,7 @@ class SingleServer(Component):
         stopping = False
         end: Any = None
         while True:
-            for msg in self.recv_all("control"):  # (Shutdown wins over ProducerFinished)
-                if isinstance(msg, Shutdown) or (
-                        isinstance(msg, ProducerFinished) and self._ending is None):
-                    self._ending = msg
+            self._ending = self.take_control(self._ending)
             for ev in self.recv_all("tcp"):
                 peer = getattr(ev, "peer", None)
                 if peer in self._refused_peers:

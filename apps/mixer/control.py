@@ -270,9 +270,7 @@ class ControlSession(Component):
         seq = 0
         end: EndSignal | None = None
         while True:
-            for msg in self.recv_all("control"):
-                if isinstance(msg, EndSignal) and not isinstance(end, Shutdown):
-                    end = msg
+            end = self.take_control(end)
             if isinstance(end, Shutdown):
                 break
             for item in self.recv_all("inbox"):

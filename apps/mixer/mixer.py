@@ -316,9 +316,7 @@ class Mixer(Component):
         end: EndSignal | None = None
         try:
             while True:
-                for msg in self.recv_all("control"):
-                    if isinstance(msg, EndSignal) and not isinstance(end, Shutdown):
-                        end = msg
+                end = self.take_control(end)
                 if end is not None:
                     break
                 for address in self.recv_all("control_ready"):

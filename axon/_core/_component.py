@@ -549,6 +549,36 @@ class Component:
         if self._axon_inboxes is not _NO_BOXES:  # else _make_boxes will read the choice
             self._axon_sync_task()
 
+    def take_control(self, end: EndSignal | None = None,
+                     other: Callable[[Any], None] | None = None) -> EndSignal | None:
+        """Take every message waiting in ``control``; returns the pending end of the stream.
+
+        That is ``end`` (what an earlier call returned) or the first end that came, except
+        that a ``Shutdown`` wins over a ``ProducerFinished`` whichever came first.  Each
+        other message goes to ``other`` (say, a component's bad-input report); without
+        one it is counted as dropped in ``control``'s statistics.  For components that
+        wait on more than their data (timers, I/O, children, sessions) and keep pausing
+        while an end is pending, which :meth:`finished` does not let them do::
+
+            end = None
+            while True:
+                end = self.take_control(end)
+                if isinstance(end, Shutdown):
+                    break
+                ...  # serve, and finish what is pending if ``end`` is a ProducerFinished
+                self.pause()
+                yield
+        """
+        for msg in self.recv_all("control"):
+            if isinstance(msg, EndSignal):
+                if end is None or (isinstance(msg, Shutdown) and not isinstance(end, Shutdown)):
+                    end = msg
+            elif other is not None:
+                other(msg)
+            else:
+                self._axon_inboxes["control"].dropped += 1
+        return end
+
     def take_end(self) -> EndSignal | None:
         """Take the end of the stream out of ``control`` into :attr:`end_message`: the
         first ``ProducerFinished`` or ``Shutdown`` there (other control messages stay).

@@ -37,7 +37,6 @@ from axon import (
     Inbox,
     ProducerFinished,
     Scheduler,
-    Shutdown,
 )
 
 if TYPE_CHECKING:
@@ -349,7 +348,7 @@ class NatsConnection(Component):
                 while True:
                     for ev in self.recv_all("changes"):
                         self.send(ev, "events")
-                    end = self._take_end(end)
+                    end = self.take_control(end)  # (anything but an end is counted as dropped)
                     if end is not None or (self._had_users and not self._users):
                         break
                     if self.status is ConnectionState.CLOSED:
@@ -373,12 +372,6 @@ class NatsConnection(Component):
                 with contextlib.suppress(AxonError):
                     sched.services.unregister(opts.key, self)
         self.send(end or ProducerFinished("connection closed"), "signal")
-
-    def _take_end(self, end: EndSignal | None) -> EndSignal | None:
-        for msg in self.recv_all("control"):  # (anything but an end is ignored)
-            if isinstance(msg, EndSignal) and not isinstance(end, Shutdown):
-                end = msg
-        return end
 
     def statistics(self) -> dict[str, Any]:
         """State, server in use, users, reconnects, errors and traffic (nats-py's counters)."""

@@ -11,7 +11,7 @@ closing: stop and pass ``Shutdown`` on).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
 import pygame
@@ -127,11 +127,12 @@ class DisplayClient(Stage):
             self.pause()
             yield
 
-    def take_control(self, current: EndSignal | None = None) -> EndSignal | None:
+    def take_control(self, current: EndSignal | None = None,
+                     other: Callable[[Any], None] | None = None) -> EndSignal | None:
         """As :meth:`Stage.take_control`, except for the ``ReaderGone`` the scheduler sends
         when the display (the reader of ``to_display``) has ended: the display said so
         itself, with ``DisplayClosed`` after its last events, and those are read first."""
-        end = super().take_control(current)
+        end = super().take_control(current, other)
         if (end is not current and isinstance(end, ReaderGone)
                 and self.display is not None and self.display.done):
             return current

@@ -371,3 +371,36 @@ def test_a_components_own_private_names_never_collide_with_the_cores() -> None:
     run(Pipeline(Source(range(5)), squat, out), timeout=5)
     assert out.items == [0, 2, 4, 6, 8] and squat.path == "Pipeline[1]:Squatter"
     assert squat._links == "mine: _links" and squat._box(0) == "mine"  # untouched
+
+
+# -- take_control: the pending end, for components that pause while it is pending -------------
+
+
+def test_take_control_returns_the_pending_end_and_a_shutdown_wins_whatever_came_first(runtime):
+    c = make(runtime)
+    ctl = c.inboxes["control"]
+    first, later, stop = ProducerFinished("first"), ProducerFinished("later"), Shutdown("stop")
+    for msg in (first, later):
+        ctl.put(msg)
+    assert c.take_control() is first  # the first end is the one kept ...
+    ctl.put(stop)
+    assert c.take_control(first) is stop  # ... until a Shutdown comes
+    ctl.put(ProducerFinished("after"))
+    assert c.take_control(stop) is stop
+    ctl.put(Shutdown("one"))
+    ctl.put(ProducerFinished("two"))
+    assert str(c.take_control()) == str(Shutdown("one"))
+    assert c.take_control() is None and not ctl.queue
+
+
+def test_take_control_hands_other_messages_on_in_order_or_counts_them_as_dropped(runtime):
+    c = make(runtime)
+    ctl = c.inboxes["control"]
+    for msg in ("a", ProducerFinished(), "b"):
+        ctl.put(msg)
+    other: list[object] = []
+    assert isinstance(c.take_control(other=other.append), ProducerFinished)
+    assert other == ["a", "b"] and ctl.statistics().dropped == 0
+    ctl.put("c")
+    assert c.take_control() is None
+    assert ctl.statistics().dropped == 1  # nothing vanishes: counted where it was sent
