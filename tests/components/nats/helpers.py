@@ -146,3 +146,14 @@ def reap(*procs: subprocess.Popen[str]) -> None:
             p.communicate(timeout=5)
         except (subprocess.TimeoutExpired, ValueError):
             pass
+
+
+def frozen(pid: int) -> bool:
+    """True once every thread of process ``pid`` has stopped (after a SIGSTOP, which takes
+    effect a moment later: on a loaded machine the broker may answer what was sent just
+    after the signal)."""
+    states = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/stat") as f:
+            states.append(f.read().rsplit(")", 1)[1].split()[0])
+    return all(s in ("T", "t") for s in states)

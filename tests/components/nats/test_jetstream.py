@@ -27,7 +27,7 @@ from components.nats import (
     Stream,
 )
 
-from .helpers import Log, Running, child, go, reap
+from .helpers import Log, Running, child, frozen, go, reap
 
 
 @pytest.fixture(scope="module")
@@ -96,6 +96,7 @@ def test_a_publish_retried_after_its_acknowledgement_was_late_is_stored_once(
             await run.until(lambda: pub.published == 1)  # (connected, stream made)
             server.process.send_signal(signal.SIGSTOP)
             try:
+                await run.until(lambda: frozen(server.process.pid))  # (not yet answering)
                 for i in range(300):
                     pub.inboxes["inbox"].put(i)
                 await run.until(lambda: pub.retries >= 300)  # each sent again, unanswered
