@@ -70,7 +70,7 @@ from typing import Any
 from ._box import NOBODY, Box, Inbox, Link, LinkKind
 from ._component import Component
 from ._task import (
-    PAUSING, RECEIVE, RECEIVE_ONE, ReceivingOne, State, Task, drop_readers, fall_asleep,
+    PAUSING, RECEIVE, RECEIVE_ONE, ReceivingOne, State, Task, _ccore, drop_readers, fall_asleep,
     fans_of, retry_blocked_sends, wake_readers,
 )
 from ._errors import ComponentError, Deadlock
@@ -89,6 +89,9 @@ _FINISHED = State.FINISHED  # (enum members read per component: see _NEW in _com
 _ASLEEP: Any = object()  # Scheduler._receive put the task to sleep without resuming it
 _ONE_AGAIN: Any = object()  # a turn in RECEIVE_ONE found no message: look on the next
 _ONE_WAIT: Any = object()  # and again: sleep until woken
+if _ccore is not None:  # the compiled core's copy of the loop's turn (see _main_loop)
+    _ccore.configure(_ASLEEP)
+_run_turn: Any = None if _ccore is None else _ccore.run_turn
 
 
 @dataclass(frozen=True, slots=True)
@@ -520,6 +523,17 @@ class Scheduler:
                     self._resolve_idle_waiters()
                 await self._idle
                 self._idle = None
+                continue
+            if _run_turn is not None:  # the compiled core: this turn's code below, in C
+                visits = _run_turn(self, ready)
+                self._in_loop = False
+                self.timeslices += visits - self._asleep
+                self._asleep = 0
+                if self._error is None and self._live:
+                    if type(ready) is ClassQueue:
+                        await self._after_due_timers(loop)
+                    else:
+                        await asyncio.sleep(0)
                 continue
             start = mark = clock()
             deadline = start + self.io_slice

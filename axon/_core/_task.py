@@ -100,6 +100,7 @@ They hold between timeslices, for the task ``t`` of every started, unfinished co
 from __future__ import annotations
 
 import enum
+import os
 from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -116,7 +117,7 @@ __all__ = [
     "CROWD", "NO_ROOM", "RECEIVE", "RECEIVE_ONE", "ReceivingOne", "State", "Task", "add_reader", "block_send",
     "control_arrived", "drop_reader", "drop_readers", "fall_asleep", "find_readers", "retry_blocked_sends",
     "Readers", "taken_by", "fans_of", "wake_fan", "wake_readers", "watch_for_room",
-    "PAUSING",
+    "PAUSING", "IMPLEMENTATION", "PyTask",
 ]
 
 
@@ -471,3 +472,33 @@ def control_arrived(owner: Component, msg: Any) -> None:
         sched._release_blocked(t)
     elif state is State.WAITING and isinstance(msg, Shutdown) and owner.end_message is None:
         sched._cancel_wait(t, msg)
+
+
+# -- the compiled core (axon/_core/_ccore.pyx), when built and not switched off ----------------
+
+#: The ``_ccore.ABI`` this Python code was written with (a stale build is not used).
+_CCORE_ABI = 1
+
+#: The pure-Python task record: the reference, whichever ``Task`` is in use.
+PyTask = Task
+
+
+def _compiled() -> Any:
+    """The compiled core module, or None: not built here (no compiler at install time),
+    built from another version of this code, or ``AXON_PURE_PYTHON`` set (not "0")."""
+    if os.environ.get("AXON_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from . import _ccore  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _ccore if getattr(_ccore, "ABI", None) == _CCORE_ABI else None
+
+
+_ccore = _compiled()
+
+#: Which core runs: "compiled" (axon/_core/_ccore.pyx) or "python".
+IMPLEMENTATION = "python" if _ccore is None else "compiled"
+
+if _ccore is not None and not TYPE_CHECKING:  # the same record, with C struct fields
+    Task = _ccore.Task  # noqa: F811
