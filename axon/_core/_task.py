@@ -501,4 +501,4 @@ _ccore = _compiled()
 IMPLEMENTATION = "python" if _ccore is None else "compiled"
 
 if _ccore is not None and not TYPE_CHECKING:  # the same record, with C struct fields
-    Task = _ccore.Task  # noqa: F811
+    Task = _ccore.Task
