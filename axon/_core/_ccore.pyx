@@ -20,10 +20,15 @@ CPython 3.11's inline caches; ../shared/research/perf_probe/NOTES.md.)
 """
 
 from cpython.ref cimport PyObject, Py_INCREF, Py_XDECREF, Py_TYPE
+from cpython.object cimport Py_SIZE
 from cpython.dict cimport PyDict_GetItemWithError
 from posix.time cimport clock_gettime, timespec, CLOCK_MONOTONIC
 
 from collections import deque
+
+cdef extern from "Python.h":
+    ctypedef struct PyTypeObject:
+        pass
 
 from axon._core._task import CROWD, NO_ROOM, PAUSING, RECEIVE, State
 
@@ -69,6 +74,91 @@ cdef extern from *:
     """
     Py_ssize_t axon_slot_offset(object descr) except? -2
     PyObject* AXON_SLOT(object obj, Py_ssize_t off)
+
+cdef extern from *:
+    """
+    /* A component's own attributes (``self._axon_task``, ``self.end_message``, ...) read
+       from C as CPython 3.11's specialised LOAD_ATTR_INSTANCE_VALUE reads them: at their
+       index in the instance's inline values, which a small cache per read site keeps
+       for each type (by its version tag, which changes with the type).  A generic
+       getattr from C looks the name up in the type and then in the instance's keys on
+       every call (~150 instructions).  CPython 3.11 only (its object layout, checked by
+       a self-test as the module is installed); elsewhere, or on any doubt, PyObject_GetAttr. */
+    #if PY_VERSION_HEX >= 0x030B0000 && PY_VERSION_HEX < 0x030C0000
+    #define AXON_FAST_ATTRS 1
+    typedef struct {
+        Py_ssize_t dk_refcnt;
+        uint8_t dk_log2_size;
+        uint8_t dk_log2_index_bytes;
+        uint8_t dk_kind;
+        uint32_t dk_version;
+        Py_ssize_t dk_usable;
+        Py_ssize_t dk_nentries;
+        char dk_indices[];
+    } axon_keys311;  /* CPython 3.11's PyDictKeysObject (Include/internal/pycore_dict.h) */
+    typedef struct { PyObject *me_key; PyObject *me_value; } axon_uentry311;
+    #endif
+    typedef struct { PyTypeObject* tp; unsigned int version; Py_ssize_t index; } axon_attr_entry;
+    typedef struct { PyObject* name; axon_attr_entry e[4]; unsigned int next; } axon_attr_site;
+    static int axon_fast_attrs = 0;  /* set once the self-test has passed */
+
+    #ifdef AXON_FAST_ATTRS
+    static Py_ssize_t axon_attr_index(PyTypeObject* tp, PyObject* name) {
+        /* where ``name`` is in the inline values of ``tp``'s instances; -1: not there, or
+           a data descriptor of the type takes precedence */
+        if (!(tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) || !(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))
+            return -1;
+        PyObject* descr = _PyType_Lookup(tp, name);
+        if (descr != NULL && Py_TYPE(descr)->tp_descr_set != NULL) return -1;
+        axon_keys311* keys = (axon_keys311*)((PyHeapTypeObject*)tp)->ht_cached_keys;
+        if (keys == NULL || keys->dk_kind != 2 /* DICT_KEYS_SPLIT */) return -1;
+        axon_uentry311* entries = (axon_uentry311*)(&((int8_t*)(keys->dk_indices))[(size_t)1 << keys->dk_log2_index_bytes]);
+        for (Py_ssize_t i = 0; i < keys->dk_nentries; i++) {
+            if (entries[i].me_key == name) return i;
+        }
+        return -1;
+    }
+    #endif
+
+    /* ``getattr(obj, site->name)``: a new reference, or NULL with the error set */
+    static PyObject* axon_getattr(PyObject* obj, axon_attr_site* site) {
+    #ifdef AXON_FAST_ATTRS
+        if (axon_fast_attrs) {
+            PyTypeObject* tp = Py_TYPE(obj);
+            axon_attr_entry* e = NULL;
+            if (!(tp->tp_flags & Py_TPFLAGS_VALID_VERSION_TAG)) goto generic;
+            for (int k = 0; k < 4; k++) {
+                if (site->e[k].tp == tp && site->e[k].version == tp->tp_version_tag) {
+                    e = &site->e[k];
+                    break;
+                }
+            }
+            if (e == NULL && tp->tp_version_tag) {
+                e = &site->e[site->next++ & 3];
+                e->tp = tp;
+                e->version = tp->tp_version_tag;
+                e->index = axon_attr_index(tp, site->name);
+            }
+            if (e != NULL && e->index >= 0) {
+                PyObject** values = *(((PyObject***)obj) - 4);  /* _PyObject_ValuesPointer */
+                if (values != NULL) {
+                    PyObject* v = values[e->index];
+                    if (v != NULL) {
+                        Py_INCREF(v);
+                        return v;
+                    }
+                }
+            }
+        }
+    generic:
+    #endif
+        return PyObject_GetAttr(obj, site->name);
+    }
+    """
+    ctypedef struct axon_attr_site:
+        PyObject* name
+    int axon_fast_attrs
+    object axon_getattr(object obj, axon_attr_site* site)
 
 #: Raised by ``_task.py`` if the module it finds is not the one its Python code expects
 #: (a stale build): bump both together when the protocol changes.
@@ -147,10 +237,21 @@ cdef inline object _resume(Task t, object arg):
     return send(arg)  # (wrapped: an instrument's, or a supervised component's)
 
 
+cdef PyTypeObject* _deque_type = <PyTypeObject*>deque
+
+
+cdef inline bint _full(object q):
+    """``bool(q)``; a deque's length is its ob_size (Py_SIZE), read without a call
+    (``if q`` is PyObject_IsTrue: about 20 instructions more, five times a timeslice)."""
+    if <PyTypeObject*>Py_TYPE(q) is _deque_type:
+        return Py_SIZE(q) != 0
+    return bool(q)
+
+
 cdef inline bint _any(object queues):
     cdef object q
     for q in <tuple>queues:
-        if q:
+        if _full(q):
             return True
     return False
 
@@ -171,7 +272,7 @@ def run_turn(sched, ready):
     try:
         while True:
             for i in range(k):
-                if not ready:  # nothing runnable
+                if not _full(ready):  # nothing runnable
                     visits += i
                     stop = True
                     break
@@ -180,9 +281,9 @@ def run_turn(sched, ready):
                 try:
                     if r is RECV:
                         q = t.inq
-                        if q and not t.control:  # the hot path: messages, no signal
+                        if _full(q) and not _full(t.control):  # the hot path: messages, no signal
                             batch = [_popleft(q)]
-                            if q:
+                            if _full(q):
                                 (<list>batch).extend(q)
                                 _clear(q)
                                 t.received += len(<list>batch)
@@ -291,6 +392,56 @@ def run_turn(sched, ready):
 
 # -- the hot component methods (``Component``'s, whose slow paths they call) ----------------
 
+import sys as _sys
+
+cdef object _n_task = _sys.intern("_axon_task")
+cdef object _n_end = _sys.intern("end_message")
+cdef object _n_pushes = _sys.intern("_axon_pushes")
+cdef object _n_inboxes = _sys.intern("_axon_inboxes")
+cdef axon_attr_site _at_task, _at_task2, _at_end, _at_end2, _at_pushes, _at_inboxes, _at_inboxes2
+_at_task.name = _at_task2.name = <PyObject*>_n_task
+_at_end.name = _at_end2.name = <PyObject*>_n_end
+_at_pushes.name = <PyObject*>_n_pushes
+_at_inboxes.name = _at_inboxes2.name = <PyObject*>_n_inboxes
+
+
+def _attrs_self_test():
+    """True if the fast reads of instance attributes (axon_getattr) give what getattr
+    gives, on this interpreter; else they stay off (generic getattr)."""
+    global axon_fast_attrs
+
+    class Probe:
+        end_message = "class"
+        _axon_task = None
+    cdef axon_attr_site site
+    site.name = <PyObject*>_n_end
+    axon_fast_attrs = 1
+    try:
+        a, b = Probe(), Probe()
+        a._axon_task = "a-task"
+        a.end_message = "a-end"
+        for obj, want in ((a, "a-end"), (b, "class"), (a, "a-end"), (b, "class")):
+            if axon_getattr(obj, &site) != want:
+                return False
+        a.end_message = "changed"
+        if axon_getattr(a, &site) != "changed":
+            return False
+        b.end_message = "b-end"
+        b.__dict__  # (a dict of its own now: no inline values)
+        if axon_getattr(b, &site) != "b-end" or axon_getattr(a, &site) != "changed":
+            return False
+        Probe.end_message = property(lambda self: "descriptor")  # a data descriptor wins
+        if axon_getattr(a, &site) != "descriptor" or axon_getattr(a, &site) != "descriptor":
+            return False
+        return True
+    finally:
+        axon_fast_attrs = 0
+
+
+#: True when instance attributes are read at their index (CPython 3.11, self-tested).
+FAST_ATTRS = _attrs_self_test()
+axon_fast_attrs = 1 if FAST_ATTRS else 0
+
 cdef object _py_send = None
 cdef object _py_recv = None
 cdef object _py_recv_all = None
@@ -303,11 +454,6 @@ cdef object _py_finished = None
 # instructions per hop, classic idiom at one message per timeslice, bench.instructions).
 cdef PyTypeObject* _inbox_type = NULL
 cdef Py_ssize_t _q_off = -1, _received_off = -1, _blocked_off = -1
-
-cdef extern from "Python.h":
-    ctypedef struct PyTypeObject:
-        pass
-
 
 cdef inline object _slot(object obj, Py_ssize_t off):
     cdef PyObject* v = AXON_SLOT(obj, off)
@@ -346,7 +492,7 @@ def install(pure, inbox_type):
 
 def send(self, msg, box="outbox"):
     """Send ``msg`` on outbox ``box``: straight into the linked inbox(es)."""
-    cdef PyObject* push = PyDict_GetItemWithError(self._axon_pushes, box)
+    cdef PyObject* push = PyDict_GetItemWithError(axon_getattr(self, &_at_pushes), box)
     if push is NULL:  # (no boxes yet, or no such outbox: the original says which)
         return _py_send(self, msg, box)
     (<object>push)(msg)
@@ -354,7 +500,7 @@ def send(self, msg, box="outbox"):
 
 def recv(self, box="inbox"):
     """Take the oldest message from inbox ``box``; raises :class:`EmptyBox` if none."""
-    cdef PyObject* p = PyDict_GetItemWithError(self._axon_inboxes, box)
+    cdef PyObject* p = PyDict_GetItemWithError(axon_getattr(self, &_at_inboxes2), box)
     if p is NULL:
         return _py_recv(self, box)
     ib = <object>p
@@ -370,7 +516,7 @@ def recv(self, box="inbox"):
 
 def recv_all(self, box="inbox"):
     """Take every message waiting in inbox ``box``, oldest first (possibly none)."""
-    cdef PyObject* p = PyDict_GetItemWithError(self._axon_inboxes, box)
+    cdef PyObject* p = PyDict_GetItemWithError(axon_getattr(self, &_at_inboxes), box)
     cdef Py_ssize_t n
     if p is NULL:
         return _py_recv_all(self, box)
@@ -395,7 +541,7 @@ def recv_all(self, box="inbox"):
 
 def data_ready(self, box="inbox"):
     """How many messages wait in inbox ``box``."""
-    cdef PyObject* p = PyDict_GetItemWithError(self._axon_inboxes, box)
+    cdef PyObject* p = PyDict_GetItemWithError(axon_getattr(self, &_at_inboxes2), box)
     if p is NULL or <PyTypeObject*>Py_TYPE(<object>p) is not _inbox_type:
         return _py_data_ready(self, box)
     return len(_slot(<object>p, _q_off))
@@ -404,8 +550,8 @@ def data_ready(self, box="inbox"):
 def pause(self):
     """Sleep at the next ``yield`` until a message reaches any inbox (see the original,
     ``Component.pause``, and the ``_task.py`` invariants 3 and 10)."""
-    t = self._axon_task
-    if t is not None and self.end_message is None:
+    t = axon_getattr(self, &_at_task)
+    if t is not None and axon_getattr(self, &_at_end) is None:
         (<Task>t).pause = True
         if (<Task>t).resume is not None:
             (<Task>t).attend = True
@@ -414,8 +560,8 @@ def pause(self):
 def finished(self, *data_boxes):
     """True when the component should stop: the end-of-stream idiom (the original,
     ``Component.finished``, past its common case: no end yet, nothing in ``control``)."""
-    if self.end_message is None:
-        t = self._axon_task
+    if axon_getattr(self, &_at_end2) is None:
+        t = axon_getattr(self, &_at_task2)
         if t is None or not (<Task>t).control:
             return False
     return _py_finished(self, *data_boxes)
