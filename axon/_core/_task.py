@@ -24,6 +24,10 @@ Words, each with one meaning here
 
 Invariants
 ----------
+The compiled core (axon/_core/_ccore.pyx: this ``Task`` as a C record, the scheduler's
+turn and the hot ``Component`` methods), used when built, keeps them the same way;
+``AXON_PURE_PYTHON=1`` runs this module's code, the reference.
+
 They hold between timeslices, for the task ``t`` of every started, unfinished component
 (``t.state`` not NEW, FINISHED or FAILED).  "The scheduler" is ``axon/_core/_scheduler.py``.
 
