@@ -2,8 +2,10 @@
 declared in setup.cfg.  Without Cython or a C compiler the install goes on in pure Python
 (``axon.core_implementation`` then says "python"); ``AXON_PURE_PYTHON=1`` skips the build."""
 
+import hashlib
 import os
 import sys
+from pathlib import Path
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
@@ -38,9 +40,13 @@ def _extensions() -> list[Extension]:
     except ImportError:
         _skipped(ImportError("Cython is not installed"))
         return []
+    pyx = "axon/_core/_ccore.pyx"
+    # the source's hash, built in: axon/_core/_task.py does not use a build older than the
+    # .pyx beside it (a stale build after an edit)
+    sha = hashlib.sha256(Path(pyx).read_bytes()).hexdigest()[:16]
+    ext = Extension("axon._core._ccore", [pyx], define_macros=[("AXON_PYX_SHA", f'"{sha}"')])
     try:
-        return list(cythonize([Extension("axon._core._ccore", ["axon/_core/_ccore.pyx"])],
-                              quiet=True))
+        return list(cythonize([ext], quiet=True))
     except Exception as exc:  # noqa: BLE001 - as above
         _skipped(exc)
         return []

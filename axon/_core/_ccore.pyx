@@ -160,9 +160,20 @@ cdef extern from *:
     int axon_fast_attrs
     object axon_getattr(object obj, axon_attr_site* site)
 
-#: Raised by ``_task.py`` if the module it finds is not the one its Python code expects
-#: (a stale build): bump both together when the protocol changes.
+cdef extern from *:
+    """
+    #ifndef AXON_PYX_SHA
+    #define AXON_PYX_SHA ""
+    #endif
+    """
+    const char* AXON_PYX_SHA
+
+#: Checked by ``_task.py``, which does not use a module built from another version of this
+#: protocol: bump both together when it changes.
 ABI = 1
+#: The first 16 hex digits of this file's SHA-256 as built (setup.py): ``_task.py`` does
+#: not use a build older than the .pyx beside it.
+SOURCE_SHA = AXON_PYX_SHA.decode()
 
 cdef object RECV = RECEIVE
 cdef object DEFERRED = PAUSING

@@ -104,7 +104,9 @@ They hold between timeslices, for the task ``t`` of every started, unfinished co
 from __future__ import annotations
 
 import enum
+import hashlib
 import os
+import warnings
 from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -489,14 +491,25 @@ PyTask = Task
 
 def _compiled() -> Any:
     """The compiled core module, or None: not built here (no compiler at install time),
-    built from another version of this code, or ``AXON_PURE_PYTHON`` set (not "0")."""
+    built from another version of this code (with a warning), or ``AXON_PURE_PYTHON``
+    set (not "0")."""
     if os.environ.get("AXON_PURE_PYTHON", "") not in ("", "0"):
         return None
     try:
         from . import _ccore  # type: ignore[attr-defined]
     except ImportError:
         return None
-    return _ccore if getattr(_ccore, "ABI", None) == _CCORE_ABI else None
+    stale = getattr(_ccore, "ABI", None) != _CCORE_ABI
+    pyx = os.path.join(os.path.dirname(__file__), "_ccore.pyx")
+    if not stale and os.path.exists(pyx):  # (a source tree: its .pyx may have changed)
+        with open(pyx, "rb") as f:
+            stale = hashlib.sha256(f.read()).hexdigest()[:16] != _ccore.SOURCE_SHA
+    if stale:
+        warnings.warn("axon: the compiled core was built from another version of "
+                      "axon/_core/_ccore.pyx; using the pure-Python core (rebuild: python "
+                      "setup.py build_ext --inplace)", RuntimeWarning, stacklevel=2)
+        return None
+    return _ccore
 
 
 _ccore = _compiled()
