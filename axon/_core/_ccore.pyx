@@ -54,13 +54,20 @@ cdef extern from *:
         }
         return NULL;
     }
-    /* True if ``send`` is ``gen.send`` (a builtin method bound to ``gen``). */
+    /* True if ``send`` is ``gen.send``: a builtin method bound to ``gen`` whose C function
+       is the generators' send (axon_gen_send, taken from a generator as the module loads). */
+    static PyCFunction axon_gen_send = NULL;
     static inline int axon_is_send_of(PyObject* send, PyObject* gen) {
-        return PyCFunction_Check(send) && PyCFunction_GET_SELF(send) == gen;
+        return PyCFunction_Check(send) && PyCFunction_GET_SELF(send) == gen
+            && PyCFunction_GET_FUNCTION(send) == axon_gen_send;
+    }
+    static void axon_set_gen_send(PyObject* method) {
+        if (PyCFunction_Check(method)) axon_gen_send = PyCFunction_GET_FUNCTION(method);
     }
     """
     object axon_resume(object gen, object arg)
     bint axon_is_send_of(object send, object gen)
+    void axon_set_gen_send(object method)
 
 cdef extern from *:
     """
@@ -186,6 +193,9 @@ cdef object RECV_ONE = RECEIVE_ONE
 cdef object ASLEEP = None  # the scheduler's _ASLEEP, _ONE_AGAIN and _ONE_WAIT (configure())
 cdef object ONE_AGAIN = None
 cdef object ONE_WAIT = None
+# (what _resume compares a task's send with: a Python generator's, made by Python code,
+# since a generator written here would be Cython's own type)
+axon_set_gen_send(eval("(lambda: (yield))()").send)
 cdef object _popleft = deque.popleft  # (method descriptors: called with the deque, no
 cdef object _clear = deque.clear  # bound method made per call)
 
