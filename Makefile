@@ -13,7 +13,8 @@ DEMO_EXTRAS := audio,graph
 
 .PHONY: demo test check bench system-deps clean
 
-$(VENV)/.installed-$(EXTRAS): setup.cfg pyproject.toml
+# (the install builds the optional compiled core, axon/_core/_ccore.pyx, in place: setup.py)
+$(VENV)/.installed-$(EXTRAS): setup.cfg pyproject.toml setup.py axon/_core/_ccore.pyx
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[$(EXTRAS)]'
@@ -49,11 +50,14 @@ check: $(VENV)/.installed-$(EXTRAS)
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 
+# the whole suite twice: on the compiled core (where it was built) and on the pure-Python
+# core, its reference (AXON_PURE_PYTHON=1); tests/axon/test_ccore.py compares the two
 test: $(VENV)/.installed-$(EXTRAS) system-deps check
 	$(PY) -m pytest -q
+	AXON_PURE_PYTHON=1 $(PY) -m pytest -q
 
 bench: $(VENV)/.installed-$(EXTRAS)
 	$(PY) -m bench.core
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis build axon/_core/_ccore.c axon/_core/_ccore*.so

@@ -15,7 +15,7 @@ from ._compose import (
 )
 from ._core import (
     RECEIVE, RECEIVE_ONE, AxonError, BoxFull, BoxInfo, BoxSpec, BoxStatistics, Component, ComponentError,
-    ComponentInfo, Deadlock, EmptyBox, EndSignal, Inbox, Instrument, Link, LinkError, LinkInfo,
+    ComponentInfo, core_implementation, Deadlock, EmptyBox, EndSignal, Inbox, Instrument, Link, LinkError, LinkInfo,
     LinkKind, Outbox, Policy, Priority, ProducerFinished, Profiler, ReaderGone, Scheduler,
     SchedulerStatistics, ServiceError, ServiceRegistry, Shutdown, Snapshot, State,
     ThreadedComponent, ThreadStopped, building, run, run_async, snapshot,
@@ -45,6 +45,7 @@ __all__ = [
     "Component",
     "ComponentError",
     "ComponentInfo",
+    "core_implementation",
     "Deadlock",
     "DecodeError",
     "draw",

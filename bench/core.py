@@ -23,7 +23,10 @@ from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
-from axon import RECEIVE, RECEIVE_ONE, Component, Pipeline, ProducerFinished, Scheduler, Shutdown
+from axon import (
+    RECEIVE, RECEIVE_ONE, Component, Pipeline, ProducerFinished, Scheduler, Shutdown,
+    core_implementation,
+)
 
 STAGES = 10
 RESULTS = Path(__file__).parent / "results"
@@ -459,6 +462,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S"),
         "python": sys.version.split()[0],
+        "core": core_implementation,  # (bench.ccore: both cores side by side)
         "machine": platform.processor() or platform.machine(),
         "messages": n,
         "stages": STAGES,
@@ -506,7 +510,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "create_us": create <= TARGETS["create_us"],
     }
 
-    print(f"\nAxon core benchmark: {STAGES} stages, {n:,} messages, {args.repeat} rounds "
+    print(f"\nAxon core benchmark ({core_implementation} core; python -m bench.ccore compares "
+          f"both): {STAGES} stages, {n:,} messages, {args.repeat} rounds "
           "(ratio: median of each round's ratio to the floor beside it)")
     print(f"{'workload':34} {'ns/hop':>9} {'x floor':>8} {'target':>8}")
     for name, ns, ratio, target in rows:

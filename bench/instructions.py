@@ -5,6 +5,10 @@ Run: ``python -m bench.instructions`` (needs ``valgrind``; takes a minute or two
 Wall-clock ratios on these shared machines move by a third from run to run; instruction
 counts repeat exactly.  Each workload runs at two sizes and the difference is divided by
 the extra hops, which removes start-up (interpreter, imports, building the system).
+
+Each Axon workload runs on both cores side by side: the pure-Python one
+(``AXON_PURE_PYTHON=1``) and the compiled one (axon/_core/_ccore.pyx), when it is built
+(``python setup.py build_ext --inplace``); ``--core`` picks one.
 """
 
 from __future__ import annotations
@@ -50,8 +54,14 @@ gc.collect()
 """
 
 
-def instructions(call: str, n: int) -> int:
+CORES = ("python", "compiled")
+
+
+def instructions(call: str, n: int, core: str = "python") -> int:
     env = dict(os.environ, PYTHONHASHSEED="0")
+    env.pop("AXON_PURE_PYTHON", None)
+    if core == "python":
+        env["AXON_PURE_PYTHON"] = "1"
     out = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
          sys.executable, "-c", PROGRAM.format(call=call), str(n)],
@@ -63,41 +73,71 @@ def instructions(call: str, n: int) -> int:
     return int(match.group(1))
 
 
-def per_hop(call: str, small: int, large: int) -> float:
-    return (instructions(call, large) - instructions(call, small)) / ((large - small) * 10)
+def per_hop(call: str, small: int, large: int, core: str = "python") -> float:
+    return (instructions(call, large, core) - instructions(call, small, core)) / (
+        (large - small) * 10)
 
 
-def per_component(call: str, small: int = 2, large: int = 6) -> float:
-    return (instructions(call, large) - instructions(call, small)) / (
+def per_component(call: str, small: int = 2, large: int = 6, core: str = "python") -> float:
+    return (instructions(call, large, core) - instructions(call, small, core)) / (
         (large - small) * SETUP_COMPONENTS)
+
+
+def compiled_core_built() -> bool:
+    """True if the compiled core is built where this runs (a child process checks)."""
+    env = {k: v for k, v in os.environ.items() if k != "AXON_PURE_PYTHON"}
+    out = subprocess.run([sys.executable, "-c", "import axon; print(axon.core_implementation)"],
+                         capture_output=True, text=True, env=env, check=True)
+    return out.stdout.strip() == "compiled"
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--small", type=int, default=4000)
     ap.add_argument("--large", type=int, default=8000)
+    ap.add_argument("--core", choices=("both", *CORES), default="both",
+                    help="which core(s) to count (default: both, if the compiled one is built)")
     args = ap.parse_args(argv)
     if shutil.which("valgrind") is None:
         raise SystemExit("bench.instructions needs valgrind (apt-get install valgrind)")
+    cores = list(CORES) if args.core == "both" else [args.core]
+    if "compiled" in cores and not compiled_core_built():
+        if args.core == "compiled":
+            raise SystemExit("the compiled core is not built (python setup.py build_ext --inplace)")
+        print("(the compiled core is not built here: the pure-Python core only)")
+        cores.remove("compiled")
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        futures = {name: pool.submit(per_hop, call, args.small, args.large)
-                   for name, call in WORKLOADS.items()}
-        setups = {name: pool.submit(per_component, call) for name, call in SETUP.items()}
-        counts = {name: f.result() for name, f in futures.items()}
-        setup_counts = {name: f.result() for name, f in setups.items()}
-    floor = counts["floor"]
-    print(f"{'workload':34} {'instr/hop':>10} {'x floor':>8}")
-    for name, value in counts.items():
-        print(f"{name:34} {value:10.0f} {value / floor:8.2f}")
-    asyncio_setup = setup_counts["set-up, per component, asyncio"]
-    print(f"{'workload':34} {'instr/comp':>10} {'x asyncio':>9}")
-    for name, value in setup_counts.items():
-        print(f"{name:34} {value:10.0f} {value / asyncio_setup:9.2f}")
+        futures = {(name, core): pool.submit(per_hop, call, args.small, args.large, core)
+                   for name, call in WORKLOADS.items()
+                   for core in (cores[:1] if name == "floor" else cores)}
+        setups = {(name, core): pool.submit(per_component, call, core=core)
+                  for name, call in SETUP.items()
+                  for core in (cores[:1] if "asyncio" in name else cores)}
+        counts = {key: f.result() for key, f in futures.items()}
+        setup_counts = {key: f.result() for key, f in setups.items()}
+    floor = counts["floor", cores[0]]
+    head = "".join(f" {c + ' instr':>15} {'x floor':>8}" for c in cores)
+    print(f"{'workload':34}{head}" + (f" {'compiled/python':>16}" if len(cores) == 2 else ""))
+    for name in WORKLOADS:
+        vals = [counts.get((name, c), counts.get((name, cores[0]), 0.0)) for c in cores]
+        row = "".join(f" {v:15.0f} {v / floor:8.2f}" for v in vals)
+        if len(cores) == 2:
+            row += f" {vals[1] / vals[0]:16.2f}"
+        print(f"{name:34}{row}")
+    asyncio_setup = setup_counts["set-up, per component, asyncio", cores[0]]
+    print(f"{'workload':34}" + "".join(f" {c + ' /comp':>15} {'x asyncio':>9}" for c in cores))
+    for name in SETUP:
+        vals = [setup_counts.get((name, c), setup_counts.get((name, cores[0]), 0.0))
+                for c in cores]
+        print(f"{name:34}" + "".join(f" {v:15.0f} {v / asyncio_setup:9.2f}" for v in vals))
     out = Path(__file__).parent / "results" / "instructions.json"
-    rows: dict[str, dict[str, float]] = {
-        k: {"instructions_per_hop": v, "x_floor": v / floor} for k, v in counts.items()}
-    rows.update({k: {"instructions_per_component": v, "x_asyncio": v / asyncio_setup}
-                 for k, v in setup_counts.items()})
+    rows: dict[str, dict[str, float]] = {}
+    for (name, core), v in counts.items():
+        key = name if core == "python" or name == "floor" else f"{name} [compiled core]"
+        rows[key] = {"instructions_per_hop": v, "x_floor": v / floor}
+    for (name, core), v in setup_counts.items():
+        key = name if core == "python" or "asyncio" in name else f"{name} [compiled core]"
+        rows[key] = {"instructions_per_component": v, "x_asyncio": v / asyncio_setup}
     out.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"wrote {out}")
 

@@ -35,6 +35,8 @@ def _modules() -> list[str]:
 def _with_examples(name: str) -> bool:
     path = ROOT.joinpath(*name.split("."))
     source = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+    if not source.exists() and path.with_suffix(".pyx").exists():
+        return False  # the compiled core (axon/_core/_ccore.pyx): no examples, nothing to run
     return ">>>" in source.read_text()
 
 

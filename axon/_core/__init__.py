@@ -20,6 +20,7 @@ from ._message import EndSignal, ProducerFinished, ReaderGone, Shutdown
 from ._priority import Priority
 from ._scheduler import Scheduler, SchedulerStatistics, run, run_async
 from ._services import ServiceError, ServiceRegistry
+from ._task import IMPLEMENTATION as core_implementation
 from ._task import RECEIVE_ONE, taken_by
 from ._threaded import ThreadedComponent, ThreadStopped
 
@@ -37,6 +38,7 @@ __all__ = [
     "component_id",
     "ComponentError",
     "ComponentInfo",
+    "core_implementation",
     "Deadlock",
     "EmptyBox",
     "EndSignal",

@@ -11,7 +11,7 @@ from ._box import NO_MESSAGES, Box, BoxSpec, Inbox, Link, Outbox, Policy, break_
 from ._errors import AxonError, EmptyBox, LinkError
 from ._message import EndSignal, Shutdown
 from ._priority import Priority, as_priority
-from ._task import NO_ROOM, PAUSING, RECEIVE, State, Task
+from ._task import NO_ROOM, PAUSING, RECEIVE, State, Task, _ccore
 
 if TYPE_CHECKING:
     from ._scheduler import Scheduler
@@ -813,5 +813,13 @@ _SHARED_EMPTY_CHILDREN = Component._axon_children
 _USUAL_INBOXES = dict(Component.Inboxes)
 _USUAL_OUTBOXES = dict(Component.Outboxes)
 Component._axon_prepare_box_specs()
+
+#: ``Component``'s own (pure-Python) hot methods: the reference for the compiled ones.
+PURE_METHODS = {name: Component.__dict__[name]
+                for name in ("send", "recv", "recv_all", "data_ready", "pause", "finished")}
+if _ccore is not None:  # the compiled core (axon/_core/_ccore.pyx): the same methods in C,
+    # each calling its original above off the hot path
+    for _name, _method in _ccore.install(PURE_METHODS, Inbox).items():
+        setattr(Component, _name, _method)
 
 from ._flow import room as _room  # noqa: E402 - at the end: axon/_core/_flow.py uses this module's names

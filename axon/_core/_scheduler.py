@@ -70,7 +70,7 @@ from typing import Any
 from ._box import NOBODY, Box, Inbox, Link, LinkKind
 from ._component import Component
 from ._task import (
-    PAUSING, RECEIVE, RECEIVE_ONE, ReceivingOne, State, Task, drop_readers, fall_asleep,
+    PAUSING, RECEIVE, RECEIVE_ONE, ReceivingOne, State, Task, _ccore, drop_readers, fall_asleep,
     fans_of, retry_blocked_sends, wake_readers,
 )
 from ._errors import ComponentError, Deadlock
@@ -89,6 +89,10 @@ _FINISHED = State.FINISHED  # (enum members read per component: see _NEW in _com
 _ASLEEP: Any = object()  # Scheduler._receive put the task to sleep without resuming it
 _ONE_AGAIN: Any = object()  # a turn in RECEIVE_ONE found no message: look on the next
 _ONE_WAIT: Any = object()  # and again: sleep until woken
+if _ccore is not None:  # the compiled core's copy of the loop's turn (see _main_loop)
+    _ccore.configure(_ASLEEP, _ONE_AGAIN, _ONE_WAIT)
+_run_turn: Any = None if _ccore is None else _ccore.run_turn
+_one_turn: Any = None if _ccore is None else _ccore.receive_one_turn  # (_receive_one_turn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -507,6 +511,10 @@ class Scheduler:
         # measured before its pause was deferred (_task.py invariant 10);
         # ``python -m bench.instructions``, "per-message, classic idiom"), 0.7% in
         # bursts.  tests/axon/test_task.py checks that the copies are the functions.
+        # COMPILED: the compiled core (axon/_core/_ccore.pyx, ``run_turn``) is this turn's
+        # code (from ``start = mark = clock()`` to its ``break``) in Cython, used when built
+        # (``axon.core_implementation``); tests/axon/test_ccore.py runs the protocol's
+        # scenarios under both and compares their event logs.  Change both together.
         chunks = [range(n) for n in range(33)]  # (prebuilt: cheaper than range(k) each time)
         while self._live and self._error is None:
             if self._classes_wanted and type(ready) is not ClassQueue:  # (once per turn)
@@ -524,6 +532,19 @@ class Scheduler:
                     self._resolve_idle_waiters()
                 await self._idle
                 self._idle = None
+                continue
+            if _run_turn is not None:  # the compiled core: this turn's code below, in C
+                # (classic idiom at one message per timeslice 7,088 -> 4,033 instructions
+                # per hop with the compiled methods, bench.instructions)
+                visits = _run_turn(self, ready)
+                self._in_loop = False
+                self.timeslices += visits - self._asleep
+                self._asleep = 0
+                if self._error is None and self._live:
+                    if type(ready) is ClassQueue:
+                        await self._after_due_timers(loop)
+                    else:
+                        await asyncio.sleep(0)
                 continue
             start = mark = clock()
             deadline = start + self.io_slice
@@ -906,7 +927,8 @@ class Scheduler:
         it is BLOCKED until there is."""
         one = t.receiving_one
         if one is None:
-            one = t.receiving_one = ReceivingOne(self._receive_one_turn, t)
+            one = t.receiving_one = (ReceivingOne(self._receive_one_turn, t) if _one_turn is None
+                                     else ReceivingOne(_one_turn, self, t))  # (compiled)
         t.resume = one
         if why is RECEIVE_ONE:
             one.looked = False

@@ -24,6 +24,10 @@ Words, each with one meaning here
 
 Invariants
 ----------
+The compiled core (axon/_core/_ccore.pyx: this ``Task`` as a C record, the scheduler's
+turn and the hot ``Component`` methods), used when built, keeps them the same way;
+``AXON_PURE_PYTHON=1`` runs this module's code, the reference.
+
 They hold between timeslices, for the task ``t`` of every started, unfinished component
 (``t.state`` not NEW, FINISHED or FAILED).  "The scheduler" is ``axon/_core/_scheduler.py``.
 
@@ -100,6 +104,9 @@ They hold between timeslices, for the task ``t`` of every started, unfinished co
 from __future__ import annotations
 
 import enum
+import hashlib
+import os
+import warnings
 from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -116,7 +123,7 @@ __all__ = [
     "CROWD", "NO_ROOM", "RECEIVE", "RECEIVE_ONE", "ReceivingOne", "State", "Task", "add_reader", "block_send",
     "control_arrived", "drop_reader", "drop_readers", "fall_asleep", "find_readers", "retry_blocked_sends",
     "Readers", "taken_by", "fans_of", "wake_fan", "wake_readers", "watch_for_room",
-    "PAUSING",
+    "PAUSING", "IMPLEMENTATION", "PyTask",
 ]
 
 
@@ -484,3 +491,44 @@ def control_arrived(owner: Component, msg: Any) -> None:
         sched._release_blocked(t)
     elif state is State.WAITING and isinstance(msg, Shutdown) and owner.end_message is None:
         sched._cancel_wait(t, msg)
+
+
+# -- the compiled core (axon/_core/_ccore.pyx), when built and not switched off ----------------
+
+#: The ``_ccore.ABI`` this Python code was written with (a stale build is not used).
+_CCORE_ABI = 1
+
+#: The pure-Python task record: the reference, whichever ``Task`` is in use.
+PyTask = Task
+
+
+def _compiled() -> Any:
+    """The compiled core module, or None: not built here (no compiler at install time),
+    built from another version of this code (with a warning), or ``AXON_PURE_PYTHON``
+    set (not "0")."""
+    if os.environ.get("AXON_PURE_PYTHON", "") not in ("", "0"):
+        return None
+    try:
+        from . import _ccore  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    stale = getattr(_ccore, "ABI", None) != _CCORE_ABI
+    pyx = os.path.join(os.path.dirname(__file__), "_ccore.pyx")
+    if not stale and os.path.exists(pyx):  # (a source tree: its .pyx may have changed)
+        with open(pyx, "rb") as f:
+            stale = hashlib.sha256(f.read()).hexdigest()[:16] != _ccore.SOURCE_SHA
+    if stale:
+        warnings.warn("axon: the compiled core was built from another version of "
+                      "axon/_core/_ccore.pyx; using the pure-Python core (rebuild: python "
+                      "setup.py build_ext --inplace)", RuntimeWarning, stacklevel=2)
+        return None
+    return _ccore
+
+
+_ccore = _compiled()
+
+#: Which core runs: "compiled" (axon/_core/_ccore.pyx) or "python".
+IMPLEMENTATION = "python" if _ccore is None else "compiled"
+
+if _ccore is not None and not TYPE_CHECKING:  # the same record, with C struct fields
+    Task = _ccore.Task

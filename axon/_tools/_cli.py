@@ -23,11 +23,13 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint, PackageNotFoundError, entry_points, version
 from pathlib import Path
 from typing import Any
 
-from .._core import Component, Profiler, Scheduler, component_id, snapshot, walk
+from .._core import (
+    Component, Profiler, Scheduler, component_id, core_implementation, snapshot, walk,
+)
 from .._processes import ChildProcess, child_id
 
 __all__ = ["COMMANDS_GROUP", "CliError", "Command", "load_system", "main"]
@@ -195,6 +197,16 @@ def _graph(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    """``axon --version``: the package's version and which core runs (the compiled one,
+    axon/_core/_ccore.pyx, or pure Python: ``axon.core_implementation``)."""
+    try:
+        v = version("axon-components")
+    except PackageNotFoundError:
+        v = "(not installed)"
+    return f"axon {v}, {core_implementation} core (Python {sys.version.split()[0]})"
+
+
 def plugin_commands() -> dict[str, EntryPoint]:
     """The installed packages' commands by name (the first of a name wins), not loaded."""
     found: dict[str, EntryPoint] = {}
@@ -225,6 +237,7 @@ def _parser(command: str | None = None,
     p = argparse.ArgumentParser(prog="axon", description="Run, draw or serve an Axon system.",
                                 epilog="Installed packages may add commands "
                                        f"(entry points of {COMMANDS_GROUP!r}).")
+    p.add_argument("--version", action="version", version=_version())
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run the system a script defines")
     r.add_argument("script", help="path/to/script.py[:name] (default name: system)")
