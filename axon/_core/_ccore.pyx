@@ -30,7 +30,7 @@ cdef extern from "Python.h":
     ctypedef struct PyTypeObject:
         pass
 
-from axon._core._task import NO_ROOM, PAUSING, RECEIVE, RECEIVE_ONE, State
+from axon._core._task import NO_ROOM, NO_SENDERS, NO_TASKS, PAUSING, RECEIVE, RECEIVE_ONE, State
 
 cdef extern from *:
     """
@@ -219,9 +219,9 @@ cdef class Task:
         self.attend = True
         self.sticky = False
         self.blocked_sends = None
-        self.readers = []
-        self.senders = set()
-        self.notify = []
+        self.readers = NO_TASKS  # (shared and never appended to: _task.py's NO_TASKS)
+        self.senders = NO_SENDERS
+        self.notify = NO_TASKS
         self.inq = NO_ROOM
         self.limit = None
         self.inbox = None
