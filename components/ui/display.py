@@ -43,7 +43,11 @@ events, only_inside, alpha, colour_key, per_pixel_alpha, image, visible, tag)``
     This is how sprites move at the cost of one message per chunk instead of one per
     frame (see ``components.ui.sprites``).  Flat lists of floats, not tuples: floats are
     not tracked by Python's garbage collector, which a tuple per frame per sprite kept
-    busy (bench.pygame).
+    busy (bench.pygame).  The display keeps each chunk as one array of doubles,
+    ``[cx, cy, angle, scale]`` a frame (a chunk without angles or scales gets the
+    surface's own as it starts, and a ``Place`` of them while it plays rewrites them):
+    a frame reads 32 adjacent bytes per sprite.  Values that are not numbers are bad
+    input.
 ``Hold(handle, held)``
     Pause (or resume) the surface's track where it is; nothing is lost.
 ``Subscribe(handle, kinds, only_inside=None)`` / ``Unsubscribe(handle, kinds)``
