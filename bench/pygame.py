@@ -13,7 +13,8 @@ as its last line one JSON object; writes ``bench/results/pygame.json``.
   moments of a machine shared with other people's work, and most frames of each run with
   their own data in the caches.  The plain scene is brought to the step the components'
   scene has reached before it starts (checked cat by cat): both draw the same pictures,
-  frame for frame.  fps is one over the median frame's CPU time (see
+  frame for frame, from the same picture surfaces (two copies of the pictures rotozoomed
+  several % apart, by where their pixels lay in memory).  fps is one over the median frame's CPU time (see
   ``InterleavedDisplay``); ``ratio_N`` is the median of five runs.  ``mean_ratio_N``: the
   same from the mean frames (every frame's work counted, the cats' chunk work included,
   and a neighbour's bursts too).  ``ratio_chunk1_200``
@@ -128,10 +129,11 @@ class Times:
 class PlainScene:
     """The scene of ``n`` cats drawn by a plain pygame loop, one frame per call: the maths
     of Bounce, Spin and Pulse (each coordinate's course folded back at the edges) written
-    inline, and the display's transforms and blits."""
+    inline, and the display's transforms and blits.  Give it the components' ``pictures``
+    to draw from the same surfaces (see ``interleaved``)."""
 
-    def __init__(self, n: int) -> None:
-        pictures = Pictures()
+    def __init__(self, n: int, pictures: Pictures | None = None) -> None:
+        pictures = pictures if pictures is not None else Pictures()
         self.cats: list[list[Any]] = []
         for p in scene_params(n):
             low, high, step = p.pulse
@@ -247,7 +249,10 @@ def interleaved(n: int, frames: int, warm: int, chunk: int = CHUNK,
     pictures = Pictures()
     cats = [make_cat(p, pictures(p), number=i, chunk=chunk, orders=None)
             for i, p in enumerate(params)]
-    display = InterleavedDisplay(PlainScene(n), warm, warm + frames, block, SIZE, fps=None,
+    # both sides rotozoom the same picture surfaces: two copies of the same pictures, made
+    # one after the other, rotozoomed 4-25% apart in one process (where their pixels lie:
+    # cache sets, 4K aliasing with the output), which swamped the framework's cost
+    display = InterleavedDisplay(PlainScene(n, pictures), warm, warm + frames, block, SIZE, fps=None,
                                  frames=warm + frames, background=BACKGROUND)
     run(display, *cats)
     plain = statistics.median(display.plain_times)
