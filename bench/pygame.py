@@ -250,8 +250,9 @@ def interleaved(n: int, frames: int, warm: int, chunk: int = CHUNK,
     cats = [make_cat(p, pictures(p), number=i, chunk=chunk, orders=None)
             for i, p in enumerate(params)]
     # both sides rotozoom the same picture surfaces: two copies of the same pictures, made
-    # one after the other, rotozoomed 4-25% apart in one process (where their pixels lie:
-    # cache sets, 4K aliasing with the output), which swamped the framework's cost
+    # one after the other, rotozoomed 4% and 7% apart in one process (a loaded run: 25%),
+    # and which copy was faster changed from run to run (where their pixels lie): as
+    # much as the framework's whole cost
     display = InterleavedDisplay(PlainScene(n, pictures), warm, warm + frames, block, SIZE, fps=None,
                                  frames=warm + frames, background=BACKGROUND)
     run(display, *cats)
