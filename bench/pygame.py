@@ -253,8 +253,8 @@ def interleaved(n: int, frames: int, warm: int, chunk: int = CHUNK,
     # one after the other, rotozoomed 4% and 7% apart in one process (a loaded run: 25%),
     # and which copy was faster changed from run to run (where their pixels lie): as
     # much as the framework's whole cost
-    display = InterleavedDisplay(PlainScene(n, pictures), warm, warm + frames, block, SIZE, fps=None,
-                                 frames=warm + frames, background=BACKGROUND)
+    display = InterleavedDisplay(PlainScene(n, pictures), warm, warm + frames, block, SIZE,
+                                 fps=None, frames=warm + frames, background=BACKGROUND)
     run(display, *cats)
     plain = statistics.median(display.plain_times)
     axon = statistics.median(display.axon_times)
