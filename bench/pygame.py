@@ -13,7 +13,8 @@ as its last line one JSON object; writes ``bench/results/pygame.json``.
   moments of a machine shared with other people's work, and most frames of each run with
   their own data in the caches.  The plain scene is brought to the step the components'
   scene has reached before it starts (checked cat by cat): both draw the same pictures,
-  frame for frame.  fps is one over the median frame's CPU time (see
+  frame for frame, from the same picture surfaces (two copies of the pictures rotozoomed
+  several % apart, by where their pixels lay in memory).  fps is one over the median frame's CPU time (see
   ``InterleavedDisplay``); ``ratio_N`` is the median of five runs.  ``mean_ratio_N``: the
   same from the mean frames (every frame's work counted, the cats' chunk work included,
   and a neighbour's bursts too).  ``ratio_chunk1_200``
@@ -72,11 +73,24 @@ from components.ui import (
 
 from apps import _art
 from apps.bouncing import CHUNK, SIZE, Pictures, make_cat, scene_params
+from bench.processes import idle_cpus
 
 RESULTS = Path(__file__).parent / "results"
 BACKGROUND = (24, 28, 52)
 COUNTS = (50, 100, 200, 500)
 BLOCK = 8  # frames of each side in turn (see InterleavedDisplay)
+
+
+#: What the display does for the components' scene each frame (printed with the figures).
+HOW = (
+    "each cat is a Graphline of a Sprite and three behaviours that compute 256 frames at a",
+    "time; the display plays them inside its compositing loop: per cat per frame it reads",
+    "[cx, cy, angle, scale] from one array of doubles (32 adjacent bytes), then rotozoom and",
+    "blit as the plain loop does; per frame it calls event.get and its drawing, nothing else,",
+    "and the scheduler gives asyncio one turn; the cats' components run once per 256 frames",
+    "(eight groups, 32 frames apart).  The plain loop does the same maths inline and the",
+    "same event.get / fill / rotozoom / blit / flip; neither side uses Surface.blits.",
+)
 
 
 # -- the scene, two ways --------------------------------------------------------------------------
@@ -115,10 +129,11 @@ class Times:
 class PlainScene:
     """The scene of ``n`` cats drawn by a plain pygame loop, one frame per call: the maths
     of Bounce, Spin and Pulse (each coordinate's course folded back at the edges) written
-    inline, and the display's transforms and blits."""
+    inline, and the display's transforms and blits.  Give it the components' ``pictures``
+    to draw from the same surfaces (see ``interleaved``)."""
 
-    def __init__(self, n: int) -> None:
-        pictures = Pictures()
+    def __init__(self, n: int, pictures: Pictures | None = None) -> None:
+        pictures = pictures if pictures is not None else Pictures()
         self.cats: list[list[Any]] = []
         for p in scene_params(n):
             low, high, step = p.pulse
@@ -234,8 +249,12 @@ def interleaved(n: int, frames: int, warm: int, chunk: int = CHUNK,
     pictures = Pictures()
     cats = [make_cat(p, pictures(p), number=i, chunk=chunk, orders=None)
             for i, p in enumerate(params)]
-    display = InterleavedDisplay(PlainScene(n), warm, warm + frames, block, SIZE, fps=None,
-                                 frames=warm + frames, background=BACKGROUND)
+    # both sides rotozoom the same picture surfaces: two copies of the same pictures, made
+    # one after the other, rotozoomed 4% and 7% apart in one process (a loaded run: 25%),
+    # and which copy was faster changed from run to run (where their pixels lie): as
+    # much as the framework's whole cost
+    display = InterleavedDisplay(PlainScene(n, pictures), warm, warm + frames, block, SIZE,
+                                 fps=None, frames=warm + frames, background=BACKGROUND)
     run(display, *cats)
     plain = statistics.median(display.plain_times)
     axon = statistics.median(display.axon_times)
@@ -283,22 +302,40 @@ def framework_fps(n: int, frames: int, warm: int,
     return (*times.fps(), times.mean_fps())
 
 
+def wait_quiet(seconds: float) -> tuple[float | None, float]:
+    """Wait up to ``seconds`` for 90% of the CPUs to sit idle (other people's work on a
+    shared machine); (idle CPUs, 1-minute load average) as the wait ended."""
+    idle = idle_cpus(0.5)
+    deadline = time.monotonic() + seconds
+    while (seconds and idle is not None and idle < 0.9 * (os.cpu_count() or 1)
+           and time.monotonic() < deadline):
+        idle = idle_cpus(0.5)
+    return idle, os.getloadavg()[0]
+
+
 def interleaved_ratios(counts: tuple[int, ...], runs: int, frames: int, warm: int,
-                       chunk: int = CHUNK, block: int = BLOCK) -> dict[int, dict[str, float]]:
-    """Per sprite count: the median of ``runs`` interleaved runs (ratio, fps both ways)."""
+                       chunk: int = CHUNK, block: int = BLOCK,
+                       quiet: float = 0.0) -> dict[int, dict[str, float]]:
+    """Per sprite count: the median of ``runs`` interleaved runs (ratio, fps both ways),
+    after waiting up to ``quiet`` seconds for idle CPUs (the load is noted either way)."""
     out: dict[int, dict[str, float]] = {}
     for n in counts:
         k = max(20, 2 * frames * 100 // max(n, 100))
         k -= k % block
+        idle, load = wait_quiet(quiet)
         results = [interleaved(n, k, warm, chunk, block) for _ in range(runs)]
         ratio = statistics.median(r[0] for r in results)
         out[n] = {"ratio": ratio, "plain_fps": statistics.median(r[1] for r in results),
                   "axon_fps": statistics.median(r[2] for r in results),
-                  "mean_ratio": statistics.median(r[3] for r in results)}
+                  "mean_ratio": statistics.median(r[3] for r in results),
+                  "load": load, "load_after": os.getloadavg()[0],
+                  "runs": [round(r[0], 4) for r in results]}
         runs_text = ", ".join(f"{r[0]:.3f}" for r in results)
+        idle_text = "" if idle is None else f", {idle:.1f} CPUs idle"
         print(f"  {n:4d} sprites (chunk {chunk:3d}): plain {out[n]['plain_fps']:7.1f} fps, "
               f"axon {out[n]['axon_fps']:7.1f} fps, ratio {ratio:.3f} [runs {runs_text}]; "
-              f"mean frames {out[n]['mean_ratio']:.3f}", flush=True)
+              f"mean frames {out[n]['mean_ratio']:.3f} (load {load:.2f} -> "
+              f"{out[n]['load_after']:.2f}{idle_text})", flush=True)
     return out
 
 
@@ -578,6 +615,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(RESULTS / "pygame.json"), help="where to write JSON")
     ap.add_argument("--model", action="store_true",
                     help="also compare under valgrind's cachegrind (noise-free; a few minutes)")
+    ap.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                    help="before each sprite count, wait up to this long for 90%% of the CPUs "
+                         "to be idle (a shared machine); the load average is printed anyway")
+    ap.add_argument("--overhead-only", action="store_true",
+                    help="only the framework overhead at 100 and 200 sprites (a JSON line, "
+                         "nothing written unless --out is given)")
     args = ap.parse_args(argv)
     quick = args.quick
     runs = args.runs or (1 if quick else 5)
@@ -586,10 +629,25 @@ def main(argv: list[str] | None = None) -> int:
           f"{pygame.version.ver}, SDL {'.'.join(map(str, pygame.get_sdl_version()))}, "
           f"{runs} run(s) per figure", flush=True)
     t_start = time.perf_counter()
+    load_start = os.getloadavg()[0]
     print(f"framework overhead: fps of the component scene (chunk {CHUNK}) over fps of the "
           f"plain loop, {BLOCK} frames of each in turn (1 / median frame CPU time):",
           flush=True)
-    main = interleaved_ratios(COUNTS, runs, frames, warm)
+    for line in HOW:
+        print("  " + line, flush=True)
+    if args.overhead_only:
+        only = interleaved_ratios((100, 200), runs, frames, warm, quiet=args.wait_quiet)
+        brief: dict[str, Any] = {"bench": "pygame", "overhead_only": True, "runs": runs}
+        for n, m in only.items():
+            brief[f"ratio_{n}"] = round(m["ratio"], 4)
+            brief[f"mean_ratio_{n}"] = round(m["mean_ratio"], 4)
+            brief[f"runs_{n}"] = m["runs"]
+            brief[f"load_{n}"] = round(m["load"], 2)
+        if "--out" in (argv if argv is not None else sys.argv):
+            Path(args.out).write_text(json.dumps(brief, indent=2) + "\n")
+        print(json.dumps(brief), flush=True)
+        return 0
+    main = interleaved_ratios(COUNTS, runs, frames, warm, quiet=args.wait_quiet)
     print("the same scene with shorter chunks (chunk 1: one message per value per frame):",
           flush=True)
     chunks = {c: interleaved_ratios((200,), max(1, runs // 2), frames, warm, chunk=c)
@@ -644,6 +702,10 @@ def main(argv: list[str] | None = None) -> int:
         "fps_measure": "1 / the median frame's CPU time; 8 frames of each in turn; median "
                        "of runs",
     }
+    result["load_average_start"] = round(load_start, 2)
+    for n, m in main.items():
+        result[f"load_{n}"] = round(m["load"], 2)
+        result[f"runs_{n}"] = m["runs"]
     for n, m in main.items():
         result[f"ratio_{n}"] = round(m["ratio"], 4)
         result[f"plain_fps_{n}"] = round(m["plain_fps"], 1)
@@ -669,6 +731,7 @@ def main(argv: list[str] | None = None) -> int:
     result["click_latency_ms_median"] = round(statistics.median(busy.ms), 2)
     result["click_latency_after_idle_frames_max"] = max(idle_clicks.frames)
     result["click_latency_after_idle_ms_median"] = round(statistics.median(idle_clicks.ms), 2)
+    result["load_average_end"] = round(os.getloadavg()[0], 2)
     result["seconds"] = round(time.perf_counter() - t_start, 1)
     if not quick:
         out = Path(args.out)

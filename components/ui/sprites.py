@@ -17,7 +17,8 @@ travel in **chunks** (``chunk`` frames at a time) and the display plays them:
    ``TrackTaken`` back: the sprite's cue to take the next chunks from its behaviours.
 
 So a sprite's components run once per ``chunk`` frames, and each frame costs the
-framework one list lookup per sprite inside the display's own loop.  Many sprites must
+framework one read of four adjacent doubles per sprite inside the display's own loop (it
+keeps a chunk as one array, ``[cx, cy, angle, scale]`` a frame).  Many sprites must
 not all reach the ends of their chunks in the same frame (that frame would take all
 their work: a stutter): their behaviours are given different ``phase``s, the length of
 their first chunk, so that the chunk ends stay spread over the frames.  Freezing is one

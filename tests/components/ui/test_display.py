@@ -408,6 +408,53 @@ def test_holding_a_track_pauses_it_in_place_and_nothing_is_lost(clock):
         assert ui.display.geometry(h)[0] == held[0] + 1.0  # the very next entry
 
 
+def test_a_track_without_angles_or_scales_keeps_the_ones_placed_even_while_it_plays(clock):
+    probe = Probe(SurfaceRequest((10, 10), position=(0, 0)), fill=RED)
+    with UIHarness(probe, clock=clock) as ui:
+        ui.frames(1)
+        h = probe.handle
+        request(ui, Place(h, angle=90.0, scale=2.0))
+        request(ui, Track(h, [c for i in range(6) for c in (10.0 * i, 50.0)]))  # centres
+        seen = []
+        for step in range(6):
+            if step == 2:  # placed while the chunk plays: it holds from the next frame
+                request(ui, Place(h, angle=45.0))
+            if step == 4:
+                request(ui, Place(h, scale=0.5))
+            ui.frames(1)
+            seen.append(ui.display.geometry(h))
+        assert seen == [(-5.0, 45.0, 90.0, 2.0), (5.0, 45.0, 90.0, 2.0),
+                        (15.0, 45.0, 45.0, 2.0), (25.0, 45.0, 45.0, 2.0),
+                        (35.0, 45.0, 45.0, 0.5), (45.0, 45.0, 45.0, 0.5)]
+        # a chunk that gives angles wins over a Place for the frames it plays
+        request(ui, Track(h, [0.0, 0.0, 1.0, 1.0], [10.0, 20.0]))
+        ui.frames(1)
+        request(ui, Place(h, angle=170.0))
+        ui.frames(1)
+        assert ui.display.geometry(h) == (-4.0, -4.0, 20.0, 0.5)
+        ui.frames(1)  # dry: the last geometry holds, and a Place now is kept
+        request(ui, Place(h, angle=170.0))
+        ui.frames(1)
+        assert ui.display.geometry(h) == (-4.0, -4.0, 170.0, 0.5)
+
+
+def test_a_track_of_values_that_are_not_numbers_is_bad_input_and_moves_nothing(clock):
+    probe = Probe(SurfaceRequest((10, 10), position=(20, 20)), fill=RED)
+    with UIHarness(probe, clock=clock, on_error="send") as ui:
+        errors = ui.watch(ui.display, "error")
+        ui.frames(1)
+        request(ui, Track(probe.handle, [1.0, "2"]))
+        request(ui, Track(probe.handle, [1.0, 2.0], scales=[None]))  # type: ignore[list-item]
+        ui.frames(2)
+        assert [e.problem for e in errors] == [
+            "a Track's values must be numbers: must be real number, not str",
+            "a Track's values must be numbers: must be real number, not NoneType"]
+        assert ui.display.geometry(probe.handle) == (20.0, 20.0, 0.0, 1.0)
+        request(ui, Track(probe.handle, [100.0, 100.0]))
+        ui.frames(1)
+        assert ui.display.geometry(probe.handle) == (95.0, 95.0, 0.0, 1.0)  # still served
+
+
 def test_a_bad_track_is_bad_input(clock):
     probe = Probe(SurfaceRequest((10, 10)))
     with UIHarness(probe, clock=clock, on_error="send") as ui:
