@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pygame
 
-from axon import Component, EndSignal, ProducerFinished, Shutdown
+from axon import Component, EndSignal, ProducerFinished
 
 from ..errors import BadInput, BadInputError, OnError
 
@@ -145,9 +145,7 @@ class Audio(Component):
             while True:
                 for req in self.recv_all("inbox"):
                     self._handle(req)
-                for msg in self.recv_all("control"):
-                    if isinstance(msg, EndSignal) and not isinstance(end, Shutdown):
-                        end = msg
+                end = self.take_control(end)
                 if end is not None:
                     break
                 if self._opened and self.sessions <= 0 and not self.linger:

@@ -107,7 +107,7 @@ from typing import Any
 
 import pygame
 
-from axon import Component, EndSignal, ProducerFinished, Shutdown
+from axon import Component, EndSignal, ProducerFinished
 
 from ..errors import BadInput, BadInputError, OnError
 from ..timing import Alarm, Clock, SystemClock
@@ -549,7 +549,7 @@ class Display(Component):
             now = due = last = self._active_at = clock.now()
             while True:
                 if control:
-                    end = self._take_control(end)
+                    end = self.take_control(end, self._stray_control)
                     if end is not None:
                         self.closed_reason = type(end).__name__
                         break
@@ -589,14 +589,8 @@ class Display(Component):
             self._idle = idle
             self.wake_on("control", "inbox") if idle else self.wake_on("control")
 
-    def _take_control(self, end: EndSignal | None) -> EndSignal | None:
-        for msg in self.recv_all("control"):
-            if isinstance(msg, EndSignal):
-                if not isinstance(end, Shutdown):
-                    end = msg
-            else:
-                self._bad(f"unexpected control message {msg!r}", msg)
-        return end
+    def _stray_control(self, msg: Any) -> None:
+        self._bad(f"unexpected control message {msg!r}", msg)
 
     def on_frame(self, number: int) -> None:
         """Called as frame ``number`` starts (for subclasses that measure or record)."""

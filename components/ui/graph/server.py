@@ -113,9 +113,7 @@ class ViewerSession(Component):
         end: EndSignal | None = None
         open_for_lines = True
         while True:
-            for msg in self.recv_all("control"):
-                if isinstance(msg, EndSignal) and not isinstance(end, Shutdown):
-                    end = msg
+            end = self.take_control(end)
             if isinstance(end, Shutdown):
                 break
             for reply in self.recv_all("replies"):
