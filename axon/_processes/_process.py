@@ -182,8 +182,9 @@ class _ChildConfig:
     profile: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     #: straight to the next process stage: our outbox names (in the order of the far
-    #: side's inbox names) and the window; straight from earlier stages: likewise, inboxes
-    direct_out: tuple[tuple[str, ...], int] | None = None
+    #: side's inbox names), the window, and the bound (size, policy) of the inbox each
+    #: leads to; straight from earlier stages: inbox names and window
+    direct_out: tuple[tuple[str, ...], int, tuple[tuple[int | None, Policy], ...]] | None = None
     direct_in: tuple[tuple[tuple[str, ...], int], ...] = ()
 
 
@@ -602,7 +603,10 @@ class ChildProcess(CrossingEnd, StandIn):
         found = _direct_peer(self)
         link = _shared_link(self, *found) if found is not None else None
         if link is not None:
-            config.direct_out = (tuple(ours for ours, _ in link.pairs), link.window)
+            far = link.receiver.inboxes
+            config.direct_out = (tuple(ours for ours, _ in link.pairs), link.window,
+                                 tuple((far[theirs].size, Policy(far[theirs].policy))
+                                       for _, theirs in link.pairs))
             out_conns = (link.data[1], link.credit[0])
         self._direct_out = link
         in_conns: list[tuple[Any, Any]] = []
@@ -1002,8 +1006,8 @@ class _ChildEnd(CrossingEnd):
         codec = codec_for(config.codec)
         straight: tuple[str, ...] = ()
         if direct_out is not None and config.direct_out is not None:
-            straight, dw = config.direct_out
-            self.direct_out = _DirectOut(comp, straight, dw, codec, direct_out)
+            straight, dw, bounds = config.direct_out
+            self.direct_out = _DirectOut(comp, straight, dw, bounds, codec, direct_out)
             self.add_child(self.direct_out, "direct_out")
         for n in config.outboxes:
             to: Component = self.direct_out if self.direct_out and n in straight else self
@@ -1179,7 +1183,8 @@ class _DirectOut(CrossingEnd):
     Outboxes: ClassVar[Mapping[str, str | BoxSpec]] = {}
     _send_side = ("outbox", "the next process stage")
 
-    def __init__(self, comp: Component, names: tuple[str, ...], window: int, codec: Codec,
+    def __init__(self, comp: Component, names: tuple[str, ...], window: int,
+                 bounds: tuple[tuple[int | None, Policy], ...], codec: Codec,
                  fds: tuple[int, int]) -> None:
         super().__init__(name="DirectOut")
         self.comp = comp
@@ -1188,11 +1193,10 @@ class _DirectOut(CrossingEnd):
         self._direct_codec = codec
         self._direct_fds = fds
         self.dropped = 0  # sent after the next stage's process had gone (counted)
-        for n in names:
-            if n == END_OUT:
-                self.add_inbox(n, f"the component's {n}")
-            else:
-                self.add_inbox(n, f"the component's {n}", window, Policy.BLOCK)
+        for n, (size, policy) in zip(names, bounds):
+            # bounded as the next stage's stand-in's inbox is (what the component sends
+            # would wait there on the way through the parent)
+            self.add_inbox(n, f"the component's {n}", size, policy)
 
     def main(self) -> Generator[Any, Any, None]:
         wfd, rfd = self._direct_fds  # data out, credit in
