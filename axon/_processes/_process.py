@@ -126,6 +126,10 @@ class ProcessStatistics:
     #: process): box name -> that stage's place; their counts in ``sent`` / ``received``
     #: are the child's (known once it has finished, or as of its latest snapshot)
     direct: Mapping[str, str] = field(default_factory=dict)
+    #: seconds from starting the child to its component being made (None until then),
+    #: and the CPU the child used for it (interpreter, imports, unpickling the factory)
+    start_seconds: float | None = None
+    start_cpu_seconds: float | None = None
 
     @property
     def messages_out(self) -> int:
@@ -382,6 +386,8 @@ class ChildProcess(CrossingEnd, StandIn):
         self._hello: _Report | None = None
         self._ready_waiters: list[asyncio.Future[bool]] = []  # see wait_ready()
         self._cpu_ready = 0.0  # the child's CPU time when it had made its component
+        self._t_start = 0.0  # (time.monotonic) as the child was started
+        self._t_ready: float | None = None  # and as it said it had made its component
         self._final: _Report | None = None
         self._stopping = False
 
@@ -437,7 +443,9 @@ class ChildProcess(CrossingEnd, StandIn):
         return ProcessStatistics(
             self.path, self._pid, self.start_method, state, self._exitcode, sent, received,
             self.writes, self.frames_out, self.frames_in, self.bytes_out, self.bytes_in,
-            self._cpu_running(), len(self._incoming) if self.opened else 0, direct)
+            self._cpu_running(), len(self._incoming) if self.opened else 0, direct,
+            None if self._t_ready is None else self._t_ready - self._t_start,
+            self._cpu_ready if self._hello is not None else None)
 
     def _cpu_running(self) -> float | None:
         """The child's CPU time from when it had made its component until it finished."""
@@ -573,6 +581,7 @@ class ChildProcess(CrossingEnd, StandIn):
         config = _ChildConfig(None, _codec_spec(self.codec), self.window,  # type: ignore[arg-type]
                               tuple(self.inboxes), tuple(self.outboxes), self.profile_child)
         out_conns, in_conns = self._join_neighbours(config)
+        self._t_start = time.monotonic()
         proc = ctx.Process(  # type: ignore[attr-defined]
             target=_child_main, name=f"axon:{self.path}",
             args=(to_child_r, from_child_w, _scripts(), self._factory_bytes,
@@ -661,6 +670,7 @@ class ChildProcess(CrossingEnd, StandIn):
             hello: _Report = pickle.loads(body)
             if self._hello is None:
                 self._cpu_ready = hello.cpu
+                self._t_ready = time.monotonic()
             self._hello = hello
             if hello.direct:
                 self._direct_counts = hello.direct
