@@ -9,13 +9,16 @@ Run: ``python -m bench.processes`` (``--quick`` for a smoke run).  Prints a tabl
   system-wide monotonic clock (``time.perf_counter`` is CLOCK_MONOTONIC on Linux);
 - *a CPU-bound 4-stage pipeline*: each stage does a fixed amount of pure-Python work per
   message (units 1, 1, 2, 1: the third is the slowest), run in one process, with one
-  process per stage, and with a 2-worker ``WorkerPool`` on the slowest stage (each stage
-  bounded to ``WINDOW`` messages on their way into it).  Speed-ups
-  are against the one-process run, measured in the same run (best of ``--repeat``), with
-  the machine's load average, its idle CPUs and its CPU count in the record, beside two
-  figures that the load does not move much: the CPU all the processes used against one
-  process's (what the boundaries cost), and the same work split over plain processes
-  without Axon (the ceiling the machine offered at that moment).
+  process per stage (adjacent stages joined child to child, the default, and again with
+  every message relayed through this process, ``direct=False``), and with a 2-worker
+  ``WorkerPool`` on the slowest stage (each stage bounded to ``--window`` messages on
+  their way into it).  Speed-ups are against the one-process run, measured in the same
+  run (best of ``--repeat``), with the machine's load average, its idle CPUs and its CPU
+  count in the record, beside figures that the load does not move much: the CPU all the
+  processes used against one process's (what the boundaries cost), and the same work
+  split over plain processes without Axon (the ceiling the machine offered at that
+  moment).  A sweep runs the same total work in messages of 0.25x and 4x the work
+  (where processes pay off), and each child's start-up is reported on its own.
 
 Timing starts once every child process has made its component (``ChildProcess.ready``):
 starting processes is not counted (a few ms each with the forkserver).
@@ -200,7 +203,7 @@ WINDOW = 16
 KINDS = ("in_process", "per_stage", "per_stage_relayed", "pool")
 
 
-def cpu_pipeline(kind: str, n: int, scale: float = 1.0
+def cpu_pipeline(kind: str, n: int, scale: float = 1.0, window: int = WINDOW
                  ) -> tuple[float, float, float, list[float], list[float]]:
     """Seconds for ``n`` messages through the four stages (each ``scale`` times the
     units of STAGES), run as ``kind`` says; the CPU seconds this process spent meanwhile
@@ -213,9 +216,9 @@ def cpu_pipeline(kind: str, n: int, scale: float = 1.0
         if kind == "in_process":
             return Work(units)
         if kind == "pool" and units == max(STAGES) * scale:
-            pool = WorkerPool(partial(Work, units), 2, max_in_flight=WINDOW)
+            pool = WorkerPool(partial(Work, units), 2, max_in_flight=window)
             return pool
-        cp = ChildProcess(partial(Work, units), window=WINDOW,
+        cp = ChildProcess(partial(Work, units), window=window,
                           direct=kind != "per_stage_relayed")
         stand_ins.append(cp)
         return cp
@@ -302,6 +305,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--output", type=Path, default=None,
                         help="where the record goes (bench/results/processes.json; "
                              "processes_cpu.json with --cpu-only)")
+    parser.add_argument("--window", type=int, default=WINDOW,
+                        help=f"messages on their way into each stage (default {WINDOW})")
     parser.add_argument("--cpu-only", action="store_true",
                         help="only the CPU-bound pipeline (no link figures in the record)")
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
@@ -351,7 +356,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         scale: {"in_process": [], "per_stage": []} for scale in SWEEP}
     for r in range(repeat):  # interleaved, so a burst of load hits each kind alike
         for kind, seconds in times.items():
-            wall, cpu, cpu_all, up, up_cpu = cpu_pipeline(kind, n_cpu)
+            wall, cpu, cpu_all, up, up_cpu = cpu_pipeline(kind, n_cpu, 1.0, args.window)
             seconds.append(wall)
             here[kind].append(cpu)
             total[kind].append(cpu_all)
@@ -362,7 +367,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         raw_cpu.append(many_cpu / one_cpu)
         for scale, walls in sweep.items():  # the same work in smaller or larger messages
             for kind in walls:
-                walls[kind].append(cpu_pipeline(kind, max(4, round(n_cpu / scale)), scale)[0])
+                walls[kind].append(cpu_pipeline(kind, max(4, round(n_cpu / scale)), scale,
+                                                args.window)[0])
         print(f"    (round {r + 1} of {repeat}: load average {os.getloadavg()[0]:.2f})",
               flush=True)
     best = {k: min(v) for k, v in times.items()}
@@ -417,7 +423,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "hop_latency_us": None if args.cpu_only else {"p50": round(p50, 1),
                                                       "p99": round(p99, 1)},
         "cpu_pipeline": {
-            "stages_units": list(STAGES), "messages": n_cpu, "window": WINDOW,
+            "stages_units": list(STAGES), "messages": n_cpu, "window": args.window,
             "seconds": {k: round(v, 4) for k, v in best.items()},
             "all_seconds": {k: [round(x, 4) for x in v] for k, v in times.items()},
             "speedup_process_per_stage": round(speed_stage, 2),
