@@ -312,3 +312,38 @@ class ThenShutdownChild(Component):
         self.send_many(range(self.n))
         yield
         self.send(Shutdown("stop"), "signal")
+
+
+class First(Component):
+    """Passes the first ``n`` messages on, then ends (a reader that leaves early)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def main(self) -> Generator[Any, Any, None]:
+        seen = 0
+        while seen < self.n and (batch := (yield RECEIVE)) is not None:
+            take = batch[: self.n - seen]
+            self.send_many(take)
+            seen += len(take)
+        self.send(ProducerFinished("first"), "signal")
+
+
+class Endless(Component):
+    """In a child: sends 0, 1, 2, ... (``per_slice`` a timeslice) until told to stop
+    (its reader gone, or Shutdown)."""
+
+    def __init__(self, per_slice: int = 100) -> None:
+        super().__init__()
+        self.per_slice = per_slice
+
+    def main(self) -> Generator[Any, Any, None]:
+        i = 0
+        out = self.outboxes["outbox"]
+        while not self.finished():
+            for _ in range(self.per_slice):
+                out.push(i)
+                i += 1
+            yield
+        self.send(self.end_message, "signal")

@@ -27,7 +27,7 @@ from axon import (
 from tests.axon.core_parts import Source
 from tests.axon.parts import Collect, Count
 from tests.axon.process_parts import (
-    Boom, Bounded, Careful, Die, Double, Flood, Forever, Join, LateReader, RaiseOdd,
+    Boom, Bounded, Careful, Die, Double, Endless, First, Flood, Forever, Join, LateReader, RaiseOdd,
     SendLambda, Slow, Spin, Stamped, Tag, ThenShutdownChild, double_in_a_grandchild,
     doubled_twice, gone, nested_boom,
 )
@@ -668,3 +668,14 @@ def test_data_waiting_for_credit_goes_before_the_end_child_to_child() -> None:
     run(Pipeline(a, b, back), timeout=30)
     assert a.statistics().direct == {"outbox": b.path, "signal": b.path}
     assert back.items == list(range(5000)) and back.end == ProducerFinished("flood")
+
+
+def test_a_stage_that_ends_early_releases_the_stage_feeding_it_directly() -> None:
+    out = Collect()
+    a, b = ChildProcess(Endless, window=16), ChildProcess(partial(First, 10))
+    t0 = time.monotonic()
+    run(Pipeline(a, b, out), timeout=30)
+    assert time.monotonic() - t0 < 10  # (a sends for ever unless told its reader left)
+    assert a.statistics().direct == {"outbox": b.path, "signal": b.path}
+    assert out.items == list(range(10)) and out.end == ProducerFinished("first")
+    assert gone(a.pid) and gone(b.pid)
