@@ -567,11 +567,11 @@ def test_a_snapshot_shows_what_runs_in_which_process_and_what_crossed() -> None:
 
 
 def test_adjacent_process_stages_send_child_to_child_in_order_with_the_end_last() -> None:
-    n = 200_000
+    n = 50_000
     out = Collect()
     a, b = ChildProcess(Double, window=64), ChildProcess(Double, window=64)
     c = ChildProcess(Double, window=64, start_method="spawn")  # (the pipes reach either)
-    run(Pipeline(Count(n, per_slice=5000), a, b, c, out), timeout=60)
+    run(Pipeline(Count(n, per_slice=1000), a, b, c, out), timeout=60)
     assert out.items == [8 * i for i in range(n)]  # none lost, none twice, in order
     assert out.end == ProducerFinished("count")  # behind all the data
     sa, sb, sc = (s.statistics() for s in (a, b, c))
