@@ -115,6 +115,9 @@ class CrossingEnd(Component):
         self.bytes_out = 0
         self.bytes_in = 0
         self._reader = FrameReader(MAX_FRAME)
+        # read into a buffer kept for the purpose: os.read(fd, 1 MiB) allocates (mmap) and
+        # gives back 1 MiB on every call, 17 µs against 1.7 µs here for a 200-byte frame
+        self._rbuf = bytearray(READ_SIZE)
         self._incoming: deque[bytes] = deque()
         self._outbuf = bytearray()
         self._frames: list[bytes] = []
@@ -144,20 +147,21 @@ class CrossingEnd(Component):
 
     def _on_readable(self) -> None:
         try:
-            data = os.read(self._rfd, READ_SIZE)
+            n = os.readv(self._rfd, (self._rbuf,))
         except BlockingIOError:
             return
         except OSError:
-            data = b""
-        if not data:
+            n = 0
+        if not n:
             self._loop.remove_reader(self._rfd)
             self._eof = True
             self._on_eof()
             self._kick()
             return
-        self.bytes_in += len(data)
+        self.bytes_in += n
         try:
-            payloads = self._reader.feed(data)
+            with memoryview(self._rbuf) as view:
+                payloads = self._reader.feed(view[:n])  # (copied: the buffer is ours again)
         except DecodeError as exc:
             self._loop.remove_reader(self._rfd)
             self._eof = True
