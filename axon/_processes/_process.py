@@ -130,6 +130,9 @@ class ProcessStatistics:
     #: and the CPU the child used for it (interpreter, imports, unpickling the factory)
     start_seconds: float | None = None
     start_cpu_seconds: float | None = None
+    #: per outbox crossing straight to another stage: messages its component sent that
+    #: the stage never read, its process gone (a finished reader): counted, not delivered
+    dropped: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def messages_out(self) -> int:
@@ -153,6 +156,7 @@ class _Report:
     cpu: float  # the child's CPU time so far
     profile: Profile | None = None  # (DONE, when profiled)
     direct: dict[str, int] | None = None  # messages per box crossed straight to/from a stage
+    dropped: dict[str, int] | None = None  # per box: sent after the next stage had gone
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,6 +367,7 @@ class ChildProcess(CrossingEnd, StandIn):
         self._direct_out: _DirectLink | None = None  # to the next stage's child
         self._direct_in: list[_DirectLink] = []  # from earlier stages' children
         self._direct_counts: dict[str, int] = {}  # (from the child's latest report)
+        self._dropped: dict[str, int] = {}  # likewise
         self._probe = probe
         self._factory_bytes = _pickled_factory(self.name, factory)
         for n, desc, size, policy in ins:
@@ -431,11 +436,20 @@ class ChildProcess(CrossingEnd, StandIn):
         state = ("not started" if self._pid is None
                  else "exited" if self._exited or self._exitcode is not None else "running")
         direct: dict[str, str] = {}
+        dropped = dict(self._dropped)
         link = self._direct_out
         if link is not None:
-            for ours, _ in link.pairs:
-                direct[ours] = link.receiver.path
-                received[ours] = received.get(ours, 0) + self._direct_counts.get(ours, 0)
+            far = link.receiver
+            for ours, theirs in link.pairs:
+                direct[ours] = far.path
+                out = self._direct_counts.get(ours, 0)
+                received[ours] = received.get(ours, 0) + out
+                if self._final is not None and far._final is not None:
+                    # both have finished: what left here and was never read there was in
+                    # the pipe as that stage's process ended (its reader had gone)
+                    lost = out - far._direct_counts.get(theirs, 0)
+                    if lost > 0:
+                        dropped[ours] = dropped.get(ours, 0) + lost
         for link in self._direct_in:
             for _, ours in link.pairs:
                 direct[ours] = link.sender.path
@@ -445,7 +459,7 @@ class ChildProcess(CrossingEnd, StandIn):
             self.writes, self.frames_out, self.frames_in, self.bytes_out, self.bytes_in,
             self._cpu_running(), len(self._incoming) if self.opened else 0, direct,
             None if self._t_ready is None else self._t_ready - self._t_start,
-            self._cpu_ready if self._hello is not None else None)
+            self._cpu_ready if self._hello is not None else None, dropped)
 
     def _cpu_running(self) -> float | None:
         """The child's CPU time from when it had made its component until it finished."""
@@ -674,12 +688,15 @@ class ChildProcess(CrossingEnd, StandIn):
             self._hello = hello
             if hello.direct:
                 self._direct_counts = hello.direct
+            self._dropped = dict(hello.dropped or {})
             self._resolve_ready(True)
             return True
         if kind == Kind.DONE:
             self._final = pickle.loads(body)
             if self._final is not None and self._final.direct:
                 self._direct_counts = self._final.direct
+            if self._final is not None:
+                self._dropped = dict(self._final.dropped or {})
             self._ending = _Ending.DONE
             return False
         if kind == Kind.ERROR:
@@ -1137,7 +1154,11 @@ class _ChildEnd(CrossingEnd):
 
     def _describe(self) -> _Report:
         return _Report(os.getpid(), self._snapshot(), time.process_time(),
-                       direct=self._direct_counts())
+                       direct=self._direct_counts(), dropped=self._dropped())
+
+    def _dropped(self) -> dict[str, int] | None:
+        d = self.direct_out
+        return dict(d.dropped) if d is not None and d.dropped else None
 
     def _direct_counts(self) -> dict[str, int] | None:
         """Messages per box that crossed straight to or from another process stage."""
@@ -1158,7 +1179,7 @@ class _ChildEnd(CrossingEnd):
                                          p.sent.get(c))
                        for c in walk([self.comp], live_only=False)}
         return _Report(os.getpid(), self._snapshot(), time.process_time(), profile,
-                       self._direct_counts())
+                       self._direct_counts(), self._dropped())
 
 
 class _Feeder(Component):
@@ -1202,7 +1223,7 @@ class _DirectOut(CrossingEnd):
         self._direct_window = window
         self._direct_codec = codec
         self._direct_fds = fds
-        self.dropped = 0  # sent after the next stage's process had gone (counted)
+        self.dropped: dict[str, int] = {}  # per box: sent after the next stage had gone
         for n, (size, policy) in zip(names, bounds):
             # bounded as the next stage's stand-in's inbox is (what the component sends
             # would wait there on the way through the parent)
@@ -1221,11 +1242,12 @@ class _DirectOut(CrossingEnd):
                         # the next stage's process has gone (its parent is stopping the
                         # system, or it finished): what is sent to it now is dropped,
                         # counted, as a finished component's inbox would
-                        for n in names:
-                            self.dropped += len(self.recv_all(n))
-                        for taken in self._for_credit:
-                            self.dropped += len(taken)
+                        dropped = self.dropped
+                        for n, taken in zip(names, self._for_credit):
+                            k = len(self.recv_all(n)) + len(taken)
                             taken.clear()
+                            if k:
+                                dropped[n] = dropped.get(n, 0) + k
                         if comp.done:
                             break
                         self.wake_on(*names)

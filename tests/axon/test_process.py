@@ -679,4 +679,9 @@ def test_a_stage_that_ends_early_releases_the_stage_feeding_it_directly() -> Non
     assert time.monotonic() - t0 < 10  # (a sends for ever unless told its reader left)
     assert a.statistics().direct == {"outbox": b.path, "signal": b.path}
     assert out.items == list(range(10)) and out.end == ProducerFinished("first")
+    sa, sb = a.statistics(), b.statistics()
+    # what a sent that b's process never read (b had finished) is counted, as a finished
+    # reader's inbox counts what reaches it: nothing vanishes unseen
+    assert sa.received["outbox"] > sb.sent["inbox"] >= 10
+    assert sb.sent["inbox"] + sa.dropped["outbox"] >= sa.received["outbox"]
     assert gone(a.pid) and gone(b.pid)
