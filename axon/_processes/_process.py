@@ -1244,8 +1244,10 @@ class _DirectOut(CrossingEnd):
                         # counted, as a finished component's inbox would
                         dropped = self.dropped
                         for n, taken in zip(names, self._for_credit):
-                            k = len(self.recv_all(n)) + len(taken)
+                            k = len(taken)
                             taken.clear()
+                            while self.inboxes[n].queue:  # (taking lets a blocked sender
+                                k += len(self.recv_all(n))  # put what it held in at once)
                             if k:
                                 dropped[n] = dropped.get(n, 0) + k
                         if comp.done:

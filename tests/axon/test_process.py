@@ -685,3 +685,17 @@ def test_a_stage_that_ends_early_releases_the_stage_feeding_it_directly() -> Non
     assert sa.received["outbox"] > sb.sent["inbox"] >= 10
     assert sb.sent["inbox"] + sa.dropped["outbox"] >= sa.received["outbox"]
     assert gone(a.pid) and gone(b.pid)
+
+
+def test_what_a_finished_stage_never_read_is_counted_as_dropped() -> None:
+    n = 20_000
+    out = Collect()
+    a = ChildProcess(partial(Flood, n, 1000), window=64)
+    b = ChildProcess(partial(First, 10), window=64)
+    run(Pipeline(a, b, out), timeout=30)
+    sa, sb = a.statistics(), b.statistics()
+    assert out.items == list(range(10))
+    # every message a's component sent was read by b's process or counted as dropped
+    # (sent after b's process had gone, or left unread in the pipe as it ended)
+    assert sb.sent["inbox"] + sa.dropped.get("outbox", 0) == n
+    assert sa.received["outbox"] <= n
