@@ -310,8 +310,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--cpu-only", action="store_true",
                         help="only the CPU-bound pipeline (no link figures in the record)")
     parser.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
-                        help="before the CPU-bound runs, wait up to this long for 90%% of "
-                             "the CPUs to be idle (a shared machine)")
+                        help="before each round of the CPU-bound runs, wait for 90%% of "
+                             "the CPUs to be idle, for up to this long in all (a shared "
+                             "machine)")
     args = parser.parse_args(argv)
     if args.output is None:
         args.output = RESULTS / ("processes_cpu.json" if args.cpu_only else "processes.json")
@@ -337,11 +338,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"[latency] one hop: p50 {p50:.0f} µs, p99 {p99:.0f} µs ({len(hops)} hops)",
               flush=True)
 
-    idle = idle_cpus()
     deadline = time.monotonic() + args.wait_quiet
-    while (idle is not None and idle < 0.9 * (os.cpu_count() or 1)
-           and time.monotonic() < deadline):
-        idle = idle_cpus()  # (--wait-quiet: wait for the others' work to pause)
+
+    def wait_quiet() -> float | None:
+        """(--wait-quiet) Wait for the others' work to pause, until the deadline."""
+        idle = idle_cpus()
+        while (idle is not None and idle < 0.9 * (os.cpu_count() or 1)
+               and time.monotonic() < deadline):
+            idle = idle_cpus()
+        return idle
+
+    idle = wait_quiet()
     if idle is not None:
         print(f"[cpu] idle before: {idle:.2f} of {os.cpu_count()} CPUs (other work takes the "
               "rest, and caps any speed-up)", flush=True)
@@ -354,7 +361,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     raw_cpu: list[float] = []  # and how much more CPU the same work took in parallel
     sweep: dict[float, dict[str, list[float]]] = {
         scale: {"in_process": [], "per_stage": []} for scale in SWEEP}
+    idle_rounds: list[float | None] = []  # idle CPUs as each round began
     for r in range(repeat):  # interleaved, so a burst of load hits each kind alike
+        idle_rounds.append(idle if r == 0 else wait_quiet())
         for kind, seconds in times.items():
             wall, cpu, cpu_all, up, up_cpu = cpu_pipeline(kind, n_cpu, 1.0, args.window)
             seconds.append(wall)
@@ -369,8 +378,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for kind in walls:
                 walls[kind].append(cpu_pipeline(kind, max(4, round(n_cpu / scale)), scale,
                                                 args.window)[0])
-        print(f"    (round {r + 1} of {repeat}: load average {os.getloadavg()[0]:.2f})",
-              flush=True)
+        i_r = idle_rounds[-1]
+        print(f"    (round {r + 1} of {repeat}: load average {os.getloadavg()[0]:.2f}, "
+              f"{'?' if i_r is None else f'{i_r:.2f}'} CPUs idle as it began)", flush=True)
     best = {k: min(v) for k, v in times.items()}
     relay = {k: min(v) / n_cpu * 1e6 for k, v in here.items() if k != "in_process"}
     # what the processes cost in CPU, whatever the load: the most any number of idle
@@ -447,6 +457,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         },
         "cpus": os.cpu_count(),
         "idle_cpus_before_cpu_pipeline": None if idle is None else round(idle, 2),
+        "idle_cpus_before_each_round": [None if x is None else round(x, 2)
+                                        for x in idle_rounds],
         "load_average": {"before": round(load_before[0], 2), "after": round(load_after[0], 2)},
         "targets": TARGETS,
         "quick": quick,
