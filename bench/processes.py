@@ -468,7 +468,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     met = {
         "batched_msgs_per_s": None if args.cpu_only else batched >= TARGETS[
             "batched_msgs_per_s"],
-        "cpu_speedup": max(speed_stage, speed_pool) >= TARGETS["cpu_speedup"],
+        # (a smoke run's dozen messages show nothing either way)
+        "cpu_speedup": None if quick else max(speed_stage, speed_pool) >= TARGETS[
+            "cpu_speedup"],
     }
     result["met"] = met
     args.output.parent.mkdir(parents=True, exist_ok=True)
