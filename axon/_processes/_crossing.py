@@ -106,6 +106,9 @@ class CrossingEnd(Component):
         # taken from a send box and not yet sent (no credit): at most what the box held
         self._for_credit: list[deque[Any]] = [deque() for _ in sends]
         self._owed = [0] * len(receives)  # delivered, credit not yet granted
+        # credit is granted once this much is owed (at most the window: a sender out of
+        # credit has a window delivered or on its way, so it is always granted in the end)
+        self._grant_at = min(max(1, getattr(self, "grant_at", 1)), window)
         self._deferred = [0] * len(receives)  # delivered maybe-held: granted next step
         self._sent = [0] * len(sends)  # messages sent, per box
         self._received = [0] * len(receives)  # messages received, per box
@@ -263,8 +266,9 @@ class CrossingEnd(Component):
                     break
         if incoming:
             again = True
+        grant_at = self._grant_at
         for i, n in enumerate(owed):
-            if n:
+            if n >= grant_at:
                 frames.append(frame(bytes((Kind.CREDIT, i)) + _U32.pack(n)))
                 owed[i] = 0
         return again

@@ -1288,6 +1288,7 @@ class _DirectIn(CrossingEnd):
         self._direct_window = window
         self._direct_codec = codec
         self._direct_fds = fds
+        self.grant_at = window // 2  # (credit in halves: a sender wakes half as often)
         self.feeder = _Feeder(self, names)
 
     def main(self) -> Generator[Any, Any, None]:
