@@ -14,7 +14,8 @@ Design notes
 3. Credits keep bounded boxes bounded.  A sending end may have at most ``window``
    messages of each box on their way (in the pipe, or read and not yet delivered at the
    far end); the receiving end grants credit as it delivers them into the inboxes the box
-   leads to.  A bounded (``block``) inbox that is full therefore holds up the far end's
+   leads to (once ``grant_at`` of them are owed: 1, or half the window between two
+   children).  A bounded (``block``) inbox that is full therefore holds up the far end's
    sender, which stops taking from its own bounded inbox, which holds up the component
    sending to it: backpressure crosses the boundary and memory stays bounded on both sides.
 4. Ends keep their place.  The *end box* (``control`` going to a child, ``signal``
