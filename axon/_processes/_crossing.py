@@ -14,7 +14,8 @@ Design notes
 3. Credits keep bounded boxes bounded.  A sending end may have at most ``window``
    messages of each box on their way (in the pipe, or read and not yet delivered at the
    far end); the receiving end grants credit as it delivers them into the inboxes the box
-   leads to.  A bounded (``block``) inbox that is full therefore holds up the far end's
+   leads to (once ``grant_at`` of them are owed: 1, or half the window between two
+   children).  A bounded (``block``) inbox that is full therefore holds up the far end's
    sender, which stops taking from its own bounded inbox, which holds up the component
    sending to it: backpressure crosses the boundary and memory stays bounded on both sides.
 4. Ends keep their place.  The *end box* (``control`` going to a child, ``signal``
@@ -106,6 +107,9 @@ class CrossingEnd(Component):
         # taken from a send box and not yet sent (no credit): at most what the box held
         self._for_credit: list[deque[Any]] = [deque() for _ in sends]
         self._owed = [0] * len(receives)  # delivered, credit not yet granted
+        # credit is granted once this much is owed (at most the window: a sender out of
+        # credit has a window delivered or on its way, so it is always granted in the end)
+        self._grant_at = min(max(1, getattr(self, "grant_at", 1)), window)
         self._deferred = [0] * len(receives)  # delivered maybe-held: granted next step
         self._sent = [0] * len(sends)  # messages sent, per box
         self._received = [0] * len(receives)  # messages received, per box
@@ -115,6 +119,9 @@ class CrossingEnd(Component):
         self.bytes_out = 0
         self.bytes_in = 0
         self._reader = FrameReader(MAX_FRAME)
+        # read into a buffer kept for the purpose: os.read(fd, 1 MiB) allocates (mmap) and
+        # gives back 1 MiB on every call, 17 µs against 1.7 µs here for a 200-byte frame
+        self._rbuf = bytearray(READ_SIZE)
         self._incoming: deque[bytes] = deque()
         self._outbuf = bytearray()
         self._frames: list[bytes] = []
@@ -144,20 +151,21 @@ class CrossingEnd(Component):
 
     def _on_readable(self) -> None:
         try:
-            data = os.read(self._rfd, READ_SIZE)
+            n = os.readv(self._rfd, (self._rbuf,))
         except BlockingIOError:
             return
         except OSError:
-            data = b""
-        if not data:
+            n = 0
+        if not n:
             self._loop.remove_reader(self._rfd)
             self._eof = True
             self._on_eof()
             self._kick()
             return
-        self.bytes_in += len(data)
+        self.bytes_in += n
         try:
-            payloads = self._reader.feed(data)
+            with memoryview(self._rbuf) as view:
+                payloads = self._reader.feed(view[:n])  # (copied: the buffer is ours again)
         except DecodeError as exc:
             self._loop.remove_reader(self._rfd)
             self._eof = True
@@ -259,8 +267,9 @@ class CrossingEnd(Component):
                     break
         if incoming:
             again = True
+        grant_at = self._grant_at
         for i, n in enumerate(owed):
-            if n:
+            if n >= grant_at:
                 frames.append(frame(bytes((Kind.CREDIT, i)) + _U32.pack(n)))
                 owed[i] = 0
         return again

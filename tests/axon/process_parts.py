@@ -9,7 +9,7 @@ import time
 from collections.abc import Generator
 from typing import Any
 
-from axon import RECEIVE, BoxSpec, Component, EndSignal, Pipeline, ProducerFinished
+from axon import RECEIVE, BoxSpec, Component, EndSignal, Pipeline, ProducerFinished, Shutdown
 
 
 def gone(pid: int | None, timeout: float = 5.0) -> bool:
@@ -261,3 +261,89 @@ def double_in_a_grandchild() -> Pipeline:
     from axon import ChildProcess
 
     return Pipeline(Double(), ChildProcess(Double))
+
+
+class Stamped(Component):
+    """In a child: sends (i, the monotonic time it was sent) for 0..n-1, as fast as it may
+    (``per_slice`` a timeslice)."""
+
+    def __init__(self, n: int, per_slice: int = 50) -> None:
+        super().__init__()
+        self.n, self.per_slice = n, per_slice
+
+    def main(self) -> Generator[Any, Any, None]:
+        out = self.outboxes["outbox"]
+        for i in range(self.n):
+            out.push((i, time.monotonic()))
+            if i % self.per_slice == self.per_slice - 1:
+                yield
+        self.send(ProducerFinished("stamped"), "signal")
+
+
+class LateReader(Component):
+    """In a child: reads nothing for ``hold`` seconds (its whole process stops), then
+    sends how many messages had been sent to it before it woke, and the count."""
+
+    def __init__(self, hold: float) -> None:
+        super().__init__()
+        self.hold = hold
+
+    def main(self) -> Generator[Any, Any, None]:
+        time.sleep(self.hold)
+        woke = time.monotonic()
+        early = n = 0
+        while (batch := (yield RECEIVE)) is not None:
+            for i, sent in batch:
+                assert i == n, (i, n)
+                n += 1
+                early += sent < woke
+        self.send((early, n))
+        self.send(self.end_message, "signal")
+
+
+class ThenShutdownChild(Component):
+    """In a child: sends ``n`` messages, then Shutdown at once."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def main(self) -> Generator[None, None, None]:
+        self.send_many(range(self.n))
+        yield
+        self.send(Shutdown("stop"), "signal")
+
+
+class First(Component):
+    """Passes the first ``n`` messages on, then ends (a reader that leaves early)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def main(self) -> Generator[Any, Any, None]:
+        seen = 0
+        while seen < self.n and (batch := (yield RECEIVE)) is not None:
+            take = batch[: self.n - seen]
+            self.send_many(take)
+            seen += len(take)
+        self.send(ProducerFinished("first"), "signal")
+
+
+class Endless(Component):
+    """In a child: sends 0, 1, 2, ... (``per_slice`` a timeslice) until told to stop
+    (its reader gone, or Shutdown)."""
+
+    def __init__(self, per_slice: int = 100) -> None:
+        super().__init__()
+        self.per_slice = per_slice
+
+    def main(self) -> Generator[Any, Any, None]:
+        i = 0
+        out = self.outboxes["outbox"]
+        while not self.finished():
+            for _ in range(self.per_slice):
+                out.push(i)
+                i += 1
+            yield
+        self.send(self.end_message, "signal")

@@ -27,8 +27,9 @@ from axon import (
 from tests.axon.core_parts import Source
 from tests.axon.parts import Collect, Count
 from tests.axon.process_parts import (
-    Boom, Bounded, Careful, Die, Double, Flood, Forever, Join, RaiseOdd, SendLambda, Slow,
-    Spin, Tag, double_in_a_grandchild, doubled_twice, gone, nested_boom,
+    Boom, Bounded, Careful, Die, Double, Endless, First, Flood, Forever, Join, LateReader, RaiseOdd,
+    SendLambda, Slow, Spin, Stamped, Tag, ThenShutdownChild, double_in_a_grandchild,
+    doubled_twice, gone, nested_boom,
 )
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -560,3 +561,141 @@ def test_a_snapshot_shows_what_runs_in_which_process_and_what_crossed() -> None:
     text = snap.format()
     assert f"[1] Pipeline (stand-in, pid {stage.pid})" in text
     assert f"[1] Double (pid {stage.pid})" in text
+
+
+# -- adjacent process stages talk directly ---------------------------------------------------------
+
+
+def test_adjacent_process_stages_send_child_to_child_in_order_with_the_end_last() -> None:
+    n = 50_000
+    out = Collect()
+    a, b = ChildProcess(Double, window=64), ChildProcess(Double, window=64)
+    c = ChildProcess(Double, window=64, start_method="spawn")  # (the pipes reach either)
+    run(Pipeline(Count(n, per_slice=1000), a, b, c, out), timeout=60)
+    assert out.items == [8 * i for i in range(n)]  # none lost, none twice, in order
+    assert out.end == ProducerFinished("count")  # behind all the data
+    sa, sb, sc = (s.statistics() for s in (a, b, c))
+    # a -> b and b -> c went straight between the children: b's pipes to and from this
+    # process carried no data (the counts are the children's own)
+    assert sa.direct == {"outbox": b.path, "signal": b.path}
+    assert sb.direct == {"inbox": a.path, "control": a.path, "outbox": c.path,
+                         "signal": c.path}
+    assert sc.direct == {"inbox": b.path, "control": b.path}
+    assert sb.frames_out == 0 and sb.frames_in == 2  # HELLO and DONE only
+    assert sa.received == {"outbox": n, "signal": 1} and sb.sent == {"inbox": n, "control": 1}
+    assert sb.received == {"outbox": n, "signal": 1} and sc.sent == {"inbox": n, "control": 1}
+    assert all(gone(s.pid) for s in (a, b, c))
+
+
+def test_direct_false_keeps_a_stages_traffic_in_this_process() -> None:
+    out = Collect()
+    a, b = ChildProcess(Double), ChildProcess(Double, direct=False)
+    run(Pipeline(Count(1000, per_slice=100), a, b, out), timeout=30)
+    assert out.items == [4 * i for i in range(1000)]
+    assert a.statistics().direct == {} and b.statistics().direct == {}
+    assert b.statistics().sent == {"inbox": 1000, "control": 1}  # relayed from here
+
+
+def test_a_slow_stage_holds_back_the_stage_before_it_child_to_child() -> None:
+    window, n = 32, 5000
+    out = Collect()
+    a = ChildProcess(partial(Stamped, n), window=window)
+    b = ChildProcess(partial(LateReader, 1.0), window=window)
+    run(Pipeline(a, b, out), timeout=30)
+    assert a.statistics().direct == {"outbox": b.path, "signal": b.path}
+    (early, count), = out.items
+    assert count == n
+    # while b's process slept, a sent at most: the credit window on the pipe, its own
+    # send box (a window) and one timeslice (50).  Without credit it would be all 5000
+    assert early <= 2 * window + 50, early
+
+
+def test_a_stage_that_dies_is_reported_and_the_stage_after_it_does_not_hang() -> None:
+    a, b = ChildProcess(partial(Die, 500, "kill")), ChildProcess(Double)
+    t0 = time.monotonic()
+    with pytest.raises(ComponentError) as info:
+        run(Pipeline(Count(10**6, per_slice=100), a, b, Collect()), timeout=30)
+    assert time.monotonic() - t0 < 10
+    err = info.value
+    assert err.path == "Pipeline[1]:Die" and isinstance(err.error, ProcessDied)
+    assert err.error.exitcode == -signal.SIGKILL
+    assert a.statistics().direct == {"outbox": b.path, "signal": b.path}
+    assert gone(a.pid) and gone(b.pid)
+
+
+def test_a_stage_that_dies_after_a_direct_link_is_reported_and_its_sender_stops() -> None:
+    a, b = ChildProcess(partial(Flood, 10**7, 500)), ChildProcess(partial(Die, 1000, "exit"))
+    with pytest.raises(ComponentError) as info:
+        run(Pipeline(a, b, Collect()), timeout=30)
+    err = info.value
+    assert err.path == "Pipeline[1]:Die" and isinstance(err.error, ProcessDied)
+    assert gone(a.pid) and gone(b.pid)
+
+
+def test_an_exception_in_a_directly_fed_stage_names_its_place() -> None:
+    with pytest.raises(ComponentError) as info:
+        run(Pipeline(Count(100), ChildProcess(Double), ChildProcess(partial(Boom, 6)),
+                     Collect()), timeout=30)
+    assert info.value.path == "Pipeline[2]:Boom" and isinstance(info.value.error, ValueError)
+
+
+def test_an_unpicklable_message_on_a_direct_link_names_the_box_and_the_type() -> None:
+    with pytest.raises(ComponentError) as info:
+        run(Pipeline(Count(3), ChildProcess(SendLambda), ChildProcess(Double), Collect()),
+            timeout=30)
+    err = info.value
+    assert err.path == "Pipeline[1]:SendLambda" and isinstance(err.error, EncodeError)
+    assert "'outbox'" in str(err.error) and "function" in str(err.error)
+
+
+def test_shutdown_goes_straight_ahead_of_waiting_data_child_to_child() -> None:
+    out = Collect()
+    t0 = time.monotonic()
+    a = ChildProcess(partial(ThenShutdownChild, 1000), window=8)
+    b = ChildProcess(partial(Careful, 0.02), window=8,
+                     inboxes={"inbox": BoxSpec("data", 2000), "control": "the end"})
+    run(Pipeline(a, b, out), timeout=30)
+    assert a.statistics().direct == {"outbox": b.path, "signal": b.path}
+    assert time.monotonic() - t0 < 5
+    assert out.end == Shutdown("stop") and len(out.items) < 100
+
+
+def test_data_waiting_for_credit_goes_before_the_end_child_to_child() -> None:
+    back = Collect()
+    # all 5000 and the end are sent in one timeslice; a window of 16 keeps most of them
+    # waiting for credit in a's process while the end is already there
+    a = ChildProcess(partial(Flood, 5000, 5000), window=16)
+    b = ChildProcess(partial(Slow, 0.0), window=16)
+    run(Pipeline(a, b, back), timeout=30)
+    assert a.statistics().direct == {"outbox": b.path, "signal": b.path}
+    assert back.items == list(range(5000)) and back.end == ProducerFinished("flood")
+
+
+def test_a_stage_that_ends_early_releases_the_stage_feeding_it_directly() -> None:
+    out = Collect()
+    a, b = ChildProcess(Endless, window=16), ChildProcess(partial(First, 10))
+    t0 = time.monotonic()
+    run(Pipeline(a, b, out), timeout=30)
+    assert time.monotonic() - t0 < 10  # (a sends for ever unless told its reader left)
+    assert a.statistics().direct == {"outbox": b.path, "signal": b.path}
+    assert out.items == list(range(10)) and out.end == ProducerFinished("first")
+    sa, sb = a.statistics(), b.statistics()
+    # what a sent that b's process never read (b had finished) is counted, as a finished
+    # reader's inbox counts what reaches it: nothing vanishes unseen
+    assert sa.received["outbox"] > sb.sent["inbox"] >= 10
+    assert sb.sent["inbox"] + sa.dropped["outbox"] >= sa.received["outbox"]
+    assert gone(a.pid) and gone(b.pid)
+
+
+def test_what_a_finished_stage_never_read_is_counted_as_dropped() -> None:
+    n = 20_000
+    out = Collect()
+    a = ChildProcess(partial(Flood, n, 1000), window=64)
+    b = ChildProcess(partial(First, 10), window=64)
+    run(Pipeline(a, b, out), timeout=30)
+    sa, sb = a.statistics(), b.statistics()
+    assert out.items == list(range(10))
+    # every message a's component sent was read by b's process or counted as dropped
+    # (sent after b's process had gone, or left unread in the pipe as it ended)
+    assert sb.sent["inbox"] + sa.dropped.get("outbox", 0) == n
+    assert sa.received["outbox"] <= n
