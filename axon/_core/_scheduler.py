@@ -61,7 +61,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from types import GeneratorType
@@ -536,15 +536,9 @@ class Scheduler:
             if _run_turn is not None:  # the compiled core: this turn's code below, in C
                 # (classic idiom at one message per timeslice 7,088 -> 4,033 instructions
                 # per hop with the compiled methods, bench.instructions)
-                visits = _run_turn(self, ready)
-                self._in_loop = False
-                self.timeslices += visits - self._asleep
-                self._asleep = 0
-                if self._error is None and self._live:
-                    if type(ready) is ClassQueue:
-                        await self._after_due_timers(loop)
-                    else:
-                        await asyncio.sleep(0)
+                between = self._turn_ended(_run_turn(self, ready), ready, loop)
+                if between is not None:
+                    await between
                 continue
             start = mark = clock()
             deadline = start + self.io_slice
@@ -674,14 +668,22 @@ class Scheduler:
                     # the next turn starts with as many as fitted this one, up to 32
                     self._chunk = max(1, min(32, int(self.io_slice * visits / (now - start))))
                 break
-            self._in_loop = False
-            self.timeslices += visits - self._asleep
-            self._asleep = 0
-            if self._error is None and self._live:
-                if type(ready) is ClassQueue:  # (design note 8) timers due now run before
-                    await self._after_due_timers(loop)  # the next turn, not after it
-                else:
-                    await asyncio.sleep(0)  # let I/O, timers and callbacks in
+            between = self._turn_ended(visits, ready, loop)
+            if between is not None:
+                await between
+
+    def _turn_ended(self, visits: int, ready: Any,
+                    loop: asyncio.AbstractEventLoop) -> Awaitable[None] | None:
+        """A turn of ``visits`` timeslices ended (the loop's own, or the compiled core's):
+        count them; returns what to await before the next turn, or None if the run is over."""
+        self._in_loop = False
+        self.timeslices += visits - self._asleep
+        self._asleep = 0
+        if self._error is None and self._live:
+            if type(ready) is ClassQueue:  # (design note 8) timers due now run before
+                return self._after_due_timers(loop)  # the next turn, not after it
+            return asyncio.sleep(0)  # let I/O, timers and callbacks in
+        return None
 
     @staticmethod
     def _after_due_timers(loop: asyncio.AbstractEventLoop) -> asyncio.Future[None]:
