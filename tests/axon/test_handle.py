@@ -109,7 +109,7 @@ class Gated(Component):
         while not self.data_ready("gate") and not self.finished():
             self.pause()
             yield
-        self.wake_on()
+        self.recv_all("gate")  # (taken: a message left there would keep it awake, busy)
         self.wake_on("inbox", "gate", "control")
         while not self.finished():
             for x in self.recv_all():
