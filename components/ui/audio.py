@@ -168,9 +168,13 @@ class Audio(Component):
                 self._bad(f"no sound named {req.name!r} (sounds: {known})", req)
                 return
             if self.muted is None:
-                channel = sound.play()
+                # the volume first, then play: SDL's audio thread mixes as soon as a sound
+                # plays, so a volume set after it could let the first buffer out at full
+                # volume (it did on a loaded machine: a 0.25 sound peaked at 0.8)
+                channel = pygame.mixer.find_channel()  # (None if all are busy, as play() does)
                 if channel is not None:
                     channel.set_volume(max(0.0, min(1.0, req.volume)))
+                    channel.play(sound)
                 seconds = sound.get_length()
             else:
                 seconds = len(sound) / self.frequency
