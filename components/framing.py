@@ -11,7 +11,7 @@ line longer than ``max_line`` or a frame larger than ``max_size`` is refused (re
 from __future__ import annotations
 
 import struct
-from typing import Any, cast
+from typing import Any
 
 from axon import Outbox
 
@@ -93,15 +93,19 @@ class LineSplitter(Stage):
                 lines[0] = bytes(buf)
                 buf.clear()
             tail = lines.pop()
-            if longest > max_line:
-                for i, line in enumerate(lines):
+            if longest > max_line:  # a line may be too long: refused in its place
+                strip_cr = self.strip_cr
+                for line in lines:
                     if len(line) > max_line:
                         self._too_long(line)
-                        cast("list[bytes | None]", lines)[i] = None  # refused: skipped below
-            if self.strip_cr:
-                lines = [ln[:-1] if ln is not None and ln.endswith(b"\r") else ln for ln in lines]
-            for line in lines:
-                if line is not None:
+                    elif strip_cr and line.endswith(b"\r"):
+                        push(line[:-1])
+                    else:
+                        push(line)
+            else:
+                if self.strip_cr:
+                    lines = [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
+                for line in lines:
                     push(line)
             if len(tail) > max_line:
                 self._too_long(tail)

@@ -5,8 +5,14 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from axon import ProducerFinished
-from components import LengthPrefixDecoder, LengthPrefixEncoder, LineJoiner, LineSplitter
+from axon import Graphline, ProducerFinished
+from components import (
+    BadInput,
+    LengthPrefixDecoder,
+    LengthPrefixEncoder,
+    LineJoiner,
+    LineSplitter,
+)
 from components.testing import run_component
 
 PF = ProducerFinished()
@@ -78,6 +84,24 @@ def test_an_oversized_line_is_refused_once_and_the_next_line_still_arrives():
     lines, errors = lines_of([b"0123", b"456789", b"abc", b"\nok\n"], max_line=5)
     assert lines == [b"ok"]
     assert errors == ["line longer than 5 bytes (max_line); skipped"]
+
+
+def merged(chunks: list[bytes], **options) -> list[bytes | str]:
+    """Lines and refusals as one stream: ``outbox`` and ``error`` linked to one box."""
+    both = Graphline({("self", "inbox"): ("split", "inbox"),
+                      ("self", "control"): ("split", "control"),
+                      ("split", "outbox"): ("self", "outbox"),
+                      ("split", "error"): ("self", "outbox")},
+                     split=LineSplitter(on_error="send", **options))
+    out = run_component(both, inbox=chunks, control=[PF])["outbox"]
+    return [m.problem if isinstance(m, BadInput) else m for m in out]
+
+
+def test_refusals_come_in_their_place_among_the_lines_even_within_one_chunk():
+    too_long = "line longer than 5 bytes (max_line); skipped"
+    assert merged([b"ok1\r\n0123456789\r\nok2\n", "text", b"abcdefg", b"h\nend\n"],
+                  max_line=5, strip_cr=True) == [
+        b"ok1", too_long, b"ok2", "expected bytes, got str", too_long, b"end"]
 
 
 def test_crlf_lines_with_strip_cr():
