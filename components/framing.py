@@ -172,9 +172,6 @@ class LineJoiner(Stage):
         return False
 
 
-_HEADER = struct.Struct("!I")
-
-
 #: A linkage table's value: one ``(label, box)`` sink, or a list of them (a fan-out).
 _Sinks = tuple[str, str] | list[tuple[str, str]]
 
@@ -232,7 +229,8 @@ def line_session(session: Component, *, max_line: int = 64 * 1024, strip_cr: boo
         strip_cr: also remove a ``\\r`` before each ``\\n`` (CRLF protocols).
         name: the graphline's name (default ``LineSession``): errors name the parts as
             ``<name>[split]:LineSplitter`` and ``<name>[session]:<session's name>``.
-        children: more children, by label (not ``split``, ``session`` or ``self``).
+        children: more children, by label (not ``split``, ``session``, ``self`` nor
+            ``Graphline``'s keywords).
         linkages: more linkages, added to the ones above.
 
     Raises:
@@ -249,8 +247,8 @@ def line_session(session: Component, *, max_line: int = 64 * 1024, strip_cr: boo
     extra = dict(children or {})
     taken = sorted(label for label in extra if label in _TAKEN)
     if taken:
-        raise ValueError(f"{name}: child labels {', '.join(map(repr, taken))} are taken "
-                         f"(a line session's own: {', '.join(map(repr, _TAKEN))})")
+        raise ValueError(f"{name}: {', '.join(map(repr, taken))} cannot label a child "
+                         f"(taken: {', '.join(map(repr, _TAKEN))})")
     table: dict[tuple[str, str], _Sinks] = dict(_SESSION_LINKAGES)
     for source, sinks in (linkages or {}).items():
         new = list(sinks) if isinstance(sinks, list) else [sinks]
@@ -260,10 +258,13 @@ def line_session(session: Component, *, max_line: int = 64 * 1024, strip_cr: boo
         if again:
             raise ValueError(f"{name}: linkage {source} -> {again[0]} is one the line "
                              "session already makes")
-        table[source] = old + new if old else sinks
+        table[source] = old + new if old or len(new) > 1 else new[0]
     split = LineSplitter(max_line=max_line, strip_cr=strip_cr, on_error=OnError.SEND)
     return Graphline(table, name=name, split=split, session=session,
                      **extra)  # type: ignore[arg-type]  # (children: not its keywords)
+
+
+_HEADER = struct.Struct("!I")
 
 
 class LengthPrefixEncoder(Stage):
