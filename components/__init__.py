@@ -15,7 +15,13 @@ from .transforms import Batch, Filter, Map, Unbatch
 from .timing import Clock, Delay, Periodic, RateLimiter, SystemClock, Timed, TimerHandle
 from .routing import FanOut, KeyRouter, Merge, Router
 from .chooser import Choose, Chooser, ForwardIteratingChooser
-from .framing import LengthPrefixDecoder, LengthPrefixEncoder, LineJoiner, LineSplitter
+from .framing import (
+    LengthPrefixDecoder,
+    LengthPrefixEncoder,
+    LineJoiner,
+    LineSplitter,
+    line_session,
+)
 from .codecs import (
     JSONDecoder,
     JSONEncoder,
@@ -95,4 +101,5 @@ __all__ = [
     "UDPSender",
     "Unbatch",
     "UnreadInput",
+    "line_session",
 ]

@@ -5,20 +5,23 @@ partial line or frame across chunks, so any split of the same stream gives the s
 messages (a property test holds each framer to this).  Lines and frames are ``bytes``:
 decode them explicitly (``TextDecoder``, ``JSONDecoder``...).  Limits protect memory: a
 line longer than ``max_line`` or a frame larger than ``max_size`` is refused (reported per
-``on_error``) and skipped, and the stream goes on.
+``on_error``) and skipped, and the stream goes on.  :func:`line_session` puts a splitter in
+front of a line protocol, its refusals delivered in their place among the lines.
 """
 
 from __future__ import annotations
 
 import struct
-from typing import Any, cast
+from collections.abc import Mapping
+from typing import Any
 
-from axon import Outbox
+from axon import Component, Graphline, Outbox
 
 from ._stage import Stage
 from .errors import OnError
 
-__all__ = ["LengthPrefixDecoder", "LengthPrefixEncoder", "LineJoiner", "LineSplitter"]
+__all__ = ["LengthPrefixDecoder", "LengthPrefixEncoder", "LineJoiner", "LineSplitter",
+           "line_session"]
 
 _BYTES = (bytes, bytearray)
 
@@ -93,15 +96,19 @@ class LineSplitter(Stage):
                 lines[0] = bytes(buf)
                 buf.clear()
             tail = lines.pop()
-            if longest > max_line:
-                for i, line in enumerate(lines):
+            if longest > max_line:  # a line may be too long: refused in its place
+                strip_cr = self.strip_cr
+                for line in lines:
                     if len(line) > max_line:
                         self._too_long(line)
-                        cast("list[bytes | None]", lines)[i] = None  # refused: skipped below
-            if self.strip_cr:
-                lines = [ln[:-1] if ln is not None and ln.endswith(b"\r") else ln for ln in lines]
-            for line in lines:
-                if line is not None:
+                    elif strip_cr and line.endswith(b"\r"):
+                        push(line[:-1])
+                    else:
+                        push(line)
+            else:
+                if self.strip_cr:
+                    lines = [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
+                for line in lines:
                     push(line)
             if len(tail) > max_line:
                 self._too_long(tail)
@@ -163,6 +170,98 @@ class LineJoiner(Stage):
         self.reject(f"expected bytes, got {type(line).__name__} (put a TextEncoder in front)",
                     line)
         return False
+
+
+#: A linkage table's value: one ``(label, box)`` sink, or a list of them (a fan-out).
+_Sinks = tuple[str, str] | list[tuple[str, str]]
+
+#: The linkages of every line session (``split`` is its ``LineSplitter``).
+_SESSION_LINKAGES: dict[tuple[str, str], tuple[str, str]] = {
+    ("self", "inbox"): ("split", "inbox"),
+    ("self", "control"): ("split", "control"),
+    ("split", "outbox"): ("session", "inbox"),
+    ("split", "error"): ("session", "inbox"),  # a refusal in its place among the lines
+    ("split", "signal"): ("session", "control"),
+    ("session", "outbox"): ("self", "outbox"),
+    ("session", "signal"): ("self", "signal"),
+}
+#: Labels a line session's extra children cannot take: its own, and Graphline's keywords.
+_TAKEN = ("self", "split", "session", "linkages", "inboxes", "outboxes", "name")
+
+
+def line_session(session: Component, *, max_line: int = 64 * 1024, strip_cr: bool = True,
+                 name: str | None = None, children: Mapping[str, Component] | None = None,
+                 linkages: Mapping[tuple[str, str], _Sinks] | None = None) -> Graphline:
+    """A line protocol over a byte stream: a ``Graphline`` of a :class:`LineSplitter`
+    (``on_error="send"``) in front of ``session`` (labelled ``"split"`` and ``"session"``).
+
+    The session's ``inbox`` gets the lines (``bytes``) and, in their place among them, a
+    :class:`BadInput` record for each line longer than ``max_line`` bytes or chunk that is
+    not bytes, so it can answer each one in order and carry on.  The graphline's inbox and
+    control go to the splitter, whose end of stream (``ProducerFinished`` or ``Shutdown``,
+    after the last line) goes to the session's ``control``; the session's ``outbox`` and
+    ``signal`` are the graphline's.  A ``TCPServer`` factory can return one per connection.
+
+    ``children`` (more components, by label) and ``linkages`` (``Graphline`` linkages by
+    label) are added to the session's own: a source already linked also goes to the new
+    sinks (a fan-out), so a session can, say, take a subscription on another inbox and
+    end it when it ends::
+
+        line_session(ViewerSession(), name="ViewerSession",
+                     children={"notices": SubscribeTo("notices")},
+                     linkages={("notices", "outbox"): ("session", "events"),
+                               ("session", "signal"): ("notices", "control")})
+
+    >>> from axon import ProducerFinished
+    >>> from components import BadInput, Map
+    >>> from components.testing import run_component
+    >>> def answer(line):  # a line, or a BadInput in its place
+    ...     return f"ERR {line.problem}" if isinstance(line, BadInput) else f"OK {line.decode()}"
+    >>> run_component(line_session(Map(answer), max_line=8),
+    ...               inbox=[b"hi\\r\\n0123456789\\nbye\\n"], control=[ProducerFinished()])
+    {'outbox': ['OK hi', 'ERR line longer than 8 bytes (max_line); skipped', 'OK bye'],
+     'signal': [ProducerFinished(reason='')]}
+
+    Args:
+        session: the protocol: a component with ``inbox``/``control`` and
+            ``outbox``/``signal`` that ends after the end of stream reaches its control.
+        max_line: the longest line taken, in bytes without the separator (at least 1).
+        strip_cr: also remove a ``\\r`` before each ``\\n`` (CRLF protocols).
+        name: the graphline's name (default ``LineSession``): errors name the parts as
+            ``<name>[split]:LineSplitter`` and ``<name>[session]:<session's name>``.
+        children: more children, by label (not ``split``, ``session``, ``self`` nor
+            ``Graphline``'s keywords).
+        linkages: more linkages, added to the ones above.
+
+    Raises:
+        TypeError: ``max_line`` not an int.
+        ValueError: ``max_line`` below 1, a label that is taken, or a linkage the session
+            already makes.
+        LinkError: a linkage naming an unknown child or box (the session's boxes too).
+    """
+    if isinstance(max_line, bool) or not isinstance(max_line, int):
+        raise TypeError(f"line_session: max_line must be an int, not {max_line!r}")
+    if max_line < 1:
+        raise ValueError(f"line_session: max_line must be >= 1, not {max_line}")
+    name = name if name is not None else "LineSession"
+    extra = dict(children or {})
+    taken = sorted(label for label in extra if label in _TAKEN)
+    if taken:
+        raise ValueError(f"{name}: {', '.join(map(repr, taken))} cannot label a child "
+                         f"(taken: {', '.join(map(repr, _TAKEN))})")
+    table: dict[tuple[str, str], _Sinks] = dict(_SESSION_LINKAGES)
+    for source, sinks in (linkages or {}).items():
+        new = list(sinks) if isinstance(sinks, list) else [sinks]
+        have = table.get(source)
+        old = [] if have is None else list(have) if isinstance(have, list) else [have]
+        again = [sink for sink in new if sink in old]
+        if again:
+            raise ValueError(f"{name}: linkage {source} -> {again[0]} is one the line "
+                             "session already makes")
+        table[source] = old + new if old or len(new) > 1 else new[0]
+    split = LineSplitter(max_line=max_line, strip_cr=strip_cr, on_error=OnError.SEND)
+    return Graphline(table, name=name, split=split, session=session,
+                     **extra)  # type: ignore[arg-type]  # (children: not its keywords)
 
 
 _HEADER = struct.Struct("!I")

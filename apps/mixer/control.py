@@ -27,8 +27,8 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-from axon import Component, EndSignal, Graphline, ProducerFinished, Shutdown
-from components import BadInput, LineSplitter
+from axon import Component, EndSignal, ProducerFinished, Shutdown
+from components import BadInput, line_session
 
 from .audio import check_gain_db
 from .messages import Request
@@ -323,19 +323,10 @@ def _bad_input_reason(record: BadInput) -> str:
 
 
 def tcp_session(requests_to: tuple[Component, str]) -> Component:
-    """A control session for one TCP connection: a line splitter (over-long lines become
-    ``BadInput`` records, in order with the lines) in front of a :class:`ControlSession`
-    whose requests go to ``requests_to``."""
-    split = LineSplitter(max_line=MAX_LINE, strip_cr=True, on_error="send")
+    """A control session for one TCP connection: a :func:`~components.line_session`
+    (over-long lines become ``BadInput`` records, in order with the lines) of a
+    :class:`ControlSession` whose requests go to ``requests_to``."""
     session = ControlSession()
-    g = Graphline({
-        ("self", "inbox"): ("split", "inbox"),
-        ("self", "control"): ("split", "control"),
-        ("split", "outbox"): ("session", "inbox"),
-        ("split", "error"): ("session", "inbox"),
-        ("split", "signal"): ("session", "control"),
-        ("session", "outbox"): ("self", "outbox"),
-        ("session", "signal"): ("self", "signal"),
-    }, split=split, session=session, name="ControlSession")
+    g = line_session(session, max_line=MAX_LINE, name="ControlSession")
     session.link((session, "requests"), requests_to)  # goes when the session ends
     return g

@@ -1,13 +1,27 @@
-"""Framers: any split of a byte stream into chunks gives the same frames (and errors)."""
+"""Framers: any split of a byte stream into chunks gives the same frames (and errors), in
+order; a line session hands its protocol the lines and refusals in order, then the end."""
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import Any
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from axon import ProducerFinished
-from components import LengthPrefixDecoder, LengthPrefixEncoder, LineJoiner, LineSplitter
-from components.testing import run_component
+from axon import Component, ComponentError, Graphline, LinkError, ProducerFinished, Shutdown
+from components import (
+    BadInput,
+    Collector,
+    LengthPrefixDecoder,
+    LengthPrefixEncoder,
+    LineJoiner,
+    LineSplitter,
+    Map,
+    line_session,
+)
+from components.testing import Harness, run_component
 
 PF = ProducerFinished()
 
@@ -80,6 +94,24 @@ def test_an_oversized_line_is_refused_once_and_the_next_line_still_arrives():
     assert errors == ["line longer than 5 bytes (max_line); skipped"]
 
 
+def merged(chunks: list[bytes], **options) -> list[bytes | str]:
+    """Lines and refusals as one stream: ``outbox`` and ``error`` linked to one box."""
+    both = Graphline({("self", "inbox"): ("split", "inbox"),
+                      ("self", "control"): ("split", "control"),
+                      ("split", "outbox"): ("self", "outbox"),
+                      ("split", "error"): ("self", "outbox")},
+                     split=LineSplitter(on_error="send", **options))
+    out = run_component(both, inbox=chunks, control=[PF])["outbox"]
+    return [m.problem if isinstance(m, BadInput) else m for m in out]
+
+
+def test_refusals_come_in_their_place_among_the_lines_even_within_one_chunk():
+    too_long = "line longer than 5 bytes (max_line); skipped"
+    assert merged([b"ok1\r\n0123456789\r\nok2\n", "text", b"abcdefg", b"h\nend\n"],
+                  max_line=5, strip_cr=True) == [
+        b"ok1", too_long, b"ok2", "expected bytes, got str", too_long, b"end"]
+
+
 def test_crlf_lines_with_strip_cr():
     assert lines_of([b"a\r\nb\r", b"\n"], strip_cr=True) == ([b"a", b"b"], [])
 
@@ -111,3 +143,103 @@ def test_joiner_makes_one_chunk_per_batch_that_the_splitter_undoes():
     out = run_component(LineJoiner(), inbox=[b"a", b"b", b"c"], control=[PF])
     assert out["outbox"] == [b"a\nb\nc\n"]
     assert lines_of(out["outbox"]) == ([b"a", b"b", b"c"], [])
+
+
+# -- line_session: a LineSplitter in front of a line protocol -----------------------------
+
+
+class Protocol(Component):
+    """A line protocol, as a session: logs each line, refusal and end it takes (in
+    ``log``), answers each on ``outbox``, and raises on the line ``fail_on``."""
+
+    def __init__(self, log: list[object], fail_on: bytes | None = None) -> None:
+        super().__init__()
+        self.log = log
+        self.fail_on = fail_on
+
+    def main(self) -> Generator[Any, Any, None]:
+        while not self.finished():
+            for msg in self.recv_all("inbox"):
+                if msg == self.fail_on:
+                    raise RuntimeError(f"cannot take {msg!r}")
+                entry = msg.problem if isinstance(msg, BadInput) else msg
+                self.log.append(entry)
+                self.send(entry)
+            self.pause()
+            yield
+        self.log.append(type(self.end_message).__name__)
+        self.send(self.end_message, "signal")
+
+
+TOO_LONG = "line longer than 5 bytes (max_line); skipped"
+
+
+def test_a_line_session_gives_its_protocol_lines_and_refusals_in_order_then_the_end():
+    log: list[object] = []
+    session = line_session(Protocol(log), max_line=5)
+    with Harness(session) as h:
+        h.feed("inbox", b"ab\r\n0123456789\r\ncd", b"\nxy", "text", b"z\n0123", b"456\nlast")
+        assert log == [b"ab", TOO_LONG, b"cd", "expected bytes, got str", b"xyz", TOO_LONG]
+        assert h.take("signal") == [] and not session.done  # "last" may go on
+        h.feed("control", PF)
+        assert log[6:] == [b"last", "ProducerFinished"]  # the partial line, then the end
+        assert h.take("outbox") == log[:7]
+        assert h.take("signal") == [PF] and session.done
+
+
+def test_a_line_session_ends_at_once_on_shutdown_and_passes_it_on():
+    log: list[object] = []
+    session = line_session(Protocol(log))
+    with Harness(session) as h:
+        h.feed("inbox", b"a\r\n", b"unfinished")
+        h.feed("control", Shutdown())
+        assert log == [b"a", "Shutdown"]  # no flush of the partial line
+        assert [type(m) for m in h.take("signal")] == [Shutdown] and session.done
+
+
+def test_crlf_is_kept_with_strip_cr_false():
+    log: list[object] = []
+    run_component(line_session(Protocol(log), strip_cr=False), inbox=[b"a\r\nb\n"],
+                  control=[PF])
+    assert log == [b"a\r", b"b", "ProducerFinished"]
+
+
+def test_errors_and_refusals_name_the_parts_by_the_sessions_name():
+    session = line_session(Protocol([], fail_on=b"boom"), max_line=5, name="ControlSession")
+    with pytest.raises(ComponentError, match=r"^ControlSession\[session\]:Protocol raised "
+                                             r"RuntimeError: cannot take b'boom'"):
+        run_component(session, inbox=[b"ok\n", b"boom\n"], control=[PF])
+    out = run_component(line_session(Map(lambda m: m)), inbox=[b"x" * 70_000 + b"\n"],
+                        control=[PF])
+    assert [m.component for m in out["outbox"]] == ["LineSession[split]:LineSplitter"]
+    assert "longer than 65536 bytes" in out["outbox"][0].problem  # the default max_line
+
+
+def test_more_children_and_linkages_are_added_to_the_sessions_own():
+    log: list[object] = []
+    tap = Collector()
+    session = line_session(Protocol(log), children={"tap": tap},
+                           linkages={("split", "outbox"): ("tap", "inbox"),
+                                     ("session", "signal"): [("tap", "control")]})
+    out = run_component(session, inbox=[b"a\n", b"b\n"], control=[PF])
+    assert out == {"outbox": [b"a", b"b"], "signal": [PF]}  # the session's own links stay
+    assert tap.items == [b"a", b"b"] and tap.done  # fanned out to the tap; its end too
+
+
+def test_bad_arguments_are_refused_naming_what_is_wrong():
+    def session() -> Component:
+        return Protocol([])
+
+    with pytest.raises(ValueError, match=r"^line_session: max_line must be >= 1, not 0$"):
+        line_session(session(), max_line=0)
+    with pytest.raises(TypeError, match=r"^line_session: max_line must be an int, not '80'$"):
+        line_session(session(), max_line="80")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^Viewer: 'name', 'split' cannot label a child "
+                                         r"\(taken: 'self', 'split'"):
+        line_session(session(), name="Viewer", children={"split": Collector(),
+                                                         "name": Collector(), "ok": Collector()})
+    with pytest.raises(ValueError, match=r"linkage \('session', 'signal'\) -> \('self', "
+                                         r"'signal'\) is one the line session already makes"):
+        line_session(session(), linkages={("session", "signal"): ("self", "signal")})
+    with pytest.raises(LinkError, match="'events'"):
+        line_session(session(), linkages={("self", "inbox"): ("session", "events")})

@@ -1,12 +1,13 @@
 """Driving a graph viewer over TCP: a session per client, any number of clients at once.
 
 :func:`viewer_server` is a TCP server (127.0.0.1:1500 by default, Kamaelia's port) whose
-every connection is a :func:`viewer_session`: a ``LineSplitter`` in front of a
-:class:`ViewerSession`.  A client sends command lines (UTF-8, ``\\n`` or ``\\r\\n``) and
-gets back, in order, the replies its own commands earn: ``ERROR <reason>`` for each bad
-line (a line that is not UTF-8, or longer than ``max_line`` bytes, too), ``GET ALL`` dumps
-and ``GET_NAME`` replies.  Every client also hears the viewer's selection notices
-(``SELECT NODE`` / ``DESELECT NODE``), through a backplane.
+every connection is a :func:`viewer_session`: a :class:`ViewerSession` behind a
+``LineSplitter`` (``components.line_session``).  A client sends command lines (UTF-8,
+``\\n`` or ``\\r\\n``) and gets back, in order, the replies its own commands earn:
+``ERROR <reason>`` for each bad line (a line that is not UTF-8, or longer than
+``max_line`` bytes, too), ``GET ALL`` dumps and ``GET_NAME`` replies.  Every client also
+hears the viewer's selection notices (``SELECT NODE`` / ``DESELECT NODE``), through a
+backplane.
 
 Memory stays bounded whatever a client does: a session has at most ``window`` batches of
 commands at the viewer at once and takes no more lines until they are answered, the
@@ -32,7 +33,7 @@ from axon import (
     Shutdown,
     SubscribeTo,
 )
-from components import BadInput, Filter, LineSplitter, TCPServer
+from components import BadInput, Filter, TCPServer, line_session
 
 from .commands import BadLine, CommandBatch, Replies
 
@@ -175,28 +176,20 @@ def _bad_input_reason(record: BadInput) -> str:
 
 def viewer_session(viewer: Component, *, notices: str | None = None,
                    max_line: int = MAX_LINE, window: int = 4) -> Component:
-    """A session for one TCP connection: a line splitter (over-long lines become
-    ``BadInput`` records, in order with the lines) in front of a :class:`ViewerSession`
+    """A session for one TCP connection: a :func:`~components.line_session` (over-long
+    lines become ``BadInput`` records, in order with the lines) of a :class:`ViewerSession`
     whose commands go to ``viewer``; with ``notices`` (a backplane's name) the session
     also passes on what is published there."""
-    split = LineSplitter(max_line=max_line, strip_cr=True, on_error="send")
     session = ViewerSession(window=window)
-    linkages: dict[Any, Any] = {
-        ("self", "inbox"): ("split", "inbox"),
-        ("self", "control"): ("split", "control"),
-        ("split", "outbox"): ("session", "inbox"),
-        ("split", "error"): ("session", "inbox"),
-        ("split", "signal"): ("session", "control"),
-        ("session", "outbox"): ("self", "outbox"),
-        ("session", "signal"): ("self", "signal"),
-    }
-    children: dict[str, Component] = {"split": split, "session": session}
+    children: dict[str, Component] = {}
+    linkages: dict[tuple[str, str], tuple[str, str]] = {}
     if notices is not None:
         children["notices"] = SubscribeTo(notices)
         linkages[("notices", "outbox")] = ("session", "events")
         # the session's end also ends its subscription, so the whole protocol ends
-        linkages[("session", "signal")] = [("self", "signal"), ("notices", "control")]
-    g = Graphline(linkages, name="ViewerSession", **children)  # type: ignore[arg-type]
+        linkages[("session", "signal")] = ("notices", "control")
+    g = line_session(session, max_line=max_line, name="ViewerSession", children=children,
+                     linkages=linkages)
     session.link((session, "commands"), (viewer, "inbox"))  # goes when the session ends
     return g
 
