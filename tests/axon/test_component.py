@@ -404,3 +404,73 @@ def test_take_control_hands_other_messages_on_in_order_or_counts_them_as_dropped
     ctl.put("c")
     assert c.take_control() is None
     assert ctl.statistics().dropped == 1  # nothing vanishes: counted where it was sent
+
+
+# -- a component's own state stays in CPython's shared-keys values array ------------------------
+
+
+def _has_own_dict(component: Component) -> bool:
+    """True if the instance's attributes live in a dict of its own, which CPython makes when
+    a name cannot join its class's shared keys (then every ``self.x`` misses the fast path).
+    The garbage collector's view shows it without making it: a dict among the referents."""
+    import gc
+    return any(type(r) is dict and "_axon_label" in r for r in gc.get_referents(component))
+
+
+def test_components_made_in_bulk_before_linking_keep_no_dict_of_their_own():
+    class Stage(Component):
+        def __init__(self) -> None:
+            super().__init__()
+            self.count = 0
+
+        def main(self):
+            while (batch := (yield RECEIVE)) is not None:
+                for msg in batch:
+                    self.count += 1
+                    self.send(msg)
+            self.send(self.end_message, "signal")
+
+    stages = [Stage() for _ in range(100)]  # (CPython 3.11: 30 would do)
+    sink = Collect()
+    run(Pipeline(Source([1, 2, 3]), *stages, sink))
+    assert sink.items == [1, 2, 3]
+    assert [s.count for s in stages] == [3] * 100
+    assert not any(_has_own_dict(s) for s in stages)
+
+
+def _pass_on(self: Component):
+    while (batch := (yield RECEIVE)) is not None:
+        for msg in batch:
+            self.send(msg)
+    self.send(self.end_message, "signal")
+
+
+def test_classes_that_cannot_be_probed_still_work():
+    class WithDel(Component):
+        main = _pass_on
+        deleted = uninitialised = 0
+
+        def __del__(self) -> None:
+            if hasattr(self, "marker"):
+                type(self).deleted += 1
+            else:  # an instance made without __init__ (a probe would be)
+                type(self).uninitialised += 1
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.marker = 1
+
+    class Slotted(Component):
+        __slots__ = ("extra",)
+        main = _pass_on
+
+    for cls in (WithDel, Slotted):
+        items = [cls() for _ in range(40)]
+        sink = Collect()
+        run(Pipeline(Source([1]), *items, sink))
+        assert sink.items == [1]
+        assert all(c.done for c in items)
+    del items
+    import gc
+    gc.collect()
+    assert (WithDel.deleted, WithDel.uninitialised) == (40, 0)
