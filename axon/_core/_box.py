@@ -234,10 +234,12 @@ class Inbox(Box, Generic[T]):
         if q is NO_MESSAGES:
             q = self.queue = deque()
             if self.size is None and not self.watched and not self.closed and self.key is None:
-                self.deliver = q.append  # (no longer _deliver_first)
+                # (no longer _deliver_first; one bound append for both: each ``q.append``
+                # read makes an object, which the collector then tracks)
+                self.deliver = append = q.append
                 self.plain = True
                 if not self.links_out:
-                    self.push = q.append
+                    self.push = append
             owner = self.owner
             if owner._axon_task is not None:
                 owner._axon_sync_task()  # its task reads the queues (t.inq, wake_queues)

@@ -214,6 +214,7 @@ class State(enum.Enum):
 _PAUSED = State.PAUSED
 _RUNNABLE = State.RUNNABLE
 _NEW = State.NEW
+_FINISHED, _FAILED = State.FINISHED, State.FAILED
 
 
 class Task:
@@ -274,11 +275,14 @@ def add_reader(sender: Component, inbox: Inbox[Any]) -> None:
     timeslices while that one may be asleep."""
     task = sender._axon_task
     assert task is not None
-    if sender.done or inbox.closed:  # nothing is sent, or nothing read: no one to wake
-        return
+    state = task.state  # (sender.done and ensure_boxes, inline: twice per component linked)
+    if state is _FINISHED or state is _FAILED or inbox.closed:
+        return  # nothing is sent, or nothing read: no one to wake
     owner = inbox.owner
-    owner._axon_ensure_boxes()
     reader = owner._axon_task
+    if reader is None:  # (the inbox is made with its boxes, which make the task: only the
+        owner._axon_ensure_boxes()  # placeholder inbox of a task without boxes lacks one)
+        reader = owner._axon_task
     assert reader is not None
     senders = reader.senders
     if task not in senders:
