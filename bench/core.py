@@ -229,17 +229,17 @@ class Idle(Component):
 
 
 def axon_ns_per_hop(n: int, per_slice: int, stage: type[Component] = Identity,
-                    idle: int = 0) -> float:
+                    idle: int = 0, stages: int = STAGES) -> float:
     """Time from the source's first timeslice to the sink's last, per message per stage."""
     sched = Scheduler()
     idlers = [Idle() for _ in range(idle)]
     for c in idlers:  # activated first: they pause before the source starts
         sched.activate(c)
     source, counter = Source(n, per_slice), Counter(stop=idlers)
-    sched.activate(Pipeline(source, *[stage() for _ in range(STAGES)], counter))
+    sched.activate(Pipeline(source, *[stage() for _ in range(stages)], counter))
     sched.run()
     assert counter.count == n, (counter.count, n)
-    return (counter.t_end - source.t_start) / n / STAGES * 1e9
+    return (counter.t_end - source.t_start) / n / stages * 1e9
 
 
 def create_us(count: int) -> float:

@@ -35,6 +35,17 @@ WORKLOADS = {
     "ref: round-robin, pause/wake": "round_robin_ns_per_hop(n, True)",
 }
 
+#: Long pipelines (name: call, stages): their stages' class is made 200 times before any
+#: is linked, as a real program makes them, which is what once gave every such component
+#: a dict of its own (CPython 3.11's shared keys: ``_seed_instance_keys`` in
+#: axon/_core/_component.py); fewer messages, as each crosses 200 stages.
+LONG = {
+    "per-message, classic idiom, 200 stages": ("axon_ns_per_hop(n, 1, SendIdentity, stages=200)",
+                                               200),
+    "per-message, 200 stages": ("axon_ns_per_hop(n, 1, stages=200)", 200),
+}
+LONG_SIZES = (200, 600)
+
 #: Per component, not per hop: a 100-stage pipeline (and a source and a sink) made, run
 #: with one message and torn down, ``n`` times; asyncio's tasks and queues beside it.
 SETUP = {
@@ -73,9 +84,9 @@ def instructions(call: str, n: int, core: str = "python") -> int:
     return int(match.group(1))
 
 
-def per_hop(call: str, small: int, large: int, core: str = "python") -> float:
+def per_hop(call: str, small: int, large: int, core: str = "python", stages: int = 10) -> float:
     return (instructions(call, large, core) - instructions(call, small, core)) / (
-        (large - small) * 10)
+        (large - small) * stages)
 
 
 def per_component(call: str, small: int = 2, large: int = 6, core: str = "python") -> float:
@@ -113,12 +124,14 @@ def main(argv: list[str] | None = None) -> None:
         setups = {(name, core): pool.submit(per_component, call, core=core)
                   for name, call in SETUP.items()
                   for core in (cores[:1] if "asyncio" in name else cores)}
+        futures.update({(name, core): pool.submit(per_hop, call, *LONG_SIZES, core, stages)
+                        for name, (call, stages) in LONG.items() for core in cores})
         counts = {key: f.result() for key, f in futures.items()}
         setup_counts = {key: f.result() for key, f in setups.items()}
     floor = counts["floor", cores[0]]
     head = "".join(f" {c + ' instr':>15} {'x floor':>8}" for c in cores)
     print(f"{'workload':34}{head}" + (f" {'compiled/python':>16}" if len(cores) == 2 else ""))
-    for name in WORKLOADS:
+    for name in [*WORKLOADS, *LONG]:
         vals = [counts.get((name, c), counts.get((name, cores[0]), 0.0)) for c in cores]
         row = "".join(f" {v:15.0f} {v / floor:8.2f}" for v in vals)
         if len(cores) == 2:
