@@ -351,6 +351,36 @@ def paused_bytes(count: int) -> tuple[float, float]:
     return traced / count, rss / count
 
 
+def linked_paused_bytes(count: int) -> float:
+    """Memory per paused pipeline stage: a Pipeline of ``count`` README-idiom stages
+    (``Identity``, made in bulk first, as programs make them), activated and run until all
+    are asleep: each with its boxes, its inbox's deque and two links.  Bytes each, as
+    tracemalloc counts every allocation."""
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    sched = Scheduler()
+    stages = [Identity() for _ in range(count)]
+    sched.activate(Pipeline(*stages))
+
+    async def scenario() -> int:
+        with sched.keep_alive():
+            running = asyncio.ensure_future(sched.run_async())
+            await sched.next_idle()
+            gc.collect()
+            traced = tracemalloc.get_traced_memory()[0] - base
+            assert sched.statistics().paused == count + 1  # (and the Pipeline)
+            stages[0].inboxes["control"].put(Shutdown())
+        await running
+        return traced
+
+    try:
+        traced = asyncio.run(scenario())
+    finally:
+        tracemalloc.stop()
+    return traced / count
+
+
 def _rss_bytes() -> int:
     try:
         with open("/proc/self/statm") as f:
@@ -442,6 +472,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     setup_r = statistics.median(setup_ratios)
     progress(f"memory: {args.paused:,} paused components")
     mem_traced, mem_rss = paused_bytes(args.paused)
+    mem_linked = linked_paused_bytes(max(args.paused // 5, 1000))
     progress("structural references: bare round-robin of generators")
     rr_busy, rr_busy_r = paired(lambda: round_robin_ns_per_hop(n, False))
     rr_pause, rr_pause_r = paired(lambda: round_robin_ns_per_hop(n, True))
@@ -491,6 +522,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "paused_components_measured": args.paused,
         "paused_bytes": mem_traced,
         "paused_rss_bytes": mem_rss,
+        "linked_paused_bytes": mem_linked,  # a paused pipeline stage, boxes and links
         "round_robin_busy_ns_per_hop": rr_busy,
         "round_robin_busy_ratio": rr_busy_r,
         "round_robin_pause_wake_ns_per_hop": rr_pause,
@@ -526,7 +558,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           f"asyncio's tasks and queues: {asyncio_setup:.1f} us; Axon/asyncio {setup_r:.2f}x "
           "(median of interleaved rounds; target <= 1x)")
     print(f"memory: {mem_traced:,.0f} bytes per paused component (tracemalloc, "
-          f"{args.paused:,} of them; target <= 1,536), resident growth {mem_rss:,.0f} bytes each")
+          f"{args.paused:,} of them; target <= 1,536), resident growth {mem_rss:,.0f} bytes each; "
+          f"a paused pipeline stage with its boxes and links {mem_linked:,.0f} bytes")
     print(f"per-message, best round against best floor: {per_msg / floor:.2f}x (busy neighbours "
           "on a shared machine slow Axon's longer runs more than the floor's)")
     print(f"per-message is {per_msg / rr_pause:.1f}x a bare pause/wake round-robin of "

@@ -23,7 +23,7 @@ def test_core_benchmark_writes_its_figures_and_targets(tmp_path: Path) -> None:
     for key in ("floor_ns_per_hop", "burst_ratio", "per_message_ratio", "create_us",
                 "round_robin_pause_wake_ratio", "classic_per_message_ratio",
                 "classic_burst_ratio", "full_setup_us", "asyncio_setup_us",
-                "setup_vs_asyncio", "paused_bytes"):
+                "setup_vs_asyncio", "paused_bytes", "linked_paused_bytes"):
         assert math.isfinite(result[key]) and result[key] > 0, key
     assert math.isfinite(result["paused_slowdown_pct"])
     assert set(result["met"]) == set(result["targets"])
