@@ -99,3 +99,26 @@ def test_the_compiled_task_has_the_reference_tasks_fields() -> None:
     fast = _task._ccore.Task(axon.Component())
     for name in _task.PyTask.__slots__:
         assert getattr(fast, name) == getattr(ref, name) or name in ("comp",), name
+
+
+def test_the_compiled_tasks_object_fields_are_slots_to_python_code() -> None:
+    """Python code reads the compiled Task's object fields through member descriptors, as
+    it reads the pure Task's __slots__ (CPython specialises those reads, not properties'),
+    and they are the same memory the compiled loop uses."""
+    if _task._ccore is None:
+        pytest.skip("this process runs the pure-Python core")
+    Task = _task._ccore.Task
+    objects = [n for n in _task.PyTask.__slots__
+               if n not in ("pause", "attend", "sticky", "received")]
+    for name in objects:
+        assert type(Task.__dict__[name]).__name__ == "member_descriptor", name
+    t = Task(axon.Component())
+    marker = object()
+    for name in objects:
+        setattr(t, name, marker)
+        assert getattr(t, name) is marker, name
+        setattr(t, name, None)
+    # written through the descriptors, read by compiled code (its __repr__ reads the C fields)
+    t.comp = axon.Component(name="probe")
+    t.state = axon.State.PAUSED
+    assert repr(t) == "<Task probe paused>"
