@@ -104,7 +104,6 @@ They hold between timeslices, for the task ``t`` of every started, unfinished co
 from __future__ import annotations
 
 import enum
-import hashlib
 import os
 import warnings
 from collections import deque
@@ -519,6 +518,7 @@ def _compiled() -> Any:
     stale = getattr(_ccore, "ABI", None) != _CCORE_ABI
     pyx = os.path.join(os.path.dirname(__file__), "_ccore.pyx")
     if not stale and os.path.exists(pyx):  # (a source tree: its .pyx may have changed)
+        import hashlib  # (only here: importing it costs ~2.5 ms of every ``import axon``)
         with open(pyx, "rb") as f:
             stale = hashlib.sha256(f.read()).hexdigest()[:16] != _ccore.SOURCE_SHA
     if stale:

@@ -16,16 +16,18 @@ command is loaded only when it is the one run, so the others cost no import time
 
 from __future__ import annotations
 
-import argparse
 import importlib.machinery
 import importlib.util
 import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, PackageNotFoundError, entry_points, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # (imported where used: ``import axon`` does not pay for them, ~13 ms
+    import argparse  # with importlib.metadata's zipfile, email and csv; python -X importtime)
+    from importlib.metadata import EntryPoint
 
 from .._core import (
     Component, Profiler, Scheduler, component_id, core_implementation, snapshot, walk,
@@ -200,6 +202,7 @@ def _graph(args: argparse.Namespace) -> int:
 def _version() -> str:
     """``axon --version``: the package's version and which core runs (the compiled one,
     axon/_core/_ccore.pyx, or pure Python: ``axon.core_implementation``)."""
+    from importlib.metadata import PackageNotFoundError, version
     try:
         v = version("axon-components")
     except PackageNotFoundError:
@@ -209,6 +212,7 @@ def _version() -> str:
 
 def plugin_commands() -> dict[str, EntryPoint]:
     """The installed packages' commands by name (the first of a name wins), not loaded."""
+    from importlib.metadata import entry_points
     found: dict[str, EntryPoint] = {}
     for ep in entry_points(group=COMMANDS_GROUP):
         found.setdefault(ep.name, ep)
@@ -234,6 +238,7 @@ def _parser(command: str | None = None,
             plugins: dict[str, EntryPoint] | None = None) -> argparse.ArgumentParser:
     """The parser; of the ``plugins`` (default: those installed), the one named ``command``
     (the one to run) is loaded, the others only listed."""
+    import argparse
     p = argparse.ArgumentParser(prog="axon", description="Run, draw or serve an Axon system.",
                                 epilog="Installed packages may add commands "
                                        f"(entry points of {COMMANDS_GROUP!r}).")
