@@ -9,6 +9,8 @@ Layers, each using only the packages below it (``tests/axon/test_layering.py``):
 and ``axon.cli``, which use ``axon`` alone.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from ._compose import (
     Backplane, BackplaneStatistics, Carousel, ChildFailed, Graphline, Handle, Parallel, Pipeline,
     PublishTo, RestartsExhausted, Seq, Strategy, SubscribeTo, Supervisor,
@@ -20,12 +22,36 @@ from ._core import (
     SchedulerStatistics, ServiceError, ServiceRegistry, Shutdown, Snapshot, State,
     ThreadedComponent, ThreadStopped, building, run, run_async, snapshot,
 )
-from ._processes import (
-    ChildProcess, Codec, CodecError, DecodeError, EncodeError, FrameReader, JSONCodec,
-    LostMessage, MsgpackCodec, OnLost, PickleCodec, PoolStatistics, ProcessDied,
-    ProcessStatistics, RemoteError, WorkerPool, codec_for, frame,
-)
 from ._tools import Introspector, draw, to_dot
+
+if TYPE_CHECKING:
+    from ._processes import (
+        ChildProcess, Codec, CodecError, DecodeError, EncodeError, FrameReader, JSONCodec,
+        LostMessage, MsgpackCodec, OnLost, PickleCodec, PoolStatistics, ProcessDied,
+        ProcessStatistics, RemoteError, WorkerPool, codec_for, frame,
+    )
+
+#: Loaded on first use (``axon.ChildProcess``, ...): most programs run in one process, and
+#: the process layer (multiprocessing, pickle, json, the wire codecs) is ~10 ms of
+#: ``import axon`` (python -X importtime).
+_PROCESS_NAMES = frozenset({
+    "ChildProcess", "Codec", "CodecError", "DecodeError", "EncodeError", "FrameReader",
+    "JSONCodec", "LostMessage", "MsgpackCodec", "OnLost", "PickleCodec", "PoolStatistics",
+    "ProcessDied", "ProcessStatistics", "RemoteError", "WorkerPool", "codec_for", "frame",
+})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PROCESS_NAMES:
+        from . import _processes
+        value = getattr(_processes, name)
+        globals()[name] = value  # (once: later reads find it at once)
+        return value
+    raise AttributeError(f"module 'axon' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _PROCESS_NAMES)
 
 __all__ = [
     "AxonError",

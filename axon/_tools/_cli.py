@@ -32,7 +32,6 @@ if TYPE_CHECKING:  # (imported where used: ``import axon`` does not pay for them
 from .._core import (
     Component, Profiler, Scheduler, component_id, core_implementation, snapshot, walk,
 )
-from .._processes import ChildProcess, child_id
 
 __all__ = ["COMMANDS_GROUP", "CliError", "Command", "load_system", "main"]
 
@@ -131,6 +130,7 @@ def _stats_table(system: Component, profiler: Profiler, elapsed: float) -> str:
     snap = snapshot(system)
     here = {component_id(c): c for c in walk([system], live_only=False)}
     remote: dict[str, tuple[int, float, int | None]] = {}  # what the children profiled
+    from .._processes import ChildProcess, child_id  # (here: ``import axon`` does not load it)
     stand_ins = [c for c in here.values() if isinstance(c, ChildProcess)]
     for sp in stand_ins:
         for cid, figures in sp.child_profile().items():
