@@ -44,3 +44,19 @@ def test_the_command_line_module_keeps_its_entry_point() -> None:
 
     assert callable(axon.cli.main)  # setup.cfg: axon = axon.cli:main
     assert {"main", "Command", "CliError", "COMMANDS_GROUP"} <= set(axon.cli.__all__)
+
+
+def test_import_axon_leaves_what_most_programs_never_use_unloaded():
+    """``import axon`` does not load the process layer (multiprocessing, pickle, json, the
+    codecs), nor the command line's argparse and importlib.metadata: they load on first use
+    (``axon.ChildProcess``, the ``axon`` command), so a one-process program does not pay
+    their import time."""
+    import subprocess
+    import sys
+    probe = ("import sys, axon; print(sorted(m for m in ('axon._processes', 'multiprocessing', "
+             "'pickle', 'json', 'argparse', 'importlib.metadata') if m in sys.modules)); "
+             "axon.ChildProcess; print('axon._processes' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=60, check=True).stdout.split("\n")
+    assert out[0] == "[]"
+    assert out[1] == "True"  # (and loaded on first use)
