@@ -796,7 +796,7 @@ class Scheduler:
             # it is the component's, raised at its yield (as a failed await's error is)
             gen = t.gen
             assert gen is not None
-            t.resume = partial(gen.throw, exc)
+            t.resume = partial(gen.throw, exc.with_traceback(None))  # (raised there)
             if self._slice_hooks is not None:
                 t.resume = self._slice_hooks.wrap_resume(comp, t.resume)
 
