@@ -792,8 +792,8 @@ class Scheduler:
         self._kept_awake[comp] = ib.name
         try:
             _warn_held(t, ib.name, now - seen.since)
-        except Exception as exc:  # noqa: BLE001 - a filter made the warning an error:
-            # it is the component's, raised at its yield (as a failed await's error is)
+        except RuntimeWarning as exc:  # a filter made the warning an error: it is the
+            # component's, raised at its yield (as a failed await's error is)
             gen = t.gen
             assert gen is not None
             t.resume = partial(gen.throw, exc.with_traceback(None))  # (raised there)
@@ -1270,10 +1270,10 @@ def _warn_held(t: Task, box: str, seconds: float) -> None:
     if frame is None:
         warnings.warn(text, RuntimeWarning, stacklevel=2)
         return
-    glob = frame.f_globals
+    glob = frame.f_globals  # (no module_globals: its loader may not serve __main__)
     warnings.warn_explicit(text, RuntimeWarning, frame.f_code.co_filename, frame.f_lineno,
-                           module=glob.get("__name__"), registry=glob.setdefault(
-                               "__warningregistry__", {}), module_globals=glob)
+                           module=glob.get("__name__"),
+                           registry=glob.setdefault("__warningregistry__", {}))
 
 
 def _resolve(fut: asyncio.Future[None]) -> None:
