@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from axon import (
-    RECEIVE, Component, ComponentError, Graphline, Pipeline, ProducerFinished, Scheduler,
-    Shutdown, snapshot,
+    RECEIVE, Component, ComponentError, Graphline, Pipeline, Priority, ProducerFinished,
+    Scheduler, Shutdown, snapshot,
 )
 from axon._core._scheduler import HELD_TOO_LONG
 
@@ -128,6 +128,15 @@ def test_each_component_kept_busy_is_reported_once() -> None:
     assert "Graphline[a]:A" in texts[0] and "inbox 'gate'" in texts[0]
     assert "Graphline[b]:B" in texts[1] and "inbox 'inbox'" in texts[1]
     assert sched.kept_awake == {a: "gate", b: "inbox"}
+
+
+def test_it_is_reported_when_priority_classes_order_the_run_queue() -> None:
+    stuck = Stuck()
+    stuck.priority = Priority.HIGH  # (the run queue becomes a ClassQueue)
+    g = Graphline(s=stuck, stop=StopLater(), linkages={("stop", "signal"): ("s", "control")})
+    stuck.inboxes["gate"].put("never taken")
+    sched, shown = _run_recording(g)
+    assert len(shown) == 1 and sched.kept_awake == {stuck: "gate"}, shown
 
 
 def test_the_readme_idiom_is_reported_when_another_inbox_keeps_it_from_sleeping() -> None:
