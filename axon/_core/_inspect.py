@@ -342,7 +342,7 @@ def _component_info(c: Component, depth: int) -> ComponentInfo:
         waiting=sum(b.stats.depth for b in ins),
         dropped=sum(b.stats.dropped for b in ins) + sum(b.stats.dropped for b in outs),
         sent=sent, details=_details(c), priority=c.priority,
-        kept_awake_by=sched._kept_awake.get(c) if sched is not None else None,
+        kept_awake_by=sched._awake.reported.get(c) if sched is not None else None,
     )
 
 
