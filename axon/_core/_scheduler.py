@@ -151,12 +151,11 @@ class _KeptAwake:
 
 @dataclass(slots=True)
 class _Held:
-    """A runnable task seen waiting to be resumed only because ``queue`` (its inbox
-    ``box``'s) holds a message: that message's id, what the inbox had given out then
+    """A runnable task seen waiting to be resumed only because ``queue`` (one of its
+    inboxes') holds a message: that message's id, what the inbox had given out then
     (taken and dropped), and when it was first seen so (design note 9)."""
 
     queue: deque[Any]
-    box: str
     head: int  # id() of the message at its head: not a reference (nothing is kept alive)
     given_out: float
     since: float
@@ -795,7 +794,7 @@ class Scheduler:
         if (seen is None or seen.queue is not q or seen.head != id(q[0])
                 or seen.given_out != given_out):
             held.pop(t, None)  # (re-inserted last: the oldest sighting is forgotten first)
-            held[t] = _Held(q, ib.name, id(q[0]), given_out, now)
+            held[t] = _Held(q, id(q[0]), given_out, now)
             if len(held) > HELD_REMEMBERED:
                 del held[next(iter(held))]
             return
