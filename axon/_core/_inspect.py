@@ -109,6 +109,9 @@ class ComponentInfo:
     pid: int | None = None  # the process it runs in (None: this one)
     process: BoundaryStatistics | None = None  # a stand-in's boundary: what crossed it
     priority: Priority = Priority.NORMAL  # its class (scheduler design note 8)
+    # the inbox whose message, never taken, kept it running after it asked to pause (it
+    # was reported with a RuntimeWarning: scheduler design note 9); None if never so
+    kept_awake_by: str | None = None
 
     @property
     def is_composition(self) -> bool:
@@ -155,8 +158,12 @@ class Snapshot:
                 name += f" (stand-in, pid {c.process.pid})"
             elif c.pid is not None:
                 name += f" (pid {c.pid})"
+            waiting_on = c.waiting_on
+            if c.kept_awake_by is not None:
+                waiting_on = (waiting_on + " " if waiting_on else "") + \
+                    f"(kept awake by {c.kept_awake_by!r})"
             rows.append((name, c.state, str(c.received), "?" if c.sent is None else str(c.sent),
-                         str(c.waiting), str(c.dropped), c.waiting_on))
+                         str(c.waiting), str(c.dropped), waiting_on))
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
         lines.append(f"{len(self.links)} links")
@@ -325,6 +332,7 @@ def _component_info(c: Component, depth: int) -> ComponentInfo:
             s = _sent(ob)
             sent = None if s is None or sent is None else sent + s
     parent = c.parent
+    sched = c.scheduler
     return ComponentInfo(
         id=component_id(c), path=c.path, name=c.name, type=type(c).__name__, label=c.label,
         parent=component_id(parent) if parent is not None else None, depth=depth,
@@ -334,6 +342,7 @@ def _component_info(c: Component, depth: int) -> ComponentInfo:
         waiting=sum(b.stats.depth for b in ins),
         dropped=sum(b.stats.dropped for b in ins) + sum(b.stats.dropped for b in outs),
         sent=sent, details=_details(c), priority=c.priority,
+        kept_awake_by=sched._awake.reported.get(c) if sched is not None else None,
     )
 
 

@@ -107,6 +107,16 @@ class ClassQueue:
     def __bool__(self) -> bool:
         return bool(self._incoming) or any(self._queues)
 
+    def first(self) -> Task | None:
+        """A task that waits (the one appended first, or the first of the highest class),
+        without taking it; None if none (the scheduler's look of its design note 9)."""
+        if self._incoming:
+            return self._incoming[0]
+        for q in self._queues:
+            if q:
+                return q[0]
+        return None
+
     def __contains__(self, task: object) -> bool:
         return task in self._incoming or any(task in q for q in self._queues)
 

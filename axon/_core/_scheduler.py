@@ -53,6 +53,17 @@ Design principles
    its plain deque and pays nothing; the first component of another class swaps in a
    ``ClassQueue`` with the same methods, so the loop below is the same code for both
    (only the turn's end differs: timers due run before the next turn, not after it).
+9. A pause kept busy is reported, never changed.  A component that asks to pause while
+   one of the inboxes it pauses on holds a message it does not take is resumed on every
+   turn (the deferred pause: axon/_core/_task.py invariant 10), busy for ever.  As each
+   turn of continuous work ends (every ``io_slice``), the scheduler looks at the next
+   runnable component: if it waits to be resumed only because such a message is there
+   (PAUSING, or RECEIVE with nothing in ``inbox``), it remembers that message's queue and
+   identity and what that inbox had given out (taken or dropped).  Seen again held by the
+   same message, nothing taken or dropped from that inbox meanwhile, at least
+   :data:`HELD_TOO_LONG` later, the component is named in a ``RuntimeWarning`` (once per
+   component; ``Scheduler.kept_awake``, ``SchedulerStatistics.kept_awake``).  The look
+   is per turn, not per timeslice: the loop's hot paths carry nothing for it.
 """
 
 from __future__ import annotations
@@ -60,6 +71,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+import warnings
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -95,9 +107,26 @@ _run_turn: Any = None if _ccore is None else _ccore.run_turn
 _one_turn: Any = None if _ccore is None else _ccore.receive_one_turn  # (_receive_one_turn)
 
 
+#: How long a component that asked to pause may be seen kept runnable by the same message
+#: it never takes before the scheduler warns (design note 9).  A spinning component runs
+#: 0.5-2 million empty timeslices a second (one pinned a core for 33 s with 68 million), so
+#: a tenth of a second is tens of thousands of refused pauses: never an accident of timing,
+#: yet soon enough to be seen as the program starts misbehaving (and tests stay short).
+HELD_TOO_LONG = 0.1
+
+#: At most this many runnable components seen held by a message are remembered at once
+#: (the oldest is forgotten first): a busy classic-idiom stage is often seen with its next
+#: message waiting, so in a large busy system most sightings are of healthy stages.
+HELD_REMEMBERED = 256
+
+
 @dataclass(frozen=True, slots=True)
 class SchedulerStatistics:
-    """A snapshot of what the scheduler is doing."""
+    """A snapshot of what the scheduler is doing.
+
+    ``kept_awake``: components reported (once each, with a ``RuntimeWarning``) for
+    asking to pause while a message they never took kept them running (design note 9;
+    ``Scheduler.kept_awake`` names them and the inbox)."""
 
     timeslices: int
     components: int
@@ -107,6 +136,29 @@ class SchedulerStatistics:
     blocked: int
     finished: int
     failed: int
+    kept_awake: int = 0
+
+
+class _KeptAwake:
+    """The scheduler's record for design note 9."""
+
+    __slots__ = ("seen", "reported")
+
+    def __init__(self) -> None:
+        self.seen: dict[Task, _Held] = {}  # runnable tasks seen held up by a message
+        self.reported: dict[Component, str] = {}  # each with the inbox that held it
+
+
+@dataclass(slots=True)
+class _Held:
+    """A runnable task seen waiting to be resumed only because ``queue`` (one of its
+    inboxes') holds a message: that message's id, what the inbox had given out then
+    (taken and dropped), and when it was first seen so (design note 9)."""
+
+    queue: deque[Any]
+    head: int  # id() of the message at its head: not a reference (nothing is kept alive)
+    given_out: float
+    since: float
 
 
 class Scheduler:
@@ -149,6 +201,10 @@ class Scheduler:
         self._start_hooks: list[Callable[[Component], None]] = []
         self._link_hooks: list[Callable[[Link, bool], None]] = []
         self._slice_hooks: SliceHooks | None = None  # None: no timeslice hooks, no wrapping
+        # design note 9: runnable tasks seen held up, and the components reported (one
+        # attribute: a 30th instance key slows every read of the others in CPython 3.11,
+        # RECEIVE_ONE 5,993 -> 6,251 instructions per hop in pure Python, bench.instructions)
+        self._awake = _KeptAwake()
 
     # -- adding work -------------------------------------------------------------------------
 
@@ -391,7 +447,14 @@ class Scheduler:
         return SchedulerStatistics(
             self.timeslices, len(self._live), counts[State.RUNNABLE], counts[State.PAUSED],
             counts[State.WAITING], counts[State.BLOCKED], self.finished_count, self.failed_count,
+            len(self._awake.reported),
         )
+
+    @property
+    def kept_awake(self) -> dict[Component, str]:
+        """The components reported for asking to pause while a message they never took
+        kept them running, each with the name of the inbox that held it (design note 9)."""
+        return dict(self._awake.reported)
 
     def on_finish(self, hook: Callable[[Component], None]) -> None:
         """Call ``hook(component)`` whenever a component finishes or fails."""
@@ -679,6 +742,8 @@ class Scheduler:
         self._in_loop = False
         self.timeslices += visits - self._asleep
         self._asleep = 0
+        if ready and self._error is None:  # still busy: the look of design note 9
+            self._look_for_held(ready)
         if self._error is None and self._live:
             if type(ready) is ClassQueue:  # (design note 8) timers due now run before
                 return self._after_due_timers(loop)  # the next turn, not after it
@@ -697,6 +762,55 @@ class Scheduler:
         fut = loop.create_future()
         loop.call_at(loop.time(), loop.call_soon, _resolve, fut)
         return fut
+
+    def _look_for_held(self, ready: Any) -> None:
+        """Design note 9: is the next runnable task to be resumed only because a message
+        it does not take waits in an inbox it pauses on, the same one as when it was
+        first seen so, for :data:`HELD_TOO_LONG`?  Then report it (once)."""
+        t = ready.first() if type(ready) is ClassQueue else ready[0]
+        if t is None:
+            return
+        held = self._awake.seen
+        r = t.resume
+        if r is PAUSING or (r is RECEIVE and t.inbox is not None and not t.inbox.queue):
+            for q in t.pause_queues:  # (the queue whose message refuses its pause)
+                if q:
+                    break
+            else:
+                held.pop(t, None)
+                return
+        else:
+            held.pop(t, None)
+            return
+        comp = t.comp
+        for ib in comp._axon_inboxes.values():
+            if ib.queue is q:
+                break
+        else:  # (not an inbox's queue: nothing to name)
+            return
+        given_out = ib._received + ib.dropped + (t.received if ib is t.inbox else 0.0)
+        now = time.perf_counter()
+        seen = held.get(t)
+        if (seen is None or seen.queue is not q or seen.head != id(q[0])
+                or seen.given_out != given_out):
+            held.pop(t, None)  # (re-inserted last: the oldest sighting is forgotten first)
+            held[t] = _Held(q, id(q[0]), given_out, now)
+            if len(held) > HELD_REMEMBERED:
+                del held[next(iter(held))]
+            return
+        reported = self._awake.reported
+        if now - seen.since < HELD_TOO_LONG or comp in reported:
+            return
+        reported[comp] = ib.name
+        try:
+            _warn_held(t, ib.name, now - seen.since)
+        except RuntimeWarning as exc:  # a filter made the warning an error: it is the
+            # component's, raised at its yield (as a failed await's error is)
+            gen = t.gen
+            assert gen is not None
+            t.resume = partial(gen.throw, exc.with_traceback(None))  # (raised there)
+            if self._slice_hooks is not None:
+                t.resume = self._slice_hooks.wrap_resume(comp, t.resume)
 
     def _ended(self, t: Task, exc: BaseException) -> bool:
         """``t``'s generator returned or raised ``exc``: True if the run must stop."""
@@ -1012,6 +1126,9 @@ class Scheduler:
         task.send = None
         task.resume = None
         self._live.pop(id(comp), None)
+        seen = self._awake.seen
+        if seen:
+            seen.pop(task, None)
         if state is _FINISHED:
             self.finished_count += 1
         else:
@@ -1148,6 +1265,28 @@ class Scheduler:
             self._finished(comp, State.FINISHED)
         self._ready.clear()
         return errors
+
+
+def _warn_held(t: Task, box: str, seconds: float) -> None:
+    """The warning of design note 9, located at the ``yield`` where ``t``'s generator
+    waits (the user's code), as ``warnings.warn`` from there would be."""
+    path = t.comp.path
+    text = (f"{path} asked to pause, but inbox {box!r} has held a message it does not take "
+            f"for {seconds:.2f} s: the scheduler resumes it on every turn instead (busy, "
+            f"never idle). Take the message (recv()/recv_all()), or call "
+            f"wake_on(...) naming only the inboxes it waits on, so that it sleeps while "
+            f"only other inboxes hold messages.")
+    gen = t.gen
+    while isinstance(getattr(gen, "gi_yieldfrom", None), GeneratorType):  # innermost
+        gen = gen.gi_yieldfrom  # type: ignore[union-attr]
+    frame = getattr(gen, "gi_frame", None)
+    if frame is None:
+        warnings.warn(text, RuntimeWarning, stacklevel=2)
+        return
+    glob = frame.f_globals  # (no module_globals: its loader may not serve __main__)
+    warnings.warn_explicit(text, RuntimeWarning, frame.f_code.co_filename, frame.f_lineno,
+                           module=glob.get("__name__"),
+                           registry=glob.setdefault("__warningregistry__", {}))
 
 
 def _resolve(fut: asyncio.Future[None]) -> None:

@@ -99,6 +99,14 @@ They hold between timeslices, for the task ``t`` of every started, unfinished co
    of a task whose resume is ``PAUSING`` sets it to None (it runs on that turn): so
    what would have woken it from PAUSED during that turn is never lost.  Otherwise
    (``pause_queues`` is ``()``: a thread's proxy) it falls asleep after the timeslice.
+   So a message that ``t`` never takes keeps it RUNNABLE for ever (as it keeps a
+   ``RECEIVE`` with ``inbox`` empty resuming with ``[]``): a busy loop.  That is reported,
+   never changed: as each turn of continuous work ends the scheduler looks at the next
+   runnable task, and one seen held so by the same message, at the head of the same
+   pause queue with nothing taken from or dropped by its inbox meanwhile, for
+   ``HELD_TOO_LONG`` (0.1 s) is named with its inbox in a ``RuntimeWarning``, once per
+   component (scheduler design note 9).  The rule for components: take what wakes you,
+   or ``wake_on()`` only the inboxes you wait on.
 """
 
 from __future__ import annotations

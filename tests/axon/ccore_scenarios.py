@@ -330,10 +330,62 @@ def instrumented() -> Log:
     return _run(log, p, _parts(p), instrument=Counting(log))
 
 
+class Held(Component):
+    """Asks to pause, never taking what waits in ``gate`` (or, ``receiving``, in RECEIVE
+    with ``inbox`` empty): resumed on every turn, reported once (scheduler design note 9)."""
+
+    Inboxes = {"inbox": "data", "gate": "never taken", "control": "the end"}
+
+    def __init__(self, name: str, receiving: bool) -> None:
+        super().__init__(name=name)
+        self.receiving = receiving
+
+    def main(self) -> Generator[Any, Any, None]:
+        while not self.finished():
+            if self.receiving:
+                yield RECEIVE
+            else:
+                self.pause()
+                yield
+
+
+class StopAfter(Component):
+    def main(self) -> Generator[Any, Any, None]:
+        yield asyncio.sleep(0.25)
+        self.send(Shutdown(), "signal")
+        self.send(Shutdown(), "outbox")
+
+
+def kept_awake() -> Log:
+    """Two components kept running by messages they never take: one warning each, naming
+    it and the inbox, and nothing else changes (the times vary: not logged)."""
+    import warnings
+    log: Log = []
+    a, b = Held("a", False), Held("b", True)
+    g = axon.Graphline(a=a, b=b, stop=StopAfter(), linkages={
+        ("stop", "signal"): ("a", "control"), ("stop", "outbox"): ("b", "control")})
+    a.inboxes["gate"].put("x")
+    b.inboxes["gate"].put("y")
+    sched = Scheduler()
+    sched.activate(g)
+    with warnings.catch_warnings(record=True) as shown:
+        warnings.simplefilter("always")
+        sched.run(timeout=20)
+    for w in shown:
+        text = str(w.message)
+        log.append(["warning", w.category.__name__, text.split(" asked")[0],
+                    text.split("inbox ")[1].split(" ")[0]])
+    log.sort()
+    log.append(["kept_awake", sched.statistics().kept_awake,
+                sorted([c.path, box] for c, box in sched.kept_awake.items())])
+    log.append(["ends", repr(a.end_message), repr(b.end_message)])
+    return log
+
+
 SCENARIOS: dict[str, Callable[[], Log]] = {
     f.__name__: f for f in (classic_pipeline, classic_burst, receive_pipeline,
                             receive_one_pipeline, blocked_sends, wake_ups, end_of_stream,
-                            awaitables, errors, instrumented)
+                            awaitables, errors, instrumented, kept_awake)
 }
 
 

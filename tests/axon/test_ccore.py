@@ -90,6 +90,9 @@ def test_the_logs_show_the_protocol_they_compare(compiled: dict[str, Any]) -> No
     assert ["x", "finished", "Shutdown()"] in logs["end_of_stream"] or any(
         e[:2] == ["x", "finished"] for e in logs["end_of_stream"])
     assert ["slice", "a"] in logs["instrumented"]
+    assert [e for e in logs["kept_awake"] if e[0] == "warning"] == [
+        ["warning", "RuntimeWarning", "Graphline[a]:a", "'gate'"],
+        ["warning", "RuntimeWarning", "Graphline[b]:b", "'gate'"]]
 
 
 def test_the_compiled_task_has_the_reference_tasks_fields() -> None:

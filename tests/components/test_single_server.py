@@ -199,9 +199,11 @@ def test_a_consumer_that_does_not_read_stops_the_client_within_the_bounds() -> N
         """Reads nothing until told to (its inbox holds what arrives)."""
 
         def main(self) -> Generator[Any, Any, None]:
-            while not self.go:
+            self.wake_on("control")  # (asleep meanwhile: a pause with its inbox full and
+            while not self.go:  # every inbox waking it would run it on every turn)
                 self.pause()
                 yield
+            self.wake_on("inbox", "control")
             yield from super().main()
 
         go = False
