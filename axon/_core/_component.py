@@ -860,8 +860,8 @@ def _seed_instance_keys(cls: type[Component]) -> None:
     in every timeslice.  A throwaway instance that sets the names first puts them in the
     shared keys (``python -m bench.instructions``: bench.core's full set-up, 100 stages,
     180,108 -> 166,628 instructions per component; the classic idiom in a 200-stage
-    pipeline, per hop: 7,456 -> 6,358 pure, 6,024 -> 3,480 compiled).  A subclass's own names go in as its first
-    instances set them, as they would anyway.  Skipped where an instance cannot be made
+    pipeline, per hop: 7,456 -> 6,358 pure, 6,024 -> 3,480 compiled).  A subclass's own
+    names go in as its first instances set them, as they would anyway.  Skipped where an instance cannot be made
     without ``__init__`` or would notice (``__slots__`` without a dict, ``__del__``,
     abstract methods).
     """
@@ -874,8 +874,8 @@ def _seed_instance_keys(cls: type[Component]) -> None:
     try:
         for name in _INSTANCE_KEYS:
             object.__setattr__(probe, name, None)
-    except Exception:  # noqa: BLE001 - a subclass's own descriptor under one of the names, say: its
-        pass  # instances would not keep that name in the values array anyway)
+    except Exception:  # noqa: BLE001 - e.g. a subclass's own descriptor under one of the
+        pass  # names: its instances would not keep that name in the values array anyway
 
 
 _seed_instance_keys(Component)
