@@ -106,7 +106,11 @@ cdef extern from *:
     /* q.append(x) */
     static inline PyObject* axon_append(PyObject* q, PyObject* x) {
         if (Py_TYPE(q) == axon_deque_type) return axon_deque_append(q, x);
-        return PyObject_CallMethod(q, "append", "O", x);
+        PyObject* append = PyObject_GetAttrString(q, "append");  /* (not CallMethod's "O": */
+        if (append == NULL) return NULL;  /* a tuple ``x`` would be spread as arguments) */
+        PyObject* r = PyObject_CallOneArg(append, x);
+        Py_DECREF(append);
+        return r;
     }
     """
     object axon_append(object q, object x)
